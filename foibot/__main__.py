@@ -1,0 +1,5 @@
+"""`python -m foibot` is the `foibot` command."""
+
+from .cli import main
+
+main()

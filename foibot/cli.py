@@ -1,0 +1,213 @@
+"""The command line: parse, call one function, print. Heavy modules are imported inside each command."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .errors import FoibotError
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .store import Store
+
+
+def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Every command takes --config PATH (also accepted before the command name)."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                  help="Config file (default: $FOIBOT_CONFIG, else ./config.toml, else the sandbox).")
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx: click.Context, config_path: str | None, **kwargs: Any) -> Any:
+        if config_path:
+            ctx.obj["config_path"] = config_path
+        return func(**kwargs)
+
+    return wrapper
+
+
+def load() -> Config:
+    from .config import load_config
+
+    ctx = click.get_current_context()
+    return load_config(ctx.obj.get("config_path"))
+
+
+def open_db(config: Config, create: bool = True) -> Store:
+    from .store import open_store
+
+    return open_store(config.database_path, config.files_dir, create=create)
+
+
+def now() -> Any:
+    from .clock import now as clock_now
+
+    return clock_now()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: $FOIBOT_CONFIG, else ./config.toml, else the sandbox).")
+@click.version_option(package_name="foibot")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """foibot sends one Freedom of Information request to many UK public authorities, then follows
+    every reply: files it, understands it, chases late ones on the statutory calendar, and exports
+    the outcomes.
+
+    Start with `foibot demo` to watch a whole run in a sandbox."""
+    ctx.ensure_object(dict)
+    if config_path:
+        ctx.obj["config_path"] = config_path
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--run", "run_name", required=True, help="A name for this request run, e.g. fusus-2026.")
+@click.option("--template", "template_name", default="fusus", show_default=True,
+              help="Request template: a name in templates/ or a folder.")
+@click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
+              type=click.Path(dir_okay=False), help="CSV of authorities.")
+@click.option("--dry-run", is_flag=True, help="Render and show; send nothing, write nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation before sending.")
+@click.option("--allow-duplicate-run", is_flag=True,
+              help="Send even though another run already sent the same template to the same list.")
+@_config_option
+def send(run_name: str, template_name: str, authorities_file: str, dry_run: bool, yes: bool,
+         allow_duplicate_run: bool) -> None:
+    """Render the request for every authority and send each one once, ever."""
+    raise FoibotError("send is not implemented yet")
+
+
+@cli.command()
+@click.argument("authority_id")
+@click.option("--template", "template_name", default="fusus", show_default=True)
+@click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
+              type=click.Path(dir_okay=False))
+@_config_option
+def preview(authority_id: str, template_name: str, authorities_file: str) -> None:
+    """Show the request exactly as one authority would receive it."""
+    raise FoibotError("preview is not implemented yet")
+
+
+# --- replies ------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@_config_option
+def poll() -> None:
+    """One pass over the IMAP folder: fetch what is new, store, match, classify."""
+    raise FoibotError("poll is not implemented yet")
+
+
+@cli.command()
+@_config_option
+def triage() -> None:
+    """List replies that could not be filed under a request, with the best candidates."""
+    raise FoibotError("triage is not implemented yet")
+
+
+@cli.command()
+@click.argument("message", type=int)
+@click.argument("request")
+@_config_option
+def assign(message: int, request: str) -> None:
+    """File MESSAGE (its number in `foibot triage`) under REQUEST (a reference such as FB-7K3Q9X)."""
+    raise FoibotError("assign is not implemented yet")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_config_option
+def classify(as_json: bool, files: tuple[str, ...]) -> None:
+    """Classify replies given as .eml (a whole message) or .txt (a body). Writes nothing."""
+    raise FoibotError("classify is not implemented yet")
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--outcome", type=str, default=None, help="Set the outcome (a substantive reply kind).")
+@click.option("--status", type=str, default=None, help="Set the status.")
+@click.option("--authority-ref", type=str, default=None, help="Set the authority's own reference.")
+@_config_option
+def mark(request: str, outcome: str | None, status: str | None, authority_ref: str | None) -> None:
+    """Correct what foibot concluded about REQUEST; a manual correction always wins."""
+    raise FoibotError("mark is not implemented yet")
+
+
+# --- deadlines ----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="List what would go, to whom and why; send nothing.")
+@_config_option
+def chase(dry_run: bool) -> None:
+    """Send the chasers that are due now, each at most once per request and stage."""
+    raise FoibotError("chase is not implemented yet")
+
+
+@cli.command()
+@_config_option
+def daemon() -> None:
+    """Poll and chase on a schedule until stopped (Ctrl-C or SIGTERM finish the job in hand)."""
+    raise FoibotError("daemon is not implemented yet")
+
+
+# --- outcomes -----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--run", "run_name", default=None, help="Only this run (default: all runs).")
+@_config_option
+def status(run_name: str | None) -> None:
+    """A table of requests by status and outcome, the late ones, and what waits in triage."""
+    raise FoibotError("status is not implemented yet")
+
+
+@cli.command()
+@click.option("--run", "run_name", default=None, help="Only this run (default: all runs).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="File (default: stdout).")
+@_config_option
+def export(run_name: str | None, output: str | None) -> None:
+    """The outcome CSV: one row per request."""
+    raise FoibotError("export is not implemented yet")
+
+
+@cli.command()
+@_config_option
+def demo() -> None:
+    """The whole life of a run in a sandbox: send, replies, chasing, outcomes. No account, no network."""
+    raise FoibotError("demo is not implemented yet")
+
+
+def main() -> None:
+    """Entry point: expected failures become one `Error:` line and exit 1; usage errors exit 2."""
+    try:
+        cli.main(standalone_mode=False, obj={})
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except FoibotError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""What time it is: the real clock, or FOIBOT_NOW for demos, tests and checks."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from .errors import ConfigError
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def parse_now(value: str) -> datetime:
+    """An ISO 8601 date-time (aware; naive means Europe/London), or a bare date meaning 09:00 Europe/London."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(9, 0), tzinfo=LONDON)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"FOIBOT_NOW={value!r} is not an ISO 8601 date or date-time (e.g. 2023-04-17T10:00:00+01:00)"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    return moment
+
+
+def now() -> datetime:
+    """The current moment, aware; FOIBOT_NOW wins when set."""
+    override = os.environ.get("FOIBOT_NOW")
+    if override:
+        return parse_now(override)
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """The one way foibot writes a date-time: ISO 8601 in UTC, seconds precision."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def london_date(moment: datetime) -> date:
+    """The calendar day in the UK at that moment (what counts for deadlines)."""
+    return moment.astimezone(LONDON).date()

@@ -1,0 +1,241 @@
+"""Rendering requests and chasers: Jinja2, sandboxed, StrictUndefined, every output checked before any send."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import traceback
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .authorities import Authority
+from .errors import TemplateError
+
+# What the body is called in the request ("... held by the council"), by kind.
+BODY_WORDING: dict[str, dict[str, str]] = {
+    "council": {"noun": "council", "the": "the council"},
+    "combined_authority": {"noun": "combined authority", "the": "the combined authority"},
+    "police_force": {"noun": "force", "the": "the force"},
+    "police_commissioner": {"noun": "commissioner's office", "the": "the commissioner's office"},
+    "fire_authority": {"noun": "fire authority", "the": "the fire authority"},
+    "nhs_body": {"noun": "trust", "the": "the trust"},
+    "government_department": {"noun": "department", "the": "the department"},
+    "other_public_body": {"noun": "authority", "the": "the authority"},
+}
+
+REGIMES: dict[str, dict[str, str]] = {
+    "foia": {
+        "code": "foia",
+        "act": "Freedom of Information Act 2000",
+        "short": "FOIA",
+        "eir": "Environmental Information Regulations 2004",
+        "time_section": "section 10",
+        "review": "section 45 code of practice",
+        "regulator": "Information Commissioner's Office",
+        "regulator_short": "ICO",
+        "complaint_section": "section 50",
+        "request_name": "Freedom of Information request",
+        "commercial_exemption": "section 43(2)",
+    },
+    "foisa": {
+        "code": "foisa",
+        "act": "Freedom of Information (Scotland) Act 2002",
+        "short": "FOISA",
+        "eir": "Environmental Information (Scotland) Regulations 2004",
+        "time_section": "section 10",
+        "review": "section 20",
+        "regulator": "Scottish Information Commissioner",
+        "regulator_short": "the Scottish Information Commissioner",
+        "complaint_section": "section 47",
+        "request_name": "Freedom of Information (Scotland) request",
+        "commercial_exemption": "section 33(1)(b)",
+    },
+}
+
+_LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\[\[|\]\]|\[[A-Z][A-Z0-9 _]{2,}\]|<<[^>]*>>")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str  # q1, q2, ...
+    title: str
+    text: str  # a Jinja2 template string
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    """A named request template: `<dir>/subject.j2`, `<dir>/body.j2` and the questions in `<dir>/request.toml`."""
+
+    name: str
+    directory: Path
+    title: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def shipped_templates_dir() -> Path:
+    """The templates shipped with foibot: installed inside the package, or the repository's `templates/`."""
+    here = Path(__file__).resolve().parent
+    installed = here / "_shipped" / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+def template_dirs(base_dir: Path | None) -> list[Path]:
+    """A campaign folder's own `templates/` first, then the shipped ones."""
+    dirs = []
+    if base_dir is not None and (base_dir / "templates").is_dir():
+        dirs.append((base_dir / "templates").resolve())
+    shipped = shipped_templates_dir()
+    if shipped not in dirs:
+        dirs.append(shipped)
+    return dirs
+
+
+def make_environment(dirs: list[Path]) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain-text mail
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def load_template_set(name: str, base_dir: Path | None = None) -> TemplateSet:
+    """`name` is a shipped or campaign template (`fusus`) or a path to a template folder."""
+    candidates = [Path(name)] if ("/" in name or Path(name).is_dir()) else []
+    candidates += [d / name for d in template_dirs(base_dir)]
+    for directory in candidates:
+        meta = directory / "request.toml"
+        if meta.is_file():
+            break
+    else:
+        raise TemplateError(
+            f"no request template named {name!r} (looked for request.toml in "
+            + ", ".join(str(c) for c in candidates) + ")"
+        )
+    for part in ("subject.j2", "body.j2"):
+        if not (directory / part).is_file():
+            raise TemplateError(f"template {directory} has no {part}")
+    try:
+        data = tomllib.loads(meta.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{meta}: not valid TOML: {exc}") from exc
+    questions = []
+    for i, q in enumerate(data.get("questions", []), start=1):
+        if not isinstance(q, dict) or not isinstance(q.get("text"), str):
+            raise TemplateError(f"{meta}: question {i} needs a text")
+        questions.append(
+            Question(
+                id=str(q.get("id", f"q{i}")),
+                title=str(q.get("title", f"Question {i}")),
+                text=q["text"],
+                keywords=tuple(str(k) for k in q.get("keywords", [])),
+            )
+        )
+    return TemplateSet(name=name, directory=directory.resolve(), title=str(data.get("title", name)),
+                       questions=tuple(questions))
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def request_context(
+    authority: Authority,
+    requester: dict[str, str],
+    reference: str,
+    sent_on: date,
+) -> dict[str, Any]:
+    return {
+        "authority": authority.as_template_data(),
+        "body": BODY_WORDING.get(authority.kind, BODY_WORDING["other_public_body"]),
+        "regime": REGIMES[authority.regime],
+        "requester": dict(requester),
+        "reference": reference,
+        "date": long_date(sent_on),
+    }
+
+
+def _template_line(exc: BaseException, filename_hint: str) -> str:
+    """`file line N` for the innermost frame inside a template (Jinja rewrites tracebacks so it is there)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.filename or exc.name or filename_hint} line {exc.lineno}"
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2") or frame.filename == filename_hint:
+            return f"{frame.filename} line {frame.lineno}"
+    return filename_hint
+
+
+def render_text(env: jinja2.Environment, source: str, label: str, context: dict[str, Any]) -> str:
+    """Render a template string (a question) with the same guards as a template file."""
+    try:
+        return env.from_string(source).render(context)
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        raise TemplateError(f"{label}: {exc}") from exc
+
+
+def render_file(env: jinja2.Environment, template_name: str, context: dict[str, Any], who: str) -> str:
+    try:
+        template = env.get_template(template_name)
+        text = template.render(context)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {template_name} not found") from exc
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        where = _template_line(exc, template_name)
+        raise TemplateError(f"template {where}: {exc} (rendering for {who})") from exc
+    leftover = _LEFTOVER.search(text)
+    if leftover:
+        line = text[: leftover.start()].count("\n") + 1
+        raise TemplateError(
+            f"template {template_name}: output line {line} has a leftover placeholder "
+            f"{leftover.group(0)!r} (rendering for {who})"
+        )
+    return text
+
+
+def render_request(
+    template_set: TemplateSet,
+    env: jinja2.Environment,
+    authority: Authority,
+    requester: dict[str, str],
+    reference: str,
+    sent_on: date,
+) -> Rendered:
+    who = f"{authority.id} ({authority.name}, line {authority.line})"
+    context = request_context(authority, requester, reference, sent_on)
+    meta = template_set.directory / "request.toml"
+    context["questions"] = [
+        render_text(env, q.text, f"{meta} question {q.id} (rendering for {who})", context)
+        for q in template_set.questions
+    ]
+    prefix = template_set.directory.name
+    subject = render_file(env, f"{prefix}/subject.j2", context, who).strip()
+    body = render_file(env, f"{prefix}/body.j2", context, who).strip() + "\n"
+    if "\n" in subject:
+        raise TemplateError(f"template {prefix}/subject.j2 renders to more than one line (rendering for {who})")
+    for part, text in (("subject.j2", subject), ("body.j2", body)):
+        if reference not in text:
+            raise TemplateError(
+                f"template {prefix}/{part} must include the reference ({{{{ reference }}}}) so replies "
+                "can be matched"
+            )
+    return Rendered(subject=subject, body=body)
+
+
+def environment_for(template_set: TemplateSet) -> ImmutableSandboxedEnvironment:
+    """An environment whose loader sees the template set's parent folder first."""
+    dirs = [template_set.directory.parent] + [d for d in template_dirs(None) if d != template_set.directory.parent]
+    return make_environment(dirs)

@@ -1,0 +1,271 @@
+"""The store: one SQLite file through sqlite-utils, WAL, one Migrations set, owner-only permissions.
+
+Every other module reads and writes through a `Store`; `transaction()` takes the write lock up front
+(BEGIN IMMEDIATE) and waits for it, so two foibot processes queue instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .clock import iso
+from .errors import StoreError
+
+BUSY_TIMEOUT_MS = 60_000
+
+migrations = Migrations("foibot")
+
+
+@migrations(name="m001_initial")
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE authorities (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            jurisdiction TEXT NOT NULL,
+            extra TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            template TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            authorities_file TEXT,
+            authorities_sha256 TEXT,
+            requester_name TEXT,
+            requester_email TEXT
+        );
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            run TEXT NOT NULL REFERENCES runs(id),
+            authority_id TEXT NOT NULL REFERENCES authorities(id),
+            reference TEXT NOT NULL UNIQUE,
+            authority_name TEXT NOT NULL,
+            authority_email TEXT NOT NULL,
+            jurisdiction TEXT NOT NULL,
+            regime TEXT NOT NULL,              -- foia | foisa
+            status TEXT NOT NULL DEFAULT 'queued',
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            failed_reason TEXT,
+            first_reply_at TEXT,
+            authority_ref TEXT,
+            outcome TEXT,
+            outcome_at TEXT,
+            exemptions TEXT NOT NULL DEFAULT '',
+            answers TEXT NOT NULL DEFAULT '{}', -- {"q1": "...", ...}
+            outcome_manual INTEGER NOT NULL DEFAULT 0,
+            status_manual INTEGER NOT NULL DEFAULT 0,
+            on_hold INTEGER NOT NULL DEFAULT 0,
+            clarification_at TEXT,             -- the authority asked a question (clock stopped)
+            clarification_answered_at TEXT,    -- we answered (clock restarts at day 0)
+            extension_to TEXT,                 -- a date named in an extension notice
+            extension_at TEXT,                 -- when an extension notice came (with or without a date)
+            review_requested_at TEXT,
+            review_result_at TEXT,
+            withdrawn_at TEXT,
+            UNIQUE (run, authority_id)
+        );
+        CREATE INDEX requests_status ON requests(status);
+        CREATE INDEX requests_authority ON requests(authority_id);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            direction TEXT NOT NULL,           -- in | out
+            request_id INTEGER REFERENCES requests(id),
+            stage TEXT,                        -- out: request | reminder | internal_review | ...
+            state TEXT NOT NULL,               -- out: queued|sending|sent|failed|unknown; in: stored|parsed|parse_error
+            dedupe_key TEXT,                   -- in: "mid:<message-id>" or "sha:<sha256>"
+            message_id TEXT,
+            in_reply_to TEXT,
+            references_header TEXT,
+            from_addr TEXT,
+            to_addrs TEXT,
+            subject TEXT,
+            date_header TEXT,
+            sha256 TEXT,
+            size INTEGER,
+            raw BLOB,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            smtp_reply TEXT,
+            folder TEXT,
+            uid INTEGER,
+            uidvalidity INTEGER,
+            text TEXT,
+            kind TEXT,
+            confidence REAL,
+            evidence TEXT,                     -- JSON list of sentences
+            authority_ref TEXT,
+            exemptions TEXT,
+            answers TEXT,                      -- JSON
+            kind_manual INTEGER NOT NULL DEFAULT 0,
+            match_method TEXT,
+            match_confidence REAL,
+            match_detail TEXT,                 -- JSON: what was found, candidates
+            triage INTEGER NOT NULL DEFAULT 0,
+            parse_error TEXT
+        );
+        CREATE UNIQUE INDEX messages_in_dedupe ON messages(dedupe_key) WHERE direction = 'in';
+        CREATE UNIQUE INDEX messages_out_once ON messages(request_id, stage) WHERE direction = 'out';
+        CREATE INDEX messages_message_id ON messages(message_id);
+        CREATE INDEX messages_request ON messages(request_id);
+        CREATE INDEX messages_state ON messages(direction, state);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id),
+            part_index INTEGER NOT NULL,
+            filename TEXT,                     -- the sender's name, for display only (never a path)
+            stored_path TEXT,                  -- generated, relative to the files folder
+            content_type TEXT,
+            size INTEGER,
+            sha256 TEXT,
+            text TEXT,
+            status TEXT NOT NULL,              -- ok | encrypted | broken | unsupported | too_large
+            UNIQUE (message_id, part_index)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER REFERENCES requests(id),
+            message_id INTEGER REFERENCES messages(id),
+            at TEXT NOT NULL,
+            type TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            source TEXT NOT NULL DEFAULT 'auto'  -- auto | manual
+        );
+        CREATE INDEX events_request ON events(request_id);
+        CREATE TABLE mailbox_state (
+            folder TEXT PRIMARY KEY,
+            uidvalidity INTEGER,
+            last_uid INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE sender_hints (
+            address TEXT PRIMARY KEY,          -- an address, or "@domain"
+            authority_id TEXT NOT NULL REFERENCES authorities(id),
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+class Store:
+    """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
+
+    def __init__(self, path: Path, files_dir: Path, db: sqlite_utils.Database):
+        self.path = path
+        self.files_dir = files_dir
+        self.db = db
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction, taken with BEGIN IMMEDIATE so writers wait their turn instead of failing."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _wrap(exc, self.path) from exc
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise _wrap(exc, self.path) from exc
+
+    def add_event(
+        self,
+        request_id: int | None,
+        type_: str,
+        at: datetime,
+        detail: dict[str, Any] | None = None,
+        message_id: int | None = None,
+        source: str = "auto",
+    ) -> None:
+        self.db["events"].insert(
+            {
+                "request_id": request_id,
+                "message_id": message_id,
+                "at": iso(at),
+                "type": type_,
+                "detail": json.dumps(detail or {}, sort_keys=True),
+                "source": source,
+            }
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _wrap(exc: sqlite3.Error, path: Path) -> StoreError:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"database {path} is read-only: check the file's permissions")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"database {path} stayed locked by another foibot process for "
+                          f"{BUSY_TIMEOUT_MS // 1000} s: try again")
+    if "disk" in text and "full" in text:
+        return StoreError(f"the disk holding {path} is full")
+    return StoreError(f"database {path}: {text}")
+
+
+def open_store(database: Path, files_dir: Path, *, create: bool = True) -> Store:
+    """Open (and migrate) the database; created readable by its owner only."""
+    database = Path(database)
+    if not create and not database.exists():
+        raise StoreError(f"database {database} does not exist yet: send a run first (foibot send)")
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        if not database.exists():
+            fd = os.open(database, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+        conn = sqlite3.connect(str(database), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        if migrations.pending(db):
+            # Under the write lock, so two first runs cannot both migrate; apply() nests in savepoints.
+            with Store(database, files_dir, db).transaction():
+                migrations.apply(db)
+    except sqlite3.Error as exc:
+        raise _wrap(exc, database) from exc
+    except OSError as exc:
+        raise StoreError(f"cannot open database {database}: {exc.strerror}") from exc
+    return Store(database, files_dir, db)
+
+
+def ensure_files_dir(store: Store) -> Path:
+    """The attachments folder, created readable by its owner only."""
+    try:
+        store.files_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the files folder {store.files_dir}: {exc.strerror}") from exc
+    return store.files_dir
