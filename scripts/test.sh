@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install what the test suite needs (Python packages, Dovecot, Chromium) and run the whole suite.
+# Usage: bash scripts/test.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v doveadm >/dev/null 2>&1 || need_apt+=(dovecot-imapd dovecot-lmtpd)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "The tests need these Debian packages: ${need_apt[*]}. Run this script as root, or install them:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${need_apt[*]}" >&2
+    exit 1
+  fi
+  echo "Installing ${need_apt[*]} ..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # Debian's packages may have started system services; the tests run their own instances.
+  (command -v systemctl >/dev/null && systemctl stop dovecot >/dev/null 2>&1) || true
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]" 2>&1 | grep -v "^WARNING" || true
+exec python3 -m pytest "$@"

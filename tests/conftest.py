@@ -1,0 +1,33 @@
+"""Shared fixtures. The mail servers live in their own plugin modules (real servers on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+pytest_plugins = [p for p in ("fixtures_smtp", "fixtures_imap") if (Path(__file__).parent / f"{p}.py").exists()]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's config, clock or passwords."""
+    for name in list(os.environ):
+        if name.startswith("FOIBOT_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    """An empty campaign folder (the current directory of the test)."""
+    return tmp_path
+
+
+def long_tests_enabled() -> bool:
+    return os.environ.get("FOIBOT_LONG_TESTS") == "1"
