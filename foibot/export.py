@@ -1,0 +1,309 @@
+"""The outcome table: one row per request, computed from the database in one query, written as safe CSV.
+
+`outcomes()` streams typed `Outcome` records (the CSV, `foibot status` and the report all read them, so
+the three always agree); `write_csv()` turns them into the contract's CSV, every cell neutralised so a
+spreadsheet never runs a formula that an authority's name or reply happened to start with.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from .clock import from_iso, london_date
+from .deadlines import effective_status, request_deadline, working_days_between
+from .store import Store
+
+# The contract's columns first (contract.md, "Outcome CSV"), then ours; q<n>_answer columns go before
+# reply_files, one per question of the runs exported.
+CONTRACT_COLUMNS = (
+    "run", "reference", "authority", "authority_email", "status", "outcome", "authority_ref", "exemptions",
+    "sent_at", "due_date", "first_reply_at", "outcome_at", "working_days_taken", "chases", "replies",
+)
+EXTRA_COLUMNS = ("authority_id", "kind", "jurisdiction", "regime", "days_late", "chase_stage", "failed_reason")
+SUBSTANTIVE = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny")
+# The chase ladder in order; a later stage reached is the one reported in `chase_stage`.
+CHASE_LADDER = ("reminder", "internal_review", "complaint")
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Base statuses in which, without an outcome, the authority still owes the response (so lateness grows).
+_OWED = ("awaiting_response", "internal_review")
+_SEPARATOR = "\x1f"  # between values aggregated by SQLite (never in a path or a stage name)
+
+
+@dataclass
+class Outcome:
+    """One request as the outcome table shows it; `status` is the contract's (overdue derived)."""
+
+    id: int
+    run: str
+    reference: str
+    authority: str
+    authority_email: str
+    authority_id: str
+    kind: str
+    jurisdiction: str
+    regime: str
+    status: str
+    base_status: str
+    outcome: str | None
+    authority_ref: str | None
+    exemptions: list[str]
+    sent_at: datetime | None
+    due_date: date | None
+    first_reply_at: datetime | None
+    outcome_at: datetime | None
+    working_days_taken: int | None
+    days_late: int | None
+    chases: int
+    chase_stage: str | None
+    replies: int
+    answers: dict[str, str] = field(default_factory=dict)
+    reply_files: list[str] = field(default_factory=list)
+    failed_reason: str | None = None
+
+    @property
+    def on_time(self) -> bool | None:
+        """True: answered by the due date; False: answered late, or still owed past it; None: not known yet."""
+        if self.days_late is None:
+            return None
+        if self.outcome:
+            return self.days_late == 0
+        return False if self.days_late > 0 else None
+
+
+_QUERY = """
+SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction, r.regime,
+       r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
+       r.exemptions, r.answers, r.clarification_at, r.clarification_answered_at, r.extension_to,
+       r.extension_at, r.review_requested_at, r.withdrawn_at,
+       a.kind AS authority_kind,
+       (SELECT COUNT(*) FROM messages m WHERE m.request_id = r.id AND m.direction = 'out'
+          AND m.stage != 'request' AND m.state = 'sent') AS chases,
+       (SELECT group_concat(stage, char(31)) FROM (
+          SELECT m.stage FROM messages m WHERE m.request_id = r.id AND m.direction = 'out'
+          AND m.stage != 'request' AND m.state = 'sent' ORDER BY m.sent_at, m.id)) AS chase_stages,
+       (SELECT COUNT(*) FROM messages m WHERE m.request_id = r.id AND m.direction = 'in'
+          AND m.triage = 0) AS replies,
+       (SELECT MIN(m.created_at) FROM messages m WHERE m.request_id = r.id AND m.direction = 'in'
+          AND m.triage = 0) AS first_in_at,
+       (SELECT group_concat(stored_path, char(31)) FROM (
+          SELECT f.stored_path FROM attachments f JOIN messages m ON m.id = f.message_id
+          WHERE m.request_id = r.id AND m.direction = 'in' AND m.triage = 0 AND f.stored_path IS NOT NULL
+          ORDER BY m.id, f.part_index)) AS files
+FROM requests r LEFT JOIN authorities a ON a.id = r.authority_id
+{where}
+ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
+"""
+
+
+def outcomes(store: Store, now: datetime, run: str | None = None,
+             base_dir: Path | None = None) -> Iterator[Outcome]:
+    """Every request (of one run, or all), streamed from one query; `base_dir` makes file paths relative."""
+    where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
+    cursor = store.db.execute(_QUERY.format(where=where), params)
+    names = [d[0] for d in cursor.description]
+    today = london_date(now)
+    for values in cursor:
+        yield _outcome(dict(zip(names, values)), now, today, store.files_dir, base_dir)
+
+
+def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
+             base_dir: Path | None) -> Outcome:
+    due = request_deadline(row)
+    outcome_at = from_iso(row["outcome_at"])
+    days_late: int | None = None
+    if due is not None:
+        # Late by the working days between the due date and the answer, or today while it is still owed.
+        end = london_date(outcome_at) if outcome_at else (today if row["status"] in _OWED else None)
+        if end is not None:
+            days_late = max(0, working_days_between(due, end, row["regime"]))
+    stages = (row["chase_stages"] or "").split(_SEPARATOR) if row["chase_stages"] else []
+    reached = [s for s in stages if s in CHASE_LADDER]
+    taken = None
+    if row["sent_at"] and outcome_at:
+        taken = working_days_between(london_date(from_iso(row["sent_at"])),  # type: ignore[arg-type]
+                                     london_date(outcome_at), row["regime"])
+    return Outcome(
+        id=row["id"],
+        run=row["run"],
+        reference=row["reference"],
+        authority=row["authority_name"],
+        authority_email=row["authority_email"],
+        authority_id=row["authority_id"],
+        kind=row["authority_kind"] or "",
+        jurisdiction=row["jurisdiction"],
+        regime=row["regime"],
+        status=effective_status(row, now),
+        base_status=row["status"],
+        outcome=row["outcome"] or None,
+        authority_ref=row["authority_ref"] or None,
+        exemptions=parse_exemptions(row["exemptions"]),
+        sent_at=from_iso(row["sent_at"]),
+        due_date=due,
+        first_reply_at=from_iso(row["first_reply_at"] or row["first_in_at"]),
+        outcome_at=outcome_at,
+        working_days_taken=taken,
+        days_late=days_late,
+        chases=row["chases"],
+        chase_stage=max(reached, key=CHASE_LADDER.index) if reached else None,
+        replies=row["replies"],
+        answers=_answers(row["answers"]),
+        reply_files=[_display_path(files_dir / p, base_dir) for p in (row["files"] or "").split(_SEPARATOR) if p],
+        failed_reason=row["failed_reason"] or None,
+    )
+
+
+def parse_exemptions(stored: str | None) -> list[str]:
+    """The stored exemptions (a JSON list, or text separated by `;`), in order, without repeats."""
+    if not stored:
+        return []
+    text = stored.strip()
+    items: list[Any]
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = [text]
+    else:
+        items = re.split(r"\s*[;\n]\s*", text)
+    seen: list[str] = []
+    for item in items:
+        value = str(item).strip()
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def _answers(stored: str | None) -> dict[str, str]:
+    try:
+        data = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): _answer_text(v) for k, v in data.items()}
+
+
+def _answer_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " / ".join(_answer_text(v) for v in value if v)
+    if isinstance(value, dict):  # e.g. {"text": ..., "evidence": ...}
+        return _answer_text(value.get("text") or value.get("answer") or "")
+    return " ".join(str(value).split())
+
+
+def _display_path(path: Path, base_dir: Path | None) -> str:
+    if base_dir is not None:
+        try:
+            return str(path.resolve().relative_to(base_dir.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def question_ids(store: Store, run: str | None = None) -> list[str]:
+    """The question ids answered in the runs exported, plus the run templates' own (q1, q2, ... in order)."""
+    where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
+    found = {
+        row[0] for row in store.db.execute(
+            f"SELECT DISTINCT j.key FROM requests r, json_each(CASE WHEN json_valid(r.answers) "
+            f"AND json_type(r.answers) = 'object' THEN r.answers ELSE '{{}}' END) j {where}",
+            params,
+        )
+    }
+    templates = [row[0] for row in store.db.execute(
+        f"SELECT DISTINCT template FROM runs {'WHERE id = ?' if run else ''}", params)]
+    found.update(_template_question_ids(templates))
+    return sorted(found, key=_natural)
+
+
+def _template_question_ids(templates: list[str]) -> set[str]:
+    """The questions a run's template declares, when that template can still be found (else none)."""
+    ids: set[str] = set()
+    for name in templates:
+        try:
+            from .errors import FoibotError
+            from .render import load_template_set
+
+            ids.update(q.id for q in load_template_set(name).questions)
+        except (FoibotError, OSError):
+            continue
+    return ids
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def columns(questions: Iterable[str]) -> list[str]:
+    return [*CONTRACT_COLUMNS, *EXTRA_COLUMNS, *(f"{q}_answer" for q in questions), "reply_files"]
+
+
+def neutralise(value: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading apostrophe."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_row(item: Outcome, questions: Iterable[str]) -> dict[str, str]:
+    """The CSV cells of one outcome, neutralised."""
+    row: dict[str, Any] = {
+        "run": item.run,
+        "reference": item.reference,
+        "authority": item.authority,
+        "authority_email": item.authority_email,
+        "status": item.status,
+        "outcome": item.outcome,
+        "authority_ref": item.authority_ref,
+        "exemptions": ";".join(item.exemptions),
+        "sent_at": item.sent_at,
+        "due_date": item.due_date,
+        "first_reply_at": item.first_reply_at,
+        "outcome_at": item.outcome_at,
+        "working_days_taken": item.working_days_taken,
+        "chases": item.chases,
+        "replies": item.replies,
+        "authority_id": item.authority_id,
+        "kind": item.kind,
+        "jurisdiction": item.jurisdiction,
+        "regime": item.regime,
+        "days_late": item.days_late,
+        "chase_stage": item.chase_stage,
+        "failed_reason": item.failed_reason,
+        "reply_files": ";".join(item.reply_files),
+    }
+    for q in questions:
+        row[f"{q}_answer"] = item.answers.get(q, "")
+    return {key: neutralise(_cell(value)) for key, value in row.items()}
+
+
+def write_csv(store: Store, out: IO[str], now: datetime, run: str | None = None,
+              base_dir: Path | None = None) -> int:
+    """Write the outcome CSV to `out` (opened with newline=""); returns the number of rows."""
+    questions = question_ids(store, run)
+    writer = csv.DictWriter(out, fieldnames=columns(questions), lineterminator="\r\n")
+    writer.writeheader()
+    count = 0
+    for item in outcomes(store, now, run, base_dir):
+        writer.writerow(csv_row(item, questions))
+        count += 1
+    return count
+

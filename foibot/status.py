@@ -1,0 +1,131 @@
+"""`foibot status`: counts by status and outcome, the late requests oldest first, and what waits in triage.
+
+Plain text that fits an 80-column terminal: long names are cut with an ellipsis, never wrapped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .clock import from_iso, london_date
+from .export import Outcome, outcomes
+from .store import Store
+
+WIDTH = 80
+STATUS_ORDER = ("queued", "awaiting_response", "awaiting_clarification", "overdue", "internal_review",
+                "answered", "failed", "withdrawn")
+OUTCOME_ORDER = ("information_provided", "partially_provided", "not_held", "refused",
+                 "neither_confirm_nor_deny")
+MAX_LATE_SHOWN = 30
+MAX_TRIAGE_SHOWN = 15
+
+
+@dataclass
+class Summary:
+    """What the status table shows, gathered in one pass over the outcomes."""
+
+    total: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    on_time: int = 0
+    answered_late: int = 0
+    late: list[Outcome] = field(default_factory=list)  # still owed past the due date
+    triage: list[dict] = field(default_factory=list)
+    triage_total: int = 0
+
+
+def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
+    summary = Summary()
+    for item in outcomes(store, now, run):
+        summary.total += 1
+        summary.by_status[item.status] += 1
+        summary.by_outcome[item.outcome or "(none yet)"] += 1
+        if item.outcome and item.days_late is not None:
+            if item.days_late == 0:
+                summary.on_time += 1
+            else:
+                summary.answered_late += 1
+        elif item.on_time is False:
+            summary.late.append(item)
+    summary.late.sort(key=lambda o: (o.due_date, o.authority.lower()))
+    summary.triage_total, summary.triage = _triage(store, run)
+    return summary
+
+
+def _triage(store: Store, run: str | None) -> tuple[int, list[dict]]:
+    """Replies not filed under any request. They belong to no run, so they are shown whatever --run says."""
+    total = store.db.execute(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND triage = 1").fetchone()[0]
+    rows = list(store.db.query(
+        "SELECT id, created_at, from_addr, subject FROM messages WHERE direction = 'in' AND triage = 1 "
+        "ORDER BY created_at, id LIMIT ?", [MAX_TRIAGE_SHOWN]))
+    return total, rows
+
+
+def cut(text: str | None, width: int) -> str:
+    """`text` on one line in at most `width` characters (an ellipsis marks a cut)."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"
+
+
+def render(summary: Summary, now: datetime, run: str | None = None) -> str:
+    lines: list[str] = []
+    scope = f"run {run}" if run else "all runs"
+    lines.append(cut(f"foibot status: {scope}, {summary.total} request(s), on "
+                     f"{london_date(now).isoformat()}", WIDTH))
+    if not summary.total:
+        lines.append("No requests yet: send a run first (foibot send --run NAME).")
+    else:
+        lines.append("")
+        left = _counts("Status", summary.by_status, STATUS_ORDER)
+        right = _counts("Outcome", summary.by_outcome, OUTCOME_ORDER + ("(none yet)",))
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else ""
+            b = right[i] if i < len(right) else ""
+            lines.append(f"{a:<38}  {b}".rstrip())
+        answered = summary.on_time + summary.answered_late
+        if answered:
+            lines.append("")
+            lines.append(f"Answered on time: {summary.on_time} of {answered}; late: {summary.answered_late}.")
+        lines.append("")
+        if summary.late:
+            lines.append(f"Late: {len(summary.late)} still owed past the due date (oldest first)")
+            lines.append(f"  {'due':<10}  {'late':>4}  {'reference':<9}  {'chased':<15}  authority")
+            for item in summary.late[:MAX_LATE_SHOWN]:
+                chased = item.chase_stage or "-"
+                head = (f"  {item.due_date.isoformat() if item.due_date else '':<10}  {item.days_late or 0:>4}  "
+                        f"{item.reference:<9}  {chased:<15}  ")
+                lines.append(head + cut(item.authority, WIDTH - len(head)))
+            if len(summary.late) > MAX_LATE_SHOWN:
+                lines.append(f"  ... and {len(summary.late) - MAX_LATE_SHOWN} more (foibot export has them all)")
+        else:
+            lines.append("Late: none.")
+    lines.append("")
+    if summary.triage_total:
+        lines.append(f"Waiting in triage: {summary.triage_total} repl{'y' if summary.triage_total == 1 else 'ies'}"
+                     " (file them with foibot assign MESSAGE REFERENCE)")
+        for row in summary.triage:
+            moment = from_iso(row["created_at"])
+            day = london_date(moment).isoformat() if moment else ""
+            head = f"  #{row['id']:<6} {day:<10}  {cut(row['from_addr'], 26):<26}  "
+            lines.append(head + cut(row["subject"] or "(no subject)", WIDTH - len(head)))
+        if summary.triage_total > len(summary.triage):
+            lines.append(f"  ... and {summary.triage_total - len(summary.triage)} more (foibot triage)")
+    else:
+        lines.append("Waiting in triage: nothing.")
+    # A last guard: whatever a row holds, no line is wider than the terminal.
+    return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
+
+
+def _counts(title: str, counter: Counter[str], order: tuple[str, ...]) -> list[str]:
+    names = [n for n in order if counter.get(n)] + sorted(n for n in counter if n not in order)
+    rows = [f"{title}:"]
+    rows += [f"  {cut(name, 28):<28} {counter[name]:>6}" for name in names]
+    return rows
+
+
+def status_text(store: Store, now: datetime, run: str | None = None) -> str:
+    """The whole `foibot status` output."""
+    return render(summarise(store, now, run), now, run)
