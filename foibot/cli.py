@@ -170,7 +170,26 @@ def daemon() -> None:
 @_config_option
 def status(run_name: str | None) -> None:
     """A table of requests by status and outcome, the late ones, and what waits in triage."""
-    raise FoibotError("status is not implemented yet")
+    from .status import status_text
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        _check_run(store, run_name)
+        click.echo(status_text(store, moment, run_name), nl=False)
+    finally:
+        store.close()
+
+
+def _check_run(store: Store, run_name: str | None) -> None:
+    """An unknown --run is an error that lists the runs there are, not an empty table."""
+    if run_name is None:
+        return
+    runs = [row[0] for row in store.db.execute("SELECT id FROM runs ORDER BY created_at")]
+    if run_name not in runs:
+        known = ", ".join(runs) if runs else "none yet"
+        raise FoibotError(f"no run named {run_name!r} in {store.path} (runs: {known})")
 
 
 @cli.command()
@@ -179,7 +198,49 @@ def status(run_name: str | None) -> None:
 @_config_option
 def export(run_name: str | None, output: str | None) -> None:
     """The outcome CSV: one row per request."""
-    raise FoibotError("export is not implemented yet")
+    from .export import write_csv
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        _check_run(store, run_name)
+        if output is None:
+            write_csv(store, sys.stdout, moment, run_name, base_dir=config.base_dir)
+            sys.stdout.flush()
+            return
+        target = Path(output)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as handle:
+                count = write_csv(store, handle, moment, run_name, base_dir=config.base_dir)
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise FoibotError(f"cannot write {target}: {exc.strerror}") from exc
+        click.echo(f"Wrote {count} row(s) to {target}", err=True)
+    finally:
+        store.close()
+
+
+@cli.command()
+@click.option("--run", "run_name", default=None, help="Only this run (default: all runs).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="report.html", show_default=True,
+              help="The HTML file to write.")
+@_config_option
+def report(run_name: str | None, output: str) -> None:
+    """One self-contained HTML page of outcomes (charts, exemptions, every reply) to publish."""
+    from .report import write_report
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        _check_run(store, run_name)
+        path = write_report(store, Path(output), moment, run_name)
+    finally:
+        store.close()
+    click.echo(f"Wrote {path}", err=True)
 
 
 @cli.command()
