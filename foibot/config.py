@@ -250,7 +250,9 @@ def from_dict(data: dict[str, Any], source: str, base_dir: Path) -> Config:
     for section in data:
         if section not in _SCHEMA:
             raise ConfigError(f"{source}: unknown section [{section}] (known: {', '.join(_SCHEMA)})")
-    sections = {name: _check_section(data.get(name, {}), name, source) for name in _SCHEMA}
+    # An absent [smtp] or [imap] means the embedded sandbox: its required keys are only required when given.
+    sections = {name: _check_section(data.get(name, {}), name, source) for name in _SCHEMA
+                if name in data or name not in ("smtp", "imap")}
     req = sections["requester"]
     _check_email(req["email"], "[requester] email", source)
     if req["reply_address"] not in ("plus", "none"):
