@@ -152,14 +152,105 @@ def mark(request: str, outcome: str | None, status: str | None, authority_ref: s
 @_config_option
 def chase(dry_run: bool) -> None:
     """Send the chasers that are due now, each at most once per request and stage."""
-    raise FoibotError("chase is not implemented yet")
+    from .chase import chase_due
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        result = chase_due(store, config, moment, dry_run=dry_run)
+    finally:
+        store.close()
+    for item in result.planned:
+        held = f"  [not now: {item.held}]" if item.held else ""
+        click.echo(f"{item.reference}  {item.stage:<15}  {item.authority} <{item.to_addr}>  {item.why}{held}")
+    for path in result.complaints:
+        click.echo(f"Wrote {path}: check it and submit it yourself (foibot never sends complaints)")
+    for problem in result.failed + result.errors:
+        click.echo(f"Error: {problem}", err=True)
+    click.echo(("Dry run, nothing sent: " if dry_run else "") + result.summary())
+    if result.failed or result.errors:
+        sys.exit(1)
 
 
 @cli.command()
 @_config_option
 def daemon() -> None:
     """Poll and chase on a schedule until stopped (Ctrl-C or SIGTERM finish the job in hand)."""
-    raise FoibotError("daemon is not implemented yet")
+    from .daemon import run_daemon
+
+    run_daemon(load())
+
+
+@cli.command()
+@click.argument("request")
+@_config_option
+def withdraw(request: str) -> None:
+    """Withdraw REQUEST (a reference such as FB-7K3Q9X): nothing more is chased; replies are still filed."""
+    from .campaigner import withdraw as withdraw_request
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        row = withdraw_request(store, request, moment)
+    finally:
+        store.close()
+    click.echo(f"{row['reference']} ({row['authority_name']}) withdrawn: no more chasers will go")
+
+
+@cli.command()
+@click.argument("request")
+@_config_option
+def hold(request: str) -> None:
+    """Stop chasing REQUEST until `foibot resume` (its deadline keeps running)."""
+    _set_hold(request, True)
+
+
+@cli.command()
+@click.argument("request")
+@_config_option
+def resume(request: str) -> None:
+    """Chase REQUEST again after `foibot hold`."""
+    _set_hold(request, False)
+
+
+def _set_hold(request: str, on_hold: bool) -> None:
+    from .campaigner import set_hold
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        row = set_hold(store, request, on_hold, moment)
+    finally:
+        store.close()
+    click.echo(f"{row['reference']} ({row['authority_name']}) " + ("on hold: no chasers until `foibot resume`"
+                                                                   if on_hold else "chased again when due"))
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--on", "answered_on", default=None, metavar="DATE",
+              help="When you answered (a date or date-time; default: now).")
+@_config_option
+def clarified(request: str, answered_on: str | None) -> None:
+    """Record that you answered the authority's clarification request: the 20 working days start again."""
+    from .campaigner import record_clarified
+    from .clock import parse_now
+
+    config = load()
+    moment = now()
+    try:
+        answered_at = parse_now(answered_on) if answered_on else moment
+    except FoibotError as exc:
+        raise click.BadParameter(f"{answered_on!r} is not a date like 2023-05-02", param_hint="--on") from exc
+    store = open_db(config, create=False)
+    try:
+        due = record_clarified(store, request, answered_at, moment)
+    finally:
+        store.close()
+    click.echo(f"Clock restarted: the response is now due on {due.isoformat()}")
 
 
 # --- outcomes -----------------------------------------------------------------------------------------
