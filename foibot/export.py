@@ -8,6 +8,7 @@ spreadsheet never runs a formula that an authority's name or reply happened to s
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .clock import from_iso, london_date
-from .deadlines import effective_status, request_deadline, working_days_between
+from .deadlines import RequestFacts, due_date, effective_status, working_days_between
 from .store import Store
 
 # The contract's columns first (contract.md, "Outcome CSV"), then ours; q<n>_answer columns go before
@@ -35,6 +36,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Base statuses in which, without an outcome, the authority still owes the response (so lateness grows).
 _OWED = ("awaiting_response", "internal_review")
 _SEPARATOR = "\x1f"  # between values aggregated by SQLite (never in a path or a stage name)
+# A run's requests share a handful of dates: remember the calendar's answers instead of re-counting days.
+_due_date = functools.lru_cache(maxsize=65_536)(due_date)
+_between = functools.lru_cache(maxsize=65_536)(working_days_between)
 
 
 @dataclass
@@ -78,26 +82,38 @@ class Outcome:
         return False if self.days_late > 0 else None
 
 
+# One statement: the per-request figures are aggregated once each (not a sub-query per row), then joined.
 _QUERY = """
+WITH chasers AS (
+    SELECT request_id, COUNT(*) AS chases, group_concat(stage, char(31)) AS chase_stages FROM (
+        SELECT request_id, stage FROM messages
+        WHERE direction = 'out' AND stage != 'request' AND state = 'sent' AND request_id IS NOT NULL
+        ORDER BY request_id, sent_at, id)
+    GROUP BY request_id
+), inbound AS (
+    SELECT request_id, COUNT(*) AS replies, MIN(created_at) AS first_in_at FROM messages
+    WHERE direction = 'in' AND triage = 0 AND request_id IS NOT NULL
+    GROUP BY request_id
+), files AS (
+    SELECT request_id, group_concat(stored_path, char(31)) AS files FROM (
+        SELECT m.request_id, f.stored_path FROM attachments f JOIN messages m ON m.id = f.message_id
+        WHERE m.direction = 'in' AND m.triage = 0 AND m.request_id IS NOT NULL AND f.stored_path IS NOT NULL
+        ORDER BY m.request_id, m.id, f.part_index)
+    GROUP BY request_id
+)
 SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction, r.regime,
        r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
        r.exemptions, r.answers, r.clarification_at, r.clarification_answered_at, r.extension_to,
        r.extension_at, r.review_requested_at, r.withdrawn_at,
        a.kind AS authority_kind,
-       (SELECT COUNT(*) FROM messages m WHERE m.request_id = r.id AND m.direction = 'out'
-          AND m.stage != 'request' AND m.state = 'sent') AS chases,
-       (SELECT group_concat(stage, char(31)) FROM (
-          SELECT m.stage FROM messages m WHERE m.request_id = r.id AND m.direction = 'out'
-          AND m.stage != 'request' AND m.state = 'sent' ORDER BY m.sent_at, m.id)) AS chase_stages,
-       (SELECT COUNT(*) FROM messages m WHERE m.request_id = r.id AND m.direction = 'in'
-          AND m.triage = 0) AS replies,
-       (SELECT MIN(m.created_at) FROM messages m WHERE m.request_id = r.id AND m.direction = 'in'
-          AND m.triage = 0) AS first_in_at,
-       (SELECT group_concat(stored_path, char(31)) FROM (
-          SELECT f.stored_path FROM attachments f JOIN messages m ON m.id = f.message_id
-          WHERE m.request_id = r.id AND m.direction = 'in' AND m.triage = 0 AND f.stored_path IS NOT NULL
-          ORDER BY m.id, f.part_index)) AS files
-FROM requests r LEFT JOIN authorities a ON a.id = r.authority_id
+       COALESCE(c.chases, 0) AS chases, c.chase_stages,
+       COALESCE(i.replies, 0) AS replies, i.first_in_at,
+       f.files
+FROM requests r
+LEFT JOIN authorities a ON a.id = r.authority_id
+LEFT JOIN chasers c ON c.request_id = r.id
+LEFT JOIN inbound i ON i.request_id = r.id
+LEFT JOIN files f ON f.request_id = r.id
 {where}
 ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
 """
@@ -116,20 +132,21 @@ def outcomes(store: Store, now: datetime, run: str | None = None,
 
 def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
              base_dir: Path | None) -> Outcome:
-    due = request_deadline(row)
+    # A request that never reached the authority (rejected, bounced) owes nothing: no due date.
+    due = _due_date(RequestFacts.from_row(row), row["regime"]) if row["status"] != "failed" else None
     outcome_at = from_iso(row["outcome_at"])
     days_late: int | None = None
     if due is not None:
         # Late by the working days between the due date and the answer, or today while it is still owed.
         end = london_date(outcome_at) if outcome_at else (today if row["status"] in _OWED else None)
         if end is not None:
-            days_late = max(0, working_days_between(due, end, row["regime"]))
+            days_late = max(0, _between(due, end, row["regime"]))
     stages = (row["chase_stages"] or "").split(_SEPARATOR) if row["chase_stages"] else []
     reached = [s for s in stages if s in CHASE_LADDER]
     taken = None
     if row["sent_at"] and outcome_at:
-        taken = working_days_between(london_date(from_iso(row["sent_at"])),  # type: ignore[arg-type]
-                                     london_date(outcome_at), row["regime"])
+        taken = _between(london_date(from_iso(row["sent_at"])),  # type: ignore[arg-type]
+                         london_date(outcome_at), row["regime"])
     return Outcome(
         id=row["id"],
         run=row["run"],
