@@ -91,7 +91,8 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             lines.append(f"Answered on time: {summary.on_time} of {answered}; late: {summary.answered_late}.")
         lines.append("")
         if summary.late:
-            lines.append(f"Late: {len(summary.late)} still owed past the due date (oldest first)")
+            lines.append(f"Late: {len(summary.late)} still owed past the due date (oldest first; "
+                         "late = working days)")
             lines.append(f"  {'due':<10}  {'late':>4}  {'reference':<9}  {'chased':<15}  authority")
             for item in summary.late[:MAX_LATE_SHOWN]:
                 chased = item.chase_stage or "-"
