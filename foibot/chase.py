@@ -278,7 +278,6 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     if dry_run or not settings.enabled:
         return report
     env = make_environment(template_dirs(config.base_dir))
-    queued_ids: list[int] = []
     for item in report.planned:
         if item.held:
             continue
@@ -288,17 +287,19 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
                 if path:
                     report.complaints.append(path)
             else:
-                message_id = queue_chaser(store, config, env, item, now)
-                if message_id is not None:
-                    queued_ids.append(message_id)
+                queue_chaser(store, config, env, item, now)
         except (TemplateError, StoreError) as exc:
             report.errors.append(f"{item.reference}: {item.stage}: {exc}")
-    if queued_ids:
+    # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
+    pending = [m.id for m in queued(store, EMAIL_STAGES)]
+    if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
         from .sending import send_pending  # the same sending path as requests (rate limits, retries)
 
         send_pending(store, config, now, stages=EMAIL_STAGES)
-        _read_back(store, queued_ids, report)
+        _read_back(store, pending, report)
         record_review_requests(store, now)
+    else:
+        report.waiting = len(pending)
     return report
 
 

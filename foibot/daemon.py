@@ -1,0 +1,225 @@
+"""The daemon: APScheduler 3 runs the very functions `foibot poll` and `foibot chase` run, until stopped.
+
+- poll every `[daemon] poll_minutes`; chase on working-day mornings at `[daemon] chase_time` (after a
+  poll, so an answer that came overnight stops its chaser);
+- one job at a time (a single worker thread), each job once at a time, missed runs coalesced;
+- a chase day missed while the machine was off is caught up at start (chasing is idempotent);
+- a failing job is one readable log line and is retried at the next interval; the daemon keeps running;
+- SIGTERM / SIGINT: the job in hand finishes, then the process exits 0;
+- an exclusive lock next to the database: a second daemon on the same database refuses to start.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import clock
+from .config import Config
+from .errors import AlreadyRunning, FoibotError
+from .store import Store, open_store
+
+log = logging.getLogger("foibot.daemon")
+
+CHASE_MISFIRE_SECONDS = 6 * 3600  # woken later the same morning: still chase that day
+
+
+def lock_path(config: Config) -> Path:
+    return config.database_path.with_name(config.database_path.name + ".daemon.lock")
+
+
+def acquire_lock(path: Path) -> IO[str]:
+    """Hold an exclusive lock for the daemon's lifetime (released by the kernel even after a crash)."""
+    try:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while the daemon runs
+    except OSError as exc:
+        raise FoibotError(f"cannot create the daemon lock file {path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise AlreadyRunning(
+            f"another foibot daemon (pid {holder}) is already running on this database ({path} is locked): "
+            "stop it first, or use a different database"
+        ) from exc
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _summary(result: Any) -> str:
+    """A job's result in words: its own `summary()` when it has one."""
+    summary = getattr(result, "summary", None)
+    return summary() if callable(summary) else ("done" if result is None else str(result))
+
+
+class Daemon:
+    """The schedule and its two jobs; `run()` blocks until SIGTERM/SIGINT (or `stop()`)."""
+
+    def __init__(self, config: Config, now: Callable[[], datetime] = clock.now):
+        self.config = config
+        self.now = now
+        self.poll_seconds = float(config.daemon["poll_minutes"]) * 60
+        self.timezone = ZoneInfo(config.chase["timezone"])
+        hour, minute = (int(p) for p in config.daemon["chase_time"].split(":"))
+        self.chase_hour, self.chase_minute = hour, minute
+        self.stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            timezone=self.timezone,
+            executors={"default": ThreadPoolExecutor(max_workers=1)},  # poll and chase never overlap
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+
+    # --- the jobs: the same functions the commands call -----------------------------------------------
+
+    def _open(self) -> Store:
+        return open_store(self.config.database_path, self.config.files_dir, create=False)
+
+    def poll(self) -> bool:
+        """One `foibot poll`; False (logged) when it failed."""
+        from .poller import poll_once
+
+        try:
+            store = self._open()
+            try:
+                result = poll_once(store, self.config, self.now())
+            finally:
+                store.close()
+        except FoibotError as exc:
+            log.warning("poll failed: %s (trying again in %s)", exc, self._every())
+            return False
+        except Exception:
+            log.exception("poll failed unexpectedly (trying again in %s)", self._every())
+            return False
+        log.info("poll: %s", _summary(result))
+        return True
+
+    def chase(self) -> None:
+        """A fresh poll, then one `foibot chase`; a failure is retried after one poll interval."""
+        from .chase import chase_due
+
+        if self.stopping.is_set():
+            return
+        if not self.poll():
+            log.warning("chase postponed: replies could not be checked first (trying again in %s)",
+                        self._every())
+            self._retry_chase()
+            return
+        try:
+            store = self._open()
+            try:
+                report = chase_due(store, self.config, self.now())
+            finally:
+                store.close()
+        except FoibotError as exc:
+            log.warning("chase failed: %s (trying again in %s)", exc, self._every())
+            self._retry_chase()
+            return
+        except Exception:
+            log.exception("chase failed unexpectedly (trying again in %s)", self._every())
+            self._retry_chase()
+            return
+        for path in report.complaints:
+            log.info("chase: wrote %s for the campaigner to check and submit", path)
+        for problem in report.failed + report.errors:
+            log.warning("chase: %s", problem)
+        log.info("chase: %s", report.summary())
+        if report.waiting:
+            self._retry_chase()
+
+    def _retry_chase(self) -> None:
+        if self.stopping.is_set():
+            return
+        when = datetime.now(self.timezone) + timedelta(seconds=self.poll_seconds)
+        self.scheduler.add_job(self.chase, DateTrigger(run_date=when), id="chase-retry", replace_existing=True)
+
+    def _every(self) -> str:
+        minutes = self.poll_seconds / 60
+        return f"{minutes:g} minute{'s' if minutes != 1 else ''}" if minutes >= 1 else f"{self.poll_seconds:g} s"
+
+    # --- running -------------------------------------------------------------------------------------
+
+    def missed_chase_today(self) -> bool:
+        """Started after today's chase time on a weekday: today's chase may not have happened yet."""
+        local = self.now().astimezone(self.timezone)
+        chase_at = local.replace(hour=self.chase_hour, minute=self.chase_minute, second=0, microsecond=0)
+        return local.weekday() < 5 and local >= chase_at
+
+    def schedule(self) -> None:
+        start = datetime.now(self.timezone)
+        catch_up = self.missed_chase_today()
+        # A catch-up chase polls first, so then the interval's first poll waits one interval.
+        first_poll = start + timedelta(seconds=self.poll_seconds) if catch_up else start
+        self.scheduler.add_job(self.poll, IntervalTrigger(seconds=self.poll_seconds, timezone=self.timezone),
+                               id="poll", next_run_time=first_poll)
+        if catch_up:
+            log.info("catching up today's chase (it may have been missed while foibot was not running)")
+            self.scheduler.add_job(self.chase, DateTrigger(run_date=start), id="chase-catch-up")
+        self.scheduler.add_job(
+            self.chase,
+            CronTrigger(day_of_week="mon-fri", hour=self.chase_hour, minute=self.chase_minute,
+                        timezone=self.timezone),
+            id="chase", misfire_grace_time=CHASE_MISFIRE_SECONDS,
+        )
+
+    def stop(self, signum: int | None = None, _frame: Any = None) -> None:
+        if not self.stopping.is_set():
+            name = signal.Signals(signum).name if signum else "stop"
+            log.info("%s received: finishing the job in hand, then stopping", name)
+        self.stopping.set()
+
+    def run(self) -> None:
+        handle = acquire_lock(lock_path(self.config))
+        previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._open().close()  # the database must exist: a clear error now, not at every job
+            self.schedule()
+            self.scheduler.start()
+            log.info("foibot daemon started (pid %d): database %s; polling every %s; chasing on working "
+                     "days at %02d:%02d %s", os.getpid(), self.config.database_path, self._every(),
+                     self.chase_hour, self.chase_minute, self.timezone.key)
+            while not self.stopping.wait(1.0):
+                pass
+            self.scheduler.shutdown(wait=True)  # lets the job in hand finish
+            log.info("foibot daemon stopped")
+        finally:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            handle.close()
+
+
+def configure_logging() -> None:
+    """Plain lines on stderr: time and what was done, for a campaigner (and journald) to read."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    root = logging.getLogger("foibot")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def run_daemon(config: Config) -> None:
+    """`foibot daemon`: run until SIGTERM/SIGINT, then return (exit status 0)."""
+    configure_logging()
+    Daemon(config).run()
