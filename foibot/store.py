@@ -163,6 +163,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="m002_runs_template_sha256")
+def m002_runs_template_sha256(db: sqlite_utils.Database) -> None:
+    # What the run's template said (subject, body, questions): a new run identical to a sent one is refused.
+    db.execute("ALTER TABLE runs ADD COLUMN template_sha256 TEXT")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 
