@@ -30,7 +30,8 @@ COLOURS = {
     "refused": "#cc0000", "neither_confirm_nor_deny": "#990000", "(none yet)": "#999999",
     "answered": "#1b7f3b", "awaiting_response": "#3c78d8", "awaiting_clarification": "#b45f06",
     "overdue": "#cc0000", "internal_review": "#e69138", "failed": "#666666", "withdrawn": "#999999",
-    "queued": "#bbbbbb", "on time": "#1b7f3b", "late": "#cc0000",
+    "queued": "#bbbbbb", "answered on time": "#1b7f3b", "answered late": "#e69138",
+    "still owed, late": "#cc0000",
 }
 DEFAULT_COLOUR = "#674ea7"
 
@@ -58,6 +59,7 @@ def build_report(store: Store, now: datetime, run: str | None = None) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
+        '<link rel="icon" href="data:,">',  # or the browser asks the server for /favicon.ico
         f"<title>{escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
@@ -223,7 +225,7 @@ def _late(items: list[Outcome]) -> str:
     if not late:
         return ""
     rows = "".join(
-        f"<tr><td>{escape(i.authority)}</td><td>{_day(i.due_date)}</td><td class=num>{i.days_late}</td>"
+        f"<tr><td>{escape(i.authority)}</td><td class=d>{_day(i.due_date)}</td><td class=num>{i.days_late}</td>"
         f"<td>{escape((i.chase_stage or '–').replace('_', ' '))}</td></tr>" for i in late)
     return (f"<section><h2>Late: {len(late)} still owed past the due date</h2><table><thead><tr>"
             "<th>authority</th><th>due</th><th>working days late</th><th>chased</th></tr></thead>"
@@ -242,7 +244,8 @@ def _table(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
             f'<tr id="{escape(i.reference)}"{cls}><td>{escape(i.authority)}</td><td>{escape(i.kind.replace("_", " "))}</td>'
             f"<td>{escape(i.status.replace('_', ' '))}</td><td>{escape((i.outcome or '').replace('_', ' '))}</td>"
             f"<td>{escape(i.authority_ref or '')}</td><td>{escape('; '.join(i.exemptions))}</td>"
-            f"<td>{_day(i.sent_at)}</td><td>{_day(i.due_date)}</td><td>{_day(i.outcome_at)}</td>"
+            f"<td class=d>{_day(i.sent_at)}</td><td class=d>{_day(i.due_date)}</td>"
+            f"<td class=d>{_day(i.outcome_at)}</td>"
             f"<td class=num>{'' if i.working_days_taken is None else i.working_days_taken}</td>"
             f"<td class=num>{i.chases}</td><td>{links}</td></tr>"
         )
@@ -297,7 +300,7 @@ def _moment(value: datetime | None) -> str:
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;
-max-width:1100px;padding:1em 1.5em;color:#222;line-height:1.4}
+max-width:1200px;padding:1em 1.5em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
 .meta{color:#666;font-size:.9em}
 .facts{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}
@@ -308,7 +311,7 @@ figure{margin:0}figcaption{font-weight:600;margin-bottom:.3em}
 svg.chart{max-width:100%;height:auto;font-size:13px}svg.chart text{fill:#222}
 table{border-collapse:collapse;font-size:.88em;margin:.5em 0}
 th,td{border-bottom:1px solid #e5e5e5;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{text-align:right}
+th{background:#f4f4f4}td.num{text-align:right}td.d{white-space:nowrap}
 .scroll{overflow-x:auto}
 tr.overdue td:nth-child(3){color:#c00;font-weight:600}
 pre{white-space:pre-wrap;word-wrap:break-word;background:#f8f8f8;border:1px solid #eee;padding:.7em;
