@@ -27,7 +27,8 @@ CONTRACT_COLUMNS = (
     "run", "reference", "authority", "authority_email", "status", "outcome", "authority_ref", "exemptions",
     "sent_at", "due_date", "first_reply_at", "outcome_at", "working_days_taken", "chases", "replies",
 )
-EXTRA_COLUMNS = ("authority_id", "kind", "jurisdiction", "regime", "days_late", "chase_stage", "failed_reason")
+EXTRA_COLUMNS = ("authority_id", "kind", "jurisdiction", "regime", "days_late", "chase_stage", "complaint_file",
+                 "failed_reason")
 SUBSTANTIVE = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny")
 # The chase ladder in order; a later stage reached is the one reported in `chase_stage`.
 CHASE_LADDER = ("reminder", "internal_review", "complaint")
@@ -71,6 +72,7 @@ class Outcome:
     answers: dict[str, str] = field(default_factory=dict)
     reply_files: list[str] = field(default_factory=list)
     failed_reason: str | None = None
+    complaint_file: str | None = None
 
     @property
     def on_time(self) -> bool | None:
@@ -100,6 +102,10 @@ WITH chasers AS (
         WHERE m.direction = 'in' AND m.triage = 0 AND m.request_id IS NOT NULL AND f.stored_path IS NOT NULL
         ORDER BY m.request_id, m.id, f.part_index)
     GROUP BY request_id
+), complaints AS (
+    SELECT request_id, MAX(json_extract(detail, '$.path')) AS complaint_file FROM events
+    WHERE type = 'complaint_written' AND request_id IS NOT NULL
+    GROUP BY request_id
 )
 SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction, r.regime,
        r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
@@ -108,12 +114,13 @@ SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_e
        a.kind AS authority_kind,
        COALESCE(c.chases, 0) AS chases, c.chase_stages,
        COALESCE(i.replies, 0) AS replies, i.first_in_at,
-       f.files
+       f.files, k.complaint_file
 FROM requests r
 LEFT JOIN authorities a ON a.id = r.authority_id
 LEFT JOIN chasers c ON c.request_id = r.id
 LEFT JOIN inbound i ON i.request_id = r.id
 LEFT JOIN files f ON f.request_id = r.id
+LEFT JOIN complaints k ON k.request_id = r.id
 {where}
 ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
 """
@@ -143,6 +150,8 @@ def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
             days_late = max(0, _between(due, end, row["regime"]))
     stages = (row["chase_stages"] or "").split(_SEPARATOR) if row["chase_stages"] else []
     reached = [s for s in stages if s in CHASE_LADDER]
+    if row["complaint_file"]:  # the last stage is a file written for the campaigner, not a message sent
+        reached.append("complaint")
     taken = None
     if row["sent_at"] and outcome_at:
         taken = _between(london_date(from_iso(row["sent_at"])),  # type: ignore[arg-type]
@@ -174,6 +183,7 @@ def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
         answers=_answers(row["answers"]),
         reply_files=[_display_path(files_dir / p, base_dir) for p in (row["files"] or "").split(_SEPARATOR) if p],
         failed_reason=row["failed_reason"] or None,
+        complaint_file=_display_path(Path(row["complaint_file"]), base_dir) if row["complaint_file"] else None,
     )
 
 
@@ -305,6 +315,7 @@ def csv_row(item: Outcome, questions: Iterable[str]) -> dict[str, str]:
         "days_late": item.days_late,
         "chase_stage": item.chase_stage,
         "failed_reason": item.failed_reason,
+        "complaint_file": item.complaint_file,
         "reply_files": ";".join(item.reply_files),
     }
     for q in questions:

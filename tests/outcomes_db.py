@@ -139,13 +139,16 @@ def build(folder: Path) -> Built:
 
         ids["silent"] = add_request(store, "silent", "FB-CCCCC2")
         add_out(store, ids["silent"], "reminder", "2023-05-18T09:30:00+00:00")
+        add_out(store, ids["silent"], "internal_review", "2023-06-15T09:30:00+00:00", state="failed")
 
         ids["reviewed"] = add_request(
             store, "reviewed", "FB-DDDDD2", status="internal_review",
             review_requested_at="2023-06-15T09:30:00+00:00", authority_ref="CA226")
         add_out(store, ids["reviewed"], "reminder", "2023-05-18T09:30:00+00:00")
         add_out(store, ids["reviewed"], "internal_review", "2023-06-15T09:30:00+00:00")
-        add_out(store, ids["reviewed"], "complaint", "2023-06-30T09:30:00+00:00", state="failed")
+        store.add_event(ids["reviewed"], "complaint_written", datetime(2023, 7, 3, 9, 30, tzinfo=timezone.utc),
+                        {"path": str((folder / "complaints" / "FB-DDDDD2-complaint-ico.txt").resolve()),
+                         "regulator": "Information Commissioner's Office"})
         add_in(store, ids["reviewed"], "internal_review_result", "2023-06-16T09:00:00+00:00",
                "We acknowledge your request for an internal review.")
         add_in(store, ids["reviewed"], "other", "2023-06-17T09:00:00+00:00", "Please see the attached.")

@@ -58,7 +58,7 @@ def test_late_ones_oldest_first(campaign_db: Path) -> None:
     late = lines[start + 2:start + 5]
     # Sent 3 April 2023: Good Friday, Easter Monday and 1 May skipped, due 4 May, the oldest.
     assert "2023-05-04" in late[0] and "The Very Long Named" in late[0]
-    assert "FB-DDDDD2" in late[1] and "internal_review" in late[1]
+    assert "FB-DDDDD2" in late[1] and "complaint" in late[1]
     assert "FB-CCCCC2" in late[2] and "reminder" in late[2]
     assert "FB-BBBBB2" not in "\n".join(lines), "answered late is counted, not listed as still owed"
 
