@@ -71,7 +71,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 @cli.command()
-@click.option("--run", "run_name", required=True, help="A name for this request run, e.g. fusus-2026.")
+@click.option("--run", "run_name", default=None, help="A name for this request run, e.g. fusus-2026.")
 @click.option("--template", "template_name", default="fusus", show_default=True,
               help="Request template: a name in templates/ or a folder.")
 @click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
@@ -80,22 +80,156 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation before sending.")
 @click.option("--allow-duplicate-run", is_flag=True,
               help="Send even though another run already sent the same template to the same list.")
+@click.option("--resend-unknown", "resend_unknown", multiple=True, metavar="REF",
+              help="A message interrupted mid-send did NOT arrive (checked): send it again.")
+@click.option("--mark-sent", "mark_sent", multiple=True, metavar="REF",
+              help="A message interrupted mid-send DID arrive (checked): record it as sent.")
 @_config_option
-def send(run_name: str, template_name: str, authorities_file: str, dry_run: bool, yes: bool,
-         allow_duplicate_run: bool) -> None:
-    """Render the request for every authority and send each one once, ever."""
-    raise FoibotError("send is not implemented yet")
+def send(run_name: str | None, template_name: str, authorities_file: str, dry_run: bool, yes: bool,
+         allow_duplicate_run: bool, resend_unknown: tuple[str, ...], mark_sent: tuple[str, ...]) -> None:
+    """Render the request for every authority and send each one once, ever.
+
+    Run it again after any interruption: it sends only what was not sent."""
+    from . import sending
+
+    if run_name is None and not (resend_unknown or mark_sent):
+        raise click.UsageError("Missing option '--run'.")
+    if dry_run and (resend_unknown or mark_sent):
+        raise click.UsageError("--dry-run cannot be combined with --resend-unknown or --mark-sent.")
+    config = load()
+    moment = now()
+    plan = None
+    if run_name is not None:
+        plan = sending.plan_run(config, run_name, template_name, authorities_file, moment,
+                                allow_duplicate_run=allow_duplicate_run)
+        if dry_run:
+            _show_plan(plan, config)
+            return
+    if config.smtp is not None:
+        sending.smtp_settings(config)  # a missing password variable or CA file: before anything is written
+    if resend_unknown or mark_sent:
+        store = open_db(config, create=False)
+        for reference in mark_sent:
+            click.echo(sending.resolve_unknown(store, reference, "sent", moment))
+        for reference in resend_unknown:
+            click.echo(sending.resolve_unknown(store, reference, "resend", moment))
+        if plan is None:
+            if resend_unknown:
+                _confirm_send(config, len(resend_unknown), len(resend_unknown), yes)
+                with _Progress() as progress:
+                    report = sending.send_pending(store, config, moment, progress=progress)
+                _finish(report, None, config)
+            return
+    assert plan is not None
+    if plan.to_send:
+        _confirm_send(config, plan.to_send, len(plan.recipients), yes, len(plan.domains))
+    store = open_db(config)
+    with _Progress() as progress:
+        queued, report = sending.send_run(store, config, plan, moment, progress=progress)
+    _finish(report, plan, config, queued)
+
+
+def _confirm_send(config: Config, requests: int, authorities: int, yes: bool, domains: int | None = None) -> None:
+    """A real server sends real mail: say how much goes where, and ask (never silently in CI)."""
+    if config.smtp is None or yes:
+        return
+    where = f" ({domains} domains)" if domains is not None else ""
+    question = (f"Send {requests} request{'s' * (requests != 1)} to {authorities} "
+                f"authorit{'ies' if authorities != 1 else 'y'}{where} through {config.smtp.host}:"
+                f"{config.smtp.port} as {config.requester.email}?")
+    if not sys.stdin.isatty():
+        raise FoibotError(f"{question[:-1]}: confirm with --yes (there is no terminal to ask on)")
+    click.confirm(question, abort=True, err=True)
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; nothing otherwise (the summary line follows)."""
+
+    def __init__(self) -> None:
+        self.stream = click.get_text_stream("stderr")
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        return self.update if self.stream.isatty() else None
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Sending", file=self.stream)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _show_plan(plan: Any, config: Config) -> None:
+    from .sending import message_as_text
+
+    rows = [(p.authority.id, p.authority.email, p.subject) for p in plan.new]
+    if rows:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(("authority", "address"))]
+        click.echo(f"{'authority':<{widths[0]}}  {'address':<{widths[1]}}  subject")
+        for ident, address, subject in rows:
+            click.echo(f"{ident:<{widths[0]}}  {address:<{widths[1]}}  {subject}")
+        click.echo(f"\n--- the first request, as {plan.new[0].authority.id} would receive it "
+                   "(references are assigned for real when queued) ---")
+        click.echo(message_as_text(plan.new[0].raw))
+        click.echo("---")
+    if plan.existing:
+        click.echo(f"{len(plan.existing)} authorit{'ies' if len(plan.existing) != 1 else 'y'} already in run "
+                   f"{plan.run}: never sent again.")
+    click.echo(f"Dry run: {plan.to_send} request{'s' * (plan.to_send != 1)} would go to "
+               f"{len(plan.recipients)} addresses ({len(plan.domains)} domains) through {plan.server} as "
+               f"{config.requester.email}. Nothing was sent or written.")
+
+
+def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
+    """The summary on stdout; what went wrong on stderr, with what to do; exit 1 unless all went."""
+    if plan is not None:
+        already = len(plan.existing)
+        click.echo(f"Run {plan.run}: {len(plan.authorities)} authorities, {queued} new request"
+                   f"{'s' * (queued != 1)} queued" + (f", {already} already in the run" if already else "") + ".")
+    if report.sent or report.failed or report.deferred:
+        click.echo(f"Sent {report.sent} message{'s' * (report.sent != 1)} through {report.server} in "
+                   f"{report.seconds:.1f} s" + (f" ({report.retried} retried)" if report.retried else "") + ".")
+    elif not report.unknown:
+        click.echo("Nothing to send: every request was sent already.")
+    err = functools.partial(click.echo, err=True)
+    if report.failed:
+        err(f"{len(report.failed)} refused by the server (recorded as failed; not retried):")
+        for p in report.failed:
+            err(f"  {p.reference} {p.authority} <{p.to}>: {p.reason}")
+    if report.deferred:
+        err(f"{len(report.deferred)} not sent for now (temporary failures); run the same command again later:")
+        for p in report.deferred:
+            err(f"  {p.reference} {p.authority} <{p.to}>: {p.reason}")
+    if report.unknown:
+        err(f"{len(report.unknown)} message{'s' * (len(report.unknown) != 1)} may or may not have been sent "
+            "(foibot was interrupted while sending; not resent):")
+        for p in report.unknown:
+            err(f"  {p.reference} {p.authority} <{p.to}> ({p.stage})")
+        ref = report.unknown[0].reference
+        err(f"Check your Sent folder or the server's log, then `foibot send --resend-unknown {ref}` if it did "
+            f"not arrive, or `foibot send --mark-sent {ref}` if it did.")
+    if not report.ok:
+        sys.exit(1)
 
 
 @cli.command()
 @click.argument("authority_id")
-@click.option("--template", "template_name", default="fusus", show_default=True)
+@click.option("--template", "template_name", default="fusus", show_default=True,
+              help="Request template: a name in templates/ or a folder.")
 @click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
-              type=click.Path(dir_okay=False))
+              type=click.Path(dir_okay=False), help="CSV of authorities.")
 @_config_option
 def preview(authority_id: str, template_name: str, authorities_file: str) -> None:
-    """Show the request exactly as one authority would receive it."""
-    raise FoibotError("preview is not implemented yet")
+    """Show the request exactly as one authority would receive it (AUTHORITY_ID: its id in the CSV)."""
+    from .sending import message_as_text, preview_request
+
+    planned = preview_request(load(), authority_id, template_name, authorities_file, now())
+    click.echo(message_as_text(planned.raw))
+    click.echo(f"(sample reference {planned.reference}: each request gets its own when it is queued)", err=True)
 
 
 # --- replies ------------------------------------------------------------------------------------------

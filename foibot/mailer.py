@@ -1,0 +1,472 @@
+"""The mailer (aiosmtplib): a few reused connections, a rate limit, a pause per domain, retries with backoff.
+
+The mailer knows envelopes, not requests: the caller claims, records and releases each message through
+`Hooks` (sending.py wires them to the outbox), so what the database says and what the server was told
+cannot drift apart. Every claim happens before the SMTP conversation for that message starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import random
+import signal
+import ssl
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import aiosmtplib
+
+from .addresses import domain_of
+from .errors import MailServerError
+
+MAX_BACKOFF_SECONDS = 300.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Everything the mailer needs to reach one SMTP server; the password only lives in memory."""
+
+    host: str
+    port: int
+    security: str  # tls | starttls | none
+    username: str = ""
+    password: str | None = field(default=None, repr=False)
+    password_env: str = ""
+    ca_file: Path | None = None
+    timeout: float = 30.0
+    connections: int = 2
+    rate_per_minute: int = 20  # 0: no limit
+    domain_pause: float = 10.0  # seconds between two messages to one domain; 0: none
+    max_attempts: int = 5  # per message and per connection, within one run
+    retry_base: float = 5.0  # the first backoff; it doubles with each attempt, with jitter
+    local_hostname: str = "localhost"
+
+    @property
+    def label(self) -> str:
+        return f"SMTP server {self.host}:{self.port}"
+
+
+@dataclass
+class Envelope:
+    """One message to hand over; `item` is the caller's own record of it (an outbox row)."""
+
+    sender: str
+    recipient: str
+    data: bytes
+    item: Any = None
+    attempts: int = 0  # in this run
+    last_error: str = ""
+
+    @property
+    def domain(self) -> str:
+        return domain_of(self.recipient)
+
+
+class Hooks(Protocol):
+    """What the caller records at each step; called on the event loop, one at a time."""
+
+    def claim(self, envelope: Envelope) -> bool:
+        """Before the conversation: True to go ahead, False when somebody else has it already."""
+
+    def sent(self, envelope: Envelope, reply: str) -> None: ...
+
+    def failed(self, envelope: Envelope, reason: str) -> None:
+        """Refused for good (5xx): never retried."""
+
+    def released(self, envelope: Envelope, reason: str, final: bool) -> None:
+        """Not delivered, for a temporary reason; `final` when this run will not try it again."""
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0  # temporary failures that were tried again
+    deferred: int = 0  # still not delivered when the run ended (temporary failures, or a stop)
+    skipped: int = 0  # claimed by another process first
+    connections: int = 0
+    seconds: float = 0.0
+
+
+class _Transient(Exception):
+    """A temporary failure: the message is known not to be delivered (or is tried again)."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}".strip()
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        return _reason(exc.recipients[0])
+    return str(exc) or type(exc).__name__
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, kind):
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext | None:
+    """Certificate and host name checks always on; `ca_file` replaces the system CAs (a private CA)."""
+    if settings.security == "none":
+        return None
+    cafile = str(settings.ca_file) if settings.ca_file else None
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise MailServerError(f"cannot read the CA certificates in {cafile}: {exc}") from exc
+
+
+def backoff(base: float, attempt: int) -> float:
+    """Exponential backoff with jitter, so connections that failed together do not retry together."""
+    delay = min(MAX_BACKOFF_SECONDS, base * (2 ** max(0, attempt - 1)))
+    return delay * random.uniform(0.5, 1.0)
+
+
+class _Delivery:
+    def __init__(self, envelopes: list[Envelope], settings: SmtpSettings, hooks: Hooks,
+                 progress: Callable[[int], None] | None) -> None:
+        self.s = settings
+        self.hooks = hooks
+        self.progress = progress
+        self.stats = DeliveryStats()
+        self.context = tls_context(settings)
+        self.interval = 60.0 / settings.rate_per_minute if settings.rate_per_minute > 0 else 0.0
+        self.pause = float(settings.domain_pause)
+        self.heap: list[tuple[float, int, Envelope]] = []
+        self.seq = 0
+        self.parked: dict[str, list[Envelope]] = {}
+        self.busy: set[str] = set()
+        self.domain_free_at: dict[str, float] = {}
+        self.next_slot = 0.0
+        self.in_flight = 0
+        self.stopping = False
+        self.fatal: BaseException | None = None
+        self.ever_connected = False
+        self.changed = asyncio.Event()
+        for envelope in envelopes:
+            self._push(envelope, 0.0)
+
+    # --- scheduling --------------------------------------------------------------------------------
+
+    def _push(self, envelope: Envelope, ready: float) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (ready, self.seq, envelope))
+
+    async def _wait(self, timeout: float | None) -> None:
+        self.changed.clear()
+        try:
+            await asyncio.wait_for(self.changed.wait(), timeout)
+        except (TimeoutError, asyncio.TimeoutError):
+            pass
+
+    async def take(self) -> Envelope | None:
+        """The next envelope whose domain pause and retry delay are over, in a rate-limit slot."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if self.stopping:
+                return None
+            while self.heap:
+                ready, seq, envelope = self.heap[0]
+                if envelope.domain in self.busy:  # one message at a time per domain while pausing
+                    heapq.heappop(self.heap)
+                    self.parked.setdefault(envelope.domain, []).append(envelope)
+                    continue
+                free_at = self.domain_free_at.get(envelope.domain, 0.0)
+                if free_at > ready:
+                    heapq.heapreplace(self.heap, (free_at, seq, envelope))
+                    continue
+                break
+            if not self.heap:
+                if self.in_flight == 0:
+                    return None
+                await self._wait(None)
+                continue
+            ready = self.heap[0][0]
+            now = loop.time()
+            if ready > now:
+                await self._wait(ready - now)
+                continue
+            envelope = heapq.heappop(self.heap)[2]
+            if self.pause > 0:
+                self.busy.add(envelope.domain)
+            self.in_flight += 1
+            if self.interval:
+                slot = max(now, self.next_slot)
+                self.next_slot = slot + self.interval
+                if slot > now:
+                    await asyncio.sleep(slot - now)
+            return envelope
+
+    def done(self, envelope: Envelope, retry_at: float | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        self.in_flight -= 1
+        if self.pause > 0:
+            domain = envelope.domain
+            self.busy.discard(domain)
+            free_at = loop.time() + self.pause
+            self.domain_free_at[domain] = free_at
+            for parked in self.parked.pop(domain, []):
+                self._push(parked, free_at)
+        if retry_at is not None:
+            self._push(envelope, retry_at)
+        elif self.progress is not None:
+            self.progress(1)
+        self.changed.set()
+
+    def untake(self, envelope: Envelope) -> None:
+        """Give back an envelope that was taken but never claimed: it stays queued, untouched."""
+        self.in_flight -= 1
+        self.busy.discard(envelope.domain)
+        self.changed.set()
+
+    def stop(self, error: BaseException | None = None) -> None:
+        if error is not None and self.fatal is None:
+            self.fatal = error
+        self.stopping = True
+        self.changed.set()
+
+    # --- connections -------------------------------------------------------------------------------
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        s = self.s
+        smtp = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",  # required, never opportunistic
+            tls_context=self.context,
+            local_hostname=s.local_hostname,
+            username=s.username or None,
+            password=s.password if s.username else None,
+        )
+        try:
+            await smtp.connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            where = f" (the password comes from ${s.password_env})" if s.password_env else ""
+            raise MailServerError(
+                f"{s.label} refused the login for {s.username!r}: {_reason(exc)}; check the username and "
+                f"password{where}"
+            ) from exc
+        except aiosmtplib.SMTPNotSupported as exc:
+            hint = ' (use security = "tls" on port 465)' if s.security == "starttls" else ""
+            raise MailServerError(f"{s.label}: {exc}{hint}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            cert = _cause(exc, ssl.SSLCertVerificationError)
+            if cert is not None:
+                detail = getattr(cert, "verify_message", "") or str(cert)
+                raise MailServerError(
+                    f"{s.label}: its TLS certificate could not be verified ({detail}); if the server uses a "
+                    "private CA, name it in [smtp] ca_file"
+                ) from exc
+            if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500:
+                raise MailServerError(f"{s.label} refused the connection: {_reason(exc)}") from exc
+            if isinstance(exc, aiosmtplib.SMTPException) and not isinstance(
+                exc, (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError,
+                      aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPResponseException)
+            ):
+                raise MailServerError(f"{s.label}: {exc}") from exc
+            raise _Transient(_reason(exc)) from exc
+        self.stats.connections += 1
+        self.ever_connected = True
+        return smtp
+
+    async def connect(self) -> aiosmtplib.SMTP:
+        """A connection, with retries once the server has been reached; a server never reached is fatal."""
+        attempt = 0
+        while True:
+            try:
+                return await self._open()
+            except _Transient as exc:
+                attempt += 1
+                if not self.ever_connected:
+                    raise MailServerError(f"cannot reach {self.s.label}: {exc}") from exc
+                if attempt >= self.s.max_attempts or self.stopping:
+                    raise MailServerError(
+                        f"lost {self.s.label} and could not reconnect after {attempt} attempts: {exc}"
+                    ) from exc
+                await asyncio.sleep(backoff(self.s.retry_base, attempt))
+
+    # --- one message -------------------------------------------------------------------------------
+
+    async def send_one(self, smtp: aiosmtplib.SMTP, envelope: Envelope) -> bool:
+        """Hand one claimed envelope to the server and record the outcome; False if the connection is gone."""
+        loop = asyncio.get_running_loop()
+        try:
+            _errors, reply = await smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data)
+        except aiosmtplib.SMTPSenderRefused as exc:
+            if exc.code >= 500:  # our own address refused: every message would fail the same way
+                self._release(envelope, _reason(exc), final=True)
+                self.done(envelope)
+                raise MailServerError(
+                    f"{self.s.label} refused our sender address {envelope.sender}: {_reason(exc)}"
+                ) from exc
+            return self._temporary(envelope, exc, loop.time(), keep=exc.code != 421)
+        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as exc:
+            code = exc.recipients[0].code if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else exc.code
+            if 500 <= code < 600:
+                self.hooks.failed(envelope, _reason(exc))
+                self.stats.failed += 1
+                self.done(envelope)
+                return True
+            return self._temporary(envelope, exc, loop.time(), keep=code != 421)
+        except (aiosmtplib.SMTPNotSupported, ValueError) as exc:  # this message can never go this way
+            self.hooks.failed(envelope, _reason(exc))
+            self.stats.failed += 1
+            self.done(envelope)
+            return True
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+            # Dropped or timed out mid-conversation: not delivered as far as the SMTP contract goes.
+            return self._temporary(envelope, exc, loop.time(), keep=False)
+        self.hooks.sent(envelope, f"250 {reply}".strip())
+        self.stats.sent += 1
+        self.done(envelope)
+        return True
+
+    def _temporary(self, envelope: Envelope, exc: BaseException, now: float, keep: bool) -> bool:
+        reason = _reason(exc)
+        envelope.last_error = reason
+        final = envelope.attempts >= self.s.max_attempts or self.stopping
+        self._release(envelope, reason, final)
+        if final:
+            self.done(envelope)
+        else:
+            self.stats.retried += 1
+            self.done(envelope, retry_at=now + backoff(self.s.retry_base, envelope.attempts))
+        return keep
+
+    def _release(self, envelope: Envelope, reason: str, final: bool) -> None:
+        self.hooks.released(envelope, reason, final)
+        if final:
+            self.stats.deferred += 1
+
+    # --- workers -----------------------------------------------------------------------------------
+
+    async def worker(self) -> None:
+        smtp: aiosmtplib.SMTP | None = None
+        try:
+            while True:
+                envelope = await self.take()
+                if envelope is None:
+                    return
+                if smtp is None:
+                    try:
+                        smtp = await self.connect()
+                    except MailServerError as exc:
+                        self.untake(envelope)
+                        self.stop(exc)
+                        return
+                if self.stopping:
+                    self.untake(envelope)
+                    return
+                if not self.hooks.claim(envelope):
+                    self.stats.skipped += 1
+                    self.done(envelope)
+                    continue
+                envelope.attempts += 1
+                try:
+                    alive = await self.send_one(smtp, envelope)
+                except MailServerError as exc:
+                    self.stop(exc)
+                    return
+                if not alive:
+                    smtp.close()
+                    smtp = None
+        finally:
+            if smtp is not None:
+                await _quit(smtp)
+
+
+async def _quit(smtp: aiosmtplib.SMTP) -> None:
+    try:
+        if smtp.is_connected:
+            await asyncio.wait_for(smtp.quit(), 5)
+    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+        pass
+    finally:
+        smtp.close()
+
+
+async def deliver(
+    envelopes: list[Envelope],
+    settings: SmtpSettings,
+    hooks: Hooks,
+    progress: Callable[[int], None] | None = None,
+) -> DeliveryStats:
+    """Send every envelope once through `settings.connections` reused connections.
+
+    Returns the counts; raises MailServerError when the server cannot be used at all (unreachable, wrong
+    password, our sender refused). Envelopes never claimed stay with the caller, untouched.
+    A first SIGINT/SIGTERM lets the messages in flight finish and leaves the rest queued.
+    """
+    started = time.monotonic()
+    run = _Delivery(envelopes, settings, hooks, progress)
+    if not envelopes:
+        return run.stats
+    loop = asyncio.get_running_loop()
+    handled: list[int] = []
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, _on_signal, run, loop, signum)
+                handled.append(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+    try:
+        count = max(1, min(settings.connections, len(envelopes)))
+        await asyncio.gather(*(run.worker() for _ in range(count)))
+    except asyncio.CancelledError:
+        if run.fatal is not None:  # a second interrupt
+            raise run.fatal from None
+        raise
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+    run.stats.seconds = time.monotonic() - started
+    if run.fatal is not None:
+        raise run.fatal
+    return run.stats
+
+
+def _on_signal(run: _Delivery, loop: asyncio.AbstractEventLoop, signum: int) -> None:
+    if run.stopping:  # a second interrupt: stop now; messages in flight will be reported as unknown
+        loop.remove_signal_handler(signum)
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        return
+    run.stop(KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(143))
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end from synchronous code, even when called from inside an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    result: list[Any] = []
+
+    def target() -> None:
+        try:
+            result.append(("ok", asyncio.run(coro)))
+        except BaseException as exc:  # re-raised in the caller's thread
+            result.append(("error", exc))
+
+    thread = threading.Thread(target=target, name="foibot-mailer")
+    thread.start()
+    thread.join()
+    status, value = result[0]
+    if status == "error":
+        raise value
+    return value  # type: ignore[no-any-return]
