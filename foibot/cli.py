@@ -475,6 +475,19 @@ def demo() -> None:
     raise FoibotError("demo is not implemented yet")
 
 
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False), default=".")
+def init(folder: str) -> None:
+    """Start a campaign folder: config.toml to fill in, the authorities list, a templates/ folder."""
+    from .campaign_folder import init_campaign
+
+    written = init_campaign(Path(folder))
+    for path in written:
+        click.echo(f"Wrote {path}")
+    click.echo(f"Next: edit {written[0]} ([requester], [smtp], [imap]), then in {folder}:\n"
+               "  foibot send --run fusus-1 --template fusus --dry-run")
+
+
 def main() -> None:
     """Entry point: expected failures become one `Error:` line and exit 1; usage errors exit 2."""
     try:
