@@ -1,0 +1,160 @@
+"""Measure the reply classifier on folders of labelled replies, and its speed.
+
+    python bench/classify_eval.py FOLDER [FOLDER ...] [--errors] [--questions fusus]
+    python bench/classify_eval.py --speed 10000 [FOLDER ...]
+
+Each FOLDER holds reply files (.txt bodies or .eml messages) and a labels.csv with at least the columns
+`file, kind, authority_ref, exemptions` (as in ../shared/corpus/dev/). Prints accuracy per kind, overall
+kind accuracy, the exact-match rate of authority_ref (after trimming; both empty counts as a match) and
+exemption precision/recall (normalised, micro-averaged). The classifier is run exactly as `foibot classify`
+runs it (foibot.reading.read_file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from foibot.exemptions import parse_list  # noqa: E402
+from foibot.reading import read_file  # noqa: E402
+
+
+def _questions(name: str | None):  # type: ignore[no-untyped-def]
+    if not name:
+        return ()
+    from foibot.render import load_template_set
+
+    return load_template_set(name).questions
+
+
+def load_labels(folder: Path) -> list[dict[str, str]]:
+    labels = folder / "labels.csv"
+    if not labels.is_file():
+        raise SystemExit(f"{folder}: no labels.csv")
+    with labels.open(newline="", encoding="utf-8") as handle:
+        return [dict(row, _path=str(folder / row["file"])) for row in csv.DictReader(handle)]
+
+
+def evaluate(folders: list[Path], show_errors: bool, questions) -> int:  # type: ignore[no-untyped-def]
+    rows = [row for folder in folders for row in load_labels(folder)]
+    per_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    confusion: Counter[tuple[str, str]] = Counter()
+    ref_hits = ref_total = ref_labelled_hits = ref_labelled = 0
+    tp = fp = fn = 0
+    errors: list[str] = []
+    for row in rows:
+        gold_kind = row["kind"].strip()
+        reading = read_file(Path(row["_path"]), questions)
+        got = reading.classification
+        per_kind[gold_kind]["total"] += 1
+        if got.kind == gold_kind:
+            per_kind[gold_kind]["correct"] += 1
+        else:
+            confusion[(gold_kind, got.kind)] += 1
+            errors.append(f"  {row['file']}: expected {gold_kind}, got {got.kind} ({got.rule}) "
+                          f"{' | '.join(got.evidence)[:160]}")
+        gold_ref = ";".join(r.strip() for r in (row.get("authority_ref") or "").split(";") if r.strip())
+        got_ref = ";".join(r.strip() for r in got.authority_refs)
+        ref_total += 1
+        if gold_ref == got_ref:
+            ref_hits += 1
+        else:
+            errors.append(f"  {row['file']}: authority_ref expected {gold_ref!r}, got {got_ref!r}")
+        if gold_ref:
+            ref_labelled += 1
+            ref_labelled_hits += gold_ref == got_ref
+        gold_ex = set(parse_list(row.get("exemptions") or ""))
+        got_ex = set(got.exemptions)
+        tp += len(gold_ex & got_ex)
+        fp += len(got_ex - gold_ex)
+        fn += len(gold_ex - got_ex)
+        if gold_ex != got_ex:
+            errors.append(f"  {row['file']}: exemptions expected {sorted(gold_ex)}, got {sorted(got_ex)}")
+    total = sum(c["total"] for c in per_kind.values())
+    correct = sum(c["correct"] for c in per_kind.values())
+    print(f"replies: {total} from {', '.join(str(f) for f in folders)}")
+    print("accuracy per kind:")
+    for kind in sorted(per_kind):
+        c = per_kind[kind]
+        print(f"  {kind:26} {c['correct']:3}/{c['total']:<3} {c['correct'] / c['total']:6.1%}")
+    print(f"kind accuracy:             {correct}/{total} = {correct / max(total, 1):.1%}")
+    print(f"authority_ref exact match: {ref_hits}/{ref_total} = {ref_hits / max(ref_total, 1):.1%} "
+          f"(on replies with a labelled ref: {ref_labelled_hits}/{ref_labelled})")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    print(f"exemptions: precision {precision:.1%} ({tp}/{tp + fp}), recall {recall:.1%} ({tp}/{tp + fn})")
+    if confusion:
+        print("confusions (expected -> got):")
+        for (gold, got_kind), n in confusion.most_common():
+            print(f"  {gold} -> {got_kind}: {n}")
+    if show_errors and errors:
+        print("errors:")
+        print("\n".join(errors))
+    return 0
+
+
+def speed(count: int, folders: list[Path], questions) -> int:  # type: ignore[no-untyped-def]
+    """Classify `count` replies (the labelled ones, cycled, or built-in samples) and report the rate."""
+    from foibot.classify import classify_text
+
+    texts: list[str] = []
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            if path.suffix == ".txt":
+                texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    if not texts:
+        texts = [_SAMPLE]
+    # Vary each text a little so that no cache can make repeated inputs look fast.
+    inputs = [f"{texts[i % len(texts)]}\n\nRef {i}" for i in range(count)]
+    start = time.perf_counter()
+    kinds: Counter[str] = Counter()
+    for text in inputs:
+        kinds[classify_text(text, questions=questions).kind] += 1
+    elapsed = time.perf_counter() - start
+    chars = sum(len(t) for t in inputs)
+    print(f"classified {count} replies ({chars / count:.0f} characters on average) in {elapsed:.2f} s: "
+          f"{count / elapsed:.0f} replies/s, {1000 * elapsed / count:.2f} ms each")
+    return 0
+
+
+_SAMPLE = """Our ref: 123456
+
+Dear Requester,
+
+Thank you for your request received on 17 April 2023, for the following information:
+
+1. Please confirm whether the council has been in contact with Fusus.
+
+Response
+
+The council does not hold the information you requested. No communications with Fusus were received.
+
+If you are unhappy with the way your request has been handled you can request an internal review.
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="*", type=Path)
+    parser.add_argument("--errors", action="store_true", help="List every wrong kind, reference and exemption.")
+    parser.add_argument("--speed", type=int, default=0, metavar="N", help="Time the classification of N replies.")
+    parser.add_argument("--questions", default=None, metavar="TEMPLATE",
+                        help="Also find answers to this template's questions (e.g. fusus), as the poller does.")
+    args = parser.parse_args()
+    questions = _questions(args.questions)
+    if args.speed:
+        return speed(args.speed, args.folders, questions)
+    if not args.folders:
+        parser.error("give one or more folders with a labels.csv, or --speed N")
+    return evaluate(args.folders, args.errors, questions)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Per-question answers: the reply's own words cut into the answer to each of our questions (pure).
+
+Replies answer in three ways: numbered ("1.", "Q1", "Question 1:", "(1)"), often restating each question
+before its answer; restating the questions without numbers; or in running text. The first two are cut at
+the markers (the restated question itself is dropped); running text is assigned sentence by sentence to the
+question whose keywords it shares most.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from .segments import Doc, Sentence
+
+MAX_ANSWER_CHARS = 1500
+
+_MARKER = re.compile(r"^\s*(?:q(?:uestion)?\s*\.?\s*(?P<a>\d{1,2})|\(?(?P<b>\d{1,2})\s*[.):]|(?P<c>\d{1,2})\s+[-–])"
+                     r"\s*[:.\-–]?\s*", re.I)
+_ANSWER_LABEL = re.compile(r"^\s*(?:answer|response|reply|a\d*)\s*[:\-–]\s*", re.I)
+_BOILERPLATE = re.compile(r"^(?:thank you|yours|kind regards|regards|dear\b|please (?:quote|note that this)|"
+                          r"i hope this)", re.I)
+
+
+class QuestionLike(Protocol):
+    id: str
+    title: str
+    text: str
+    keywords: tuple[str, ...]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z][a-z-]{2,}", text.lower()))
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ations?|ings?|ed|es|s)$", "", word.lower())
+
+
+def _question_words(question: QuestionLike) -> set[str]:
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", question.text)
+    return {_stem(w) for w in _words(text)}
+
+
+def _keywords(question: QuestionLike) -> list[str]:
+    return [k.lower() for k in question.keywords]
+
+
+def _looks_restated(sentence: Sentence, qwords: set[str]) -> bool:
+    """A restated question: ends with '?', begins like a request, or shares most words with the question."""
+    words = {_stem(w) for w in _words(sentence.text)}
+    if not words:
+        return False
+    overlap = len(words & qwords) / len(words)
+    return sentence.restated or overlap >= 0.5 or (sentence.is_question and overlap >= 0.25)
+
+
+def _clean(parts: list[str]) -> str:
+    text = " ".join(p.strip() for p in parts if p.strip())
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_ANSWER_CHARS:
+        text = text[: MAX_ANSWER_CHARS - 1].rstrip() + "…"
+    return text
+
+
+def _is_heading(sentence: Sentence) -> bool:
+    """A short line without closing punctuation ("Further information", "Your rights")."""
+    text = sentence.text.strip()
+    return (sentence.line_start and len(text.split()) <= 5 and not text.endswith((".", "!", "?", ":"))
+            and text[:1].isupper() and not re.match(r"(?i)(?:n/?a|none|nil|no|yes)\b", text))
+
+
+def _usable(sentence: Sentence) -> bool:
+    return sentence.zone == "body" and not sentence.requester
+
+
+def _numbered_chains(sentences: list[Sentence], count: int) -> list[list[tuple[int, int]]]:
+    """Runs of markers 1, 2, 3 ... in order, as (question number, sentence index)."""
+    chains: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for n, sentence in enumerate(sentences):
+        if not sentence.line_start or sentence.zone != "body":
+            continue
+        match = _MARKER.match(sentence.text)
+        if not match:
+            continue
+        number = int(match.group("a") or match.group("b") or match.group("c"))
+        if number == 1:
+            if current:
+                chains.append(current)
+            current = [(1, n)]
+        elif current and number == current[-1][0] + 1 and number <= count:
+            current.append((number, n))
+    if current:
+        chains.append(current)
+    return [c for c in chains if len(c) >= 2 or count == 1]
+
+
+def _by_markers(sentences: list[Sentence], starts: list[tuple[int, int]], questions: Sequence[QuestionLike],
+                ) -> dict[str, str]:
+    found: dict[str, str] = {}
+    qwords = [_question_words(q) for q in questions]
+    for position, (number, n) in enumerate(starts):
+        end = starts[position + 1][1] if position + 1 < len(starts) else len(sentences)
+        if position + 1 == len(starts):  # the last answer runs to the next heading or the boilerplate
+            for k in range(n + 1, len(sentences)):
+                if (sentences[k].zone != "body" or _BOILERPLATE.match(sentences[k].text)
+                        or (k > n + 1 and _is_heading(sentences[k]))):
+                    end = k
+                    break
+        parts: list[str] = []
+        first = _MARKER.sub("", sentences[n].text, count=1)
+        first_sentence = Sentence(first, "body", True, False, sentences[n].is_question, False, False,
+                                  sentences[n].restated)
+        if not sentences[n].requester and not _looks_restated(first_sentence, qwords[number - 1]):
+            parts.append(_ANSWER_LABEL.sub("", first))
+        for k in range(n + 1, end):
+            sentence = sentences[k]
+            if sentence.zone != "body":
+                continue
+            if not parts and (sentence.requester or _looks_restated(sentence, qwords[number - 1])):
+                continue  # the rest of a restated question
+            parts.append(_ANSWER_LABEL.sub("", sentence.text))
+        answer = _clean(parts)
+        if answer:
+            found[questions[number - 1].id] = answer
+    return found
+
+
+def _by_restated(sentences: list[Sentence], questions: Sequence[QuestionLike]) -> dict[str, str]:
+    """Questions restated without numbers: the answer is what follows each one, up to the next."""
+    qwords = [_question_words(q) for q in questions]
+    starts: list[tuple[int, int]] = []
+    for n, sentence in enumerate(sentences):
+        if not _usable(sentence) or not sentence.line_start:
+            continue
+        words = {_stem(w) for w in _words(sentence.text)}
+        if len(words) < 5:
+            continue
+        scores = [len(words & q) / len(words) for q in qwords]
+        best = max(range(len(scores)), key=scores.__getitem__)
+        if scores[best] >= 0.5 and all(best + 1 != number for number, _ in starts):
+            starts.append((best + 1, n))
+    if len(starts) < 2:
+        return {}
+    found: dict[str, str] = {}
+    for position, (number, n) in enumerate(starts):
+        end = starts[position + 1][1] if position + 1 < len(starts) else len(sentences)
+        parts = []
+        for k in range(n + 1, end):
+            sentence = sentences[k]
+            if sentence.zone != "body":
+                break
+            if sentence.requester or _BOILERPLATE.match(sentence.text):
+                continue
+            parts.append(_ANSWER_LABEL.sub("", sentence.text))
+        answer = _clean(parts)
+        if answer:
+            found[questions[number - 1].id] = answer
+    return found
+
+
+def _by_keywords(sentences: list[Sentence], questions: Sequence[QuestionLike]) -> dict[str, str]:
+    """Running text: each sentence goes to the question whose keywords it shares most (ties: the first)."""
+    buckets: dict[str, list[str]] = {}
+    for sentence in sentences:
+        if not sentence.authority or sentence.is_question or _BOILERPLATE.match(sentence.text):
+            continue
+        text = sentence.text.lower()
+        scores = []
+        for question in questions:
+            score = sum(1 for k in _keywords(question) if _stem(k) and _stem(k) in text)
+            scores.append(score)
+        if not scores or max(scores) == 0:
+            continue
+        best = scores.index(max(scores))
+        buckets.setdefault(questions[best].id, []).append(sentence.text)
+    return {qid: _clean(parts) for qid, parts in buckets.items() if _clean(parts)}
+
+
+def find_answers(doc: Doc, questions: Sequence[QuestionLike]) -> dict[str, str]:
+    """{question id: the reply's answer to it} for the questions the reply answers."""
+    if not questions:
+        return {}
+    sentences = doc.sentences
+    chains = _numbered_chains(sentences, len(questions))
+    if chains:
+        # The most complete run wins; among equals the last (the answers come after any quoted request).
+        best = max(reversed(chains), key=len)
+        found = _by_markers(sentences, best, questions)
+        if found:
+            return found
+    found = _by_restated(sentences, questions)
+    if found:
+        return found
+    return _by_keywords(sentences, questions)

@@ -1,0 +1,143 @@
+"""The authority's own reference for a request ("Our ref: 9645568", "ref CA226", "FOI 11611") (pure).
+
+Found after a label ("Our ref", "Reference No:", "Request ID", Welsh "Ein cyf"), in the subject line, or as
+the heading of a disclosure-log page. Never our own reference (FB-...), never "Your ref", never a phone
+number, a date or a regulator's case number; two when the authority splits the request ("FOI-1 and FOI-2").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .references import find_references
+
+# A reference token: letters, digits and / . - _ with at least one digit; or "FOI 11611" (a prefix, a space).
+_PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|IG)[ -]?\d[\w/.\-]*"
+_TOKEN = rf"(?:{_PREFIX_REF}|[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*|\d+)"
+_LABEL = re.compile(
+    r"(?P<own>\b(?:your|eich|my)\s+)?"
+    r"(?:\b(?:our|ein)\s+)?"
+    r"(?:\b(?:ref(?:erence)?s?|cyf(?:eirnod)?|case|request|enquiry|foi|foia|eir|foisa|ticket|call|incident|"
+    r"complaint|review|tracking|log)\b\.?\s*(?:(?:no|nos|number|id|ref(?:erence)?|num)\b\.?\s*)?)"
+    r"(?:is\s+)?[:#]?\s*"
+    r"(?:(?:/\s*(?:our|ein)\s+ref(?:erence)?\.?\s*:?\s*)|(?:(?:information|freedom of information|request|requests|"
+    r"enquiry|case|number|no\.?|ref(?:erence)?|the|above|following|unique|under|(?:foi|foia|eir)(?![ -]?\d))"
+    r"\s*:?\s*){0,4})"
+    rf"(?P<token>{_TOKEN}(?:\s*(?:,|and|&|/)\s*{_TOKEN})*)",
+    re.I,
+)
+_LABEL_GLUED = re.compile(rf"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{{2,5}}/?\d[\w/.\-]*)")
+_SPLIT = re.compile(rf"\s*(?:,|and|&)\s*|\s+/\s+")
+_ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.I)
+_DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$")
+_PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")
+_NOT_REF_BEFORE = re.compile(r"(?:decision notice|commissioner'?s?|ico'?s?|tribunal|case law|tel(?:ephone)?|"
+                             r"phone|fax|mobile|ext(?:ension)?|postcode|company|charity|registered|vat|"
+                             r"sort code|account)\W{0,20}$", re.I)
+_SUBJECT_TOKEN = re.compile(rf"(?<![\w-])(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{2,}}(?:[/\-]\d+)*|"
+                            r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{4,})(?![\w-])")
+_HEADING_ALONE = re.compile(rf"^\s*(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{3,}}(?:[/\-.]\d+)*)\s*$")
+_HEADING_START = re.compile(rf"^\s*(?P<token>{_PREFIX_REF})\b")
+_HEADING_END = re.compile(r"(?:\(|\b(?:requests?|enquiry|information|foi)\s*[-–:]\s*)"
+                          r"(?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)?\s*$", re.I)
+
+
+def _clean(token: str) -> str:
+    return token.strip().rstrip(".,;:)]}'\"").lstrip("([{'\"")
+
+
+def _acceptable(token: str, before: str = "") -> bool:
+    if not token or len(token) < 3 or len(token) > 40:
+        return False
+    if not re.search(r"\d", token):
+        return False
+    if find_references(token):  # ours
+        return False
+    if _ICO_CASE.match(token) or _DATE.match(token) or _PHONE.match(token.replace(" ", "")):
+        return False
+    if _NOT_REF_BEFORE.search(before):
+        return False
+    if re.fullmatch(r"\d{1,2}", token):
+        return False
+    return True
+
+
+def _from_labels(text: str) -> list[str]:
+    found: list[str] = []
+    for match in _LABEL.finditer(text):
+        if match.group("own"):
+            continue  # "Your ref": the requester's reference, i.e. ours
+        before = text[max(0, match.start() - 40):match.start()]
+        if re.search(r"\byour\s+(?:request\s+)?$", before, re.I):
+            continue
+        label = match.group(0)[: match.start("token") - match.start()]
+        if not re.search(r"(?i)ref|cyf|\bno\b|number|\bid\b|#|:", label) and not re.match(
+                rf"(?i)\s*{_PREFIX_REF}", match.group("token")):
+            continue  # "request 2019" is prose; a label needs ref/no/number/id/# or a colon
+        if re.match(r"\s*email\]", text[match.end():]):
+            continue  # "[FOI #123456 email]": a request site's placeholder for an address
+        tokens = [_clean(t) for t in _SPLIT.split(match.group("token"))]
+        tokens = [t for t in tokens if _acceptable(t, before)]
+        for token in tokens:
+            if token not in found:
+                found.append(token)
+    for match in _LABEL_GLUED.finditer(text):
+        token = _clean(match.group("token"))
+        if _acceptable(token) and token not in found:
+            found.append(token)
+    return found
+
+
+def _from_headings(text: str) -> list[str]:
+    lines = [line for line in text.split("\n") if line.strip()][:3]
+    found: list[str] = []
+    for n, line in enumerate(lines):
+        line = line.strip().strip("*#").strip()
+        for pattern in (_HEADING_ALONE, _HEADING_START) + ((_HEADING_END,) if n == 0 else ()):
+            match = pattern.search(line)
+            if match:
+                token = _clean(match.group("token"))
+                if _acceptable(token) and token not in found:
+                    found.append(token)
+                break
+    return found
+
+
+def _from_subject(subject: str) -> list[str]:
+    found = _from_labels(subject)
+    if found:
+        return found
+    for match in _SUBJECT_TOKEN.finditer(subject):
+        token = _clean(match.group("token"))
+        before = subject[max(0, match.start() - 30):match.start()]
+        if _acceptable(token, before) and not re.search(r"(?i)\b(?:act|regulations?)\s*$", before):
+            if token not in found:
+                found.append(token)
+    return found
+
+
+def _shape(token: str) -> str:
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", token))
+
+
+def find_authority_refs(texts: Iterable[str], subject: str = "") -> tuple[str, ...]:
+    """The authority's reference(s): labelled ones in the texts first, then the subject, then headings."""
+    candidates: list[str] = []
+    for text in texts:
+        candidates = _from_labels(text)
+        if candidates:
+            break
+    if not candidates:
+        candidates = _from_subject(subject)
+    if not candidates:
+        for text in texts:
+            candidates = _from_headings(text)
+            if candidates:
+                break
+    if not candidates:
+        return ()
+    # Several different labelled numbers: keep the first, and others only when shaped like it (a split request).
+    first = candidates[0]
+    kept = [first] + [c for c in candidates[1:] if _shape(c) == _shape(first) and c != first]
+    return tuple(kept[:4])

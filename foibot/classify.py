@@ -1,0 +1,356 @@
+"""What a reply says: its kind, the evidence and a confidence, the authority's reference, exemptions (pure).
+
+The text is first cut into sentences marked by whose words they are (segments.py), so that our quoted
+request, the restated questions and the rights-of-appeal boilerplate never decide anything. Phrase rules
+(rules.py) then mark sentences; `_decide` combines them in a fixed order that a reader can follow:
+bounce, out-of-office, neither-confirm-nor-deny, internal review result, clarification, extension, the
+substantive answer (refused / partial / not held / provided), automated replies, acknowledgement, other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+from . import answers as answers_module
+from .authority_refs import find_authority_refs
+from .exemptions import applied_exemptions
+from .rules import RULES, Rule
+from .segments import Doc, Sentence, build
+
+if TYPE_CHECKING:
+    from .parsing import ParsedMessage
+
+KINDS = ("acknowledgement", "information_provided", "partially_provided", "not_held", "refused",
+         "neither_confirm_nor_deny", "clarification_requested", "extension", "internal_review_result",
+         "auto_reply", "bounce", "other")
+SUBSTANTIVE = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny")
+
+MAX_EVIDENCE = 3
+MAX_EVIDENCE_CHARS = 300
+
+
+class QuestionLike(Protocol):
+    """A template question (render.Question): only these fields are read."""
+
+    id: str
+    title: str
+    text: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str  # the contract vocabulary (KINDS)
+    confidence: float  # 0..1
+    evidence: tuple[str, ...]  # the sentences that decided it
+    rule: str  # the name of the deciding rule
+    authority_refs: tuple[str, ...] = ()  # the authority's own reference(s), as written without the label
+    exemptions: tuple[str, ...] = ()  # applied ones only, normalised
+    new_due_date: date | None = None  # the date an extension notice names
+    answers: dict[str, str] = field(default_factory=dict, hash=False)  # {"q1": "...", ...}
+    response_due: date | None = None  # the date an acknowledgement promises a response by
+    review_outcome: str | None = None  # for internal_review_result: the substantive outcome it states
+    bounce_permanent: bool = False  # for bounce: a hard (5.x.x) failure
+    from_attachment: bool = False  # decided by the text of an attached letter
+
+    @property
+    def authority_ref(self) -> str | None:
+        return ";".join(self.authority_refs) or None
+
+    @property
+    def substantive(self) -> bool:
+        return self.kind in SUBSTANTIVE
+
+
+# --- matching ----------------------------------------------------------------------------------------
+
+_SUBJECT = Sentence(text="", zone="subject", line_start=True, numbered=False, is_question=False,
+                    requester=False, hypothetical=False)
+
+
+def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
+    """Rule name -> the authority's sentences (and the subject line) that carry its phrases."""
+    signals: dict[str, list[Sentence]] = {}
+    for rule in RULES:
+        hits = _hits(rule, doc)
+        if rule.subject_ok and subject and rule.matches(subject):
+            hits.append(Sentence(subject, "subject", True, False, False, False, False))
+        if hits:
+            signals[rule.name] = hits
+    return signals
+
+
+def _hits(rule: Rule, doc: Doc) -> list[Sentence]:
+    hits: list[Sentence] = []
+    seen: set[int] = set()
+    for match in rule.pattern.finditer(doc.joined):
+        sentence = doc.sentence_at(match.start())
+        if id(sentence) in seen:
+            continue
+        if sentence.is_question and not rule.questions_ok:
+            continue
+        if sentence.hypothetical and not rule.hypothetical_ok:
+            continue
+        if rule.veto is not None and rule.veto.search(sentence.text):
+            continue
+        seen.add(id(sentence))
+        hits.append(sentence)
+    return hits
+
+
+# --- deciding ----------------------------------------------------------------------------------------
+
+@dataclass
+class _Decision:
+    kind: str
+    rule: str
+    confidence: float
+    sentences: list[Sentence]
+    review_outcome: str | None = None
+
+
+def _first(signals: dict[str, list[Sentence]], *names: str) -> tuple[str, list[Sentence]] | None:
+    for name in names:
+        if signals.get(name):
+            return name, signals[name]
+    return None
+
+
+def _count(signals: dict[str, list[Sentence]], *names: str) -> int:
+    return len({id(s) for name in names for s in signals.get(name, [])})
+
+
+def _all(signals: dict[str, list[Sentence]], *names: str) -> list[Sentence]:
+    out: list[Sentence] = []
+    for name in names:
+        for sentence in signals.get(name, []):
+            if all(sentence is not s for s in out):
+                out.append(sentence)
+    return out
+
+
+def _substantive(signals: dict[str, list[Sentence]]) -> _Decision | None:
+    """The answer itself, from refusal, not-held and provided signals; None when there is none."""
+    refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
+    not_held = _all(signals, "not_held.not_held")
+    provided_strong = _all(signals, "provided.information_attached")
+    provided = _all(signals, "provided.information_attached", "provided.facts_given")
+    whole_request = bool(signals.get("refused.cost_limit") or signals.get("refused.vexatious"))
+    if refused:
+        if provided and not whole_request:
+            return _Decision("partially_provided", "partially_provided.some_withheld", 0.75, refused + provided)
+        rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
+        return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
+    if not_held:
+        if provided_strong or (provided and len(provided) * 2 > len(not_held) and len(not_held) * 2 > len(provided)):
+            return _Decision("partially_provided", "partially_provided.some_not_held", 0.7, not_held + provided)
+        if provided and len(provided) >= 2 * len(not_held):
+            return _Decision("information_provided", "information_provided.mostly", 0.65, provided)
+        return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
+    if provided_strong:
+        return _Decision("information_provided", "provided.information_attached", 0.85, provided_strong)
+    return None
+
+
+def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
+    hit = _first(signals, "bounce.delivery_failure")
+    if hit:
+        return _Decision("bounce", hit[0], 0.9, hit[1])
+    hit = _first(signals, "auto_reply.out_of_office")
+    if hit:
+        return _Decision("auto_reply", hit[0], 0.9, hit[1])
+    hit = _first(signals, "neither_confirm_nor_deny.ncnd")
+    if hit:
+        return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
+    hit = _first(signals, "internal_review_result.review_done")
+    if hit:
+        outcome = _substantive(signals)
+        return _Decision("internal_review_result", hit[0], 0.85, hit[1],
+                         review_outcome=outcome.kind if outcome else None)
+    answer = _substantive(signals)
+    hit = _first(signals, "clarification_requested.asks_to_clarify")
+    if hit:
+        return _Decision("clarification_requested", hit[0], 0.85, hit[1])
+    hit = _first(signals, "extension.time_extended")
+    if hit:
+        return _Decision("extension", hit[0], 0.85, hit[1])
+    if answer:
+        return answer
+    strong_ack = _first(signals, "acknowledgement.response_promised", "acknowledgement.logged")
+    hit = _first(signals, "clarification_requested.asks_which")
+    if hit and not strong_ack:
+        return _Decision("clarification_requested", hit[0], 0.6, hit[1])
+    automated = _first(signals, "auto_reply.redirect_to_form", "auto_reply.automated_message",
+                       "auto_reply.automatic_subject")
+    if (automated or auto_header) and not strong_ack:
+        if automated:
+            return _Decision("auto_reply", automated[0], 0.75, automated[1])
+        return _Decision("auto_reply", "auto_reply.header", 0.7, [])
+    if strong_ack:
+        return _Decision("acknowledgement", strong_ack[0], 0.85, strong_ack[1])
+    hit = _first(signals, "provided.facts_given")
+    if hit:
+        return _Decision("information_provided", hit[0], 0.6, hit[1])
+    hit = _first(signals, "not_held.nothing_to_report")
+    if hit and len(hit[1]) >= 1 and not signals.get("provided.answers_follow"):
+        return _Decision("not_held", hit[0], 0.5, hit[1])
+    hit = _first(signals, "other.cover_note")
+    if hit:
+        return _Decision("other", hit[0], 0.6, hit[1])
+    hit = _first(signals, "not_held.nothing_to_report")
+    if hit:
+        return _Decision("not_held", hit[0], 0.45, hit[1])
+    hit = _first(signals, "acknowledgement.received")
+    if hit:
+        return _Decision("acknowledgement", hit[0], 0.45, hit[1])
+    hit = _first(signals, "provided.answers_follow")
+    if hit:
+        return _Decision("information_provided", hit[0], 0.4, hit[1])
+    return _Decision("other", "other.nothing_recognised", 0.3, [])
+
+
+# --- dates -------------------------------------------------------------------------------------------
+
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"], start=1)}
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DATE_WORDS = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?: of)? {_MONTH},? (?P<year>\d{{4}})\b|"
+                         rf"\b{_MONTH.replace('month', 'month2')} (?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<year2>\d{{4}})\b",
+                         re.I)
+_DATE_NUMBERS = re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d{2})\b|"
+                           r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b")
+_PROMISE = re.compile(r"\b(?:by|until|no later than|on or before|before|due(?: on| by)?|on)\s+(?:the\s+)?"
+                      r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?P<rest>.{6,30})", re.I)
+_ABOUT_RESPONSE = re.compile(r"\b(?:respon|reply|replies|answer|decision|deadline|due|let you have|"
+                             r"provide you|extend|extension)", re.I)
+
+
+def parse_date(text: str) -> date | None:
+    """The first date written at the start of `text` ("5 September 2012", "05/09/2012", "2012-09-05")."""
+    match = _DATE_WORDS.match(text) or _DATE_NUMBERS.match(text)
+    if not match:
+        return None
+    groups = match.groupdict()
+    try:
+        if groups.get("month") or groups.get("month2"):
+            month = _MONTHS[(groups.get("month") or groups["month2"])[:3].lower()]
+            day = int(groups.get("day") or groups["day2"])
+            year = int(groups.get("year") or groups["year2"])
+        elif groups.get("iy"):
+            year, month, day = int(groups["iy"]), int(groups["im"]), int(groups["id"])
+        else:
+            day, month, year = int(groups["d"]), int(groups["m"]), int(groups["y"])
+            year += 2000 if year < 100 else 0
+        return date(year, month, day)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def promised_date(sentences: Sequence[Sentence]) -> date | None:
+    """The latest date an authority says it will respond by ("a response by 5 September 2012")."""
+    found: list[date] = []
+    for sentence in sentences:
+        if not _ABOUT_RESPONSE.search(sentence.text):
+            continue
+        for match in _PROMISE.finditer(sentence.text):
+            day = parse_date(match.group("rest"))
+            if day:
+                found.append(day)
+    return max(found) if found else None
+
+
+# --- the entry points --------------------------------------------------------------------------------
+
+def _question_texts(questions: Sequence[QuestionLike]) -> list[str]:
+    return [re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", q.text) for q in questions]
+
+
+def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
+    out = []
+    for sentence in sentences[:MAX_EVIDENCE]:
+        text = sentence.text.strip()
+        if len(text) > MAX_EVIDENCE_CHARS:
+            text = text[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"
+        out.append(text)
+    return tuple(out)
+
+
+def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], auto_header: bool,
+                  from_attachment: bool = False) -> Classification:
+    subject = subject or doc.header_subject
+    signals = find_signals(doc, subject)
+    decision = _decide(signals, auto_header or doc.header_auto)
+    authority = [s for s in doc.sentences if s.authority]
+    new_due = response_due = None
+    if decision.kind == "extension":
+        new_due = promised_date(authority)
+    elif decision.kind == "acknowledgement":
+        response_due = promised_date(authority)
+    exemptions: tuple[str, ...] = ()
+    if decision.kind not in ("bounce", "auto_reply"):
+        exemptions = applied_exemptions(doc)
+    found_answers = answers_module.find_answers(doc, questions) if questions else {}
+    return Classification(
+        kind=decision.kind,
+        confidence=round(decision.confidence, 2),
+        evidence=_evidence(decision.sentences),
+        rule=decision.rule,
+        authority_refs=find_authority_refs([doc.text], subject),
+        exemptions=exemptions,
+        new_due_date=new_due,
+        answers=found_answers,
+        response_due=response_due,
+        review_outcome=decision.review_outcome,
+        from_attachment=from_attachment,
+    )
+
+
+def classify_text(text: str, subject: str = "", questions: Sequence[QuestionLike] = (),
+                  auto_header: bool = False) -> Classification:
+    """Classify a reply's body text (and its subject line, when known)."""
+    doc = build(text or "", _question_texts(questions))
+    return _classify_doc(doc, subject, questions, auto_header)
+
+
+def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = (),
+                     questions: Sequence[QuestionLike] = ()) -> Classification:
+    """Classify a parsed message; the attachments' text is read when the e-mail is only a cover note."""
+    if parsed.is_dsn:
+        detail = parsed.dsn_diagnostic or (f"status {parsed.dsn_status}" if parsed.dsn_status else "")
+        failed = ", ".join(parsed.dsn_failed_recipients)
+        evidence = tuple(x for x in (f"delivery to {failed} failed" if failed else "", detail) if x)
+        return Classification(kind="bounce", confidence=0.95, evidence=evidence or ("delivery status notification",),
+                              rule="bounce.dsn", bounce_permanent=parsed.dsn_permanent)
+    qtexts = _question_texts(questions)
+    doc = build(parsed.text or "", qtexts)
+    body = _classify_doc(doc, parsed.subject, questions, parsed.is_auto_reply)
+    if body.kind == "bounce":
+        body = _replace(body, bounce_permanent=True)
+    letters = [t for t in attachment_texts if t and t.strip()]
+    if not letters or body.kind in ("bounce", "auto_reply"):
+        return body
+    # A cover note, or nothing decisive in the e-mail itself: read it with the attached letter(s).
+    if body.kind in ("other", "acknowledgement") and body.confidence < 0.8 or body.kind == "other":
+        combined = build((parsed.text or "") + "\n\n" + "\n\n".join(letters), qtexts)
+        joint = _classify_doc(combined, parsed.subject, questions, False, from_attachment=True)
+        if joint.kind != "other":
+            refs = body.authority_refs or joint.authority_refs
+            return _replace(joint, authority_refs=refs)
+        return _replace(body, authority_refs=body.authority_refs or joint.authority_refs,
+                        answers=body.answers or joint.answers)
+    # The e-mail decided the kind; the letter may still carry the reference, exemptions and answers.
+    combined = build((parsed.text or "") + "\n\n" + "\n\n".join(letters), qtexts)
+    exemptions = body.exemptions or applied_exemptions(combined)
+    refs = body.authority_refs or find_authority_refs([combined.text], parsed.subject)
+    found_answers = body.answers or (answers_module.find_answers(combined, questions) if questions else {})
+    return _replace(body, exemptions=exemptions, authority_refs=refs, answers=found_answers)
+
+
+def _replace(c: Classification, **changes: object) -> Classification:
+    from dataclasses import replace
+
+    return replace(c, **changes)  # type: ignore[arg-type]

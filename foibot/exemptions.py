@@ -1,0 +1,168 @@
+"""The exemptions a reply applies, normalised: `s43(2)`, `s12(1)`, `FOISA s17`, `EIR reg 12(5)(e)` (pure).
+
+Only sections that are exemptions (FOIA ss.12, 14, 21-44; FOISA ss.12, 14, 17, 25-41; EIR regs 12-13; EISR
+regs 10-11) count, so procedural sections (s1, s10, s16, s17 notices, s50) never do; and only in the
+authority's own sentences, not hypothetical ("may apply"), not negated ("does not rely on section 12").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .segments import Doc, Sentence
+
+FOIA_SECTIONS = {12, 14} | set(range(21, 45))
+FOISA_SECTIONS = {12, 14, 17} | set(range(25, 42))
+EIR_REGULATIONS = {12, 13}
+EISR_REGULATIONS = {10, 11}
+
+_PART = r"\(\s*[0-9]{1,2}[A-Za-z]?\s*\)|\(\s*[a-z]{1,4}\s*\)"
+_PARTS = rf"(?:\s?(?:{_PART}))*"
+_SECTION = re.compile(
+    rf"\b(?P<label>sections?|ss?\.|s(?=\s?\d)|sec\.?|§)\s?(?P<num>\d{{1,2}})(?P<parts>{_PARTS})(?![\d/])", re.I)
+_REGULATION = re.compile(
+    rf"\b(?P<label>regulations?|regs?\.?|r\.)\s?(?P<num>\d{{1,2}})(?P<parts>{_PARTS})(?![\d/])", re.I)
+_EXCEPTION = re.compile(rf"\bexceptions? (?:at|under|in|of)?\s?(?P<num>1[0-3])(?P<parts>(?:\s?(?:{_PART}))+)", re.I)
+_MORE = re.compile(rf"^\s*(?:,|and|&|or|/)\s*(?:(?:sections?|s\.?|regulations?|regs?\.?)\s?)?(?P<num>\d{{1,2}})?"
+                   rf"(?P<parts>{_PARTS})", re.I)
+_NEGATED = re.compile(r"\b(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
+                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.I)
+_OTHER_ACT = re.compile(r"^[^.;]{0,40}\bof (?:the )?(?:data protection act|dpa\b|local government|"
+                        r"localism|police (?:and|&) criminal|human rights|equality act|general data|gdpr|"
+                        r"fees regulations|regulation of investigatory|representation of the people|"
+                        r"road traffic|companies act|children act|crime and disorder|licensing act)", re.I)
+_SCOTTISH_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foisa|\(scotland\)|eisr)\b", re.I)
+_UK_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foia|freedom of information act 2000|the act 2000|eir\b|"
+                      r"environmental information regulations 2004)", re.I)
+_SCOTTISH_DOC = re.compile(r"\bfoisa\b|\bfreedom of information \(scotland\)|\beisr\b|\bscottish information "
+                           r"commissioner\b|\benvironmental information \(scotland\)", re.I)
+_ENGLISH_DOC = re.compile(r"\bfreedom of information act 2000\b|\bfoia\b(?! ?\(s)", re.I)
+_EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beir\b|\beisr\b", re.I)
+
+
+def _parts(text: str) -> list[str]:
+    return [re.sub(r"\s", "", p).lower() for p in re.findall(_PART, text or "")]
+
+
+def _format(regime: str, number: int, parts: list[str]) -> str:
+    tail = "".join(parts)
+    if regime == "foia":
+        return f"s{number}{tail}"
+    if regime == "foisa":
+        return f"FOISA s{number}{tail}"
+    if regime == "eir":
+        return f"EIR reg {number}{tail}"
+    return f"EISR reg {number}{tail}"
+
+
+def normalise(text: str) -> str | None:
+    """One citation as written ("Section 40 (2)", "reg 12(5)(e) EIR", "FOISA s.17") in normalised form."""
+    scottish = bool(_SCOTTISH_DOC.search(text))
+    found = list(_citations(text, scottish, eir_doc=bool(_EIR_DOC.search(text))))
+    return found[0] if found else None
+
+
+def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
+    spans: list[tuple[int, int, str, str, str]] = []  # start, end, kind, num, parts
+    for match in _SECTION.finditer(text):
+        spans.append((match.start(), match.end(), "section", match.group("num"), match.group("parts")))
+    for match in _REGULATION.finditer(text):
+        spans.append((match.start(), match.end(), "regulation", match.group("num"), match.group("parts")))
+    for match in _EXCEPTION.finditer(text):
+        if not any(s <= match.start() < e for s, e, *_ in spans):
+            spans.append((match.start(), match.end(), "regulation", match.group("num"), match.group("parts")))
+    spans.sort()
+    for start, end, kind, num, parts_text in spans:
+        if _NEGATED.search(text[max(0, start - 40):start]):
+            continue
+        after = text[end:end + 120]
+        if _OTHER_ACT.match(after):
+            continue
+        local_scottish = scottish
+        if _SCOTTISH_NEAR.match(after):
+            local_scottish = True
+        elif _UK_NEAR.match(after):
+            local_scottish = False
+        items = [(int(num), _parts(parts_text))]
+        rest = text[end:]
+        while True:  # "sections 23(5), 24(2) and 31(3)", "31(1)(a) and (b)"
+            more = _MORE.match(rest)
+            if not more or not (more.group("num") or more.group("parts")):
+                break
+            if more.group("num"):
+                items.append((int(more.group("num")), _parts(more.group("parts"))))
+            else:
+                base_num, base_parts = items[-1]
+                extra = _parts(more.group("parts"))
+                items.append((base_num, base_parts[: max(0, len(base_parts) - len(extra))] + extra))
+            rest = rest[more.end():]
+        for number, parts in items:
+            if kind == "section":
+                allowed = FOISA_SECTIONS if local_scottish else FOIA_SECTIONS
+                if number in allowed:
+                    yield _format("foisa" if local_scottish else "foia", number, parts)
+            else:
+                allowed = EISR_REGULATIONS if local_scottish else EIR_REGULATIONS
+                if number in allowed and (parts or eir_doc):
+                    yield _format("eisr" if local_scottish else "eir", number, parts)
+
+
+def _list_context(sentences: list[Sentence], n: int) -> bool:
+    """A short line listing a section ("Section 24(2) National Security") under a sentence that applies them."""
+    sentence = sentences[n]
+    if not sentence.line_start or len(sentence.text.split()) > 14:
+        return False
+    for k in range(n - 1, max(-1, n - 6), -1):
+        prev = sentences[k]
+        if prev.zone != "body":
+            return False
+        if prev.text.rstrip().endswith(":"):
+            return True
+        if not prev.line_start or len(prev.text.split()) > 14:
+            return False
+    return False
+
+
+def applied_exemptions(doc: Doc, scottish: bool | None = None) -> tuple[str, ...]:
+    """The exemptions the authority's own sentences apply, normalised, in order, most specific form only."""
+    if scottish is None:
+        scottish = bool(_SCOTTISH_DOC.search(doc.text)) and not _ENGLISH_DOC.search(doc.text)
+    eir_doc = bool(_EIR_DOC.search(doc.text))
+    found: list[str] = []
+    for n, sentence in enumerate(doc.sentences):
+        if not sentence.authority:
+            continue
+        if sentence.hypothetical and not _list_context(doc.sentences, n):
+            continue
+        if sentence.is_question and not sentence.numbered and sentence.text.rstrip().endswith("?"):
+            continue
+        for citation in _citations(sentence.text, scottish, eir_doc):
+            if citation not in found:
+                found.append(citation)
+    return most_specific(found)
+
+
+def most_specific(citations: list[str]) -> tuple[str, ...]:
+    """Drop a bare citation when a more specific one of the same section is there (s23 beside s23(5))."""
+    kept = []
+    for citation in citations:
+        if any(other != citation and other.startswith(citation + "(") for other in citations):
+            continue
+        kept.append(citation)
+    return tuple(kept)
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    """A `;`-separated list as written in a label file or by a campaigner, each item normalised."""
+    items = []
+    for raw in re.split(r"[;,]", text or ""):
+        raw = raw.strip()
+        if not raw:
+            continue
+        if re.fullmatch(r"(?i)s\d{1,2}(\([0-9a-z]+\))*", raw):
+            items.append("s" + raw[1:].lower())
+            continue
+        canonical = normalise(raw if re.search(r"(?i)section|regulation|reg\b|\bs\d", raw) else f"section {raw}")
+        items.append(canonical or raw)
+    return tuple(dict.fromkeys(items))

@@ -1,0 +1,523 @@
+"""Raw message bytes to a `ParsedMessage`: headers, readable text, attachments, bounce and auto-reply facts.
+
+Uses the standard library's e-mail parser (modern policy) and BeautifulSoup for HTML. It never raises,
+whatever the bytes: what was broken is listed in `defects`, and what can be read is read.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from bs4 import BeautifulSoup, Comment
+
+MAX_FILENAME = 200
+
+
+@dataclass
+class ParsedAttachment:
+    index: int  # position among the message's attachment parts
+    filename: str | None  # the sender's name, sanitised for display only (never used as a path)
+    content_type: str
+    data: bytes
+    size: int
+    sha256: str
+
+
+@dataclass
+class ParsedMessage:
+    message_id: str | None = None
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    from_addr: str | None = None
+    from_name: str = ""
+    to_addrs: list[str] = field(default_factory=list)
+    subject: str = ""
+    date: datetime | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    text: str = ""
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    is_auto_reply: bool = False
+    is_dsn: bool = False
+    dsn_failed_recipients: list[str] = field(default_factory=list)
+    dsn_original_message_id: str | None = None
+    dsn_status: str | None = None
+    dsn_permanent: bool = False
+    dsn_diagnostic: str | None = None
+    defects: list[str] = field(default_factory=list)
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (name case-insensitive), or None."""
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+
+# --- headers -----------------------------------------------------------------------------------------
+
+_RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+def _header_text(value: object) -> str:
+    """A header value as readable text: RFC 2047 words decoded where possible, never raising."""
+    try:
+        text = str(value)
+    except Exception:  # a header object that cannot even print itself
+        return ""
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except Exception:
+            pass
+    return re.sub(r"[\r\n]+[ \t]*", " ", text).strip()
+
+
+def _raw_headers(msg: Message, defects: list[str]) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    try:
+        items = list(msg.raw_items())  # type: ignore[attr-defined]
+    except Exception:
+        items = list(getattr(msg, "_headers", []))
+    for name, raw in items:
+        try:
+            value = msg.policy.header_fetch_parse(name, raw)  # decoded by the policy
+            text = _header_text(value)
+        except Exception:
+            defects.append(f"undecodable {name} header")
+            text = _header_text(raw)
+        headers.setdefault(str(name).lower(), []).append(text)
+    return headers
+
+
+def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    try:
+        pairs = getaddresses(values)
+    except Exception:
+        return []
+    found = []
+    for name, addr in pairs:
+        addr = addr.strip().strip("<>").lower()
+        if "@" in addr and " " not in addr:
+            found.append((name.strip(), addr))
+    return found
+
+
+def _message_ids(values: list[str]) -> list[str]:
+    ids: list[str] = []
+    for value in values:
+        for mid in _MSGID.findall(value):
+            if mid not in ids:
+                ids.append(mid)
+    return ids
+
+
+def _date(values: list[str], defects: list[str]) -> datetime | None:
+    if not values:
+        return None
+    try:
+        moment = parsedate_to_datetime(values[0])
+    except (TypeError, ValueError, IndexError, OverflowError):
+        defects.append(f"malformed Date header {values[0][:60]!r}")
+        return None
+    if moment is None:
+        defects.append(f"malformed Date header {values[0][:60]!r}")
+        return None
+    if moment.tzinfo is None:  # "-0000": the time is UTC but the zone unknown
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+# --- bodies and attachments --------------------------------------------------------------------------
+
+def _decode_part(part: Message, defects: list[str]) -> str:
+    """A text part's content as str, tolerant of wrong and unknown charsets."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    if not isinstance(payload, bytes):
+        return str(payload)
+    charset = None
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        pass
+    for candidate in (charset, "utf-8", "cp1252"):
+        if not candidate:
+            continue
+        try:
+            return payload.decode(candidate)
+        except LookupError:
+            defects.append(f"unknown charset {candidate!r}")
+        except UnicodeDecodeError:
+            if candidate == charset:
+                defects.append(f"text not valid {candidate}")
+    return payload.decode("utf-8", errors="replace")
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        disposition = (part.get_content_disposition() or "").lower()
+    except Exception:
+        disposition = ""
+    ctype = part.get_content_type()
+    if disposition == "attachment":
+        return True
+    if ctype in ("text/plain", "text/html") and not _filename(part):
+        return False
+    if ctype.startswith("multipart/") or ctype in ("message/delivery-status", "text/rfc822-headers"):
+        return False
+    return ctype not in ("text/plain", "text/html") or bool(_filename(part))
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if not name:
+        return None
+    name = _header_text(name)
+    name = unicodedata.normalize("NFC", name)
+    # Display only: keep the last path component, drop control characters.
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    return name[:MAX_FILENAME] or None
+
+
+def _leaves(part: Message) -> Iterator[Message]:
+    """Leaf parts in order, not descending into attached messages (message/rfc822 is one leaf)."""
+    if part.is_multipart() and not part.get_content_type().startswith("message/"):
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            for sub in payload:
+                if isinstance(sub, Message):
+                    yield from _leaves(sub)
+        return
+    yield part
+
+
+def _choose_body(part: Message, defects: list[str]) -> list[tuple[str, str]]:
+    """(content type, text) of the parts that make up the readable body, honouring multipart/alternative."""
+    ctype = part.get_content_type()
+    if ctype == "multipart/alternative" and isinstance(part.get_payload(), list):
+        options = [p for p in part.get_payload() if isinstance(p, Message)]
+        chosen: dict[str, list[tuple[str, str]]] = {}
+        for option in options:
+            bodies = _choose_body(option, defects)
+            if bodies:
+                chosen.setdefault(bodies[0][0], bodies)
+        plain = chosen.get("text/plain")
+        html = chosen.get("text/html")
+        # A plain part that is only a stub ("view this in HTML") loses to the HTML part.
+        if plain and (not html or len("".join(t for _, t in plain).strip()) >= 40):
+            return plain
+        return html or plain or []
+    if part.is_multipart() and not ctype.startswith("message/"):
+        payload = part.get_payload()
+        found: list[tuple[str, str]] = []
+        if isinstance(payload, list):
+            for sub in payload:
+                if isinstance(sub, Message):
+                    found.extend(_choose_body(sub, defects))
+        return found
+    if ctype in ("text/plain", "text/html") and not _is_attachment(part):
+        return [(ctype, _decode_part(part, defects))]
+    return []
+
+
+# --- HTML --------------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
+               "pre", "section", "article", "header", "footer", "ul", "ol", "hr", "dt", "dd", "address"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|"
+                           r"max-height\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.I)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from HTML: scripts, styles, comments and hidden elements dropped, blocks on new lines."""
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style", "head", "title", "noscript", "template", "meta", "link", "object",
+                         "iframe", "svg"]):
+            tag.decompose()
+        for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            comment.extract()
+        for tag in soup.find_all(True):
+            if getattr(tag, "decomposed", False):
+                continue
+            attrs = getattr(tag, "attrs", None) or {}
+            if ("hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true"
+                    or _HIDDEN_STYLE.search(str(attrs.get("style", "")))):
+                tag.decompose()
+        for tag in soup.find_all(["td", "th"]):
+            tag.append(" \t")
+        for tag in soup.find_all("li"):
+            tag.insert(0, "- ")
+        for tag in soup.find_all(_BLOCK_TAGS):
+            tag.insert_before("\n")
+            tag.append("\n")
+        text = soup.get_text()
+    except Exception:  # html.parser is forgiving, but never let odd markup stop a reply being read
+        text = re.sub(r"<[^>]*>", " ", html)
+    return tidy_text(text)
+
+
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]")
+
+
+def tidy_text(text: str) -> str:
+    """Normalise line ends and spaces; at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    text = _INVISIBLE.sub("", text)
+    lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+# --- bounces and auto-replies ------------------------------------------------------------------------
+
+_DSN_SUBJECT = re.compile(
+    r"undeliver|delivery (status notification|has failed|failure|failed|notification)|"
+    r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|non[- ]?delivery|"
+    r"returned to sender|delivery problem|could not be delivered", re.I)
+_DSN_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+_DSN_BODY = re.compile(
+    r"delivery to the following recipients? (failed|has been delayed)|"
+    r"this is the mail system at host|could not be delivered to one or more recipients|"
+    r"message (could not|was not|wasn't) (be )?delivered|was undeliverable|"
+    r"(permanent|fatal) error|failed permanently|delivery has failed|user unknown|"
+    r"recipient address rejected|mailbox (unavailable|not found|full)|no such user", re.I)
+_STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
+_ANY_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+_ACTION = re.compile(r"^\s*Action:\s*(\w+)", re.I | re.M)
+_FINAL_RCPT = re.compile(r"^\s*(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
+                         re.I | re.M)
+_DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:smtp;)?\s*(.+(?:\n[ \t]+.+)*)", re.I | re.M)
+_BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.I | re.M)
+_DELAY = re.compile(r"delay|will (continue to )?retry|still trying|not yet been delivered|temporar", re.I)
+
+
+def _auto_reply(headers: dict[str, list[str]]) -> bool:
+    def first(name: str) -> str:
+        values = headers.get(name)
+        return values[0].strip().lower() if values else ""
+
+    auto_submitted = first("auto-submitted")
+    if auto_submitted and auto_submitted != "no":
+        return True
+    if "x-autoreply" in headers or "x-autorespond" in headers or "x-autoresponder" in headers:
+        return True
+    if first("precedence") in ("auto_reply", "bulk", "junk", "list"):
+        return True
+    if first("x-auto-response-suppress") in ("all", "oof") and "x-ms-exchange-inbox-rules-loop" in headers:
+        return True
+    return False
+
+
+def _dsn(msg: Message, parsed: ParsedMessage) -> None:
+    ctype = msg.get_content_type()
+    report_type = ""
+    try:
+        report_type = str(msg.get_param("report-type") or "").lower()
+    except Exception:
+        pass
+    status_texts: list[str] = []
+    returned: Message | None = None
+    returned_headers = ""
+    for part in _leaves(msg):
+        pctype = part.get_content_type()
+        if pctype == "message/delivery-status":
+            try:
+                status_texts.append(part.as_string(policy=email.policy.compat32))
+            except Exception:
+                payload = part.get_payload()
+                status_texts.append(str(payload))
+        elif pctype == "message/rfc822" and returned is None:
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                returned = payload[0]
+        elif pctype == "text/rfc822-headers":
+            returned_headers += _decode_part(part, parsed.defects)
+    sender = parsed.from_addr or ""
+    is_dsn = (
+        (ctype == "multipart/report" and report_type == "delivery-status")
+        or bool(status_texts)
+        or "x-failed-recipients" in parsed.headers
+        or (bool(_DSN_SENDER.match(sender)) and bool(_DSN_SUBJECT.search(parsed.subject)
+                                                      or _DSN_BODY.search(parsed.text)))
+        or (bool(_DSN_SUBJECT.search(parsed.subject)) and bool(_DSN_BODY.search(parsed.text)))
+    )
+    if not is_dsn:
+        return
+    parsed.is_dsn = True
+    status_text = "\n".join(status_texts)
+    failed: list[str] = []
+    for value in parsed.headers.get("x-failed-recipients", []):
+        failed.extend(a for _, a in _addresses([value]))
+    for match in _FINAL_RCPT.finditer(status_text):
+        failed.append(match.group(1).lower())
+    if not failed:  # the human-readable part: addresses on their own lines
+        for line in parsed.text.splitlines():
+            line = line.strip().strip("<>")
+            if re.fullmatch(r"[^\s@<>]+@[^\s@<>]+\.[A-Za-z]{2,}", line):
+                failed.append(line.lower())
+    parsed.dsn_failed_recipients = list(dict.fromkeys(failed))
+    status = _STATUS.search(status_text) or _ANY_STATUS.search(status_text + "\n" + parsed.text)
+    parsed.dsn_status = status.group(1) if status else None
+    diagnostic = _DIAGNOSTIC.search(status_text)
+    if diagnostic:
+        parsed.dsn_diagnostic = re.sub(r"\s+", " ", diagnostic.group(1)).strip()[:500]
+    action = _ACTION.search(status_text)
+    if parsed.dsn_status:
+        parsed.dsn_permanent = parsed.dsn_status.startswith("5")
+    elif action:
+        parsed.dsn_permanent = action.group(1).lower() == "failed"
+    else:
+        parsed.dsn_permanent = not _DELAY.search(parsed.subject + "\n" + parsed.text)
+    original = None
+    if returned is not None:
+        try:
+            original = _message_ids([str(returned.get("message-id", ""))])
+        except Exception:
+            original = None
+    if not original and returned_headers:
+        match = _BODY_MSGID.search(returned_headers)
+        original = [match.group(1)] if match else None
+    if not original:
+        match = _BODY_MSGID.search(parsed.text)
+        original = [match.group(1)] if match else None
+    parsed.dsn_original_message_id = original[0] if original else None
+
+
+# --- the whole message -------------------------------------------------------------------------------
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse any bytes into a ParsedMessage; never raises (what went wrong is in `defects`)."""
+    parsed = ParsedMessage()
+    try:
+        _parse_into(raw, parsed)
+    except Exception as exc:  # the last guard: a parser bug must not lose a reply
+        parsed.defects.append(f"unparseable message: {type(exc).__name__}: {exc}"[:300])
+        if not parsed.text:
+            parsed.text = tidy_text(bytes(raw or b"").decode("utf-8", errors="replace"))
+    return parsed
+
+
+def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
+    if not isinstance(raw, (bytes, bytearray)):
+        raw = str(raw).encode("utf-8", errors="replace")
+    msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
+    defects = parsed.defects
+    headers = _raw_headers(msg, defects)
+    parsed.headers = headers
+    ids = _message_ids(headers.get("message-id", []))
+    parsed.message_id = ids[0] if ids else None
+    parsed.in_reply_to = _message_ids(headers.get("in-reply-to", []))
+    parsed.references = _message_ids(headers.get("references", []))
+    senders = _addresses(headers.get("from", []))
+    if senders:
+        parsed.from_name, parsed.from_addr = senders[0]
+    recipients: list[str] = []
+    for name in _RECIPIENT_HEADERS:
+        for _, addr in _addresses(headers.get(name, [])):
+            if addr not in recipients:
+                recipients.append(addr)
+    parsed.to_addrs = recipients
+    parsed.subject = (headers.get("subject") or [""])[0]
+    parsed.date = _date(headers.get("date", []), defects)
+    parsed.is_auto_reply = _auto_reply(headers)
+
+    for part in [msg, *_leaves(msg)]:
+        for defect in getattr(part, "defects", []):
+            name = type(defect).__name__
+            if name not in defects:
+                defects.append(name)
+
+    bodies = _choose_body(msg, defects)
+    texts = [html_to_text(text) if ctype == "text/html" else tidy_text(text) for ctype, text in bodies]
+    parsed.text = "\n\n".join(t for t in texts if t)
+
+    index = 0
+    body_parts = {id(p) for p in _body_part_objects(msg)}
+    for part in _leaves(msg):
+        if id(part) in body_parts or part.get_content_type().startswith("multipart/"):
+            continue
+        if part.get_content_type() in ("message/delivery-status", "text/rfc822-headers"):
+            continue
+        if not _is_attachment(part):
+            continue
+        data = _part_bytes(part)
+        parsed.attachments.append(
+            ParsedAttachment(
+                index=index,
+                filename=_filename(part),
+                content_type=part.get_content_type(),
+                data=data,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        )
+        index += 1
+    _dsn(msg, parsed)
+
+
+def _body_part_objects(msg: Message) -> list[Message]:
+    """The parts `_choose_body` reads, so they are not listed as attachments too."""
+    chosen: list[Message] = []
+
+    def walk(part: Message) -> None:
+        ctype = part.get_content_type()
+        if ctype == "multipart/alternative" and isinstance(part.get_payload(), list):
+            for option in part.get_payload():
+                if isinstance(option, Message):
+                    walk(option)
+            return
+        if part.is_multipart() and not ctype.startswith("message/"):
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                for sub in payload:
+                    if isinstance(sub, Message):
+                        walk(sub)
+            return
+        if ctype in ("text/plain", "text/html") and not _is_attachment(part):
+            chosen.append(part)
+
+    walk(msg)
+    return chosen
+
+
+def _part_bytes(part: Message) -> bytes:
+    if part.get_content_type() == "message/rfc822":
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload:
+            try:
+                return payload[0].as_bytes(policy=email.policy.compat32)
+            except Exception:
+                return str(payload[0]).encode("utf-8", errors="replace")
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        return payload.encode("utf-8", errors="replace")
+    return b""

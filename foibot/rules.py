@@ -1,0 +1,264 @@
+"""The phrase rules that say what a reply is: each names the phrases it looks for and the kind it points to.
+
+A rule is data: `phrases` (regular expressions, case-insensitive, matched inside one sentence of the
+authority's own words), `unless` (phrases that veto a match in the same sentence), and which sentences it may
+read (questions, hypothetical ones, the subject line). `strength` says how much one match weighs; the
+decision procedure in `classify.py` combines them. Each rule is tested on its own in tests/test_classify_rules.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # "<kind>.<what it recognises>"
+    kind: str  # a reply kind, or "provided" / "cover" (signals combined by the decision procedure)
+    strength: str  # strong | medium | weak
+    phrases: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    questions_ok: bool = False  # may match a question ("Could you please clarify ...?")
+    hypothetical_ok: bool = False  # may match "If ..." / "... may apply" sentences
+    subject_ok: bool = False  # may match the subject line
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    veto: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", re.compile("|".join(f"(?:{p})" for p in self.phrases), re.I))
+        veto = re.compile("|".join(f"(?:{p})" for p in self.unless), re.I) if self.unless else None
+        object.__setattr__(self, "veto", veto)
+
+    def matches(self, sentence: str) -> bool:
+        """Whether one sentence carries this rule's phrase (and none of its vetoes)."""
+        return bool(self.pattern.search(sentence)) and not (self.veto and self.veto.search(sentence))
+
+
+_NOUNS = (r"(?:relevant |such |recorded |written |further |other |specific )?(?:information|records?|data|"
+          r"documents?|documentation|correspondence|communications?|e-?mails?|letters?|contacts?|meetings?|"
+          r"minutes|notes|details|evidence|discussions?|approach(?:es)?|dealings|agreements?|contracts?|"
+          r"payments?|invoices?|reports?|files?|results?|matches|trace|material)")
+_BODIES = r"(?:council|trust|force|department|authority|service|office|board|university|ministry|constabulary|police|company|organisation|agency|executive|commissioner)"
+
+RULES: tuple[Rule, ...] = (
+    # --- bounces and auto-replies: recognised before anything else -------------------------------
+    Rule("bounce.delivery_failure", "bounce", "strong", (
+        r"\bdelivery status notification\b", r"\bdelivery to the following recipients? (?:has )?failed\b",
+        r"\b(?:message|mail|e-?mail) (?:could not|couldn't|cannot|can't|was not|wasn't) (?:be )?delivered\b",
+        r"\bundeliverable\b", r"\bmail delivery (?:failed|failure|subsystem)\b", r"\breturned to sender\b",
+        r"\bthis is the mail system at host\b", r"\b(?:permanent|fatal) (?:delivery )?(?:error|failure)\b",
+        r"\b(?:recipient address rejected|user unknown|no such user|mailbox (?:unavailable|not found|does not "
+        r"exist))\b", r"\bfailed permanently\b", r"\bdelivery has failed\b", r"\bundelivered mail\b",
+    ), subject_ok=True, hypothetical_ok=True, questions_ok=True),
+    Rule("auto_reply.out_of_office", "auto_reply", "strong", (
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently |now )?(?:out of (?:the )?office|on (?:annual |maternity "
+        r"|paternity |sick |study |parental )?leave|away from (?:the office|my desk|work)|not in the office|on "
+        r"holiday|working part[- ]time|not working today)\b", r"\bout of (?:the )?office\b",
+        r"\b(?:upon|on|after) my return\b", r"\bi (?:will|shall) (?:be )?(?:back|returning|return) (?:in the "
+        r"office )?(?:on|until|from)\b", r"\bi (?:have|will have) limited (?:access to )?e-?mail\b",
+        r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
+        r"\bno longer works? (?:for|at|here)\b",
+    ), subject_ok=True, hypothetical_ok=True),
+    Rule("auto_reply.automatic_subject", "auto_reply", "medium", (
+        r"^(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|auto:|autoreply)\b",
+    ), subject_ok=True),
+    Rule("auto_reply.automated_message", "auto_reply", "medium", (
+        r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
+        r"acknowledge?ment|message|e-?mail|notification)\b", r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
+        r"requests|calls|contacts)\b", r"^auto-submitted: auto-",
+    ), hypothetical_ok=True),
+    Rule("auto_reply.redirect_to_form", "auto_reply", "medium", (
+        r"\b(?:you will need to|you need to|you must|please) (?:make|submit|complete|use|fill in|send) (?:a |the "
+        r"|our |your )?(?:formal |online |web )?(?:foi |freedom of information |information )?(?:request|form)\b"
+        r".{0,80}\b(?:online|web ?form|form|portal|website)\b",
+        r"\bwe will (?:also )?acknowledge your (?:request|e-?mail) (?:following|once|after|when|on)\b",
+    ), hypothetical_ok=True),
+
+    # --- what the authority asks or announces -----------------------------------------------------
+    Rule("neither_confirm_nor_deny.ncnd", "neither_confirm_nor_deny", "strong", (
+        r"\bneither confirm(?:s|ing|ed)? n?or den(?:y|ies|ying|ied)\b",
+    ), unless=(r"\bthe duty to\b",)),
+    Rule("internal_review_result.review_done", "internal_review_result", "strong", (
+        r"\b(?:have|has) (?:now )?(?:undertaken|completed|carried out|conducted|concluded|finished) (?:the|an|my|"
+        r"our|your|this) (?:internal )?review\b",
+        r"\b(?:the )?(?:outcome|result|findings?|conclusions?|decision) of (?:the|my|our|this|your) (?:internal )?"
+        r"review (?:is|are|was|has been|is set out|can be found)\b",
+        r"\b(?:i|we) (?:have )?(?:therefore )?(?:do not |don't |partially |partly |fully )?(?:uphold|upheld|am "
+        r"upholding|are upholding|overturn|am overturning|are overturning)\b",
+        r"\b(?:your )?(?:complaint|review|appeal|request for (?:an )?(?:internal )?review) (?:is|has been|was) "
+        r"(?:therefore )?(?:partially |partly |not |fully )?(?:upheld|rejected|successful|unsuccessful)\b",
+        r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
+        r"reversed|revised)\b",
+    )),
+    Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
+        r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
+        r"\bplease (?:could you )?(?:clarify|specify)\b",
+        r"\b(?:ask|asking) (?:you )?for (?:some |further |more |a )?clarification\b",
+        r"\b(?:seek|seeking|request|requesting|require|need|needs|requires) (?:some |further |more |a |your )?"
+        r"clarification\b",
+        r"\bclarification (?:of|on|about|regarding|as to|in relation to) (?:your request|what|which|whether|the "
+        r"(?:scope|information|time|date|period|request))\b",
+        r"\b(?:i|we) (?:would like to|need to|must|want to) (?:check|confirm|clarify|understand|establish) "
+        r"(?:with you )?(?:if|whether|what|which|exactly)\b",
+        r"\b(?:will not|won't|cannot|can't|am unable to|are unable to|be unable to) (?:be able to )?(?:take this "
+        r"(?:matter|request) (?:any )?further|proceed|progress (?:your|this) request|process (?:your|this) "
+        r"request)\b.{0,40}\b(?:until|without|unless)\b",
+        r"\b(?:clock|time limit|timescale|deadline) (?:has been |is |will be )?(?:stopped|paused|on hold)\b",
+        r"\b(?:request|it) (?:is|will be|has been) (?:put |placed )?on hold (?:until|pending)\b",
+        r"\bwhat (?:exactly )?(?:do you mean|is meant) by\b",
+        r"\byour request (?:is|was|appears) (?:unclear|too broad|ambiguous|not clear|very broad)\b",
+    ), unless=(
+        r"\b(?:we|i) (?:have |had )?(?:asked|requested|sought) (?:you )?(?:for )?(?:your )?clarification\b",
+        r"\b(?:you|which you) (?:have |had )?(?:provided|supplied|gave|sent|clarified)\b",
+        r"\bif (?:we|i) (?:need|require|have)\b", r"\bshould (?:we|i) (?:need|require)\b",
+        r"\bthank you for (?:your |the )?clarif", r"\bfollowing (?:your |the )?clarification\b",
+    ), questions_ok=True),
+    Rule("clarification_requested.asks_which", "clarification_requested", "medium", (
+        r"\b(?:could|can|would) you (?:please )?(?:kindly )?(?:confirm|let (?:me|us) know|tell (?:me|us)|advise|"
+        r"indicate|explain) (?:which|what|whether|exactly|the (?:time ?period|date range|dates?))\b",
+        r"\bplease (?:confirm|let (?:me|us) know|advise|indicate) (?:which|what|whether|exactly)\b",
+    ), unless=(r"^\s*(?:\d|q\d|question)",), questions_ok=True),
+    Rule("extension.time_extended", "extension", "strong", (
+        r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|period|time limit|time for (?:response|"
+        r"compliance|responding)|date|response date)\b",
+        r"\bextension (?:of|to) (?:the )?(?:time|deadline|response|period|time limit|date)\b",
+        r"\b(?:need|needs|require|requires|requiring|take|taking|need to take) (?:some )?(?:further|additional|"
+        r"more|extra) time to (?:consider|decide|complete|assess|respond|reach|determine)\b",
+        r"\bsection 10 ?\(3\)", r"\bregulation 7 ?\(1\)",
+        r"\b(?:unable|not be able|not able|cannot|can't) to (?:respond|reply|provide (?:you with )?(?:a|our|the) "
+        r"(?:full )?(?:response|reply|answer)|complete (?:your|the|this) request|meet the (?:deadline|20 working "
+        r"day|statutory))\b.{0,60}\b(?:within|by) (?:the )?(?:20|twenty|statutory|deadline|time|original|due)",
+        r"\b(?:revised|new|extended) (?:response |target |due |deadline )?(?:date|deadline)\b",
+    )),
+    Rule("acknowledgement.response_promised", "acknowledgement", "strong", (
+        r"\b(?:you|we|i) (?:will|should|shall) (?:receive|get|be sent|have) (?:a|our|the|your) (?:full |formal |"
+        r"written )?(?:response|reply|answer|decision)\b",
+        r"\b(?:we|i) (?:will|shall|aim to|expect to|hope to|intend to|endeavour to|will aim to|will endeavour to|"
+        r"will try to|would aim to)(?: aim to| endeavour to| try to)? (?:respond|reply|send (?:you )?(?:a |our )?"
+        r"(?:response|reply)|provide (?:you with )?(?:a |our |the )?(?:response|reply|full response|decision)|"
+        r"let you have (?:a|our) (?:response|reply))\b",
+        r"\b(?:aim|aims|endeavour|endeavours|expect|hope) to (?:respond|reply|send you a response|provide (?:you "
+        r"with )?a response)\b",
+        r"\b(?:required|obliged) to (?:reply|respond|provide a response)(?: to you| to your request)? within\b",
+        r"\b(?:response|reply) (?:is )?due (?:by|on)\b",
+    )),
+    Rule("acknowledgement.logged", "acknowledgement", "strong", (
+        r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your request )?(?:under|with|as) (?:the |a |"
+        r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)",
+        r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
+        r"will now be) (?:logged|recorded|registered|passed|forwarded|allocated|assigned|acknowledged)\b",
+        r"\b(?:request|enquiry) (?:will|is being|will now be) (?:considered|dealt with|handled|processed)\b",
+        r"\bwhich will be (?:dealt with|considered|handled|processed)\b",
+        r"\b(?:we|i) (?:are|am) (?:now )?(?:dealing with|processing|considering|handling|looking into) your "
+        r"(?:request|enquiry|concerns|complaint)\b",
+        r"\backnowledg(?:e|es|ing) (?:receipt|your (?:request|e-?mail|enquiry|letter))\b",
+        r"\bthis (?:e-?mail|letter|message) (?:is to )?acknowledges?\b",
+    ), unless=(r"\backnowledge your (?:request|e-?mail) (?:following|once|after|when|on)\b",)),
+    Rule("acknowledgement.received", "acknowledgement", "weak", (
+        r"\b(?:we|i) (?:have |has )?(?:received|receive) your (?:request|e-?mail|enquiry|letter)\b",
+        r"\bthank you for your (?:request|e-?mail|enquiry|letter|correspondence)\b",
+        r"\bquote (?:this|the|our) reference\b", r"\bwithin (?:the )?(?:statutory )?(?:20|twenty) working days\b",
+    ), subject_ok=True),
+
+    # --- the answer itself -----------------------------------------------------------------------
+    Rule("refused.cost_limit", "refused", "strong", (
+        r"\b(?:would|will|does|to|it) (?:exceed|exceeds|go over|be in excess of|extend beyond)\b.{0,40}\b"
+        r"(?:appropriate|cost|costs|fees|time|statutory) limit\b",
+        r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
+        r"limit\b", r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
+    )),
+    Rule("refused.vexatious", "refused", "strong", (
+        r"\b(?:is|are|be|as|considered|deemed|being) (?:being )?vexatious\b", r"\brepeated request\b",
+        r"\bmanifestly unreasonable\b", r"\bnot obliged to comply\b",
+    )),
+    Rule("refused.exempt", "refused", "strong", (
+        r"\b(?:is|are|was|were|being|been|be) (?:considered |deemed |therefore |also |wholly |fully )*exempt(?:ed)?\b",
+        r"\bexempt from (?:disclosure|release)\b",
+        r"\b(?:exemption|exception)s? (?:applies|apply|is engaged|are engaged|has been applied|have been applied)\b",
+        r"\b(?:we|i|the \w+) (?:are|am|is|have|has) (?:applying|applied|relying|relied|rely) (?:on |upon )?(?:the )?"
+        r"(?:exemptions?|exceptions?|sections?|regulations?|s\.? ?\d)",
+        r"\b(?:is|are|has been|have been|was|were|being|will be) withheld\b",
+        r"\b(?:we|i|the \w+) (?:are|am|is|have|has|must|will) (?:therefore )?(?:decided to )?(?:withhold|withholding|"
+        r"refuse|refusing|decline|declining)\b",
+        r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
+        r"disclose|release|supply|share|comply with)\b.{0,30}\b(?:this|the|that|any|such|some|these|those|"
+        r"requested) (?:requested )?(?:information|data|details|documents|records|figures|request)\b",
+        r"\b(?:cannot|can not|could not|will not|must not|is not to) be (?:disclosed|released|provided|shared)\b",
+        r"\brefusal notice\b", r"\bnotice of refusal\b",
+        r"\bpublic interest (?:in maintaining the (?:exemption|exception)|favours withholding|lies in "
+        r"withholding|in withholding)\b", r"\breasonably accessible (?:to you )?by other means\b",
+        r"\bintended for future publication\b",
+    ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b")),
+    Rule("not_held.not_held", "not_held", "strong", (
+        r"\b(?:do|does|did) not (?:currently |actually |therefore |ordinarily )?hold\b", r"\b(?:don't|doesn't|didn't) hold\b",
+        r"\b(?:is|are|was|were) not held\b", r"\bhold(?:s)? no\b", r"\bnot held by\b",
+        rf"\bno {_NOUNS} (?:\w+ )?(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
+        r"recorded|kept|taken|exchanged|sent|made|retained|created|produced|generated|returned|had)\b",
+        rf"\bthere (?:is|are|was|were|has been|have been|had been) no {_NOUNS}\b",
+        rf"\b(?:has|have|had) no (?:record|records|information|involvement|dealings|relationship|knowledge)\b",
+        r"\b(?:has|have|had) not (?:been in|had any|received any|made any|held any|entered into|approached|been "
+        r"approached|been contacted|contacted|engaged|communicated|met|corresponded|discussed)\b",
+        r"\b(?:has|have|had) not (?:installed|purchased|bought|procured|used|commissioned|carried out|undertaken|"
+        r"issued|collected|recorded|created|produced) any\b",
+        r"\bno record(?:s)? of\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
+        r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
+        r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
+        r"\bnil return\b", r"\b12 ?\(4\) ?\(a\)",
+        r"\b(?:is|are|am) not (?:the )?(?:body |authority |organisation )?responsible for\b",
+        r"\b(?:do|does) not have (?:any )?(?:the )?responsibility for\b", r"\bnot (?:a|our) (?:function|responsibility|remit)\b",
+        r"\b(?:does not|doesn't|do not) fall (?:under|within) (?:the |our )?(?:remit|responsibility|functions?|jurisdiction)\b",
+        r"\b(?:outside|not within|beyond) (?:the |our )?(?:remit|functions?|responsibilit(?:y|ies)|jurisdiction)\b",
+        r"\bthe appropriate (?:public )?(?:authority|body|organisation) (?:in this case )?(?:is|would be)\b",
+        r"\binformation (?:you (?:have )?(?:requested|require|seek)|requested) (?:is|would be|may be) held by\b",
+        r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
+        r"use|employ|operate|own|have a contract)\b",
+        r"\bnot (?:recorded|collected|kept|retained) (?:by|centrally|in a way)\b",
+    ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
+    Rule("not_held.nothing_to_report", "not_held", "weak", (
+        r"^(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b", r"^no[.,]\s",
+    )),
+    Rule("provided.information_attached", "provided", "strong", (
+        r"\bplease find (?:attached|enclosed|below|herewith|overleaf)\b(?!.{0,40}\b(?:response|letter|reply|decision)\b)"
+        r".{0,40}\b(?:information|data|figures|documents?|copies|copy|spreadsheet|details|list|records|breakdown|"
+        r"table|correspondence|e-?mails?|minutes)\b",
+        r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing|provided|providing|"
+        r"supplied|released|disclosed)\b.{0,60}\b(?:the information (?:you|that you|requested)|the requested "
+        r"(?:information|data|documents)|information (?:you asked for|requested)|copies of|a copy of the "
+        r"(?:\w+ )?(?:documents?|correspondence|e-?mails?|minutes|contract|policy|report|data))",
+        r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
+        r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed)\b",
+        r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
+        r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b",
+        r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
+        r"as follows|provided)\b",
+    )),
+    Rule("provided.facts_given", "provided", "medium", (
+        r"\b(?:i|we) (?:can )?(?:confirm|advise) that (?:the \w+(?: \w+)? |we |it |this \w+ )?(?:holds?|has|have) "
+        r"(?:the |some |this |relevant )?(?:information|data|records)\b",
+        r"£ ?\d", r"\b\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
+        r"\bthere (?:were|was|are|is|have been|has been) \d[\d,]*\b",
+        r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
+        r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b",
+        r"^yes\b",
+    ), unless=(r"\b(?:has|have|had|did|does|do|is|was) not\b", r"\bno\b", r"\bworking days?\b",
+               r"\bcost limit|appropriate limit|£\s?(?:450|600)\b")),
+    Rule("provided.answers_follow", "provided", "weak", (
+        r"\b(?:answers?|responses?) to (?:each of )?your (?:questions?|request) (?:is|are) (?:set out |provided |"
+        r"given )?(?:below|as follows|above)\b", r"\b(?:answered|addressed) in turn\b",
+        rf"\b(?:the \w+(?: \w+)?|we) (?:holds?|has|have) (?:the |some )?(?:information|data|records) (?:requested|you "
+        r"(?:have )?requested|you require|relevant)\b",
+        r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"
+        r"assistance))\b", r"\bin response to your (?:enquiry|request|questions?)\b",
+    ), unless=(r"\b(?:does|do|did) not\b",)),
+    Rule("other.cover_note", "cover", "medium", (
+        r"\b(?:attached|enclosed|attaching|enclosing|attach|enclose)\b.{0,30}\b(?:our|my|the|a|your) (?:formal |full |"
+        r"final |written )?(?:response|reply|letter|decision|answer)\b",
+        r"\b(?:please find|see|please see) (?:attached|enclosed)(?: our| my| the| a)?(?: formal| full)? "
+        r"(?:response|reply|letter|decision)\b",
+        r"\b(?:response|reply|letter|decision) (?:is )?(?:attached|enclosed)\b",
+        r"\bplease see (?:our|the|my) (?:response|reply|letter|decision) (?:attached|enclosed)\b",
+    )),
+)
+
+BY_NAME = {rule.name: rule for rule in RULES}

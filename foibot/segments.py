@@ -1,0 +1,371 @@
+"""A reply's text cut into sentences, each marked with whose words they are (pure, stdlib only).
+
+The outcome rules must read only the authority's own words. Replies quote our request back ("for the
+following information:", "You asked:", "Request" ... "Response"), quote the e-mail thread below
+("-----Original Message-----", "From: ... Sent: ...", "> ..."), and end with rights-of-appeal boilerplate
+that mentions internal reviews, the ICO and sections of the Act in every reply. Each sentence gets a zone
+(`body`, `quoted`, `thread`, `appeal`, `header`) and flags (a question, the requester's voice, hypothetical).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+# --- normalising -------------------------------------------------------------------------------------
+
+_MARKUP = re.compile(r"\*\*|__(?=\w)|(?<=\w)__")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\ufeff\u00ad]")
+
+
+def normalise(text: str) -> str:
+    """Line ends, spaces, invisible characters and markdown emphasis made uniform."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _INVISIBLE.sub("", text).replace("\xa0", " ").replace("\t", " ")
+    text = _MARKUP.sub("", text)
+    text = re.sub(r"(?m)^[ ]*#{1,6}[ ]+", "", text)  # markdown headings
+    text = re.sub(r"[ \f\v]+", " ", text)
+    return text
+
+
+# --- zones -------------------------------------------------------------------------------------------
+
+_HEADER_LINE = re.compile(r"^(from|to|cc|subject|date|sent|reply-to|auto-submitted|message-id|importance|"
+                          r"x-[\w-]+):\s", re.I)
+_THREAD_START = re.compile(
+    r"^(-{2,}\s*(original message|forwarded message|message d'origine)\s*-{2,}|begin forwarded message:?|"
+    r"_{8,}|-{8,}\s*reply above this line.*)$", re.I)
+_OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.I)
+_OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.I)
+_WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.I)
+
+# A line that introduces the request restated: the zone starts after it (or at it, when text follows).
+_REQUEST_START = re.compile(
+    r"(?:\b(?:for|requesting|request(?:ed)?|seek(?:ing)? access to|asked for|asking for|sought|regarding) the "
+    r"following(?: information)?(?: for [^:]{0,60})?|\byour (?:original )?request (?:was|reads|read|stated|"
+    r"is as follows|for information was)|\bbelow is your request\b.*|^(?:your |the |original )?(?:request|"
+    r"requests|question|questions|information requested|request details|details of (?:your )?request)|"
+    r"^you (?:asked|requested|wrote|said)(?: for| us)?|\byou (?:asked|requested) (?:for )?the following|"
+    r"\bin which you (?:asked|requested)(?: for)?)\s*[:\-–]?\s*\"?$", re.I)
+_REQUEST_END = re.compile(
+    r"^(?:(?:our |my |the )?(?:response|responses|answer|answers|reply|decision|outcome)(?: to (?:your|the) "
+    r"(?:request|questions?))?|in response|we answered|information (?:provided|supplied)|"
+    r"(?:response|answer|reply)\s*[:\-–].*)\s*[:\-–]?\s*$|"
+    r"^(?:we|our|having|following (?:receipt|our|a search|searches|enquiries)|thank you|please find|"
+    r"please see|i can confirm|i confirm|i (?:write|am writing)|i have (?:undertaken|attached|processed|"
+    r"considered|searched|made|now)|your request (?:will|has|is|was)|(?:the )?(?:council|trust|force|"
+    r"department|authority|service|office|university|board|ministry|police)\b[^.]{0,40}\b(?:holds?|does|"
+    r"has|can|confirms?|is|will|would|did|do)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.I)
+_SIGN_OFF = re.compile(r"^(yours (faithfully|sincerely|truly)|kind regards|regards|best regards|many thanks|"
+                       r"best wishes|thanks|thank you)[,.!]?$", re.I)
+
+# Rights of appeal, complaints, copyright and e-mail disclaimers: boilerplate in nearly every reply.
+_APPEAL = re.compile(
+    r"\bif you are (?:unhappy|dissatisfied|not (?:content|satisfied|happy))|\b(?:right|entitled) to "
+    r"(?:request|ask for|apply for|seek|complain|appeal)|\byou (?:can|may|could|have the right to) "
+    r"(?:request|ask for|apply for|seek) (?:an? )?(?:internal )?review|\b(?:complain|appeal|apply|write) "
+    r"(?:directly )?to the (?:scottish )?information commissioner|\binformation commissioner'?s? office\b|"
+    r"\bwycliffe house\b|\bico\.org\.uk|\bitspublicknowledge\b|\bsection (?:50|47)\b|\bright of appeal\b|"
+    r"\b(?:internal review|complaints?|appeals?) (?:procedure|process)\b|\byour rights\b|"
+    r"\b(?:remain|are still|still) dissatisfied\b|\bdissatisfied with the (?:handling|outcome|way|response)|"
+    r"\bnot (?:content|satisfied|happy) with the (?:outcome|response|way|handling)\b|"
+    r"\bcopyright(?:ed)?\b|\bre-?use (?:of )?(?:the |this )?information\b|\bopen government licen[cs]e\b|"
+    r"\bdirect marketing\b|\b(?:this|the) e-?mail (?:and any (?:files|attachments)|is confidential|"
+    r"may contain)|\bintended (?:solely )?for the (?:use of the )?(?:individual|addressee|named)|"
+    r"\bscanned for (?:the presence of )?(?:computer )?viruses\b|\bviews expressed in this\b|"
+    r"\bprivacy (?:notice|policy|statement)\b|\btribunal\b", re.I)
+_APPEAL_TAIL = re.compile(
+    r"\bif you are (?:unhappy|dissatisfied|not (?:content|satisfied|happy))|^your rights\b|"
+    r"^(?:rights? of appeal|appeals?|complaints?|internal review (?:rights|procedure)|how to complain|"
+    r"right to (?:request|ask for) (?:an? )?(?:internal )?review)\s*:?$|\byou have the right (?:under "
+    r"[^,]{0,60})?to (?:request|ask for) an? (?:internal )?review\b", re.I)
+
+# Our own (the requester's) voice, wherever it is quoted.
+_REQUESTER = re.compile(
+    r"\b(?:i|we) (?:would|'d) like to (?:request|ask|know|see|receive|obtain|make)\b|"
+    r"\bi (?:am|'m) (?:requesting|writing to request|making (?:a|this) request|asking)\b|"
+    r"\bi (?:wish|want) to (?:request|know|ask|see|make)\b|\bmy (?:foi |freedom of information |original )?"
+    r"(?:request|question|enquiry)s?\b|\bplease (?:provide|send|supply|disclose|give|tell|release|forward) "
+    r"(?:me|to me|copies|all|any|a copy|the following|it to me|the rest)\b|\bi recognise\b|"
+    r"\bi appreciate that\b|\bi am confident\b|\bi believe (?:that )?(?:the|this|it|there|residents)\b|"
+    r"\bi look forward\b|\bplease tell me\b|\b(?:can|could) (?:you )?(?:please )?(?:supply|provide|send|"
+    r"tell|give) me\b|\b(?:can|could) i (?:see|have|request|get|ask)\b|\bhow i (?:can|could|might) "
+    r"(?:refine|narrow|reduce)\b|\bso that i can (?:clarify|narrow|refine)\b|\bplease contact me as soon as\b|"
+    r"\bunder (?:the )?(?:freedom of information|foi)[^,.]{0,40}, i\b|\bi (?:have|had) (?:been told|heard|read)\b",
+    re.I)
+
+_QUESTION_START = re.compile(
+    r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]?\s+|\(?[a-z0-9]{1,3}\)\s+|[-*•·]\s+)*(?:can|could|would|will|"
+    r"have|has|had|did|do|does|is|are|was|were|how|what|when|where|which|who|whom|whose|why|"
+    r"please (?:provide|confirm|state|supply|send|list|give|tell|advise|detail|explain|include|indicate|"
+    r"specify|share|disclose)|include|provide|list|state|confirm whether)\b", re.I)
+_NUMBERED = re.compile(r"^\s*(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]|\(?[a-z0-9]{1,3}\)|[-*•·])\s", re.I)
+_HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|whilst|while|unless|when|although|though)\b",
+                                 re.I)
+# A relative clause explains a rule ("... exempt under section 31, which can apply where ..."): the modal
+# words that make a sentence hypothetical are looked for in the main clause only.
+_RELATIVE = re.compile(r",? \b(?:which|where|because|since|as this|in cases where|so that)\b", re.I)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:may|might|could|can) (?:also )?"
+    r"(?:be )?(?:apply|applies|applied|engaged|refused?|exempt|withheld|need to|have to|make it necessary|"
+    r"decide|rely|consider|be able|be unable|take longer|not be able)\b|\bcan apply\b|\bin some "
+    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b", re.I)
+
+
+@dataclass
+class Sentence:
+    text: str
+    zone: str  # body | quoted | thread | appeal | header
+    line_start: bool  # the sentence begins a line (headings, numbered items)
+    numbered: bool  # begins with "1.", "Q1", "(a)", "-" ...
+    is_question: bool  # a question or a request restated ("How many ...", "Please provide ...")
+    requester: bool  # in the requester's voice ("I would like to request ...")
+    hypothetical: bool  # conditional or modal ("If ...", "... may apply")
+    restated: bool = False  # close to one of the template's questions
+
+    @property
+    def authority(self) -> bool:
+        """The authority's own words (the only ones the outcome rules read)."""
+        return self.zone == "body" and not self.requester and not self.restated
+
+
+@dataclass
+class Doc:
+    text: str
+    sentences: list[Sentence]
+    header_subject: str = ""  # from a header block pasted at the top of a text
+    header_auto: bool = False  # a pasted "Auto-Submitted: auto-..." line
+    # The authority's sentences joined by newlines, with each one's start offset, for fast rule matching.
+    joined: str = ""
+    starts: list[int] = field(default_factory=list)
+    index: list[int] = field(default_factory=list)
+
+    def sentence_at(self, offset: int) -> Sentence:
+        return self.sentences[self.index[bisect.bisect_right(self.starts, offset) - 1]]
+
+    def authority_text(self) -> str:
+        return self.joined
+
+
+def _line_zones(lines: list[str]) -> tuple[list[str], int, str, bool]:
+    """Zones per line; also the index after a pasted header block, its subject and its auto-submitted flag."""
+    zones = ["body"] * len(lines)
+    # A header block pasted at the top (From:, Subject:, Auto-Submitted: ...).
+    top = 0
+    first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    subject, auto = "", False
+    j = first
+    while j < len(lines) and _HEADER_LINE.match(lines[j].strip()):
+        j += 1
+    if j - first >= 2 or (j - first == 1 and j < len(lines) and not lines[j].strip()):
+        for i in range(first, j):
+            zones[i] = "header"
+            line = lines[i].strip()
+            if line.lower().startswith("subject:"):
+                subject = line[8:].strip()
+            if line.lower().startswith("auto-submitted:") and "no" != line[15:].strip().lower():
+                auto = True
+        top = j
+    # The thread quoted below the reply.
+    seen = 0
+    for i in range(top, len(lines)):
+        line = lines[i].strip()
+        if line.startswith(">"):
+            zones[i] = "thread"
+            continue
+        if seen >= 40 and (
+            _THREAD_START.match(line)
+            or _WROTE.match(line)
+            or (i + 1 < len(lines) and _WROTE.match(line + " " + lines[i + 1].strip()) and len(line) < 120
+                and line.lower().startswith("on "))
+            or (_OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(lines[k].strip())
+                                                  for k in range(i + 1, min(i + 5, len(lines)))))
+        ):
+            for k in range(i, len(lines)):
+                zones[k] = "thread"
+            break
+        seen += len(line)
+    # The request restated inside the reply.
+    i = top
+    while i < len(lines):
+        line = lines[i].strip()
+        if zones[i] != "body" or not line:
+            i += 1
+            continue
+        start = _REQUEST_START.search(line)
+        if not start:
+            i += 1
+            continue
+        begin = i + 1 if start.end() >= len(line.rstrip()) - 1 else i
+        end = _request_end(lines, zones, begin)
+        for k in range(begin, end):
+            if zones[k] == "body":
+                zones[k] = "quoted"
+        i = max(end, i + 1)
+    return zones, top, subject, auto
+
+
+def _request_end(lines: list[str], zones: list[str], begin: int) -> int:
+    """Where a restated request ends: at a response heading, the authority's voice, or a sign-off."""
+    content = 0
+    for k in range(begin, len(lines)):
+        line = lines[k].strip()
+        if zones[k] != "body":
+            return k
+        if not line:
+            continue
+        if content and _REQUEST_END.search(line) and not _REQUESTER.search(line):
+            return k
+        if content and _SIGN_OFF.match(line):
+            nxt = k + 1
+            while nxt < len(lines) and not lines[nxt].strip():
+                nxt += 1
+            if nxt < len(lines) and len(lines[nxt].split()) <= 4 and not _REQUEST_END.search(lines[nxt]):
+                return nxt + 1
+            return k + 1
+        content += 1
+    # No end found: only the first paragraph is taken as quoted, not the rest of the letter.
+    k = begin
+    while k < len(lines) and not lines[k].strip():
+        k += 1
+    while k < len(lines) and lines[k].strip() and k - begin < 15:
+        k += 1
+    return k
+
+
+# --- sentences ---------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = {"no", "nos", "e.g", "eg", "i.e", "ie", "mr", "mrs", "ms", "dr", "st", "s", "ss", "reg",
+                  "regs", "para", "ref", "approx", "etc", "vs", "v", "cf", "tel", "fig", "art", "sec",
+                  "inc", "ltd", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+                  "nov", "dec", "p", "pp", "vol", "ch", "cllr", "prof", "rev", "hon", "dept", "govt"}
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[A-Z0-9\"“‘'(\[£])")
+_BREAK_BEFORE = re.compile(r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]\s|\(?[a-z0-9ivx]{1,4}\)\s|[-*•·]\s|"
+                           r"(?:question|answer|response|request|q|a)\s*\d*\s*[:\-–])", re.I)
+
+
+def _segments(block: list[str]) -> list[tuple[str, bool]]:
+    """Join hard-wrapped lines back into running text; keep headings, list items and short lines apart."""
+    out: list[tuple[str, bool]] = []
+    current = ""
+    last = ""
+    for line in block:
+        line = line.strip()
+        if not current:
+            current = last = line
+            continue
+        wrapped = len(last) >= 40 or (last[-1:].isalpha() and line[:1].islower()) or last.endswith(",")
+        if _BREAK_BEFORE.match(line) or last.endswith((".", ":", "!", "?", ";")) or not wrapped:
+            out.append((current, True))
+            current = line
+        else:
+            current = f"{current} {line}"
+        last = line
+    if current:
+        out.append((current, True))
+    return out
+
+
+_LIST_MARKER = re.compile(r"^\W*(?:q(?:uestion)?\s*)?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]?$", re.I)
+
+
+def split_sentences(text: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        before = text[start:match.start()].rstrip(".!?\"”’')] ")
+        last = before.rsplit(" ", 1)[-1].lower().rstrip(".")
+        if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _LIST_MARKER.match(before):
+            continue
+        pieces.append(text[start:match.start()].strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        pieces.append(tail)
+    return [p for p in pieces if p]
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z'-]{2,}", text.lower()) if w not in _STOPWORDS}
+
+
+_STOPWORDS = {"the", "and", "for", "with", "that", "this", "you", "your", "our", "are", "was", "were", "has",
+              "have", "had", "any", "all", "its", "not", "but", "from", "into", "such", "other", "those",
+              "these", "there", "their", "they", "them", "what", "which", "who", "whether", "please", "can",
+              "could", "would", "will", "been", "being", "about", "also", "than", "then", "more", "some",
+              "using", "use", "well", "how", "many", "council", "force", "authority", "department", "trust"}
+
+
+def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
+    """Sentences with zones and flags; `question_texts` are our own questions (to spot them restated)."""
+    text = normalise(text)
+    lines = text.split("\n")
+    zones, _, subject, auto = _line_zones(lines)
+    question_words = [_words(q) for q in question_texts if q]
+    sentences: list[Sentence] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        zone = zones[i]
+        block = []
+        while i < len(lines) and lines[i].strip() and zones[i] == zone:
+            block.append(lines[i])
+            i += 1
+        for segment, line_start in _segments(block):
+            for n, piece in enumerate(split_sentences(segment)):
+                sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
+    _mark_appeal_tail(sentences)
+    doc = Doc(text=text, sentences=sentences, header_subject=subject, header_auto=auto)
+    parts: list[str] = []
+    offset = 0
+    for n, sentence in enumerate(sentences):
+        if sentence.authority:
+            doc.starts.append(offset)
+            doc.index.append(n)
+            parts.append(sentence.text)
+            offset += len(sentence.text) + 1
+    doc.joined = "\n".join(parts)
+    return doc
+
+
+def _sentence(text: str, zone: str, line_start: bool, question_words: list[set[str]]) -> Sentence:
+    text = text.replace("\n", " ")
+    numbered = bool(_NUMBERED.match(text))
+    is_question = text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
+    restated = False
+    if question_words and zone == "body":
+        words = _words(text)
+        if len(words) >= 5:
+            best = max(len(words & q) / len(words) for q in question_words)
+            restated = best >= 0.6
+    if zone == "body" and _APPEAL.search(text):
+        zone = "appeal"
+    return Sentence(
+        text=text,
+        zone=zone,
+        line_start=line_start,
+        numbered=numbered,
+        is_question=is_question,
+        requester=bool(_REQUESTER.search(text)),
+        hypothetical=bool(_HYPOTHETICAL_START.match(text)
+                          or _HYPOTHETICAL.search(_RELATIVE.split(text, maxsplit=1)[0])),
+        restated=restated,
+    )
+
+
+def _mark_appeal_tail(sentences: list[Sentence]) -> None:
+    """From a rights-of-appeal opening in the last part of a reply, everything after it is boilerplate."""
+    body = [n for n, s in enumerate(sentences) if s.zone in ("body", "appeal")]
+    if len(body) < 3:
+        return
+    for position, n in enumerate(body):
+        if position < len(body) * 0.3:
+            continue
+        if _APPEAL_TAIL.search(sentences[n].text):
+            for k in body[position:]:
+                sentences[k].zone = "appeal"
+            return
