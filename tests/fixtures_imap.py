@@ -1,0 +1,421 @@
+"""A real Dovecot on 127.0.0.1 for the tests: one instance per session, a fresh mailbox user per test.
+
+Fixture API (other test files use this; keep it stable):
+
+    dovecot            (session) the running server, a `Dovecot`:
+        .host                  "127.0.0.1"
+        .imap_port             plain IMAP (STARTTLS offered; plaintext LOGIN allowed: loopback only)
+        .imaps_port            implicit TLS
+        .lmtp_port             LMTP, how real mail arrives (a local MTA hands it over like this)
+        .ca_file               PEM of the test CA that signed the server's certificate (for `ca_file`)
+        .password              "secret": every user's password (passdb static)
+        .conf, .doveadm_path   the dovecot.conf and the doveadm binary, for `doveadm -c CONF ...`
+        .new_user(prefix="t")  a fresh address "t<n>@example.test" whose mailbox is empty
+        .deliver(user, raw, sender="replies@council.example")   LMTP delivery (adds Return-Path,
+                               Delivered-To, Received, as a real MTA does); raises on refusal
+        .append(user, raw, folder="INBOX", flags=(), when=None) -> uid    IMAP APPEND
+        .multiappend(user, raws, folder="INBOX")    IMAP MULTIAPPEND (fast seeding)
+        .save(user, raw, folder="INBOX")            `doveadm save` (server-side, no IMAP involved)
+        .create_folder(user, folder)
+        .set_uidvalidity(user, folder, n)           `doveadm mailbox update --uid-validity n`
+        .status(user, folder="INBOX") -> dict       messages, uidvalidity, uidnext, unseen
+        .flags(user, folder="INBOX") -> {uid: (flags...)}    to check nothing was marked \\Seen
+        .folders(user) -> list[str]
+        .client(user, tls=False) -> IMAPClient      a logged-in test-side client (close it yourself)
+        .stop() / .start()     stop and restart the server (same ports, same mail) for fault tests
+        .imap_section(user, security="none", **extra) -> dict     an `[imap]` config table
+        .write_config(path, user, security="none", imap=None, **sections) -> Path
+                               a whole config.toml for a campaign using this mailbox
+    imap_user          (function) a fresh address on `dovecot`; also sets FOIBOT_IMAP_PASSWORD=secret
+    imap_config        (function) config.toml written in the test's folder for `imap_user`
+                               (security "none", database ./foibot.db); returns its Path
+
+Run as root (CI), mail belongs to `nobody`; as another user, everything runs as that user.
+The base dir is short (`/tmp/fbmail-XXXX`): Dovecot's unix sockets must fit in 108 bytes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import grp
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PASSWORD = "secret"
+PASSWORD_ENV = "FOIBOT_IMAP_PASSWORD"
+DOMAIN = "example.test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _gone(pid: int) -> bool:
+    """True when the process has exited (a zombie counts as gone: PID 1 reaps orphans late here)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def toml_text(sections: dict[str, dict[str, Any]]) -> str:
+    out = []
+    for name, table in sections.items():
+        out.append(f"[{name}]")
+        out.extend(f"{key} = {toml_value(value)}" for key, value in table.items())
+        out.append("")
+    return "\n".join(out)
+
+
+class Dovecot:
+    """A self-contained Dovecot instance (IMAP, IMAPS, LMTP) in its own short temp dir."""
+
+    def __init__(self, base: Path | None = None):
+        self.base = Path(base or tempfile.mkdtemp(prefix="fbmail-", dir="/tmp"))
+        self.base.chmod(0o755)
+        self.host = "127.0.0.1"
+        self.password = PASSWORD
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.lmtp_port = free_port()
+        self.conf = self.base / "dovecot" / "dovecot.conf"
+        self.doveadm_path = shutil.which("doveadm") or "/usr/bin/doveadm"
+        self.dovecot_path = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        self.ca_file = str(self.base / "certs" / "ca.pem")
+        self._users = itertools.count(1)
+        self._write_files()
+
+    # --- set-up -------------------------------------------------------------------------------------
+
+    def _write_files(self) -> None:
+        import trustme
+
+        d = self.base / "dovecot"
+        for sub in ("run", "state"):
+            (d / sub).mkdir(parents=True, exist_ok=True)
+        mail = self.base / "mail"
+        mail.mkdir(exist_ok=True)
+        certs = self.base / "certs"
+        certs.mkdir(exist_ok=True)
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        ca.cert_pem.write_to_path(self.ca_file)
+        cert.private_key_pem.write_to_path(str(certs / "server.key"))
+        cert.cert_chain_pems[0].write_to_path(str(certs / "server.pem"))
+        for extra in cert.cert_chain_pems[1:]:
+            with open(certs / "server.pem", "ab") as fh:
+                fh.write(extra.bytes())
+
+        if os.geteuid() == 0:
+            internal_user, internal_group = "dovecot", "dovecot"
+            login_user = "dovenull"
+            mail_uid, mail_gid = "nobody", grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
+            os.chown(mail, pwd.getpwnam("nobody").pw_uid, pwd.getpwnam("nobody").pw_gid)
+            (certs / "server.key").chmod(0o600)
+        else:  # rootless: everything runs as the calling user
+            me = pwd.getpwuid(os.geteuid()).pw_name
+            mine = grp.getgrgid(os.getegid()).gr_name
+            internal_user = login_user = mail_uid = me
+            internal_group = mail_gid = mine
+        self.conf.write_text(
+            f"""\
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+instance_name = foibot-{self.base.name}
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{certs}/server.pem
+ssl_key = <{certs}/server.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+first_valid_gid = 1
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+default_login_user = {login_user}
+passdb {{
+  driver = static
+  args = password={PASSWORD}
+}}
+userdb {{
+  driver = static
+  args = uid={mail_uid} gid={mail_gid} home={mail}/%u allow_all_users=yes
+}}
+mail_location = maildir:~/Maildir
+mail_fsync = never
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.imap_port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {self.imaps_port}
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {self.lmtp_port}
+  }}
+}}
+protocol lmtp {{
+  postmaster_address = postmaster@{DOMAIN}
+}}
+"""
+        )
+
+    @property
+    def log(self) -> str:
+        try:
+            return (self.base / "dovecot" / "dovecot.log").read_text(errors="replace")[-4000:]
+        except FileNotFoundError:
+            return ""
+
+    def _pid(self) -> int | None:
+        try:
+            return int((self.base / "dovecot" / "run" / "master.pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    @property
+    def running(self) -> bool:
+        pid = self._pid()
+        return pid is not None and not _gone(pid)
+
+    def start(self, timeout: float = 15.0) -> None:
+        # The daemon inherits our stdio: no pipes here, or run() would wait for the daemon to exit.
+        errors = self.base / "dovecot" / "start.err"
+        with open(errors, "wb") as err:
+            code = subprocess.run([self.dovecot_path, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=err).returncode
+        if code != 0:
+            raise RuntimeError(f"dovecot did not start ({code}): {errors.read_text()}\n{self.log}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(_port_open(p) for p in (self.imap_port, self.imaps_port, self.lmtp_port)):
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"dovecot did not open its ports within {timeout} s\n{self.log}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        pid = self._pid()
+        if pid is None or _gone(pid):
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _gone(pid) and not _port_open(self.imap_port):
+                return
+            time.sleep(0.02)
+        os.kill(pid, signal.SIGKILL)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    # --- users and mail -----------------------------------------------------------------------------
+
+    def new_user(self, prefix: str = "t") -> str:
+        return f"{prefix}{next(self._users)}-{os.getpid()}@{DOMAIN}"
+
+    def deliver(self, user: str, raw: bytes, sender: str = "replies@council.example") -> None:
+        """Deliver as an MTA would (LMTP); raises smtplib errors when Dovecot refuses."""
+        with smtplib.LMTP(self.host, self.lmtp_port, timeout=30) as lmtp:
+            refused = lmtp.sendmail(sender, [user], raw)
+        if refused:
+            raise RuntimeError(f"LMTP refused {refused}")
+
+    def client(self, user: str, tls: bool = False) -> Any:
+        from imapclient import IMAPClient
+
+        if tls:
+            ctx = ssl.create_default_context(cafile=self.ca_file)
+            c = IMAPClient(self.host, port=self.imaps_port, ssl=True, ssl_context=ctx, timeout=30)
+        else:
+            c = IMAPClient(self.host, port=self.imap_port, ssl=False, timeout=30)
+        c.login(user, self.password)
+        return c
+
+    def append(self, user: str, raw: bytes, folder: str = "INBOX", flags: Iterable[str] = (),
+               when: datetime | None = None) -> int | None:
+        c = self.client(user)
+        try:
+            if folder != "INBOX" and not c.folder_exists(folder):
+                c.create_folder(folder)
+            reply = c.append(folder, raw, flags=tuple(flags), msg_time=when)
+        finally:
+            c.logout()
+        # b'[APPENDUID 1795355366 1] Append completed.'
+        text = reply.decode() if isinstance(reply, bytes) else str(reply)
+        if "APPENDUID" in text:
+            return int(text.split("APPENDUID", 1)[1].split("]")[0].split()[1])
+        return None
+
+    def multiappend(self, user: str, raws: Iterable[bytes], folder: str = "INBOX",
+                    batch: int = 500) -> int:
+        c = self.client(user)
+        count = 0
+        try:
+            if folder != "INBOX" and not c.folder_exists(folder):
+                c.create_folder(folder)
+            chunk: list[bytes] = []
+            for raw in raws:
+                chunk.append(raw)
+                if len(chunk) >= batch:
+                    c.multiappend(folder, chunk)
+                    count += len(chunk)
+                    chunk = []
+            if chunk:
+                c.multiappend(folder, chunk)
+                count += len(chunk)
+        finally:
+            c.logout()
+        return count
+
+    def doveadm(self, *args: str, input: bytes | None = None) -> str:
+        result = subprocess.run([self.doveadm_path, "-c", str(self.conf), *args], input=input,
+                                capture_output=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"doveadm {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+        return result.stdout.decode(errors="replace")
+
+    def save(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
+        self.doveadm("save", "-u", user, "-m", folder, input=raw)
+
+    def create_folder(self, user: str, folder: str) -> None:
+        self.doveadm("mailbox", "create", "-u", user, folder)
+
+    def set_uidvalidity(self, user: str, folder: str, value: int) -> None:
+        self.doveadm("mailbox", "update", "-u", user, "--uid-validity", str(value), folder)
+
+    def status(self, user: str, folder: str = "INBOX") -> dict[str, int]:
+        out = self.doveadm("-f", "flow", "mailbox", "status", "-u", user,
+                           "messages uidvalidity uidnext unseen", folder)
+        values: dict[str, int] = {}
+        for item in out.split():
+            key, _, value = item.partition("=")
+            if value.isdigit():
+                values[key] = int(value)
+        return values
+
+    def flags(self, user: str, folder: str = "INBOX") -> dict[int, tuple[bytes, ...]]:
+        c = self.client(user)
+        try:
+            c.select_folder(folder, readonly=True)
+            uids = c.search("ALL")
+            return {uid: data[b"FLAGS"] for uid, data in c.fetch(uids, ["FLAGS"]).items()} if uids else {}
+        finally:
+            c.logout()
+
+    def folders(self, user: str) -> list[str]:
+        c = self.client(user)
+        try:
+            return [name for _flags, _sep, name in c.list_folders()]
+        finally:
+            c.logout()
+
+    # --- config for a campaign ----------------------------------------------------------------------
+
+    def imap_section(self, user: str, security: str = "none", **extra: Any) -> dict[str, Any]:
+        port = {"none": self.imap_port, "starttls": self.imap_port, "tls": self.imaps_port}[security]
+        section: dict[str, Any] = {
+            "host": self.host,
+            "port": port,
+            "security": security,
+            "username": user,
+            "password_env": PASSWORD_ENV,
+            "folder": "INBOX",
+        }
+        if security != "none":
+            section["ca_file"] = self.ca_file
+        section.update(extra)
+        return section
+
+    def write_config(self, path: str | os.PathLike[str], user: str, security: str = "none",
+                     imap: dict[str, Any] | None = None, **sections: dict[str, Any]) -> Path:
+        """config.toml for a campaign reading `user`'s mailbox; other sections (requester, smtp, storage...)
+        as keyword tables. Set FOIBOT_IMAP_PASSWORD=secret in the environment (imap_user does)."""
+        tables: dict[str, dict[str, Any]] = {
+            "requester": {"name": "A. Campaigner", "email": user},
+        }
+        tables.update(sections)
+        tables["imap"] = self.imap_section(user, security, **(imap or {}))
+        tables.setdefault("storage", {"database": "foibot.db"})
+        target = Path(path)
+        target.write_text(toml_text(tables))
+        return target
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
+        pytest.skip("Dovecot is not installed: run scripts/test.sh (it installs dovecot-imapd, dovecot-lmtpd)")
+    server = Dovecot()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def imap_user(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, empty mailbox on the session's Dovecot; the IMAP password is in the environment."""
+    if not dovecot.running:  # a fault test stopped it and failed before starting it again
+        dovecot.start()
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    return dovecot.new_user()
+
+
+@pytest.fixture
+def imap_config(dovecot: Dovecot, imap_user: str, tmp_path: Path) -> Path:
+    """./config.toml for a campaign that reads `imap_user`'s INBOX over loopback."""
+    return dovecot.write_config(tmp_path / "config.toml", imap_user)
