@@ -28,7 +28,7 @@ from .clock import from_iso, london_date
 from .compose import build_message, new_message_id
 from .config import Config
 from .deadlines import RequestFacts, add_working_days, due_date, review_due_date, working_days
-from .errors import StoreError, TemplateError
+from .errors import FoibotError, StoreError, TemplateError
 from .outbox import enqueue, mark_failed, queued
 from .references import plus_address
 from .render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
@@ -295,7 +295,10 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
         from .sending import send_pending  # the same sending path as requests (rate limits, retries)
 
-        send_pending(store, config, now, stages=EMAIL_STAGES)
+        try:
+            send_pending(store, config, now, stages=EMAIL_STAGES)
+        except FoibotError as exc:  # the server is down or busy: the chasers stay queued for the next run
+            report.errors.append(f"could not send now: {exc}")
         _read_back(store, pending, report)
         record_review_requests(store, now)
     else:
