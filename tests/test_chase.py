@@ -407,3 +407,52 @@ def test_commands_withdraw_hold_resume_clarified(campaign: Campaign, monkeypatch
     assert campaign.request(a["reference"])["withdrawn_at"] == "2023-04-25T09:00:00+00:00"
     result = runner.invoke(cli, ["withdraw", "FB-NOPE22"], obj={})
     assert result.exit_code != 0
+
+
+# --- through a real SMTP server -------------------------------------------------------------------------
+
+
+def smtp_campaign(folder: Path, server: object) -> Campaign:
+    from fixtures_smtp import toml_text
+
+    return Campaign.create(folder, toml_text({"smtp": server.smtp_section()}))  # type: ignore[attr-defined]
+
+
+def test_chase_sends_through_the_server_once(tmp_path: Path, smtp_server: object) -> None:
+    c = smtp_campaign(tmp_path, smtp_server)
+    a = c.send("barnet", SENT)
+    b = c.send("camden", SENT)
+    report = chase_due(c.store, c.config, when("2023-05-18T10:00"))
+    assert report.summary() == "sent 2 reminders" and not report.errors
+    received = smtp_server.received  # type: ignore[attr-defined]
+    assert sorted(r.rcpt_tos[0] for r in received) == ["foi@barnet.gov.example", "foi@camden.gov.example"]
+    originals = {r["reference"]: r["message_id"] for r in c.outgoing("request")}
+    for message in received:
+        ref = message.header("X-Foibot-Reference")
+        assert ref in (a["reference"], b["reference"])
+        assert message.header("In-Reply-To") == originals[ref] and ref in message.subject
+    again = chase_due(c.store, c.config, when("2023-05-18T15:00"))
+    assert again.summary() == "nothing due" and len(smtp_server.received) == 2  # type: ignore[attr-defined]
+    assert {r["state"] for r in c.outgoing("reminder")} == {"sent"}
+
+
+def test_a_chaser_the_server_defers_goes_at_the_next_run(tmp_path: Path, smtp_server: object) -> None:
+    c = smtp_campaign(tmp_path, smtp_server)
+    c.send("barnet", SENT)
+    smtp_server.fail_next(4)  # type: ignore[attr-defined]  # 451 to each of the [smtp] max_attempts = 4
+    report = chase_due(c.store, c.config, when("2023-05-18T10:00"))
+    assert report.waiting == 1 and report.sent == {} and "1 to retry" in report.summary()
+    assert [r["state"] for r in c.outgoing("reminder")] == ["queued"]
+    report = chase_due(c.store, c.config, when("2023-05-18T11:00"))
+    assert report.summary() == "sent 1 reminder"
+    assert len(smtp_server.received) == 1  # type: ignore[attr-defined]
+    assert chase_due(c.store, c.config, when("2023-05-19T11:00")).summary() == "nothing due"
+
+
+def test_a_refused_chaser_is_reported_and_not_retried(tmp_path: Path, smtp_server: object) -> None:
+    c = smtp_campaign(tmp_path, smtp_server)
+    c.send("barnet", SENT)
+    smtp_server.reject_recipient("foi@barnet.gov.example")  # type: ignore[attr-defined]
+    report = chase_due(c.store, c.config, when("2023-05-18T10:00"))
+    assert len(report.failed) == 1 and "550" in report.failed[0]
+    assert chase_due(c.store, c.config, when("2023-05-19T10:00")).summary() == "nothing due"
