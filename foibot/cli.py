@@ -123,9 +123,8 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     assert plan is not None
     if plan.to_send:
         _confirm_send(config, plan.to_send, len(plan.recipients), yes, len(plan.domains))
-    store = open_db(config)
     with _Progress() as progress:
-        queued, report = sending.send_run(store, config, plan, moment, progress=progress)
+        queued, report = sending.send_run(config, plan, moment, progress=progress)
     _finish(report, plan, config, queued)
 
 
@@ -260,22 +259,92 @@ def assign(message: int, request: str) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--template", "template_name", default="fusus", show_default=True,
+              help="The request template whose questions the replies answer (to tell them from answers).")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_config_option
-def classify(as_json: bool, files: tuple[str, ...]) -> None:
+def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
     """Classify replies given as .eml (a whole message) or .txt (a body). Writes nothing."""
-    raise FoibotError("classify is not implemented yet")
+    import json
+
+    from .reading import read_file
+
+    paths = [Path(f) for f in files]
+    for path in paths:  # every file checked before any output, so a typo never gives half an answer
+        if not path.is_file():
+            raise FoibotError(f"reply file {path} does not exist" if not path.exists()
+                              else f"{path} is not a file: give .eml or .txt reply files")
+    questions = _template_questions(template_name)
+    for name, path in zip(files, paths):
+        c = read_file(path, questions).classification
+        if as_json:
+            click.echo(json.dumps({"file": name, "kind": c.kind, "authority_ref": c.authority_ref,
+                                   "exemptions": list(c.exemptions)}, ensure_ascii=False))
+            continue
+        evidence = " | ".join(c.evidence) if c.evidence else "no deciding sentence"
+        extras = [f"ref {c.authority_ref}" if c.authority_ref else "no ref"]
+        if c.exemptions:
+            extras.append("exemptions " + ";".join(c.exemptions))
+        if c.new_due_date:
+            extras.append(f"new due date {c.new_due_date.isoformat()}")
+        if c.from_attachment:
+            extras.append("read from the attachment")
+        click.echo(f"{name}: {c.kind} ({c.confidence:.2f}, {c.rule}; {', '.join(extras)}) \"{evidence}\"")
+
+
+def _template_questions(name: str) -> tuple[Any, ...]:
+    """The template's questions, or none when it cannot be loaded (classification still works without)."""
+    from .render import load_template_set
+
+    try:
+        return load_template_set(name).questions
+    except FoibotError:
+        return ()
 
 
 @cli.command()
 @click.argument("request")
-@click.option("--outcome", type=str, default=None, help="Set the outcome (a substantive reply kind).")
-@click.option("--status", type=str, default=None, help="Set the status.")
-@click.option("--authority-ref", type=str, default=None, help="Set the authority's own reference.")
+@click.option("--outcome", type=str, default=None,
+              help="Set the outcome (information_provided, partially_provided, not_held, refused, "
+                   "neither_confirm_nor_deny; auto: let foibot decide again).")
+@click.option("--status", type=str, default=None,
+              help="Set the status (awaiting_response, awaiting_clarification, internal_review, answered, failed, "
+                   "withdrawn; auto: let foibot decide again).")
+@click.option("--authority-ref", type=str, default=None, help="Set the authority's own reference ('' clears it).")
+@click.option("--exemptions", type=str, default=None, help="Set the exemptions applied, e.g. 's43(2);s40(2)'.")
+@click.option("--message", "message_id", type=int, default=None,
+              help="Correct the kind of this reply (its number in the database) instead; needs --kind.")
+@click.option("--kind", type=str, default=None, help="With --message: the reply's kind.")
 @_config_option
-def mark(request: str, outcome: str | None, status: str | None, authority_ref: str | None) -> None:
+def mark(request: str, outcome: str | None, status: str | None, authority_ref: str | None,
+         exemptions: str | None, message_id: int | None, kind: str | None) -> None:
     """Correct what foibot concluded about REQUEST; a manual correction always wins."""
-    raise FoibotError("mark is not implemented yet")
+    from .lifecycle import mark_message, mark_request
+
+    if (message_id is None) != (kind is None):
+        raise click.UsageError("--message and --kind go together")
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        if message_id is not None and kind is not None:
+            mark_message(store, message_id, kind, moment, request=request)
+            if outcome is None and status is None and authority_ref is None and exemptions is None:
+                from .lifecycle import find_request
+
+                row = find_request(store, request)
+            else:
+                row = mark_request(store, request, outcome=outcome, status=status, authority_ref=authority_ref,
+                                   exemptions=exemptions, now=moment)
+        else:
+            row = mark_request(store, request, outcome=outcome, status=status, authority_ref=authority_ref,
+                               exemptions=exemptions, now=moment)
+    finally:
+        store.close()
+    locks = [name for name, flag in (("status", row["status_manual"]), ("outcome", row["outcome_manual"])) if flag]
+    click.echo(f"{row['reference']} ({row['authority_name']}): status {row['status']}, outcome "
+               f"{row['outcome'] or '-'}, authority ref {row['authority_ref'] or '-'}, exemptions "
+               f"{row['exemptions'] or '-'}" + (f" (set by hand: {', '.join(locks)})" if locks else ""))
 
 
 # --- deadlines ----------------------------------------------------------------------------------------

@@ -246,6 +246,9 @@ _BREAK_BEFORE = re.compile(r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]\s|\(?[a
                            r"(?:question|answer|response|request|q|a)\s*\d*\s*[:\-–])", re.I)
 
 
+_SALUTATION = re.compile(r"^(?:dear|hello|hi|good (?:morning|afternoon))\b.{0,60}[,:]?$", re.I)
+
+
 def _segments(block: list[str]) -> list[tuple[str, bool]]:
     """Join hard-wrapped lines back into running text; keep headings, list items and short lines apart."""
     out: list[tuple[str, bool]] = []
@@ -257,7 +260,8 @@ def _segments(block: list[str]) -> list[tuple[str, bool]]:
             current = last = line
             continue
         wrapped = len(last) >= 40 or (last[-1:].isalpha() and line[:1].islower()) or last.endswith(",")
-        if _BREAK_BEFORE.match(line) or last.endswith((".", ":", "!", "?", ";")) or not wrapped:
+        if (_BREAK_BEFORE.match(line) or last.endswith((".", ":", "!", "?", ";")) or not wrapped
+                or _SALUTATION.match(last)):
             out.append((current, True))
             current = line
         else:

@@ -1,0 +1,266 @@
+"""What a classified reply does to its request, and the campaigner's corrections, which always win.
+
+`apply_reply` is called by the poller once a stored, parsed message has been matched to a request; `mark_request`
+and `mark_message` are `foibot mark`. Every change is an event; manual ones have `source = 'manual'`, and no
+automatic step ever overrides a manual status, outcome, reference or message kind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from .classify import KINDS, SUBSTANTIVE, Classification
+from .clock import from_iso, iso
+from .errors import InputError
+from .exemptions import parse_list
+from .references import find_references
+from .store import Store
+
+# Statuses a reply may move a request out of (overdue is derived from awaiting_response, never stored).
+_OPEN = ("queued", "awaiting_response", "awaiting_clarification", "internal_review", "failed")
+MANUAL_STATUSES = ("awaiting_response", "awaiting_clarification", "internal_review", "answered", "failed",
+                   "withdrawn")
+
+
+@dataclass
+class ReplyEffect:
+    """What applying one reply changed (for the poller's log and summary)."""
+
+    kind: str
+    status_before: str
+    status_after: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def _row(store: Store, table: str, row_id: int) -> dict[str, Any]:
+    found = list(store.db.query(f"SELECT * FROM {table} WHERE id = ?", [row_id]))
+    if not found:
+        raise InputError(f"no {table[:-1]} with id {row_id} in the database")
+    return found[0]
+
+
+def _reply_time(message: dict[str, Any], request: dict[str, Any], now: datetime) -> datetime:
+    """When the authority replied: the message's Date header when plausible, else now."""
+    raw = message.get("date_header")
+    moment: datetime | None = None
+    if raw:
+        try:
+            moment = from_iso(raw)
+        except ValueError:
+            try:
+                moment = parsedate_to_datetime(raw)
+            except (TypeError, ValueError, IndexError):
+                moment = None
+        if moment is not None and moment.tzinfo is None:
+            moment = None
+    sent = from_iso(request.get("sent_at"))
+    if moment is None or moment > now + timedelta(hours=1) or (sent is not None and moment < sent - timedelta(days=1)):
+        return now
+    return moment
+
+
+def _effective(message: dict[str, Any], c: Classification) -> Classification:
+    """A campaigner's kind on the message wins over the classifier's."""
+    if message.get("kind_manual") and message.get("kind") in KINDS:
+        from dataclasses import replace
+
+        return replace(c, kind=message["kind"], rule="manual", confidence=1.0)
+    return c
+
+
+def _load_answers(stored: str | None) -> dict[str, str]:
+    try:
+        answers = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in answers.items()} if isinstance(answers, dict) else {}
+
+
+def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classification, now: datetime) -> ReplyEffect:
+    """Record the classification on the message and move the request accordingly (manual choices win)."""
+    with store.transaction():
+        request = _row(store, "requests", request_id)
+        message = _row(store, "messages", message_row_id)
+        if not message.get("kind_manual"):
+            store.db["messages"].update(message_row_id, {
+                "kind": c.kind,
+                "confidence": c.confidence,
+                "evidence": json.dumps(list(c.evidence), ensure_ascii=False),
+                "authority_ref": c.authority_ref,
+                "exemptions": ";".join(c.exemptions),
+                "answers": json.dumps(c.answers, sort_keys=True, ensure_ascii=False),
+            })
+        c = _effective(message, c)
+        at = _reply_time(message, request, now)
+        changes = _request_changes(request, c, at)
+        status_before = request["status"]
+        if changes:
+            store.db["requests"].update(request_id, changes)
+        already = list(store.db.query(
+            "SELECT 1 FROM events WHERE message_id = ? AND type = 'reply_classified' AND json_extract(detail, "
+            "'$.kind') = ?", [message_row_id, c.kind]))
+        if not already:
+            store.add_event(request_id, "reply_classified", now, {
+                "kind": c.kind, "confidence": c.confidence, "rule": c.rule, "authority_ref": c.authority_ref,
+                "exemptions": list(c.exemptions), "evidence": list(c.evidence[:2]),
+            }, message_id=message_row_id)
+        if changes:
+            store.add_event(request_id, "request_updated", now, {"changes": changes, "because": c.kind},
+                            message_id=message_row_id)
+    return ReplyEffect(c.kind, status_before, changes.get("status", status_before), changes)
+
+
+def _request_changes(request: dict[str, Any], c: Classification, at: datetime) -> dict[str, Any]:
+    """The columns of `requests` that this reply changes."""
+    changes: dict[str, Any] = {}
+    kind = c.kind
+    status = request["status"]
+    status_free = not request.get("status_manual") and status != "withdrawn"
+    outcome_free = not request.get("outcome_manual")
+    real_reply = kind not in ("bounce", "auto_reply")
+    if real_reply and not request.get("first_reply_at"):
+        changes["first_reply_at"] = iso(at)
+    if real_reply and c.authority_ref and not request.get("authority_ref"):
+        changes["authority_ref"] = c.authority_ref  # the first one learned is kept
+    if kind == "clarification_requested":
+        changes["clarification_at"] = iso(at)
+        if status_free and status in ("queued", "awaiting_response", "awaiting_clarification"):
+            changes["status"] = "awaiting_clarification"
+    elif kind == "extension":
+        changes["extension_at"] = iso(at)
+        if c.new_due_date:
+            changes["extension_to"] = c.new_due_date.isoformat()
+    elif kind == "internal_review_result":
+        changes["review_result_at"] = iso(at)
+        if c.review_outcome in SUBSTANTIVE:
+            changes.update(_outcome_changes(request, c.review_outcome, c, at, outcome_free))
+        if status_free and status in _OPEN and (changes.get("outcome") or request.get("outcome")):
+            changes["status"] = "answered"
+    elif kind in SUBSTANTIVE:
+        changes.update(_outcome_changes(request, kind, c, at, outcome_free))
+        if status_free and status in _OPEN:
+            changes["status"] = "answered"
+    elif kind == "bounce":
+        if (c.bounce_permanent and status_free and status in ("queued", "awaiting_response")
+                and not request.get("first_reply_at")):
+            changes["status"] = "failed"
+            changes["failed_reason"] = ("bounced: " + "; ".join(c.evidence))[:500]
+    return {k: v for k, v in changes.items() if request.get(k) != v}
+
+
+def _outcome_changes(request: dict[str, Any], outcome: str, c: Classification, at: datetime,
+                     outcome_free: bool) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    latest = from_iso(request.get("outcome_at"))
+    newer = latest is None or at >= latest  # the outcome is that of the latest substantive reply
+    if outcome_free and newer:
+        changes["outcome"] = outcome
+        changes["outcome_at"] = iso(at)
+        if c.exemptions or outcome in ("information_provided", "not_held"):
+            changes["exemptions"] = ";".join(c.exemptions)
+    elif not request.get("exemptions") and c.exemptions:
+        changes["exemptions"] = ";".join(c.exemptions)
+    if c.answers:
+        stored = _load_answers(request.get("answers"))
+        fresh = {k: v for k, v in c.answers.items() if v}
+        merged = {**stored, **fresh} if newer else {**fresh, **stored}
+        changes["answers"] = json.dumps(merged, sort_keys=True, ensure_ascii=False)
+    return changes
+
+
+# --- the campaigner's corrections ---------------------------------------------------------------------
+
+def find_request(store: Store, reference_or_id: str) -> dict[str, Any]:
+    """A request by our reference (tolerant of case and look-alikes) or by its number."""
+    text = reference_or_id.strip()
+    rows: list[dict[str, Any]] = []
+    if text.isdigit():
+        rows = list(store.db.query("SELECT * FROM requests WHERE id = ?", [int(text)]))
+    if not rows:
+        found = find_references(text)
+        if found:
+            rows = list(store.db.query("SELECT * FROM requests WHERE reference = ?", [found[0]]))
+    if not rows:
+        raise InputError(f"no request {reference_or_id!r}: give its reference (FB-...) or number, as "
+                         "`foibot status` or `foibot export` list them")
+    return rows[0]
+
+
+def mark_request(store: Store, reference_or_id: str, *, outcome: str | None = None, status: str | None = None,
+                 authority_ref: str | None = None, exemptions: str | None = None,
+                 now: datetime) -> dict[str, Any]:
+    """Correct a request's outcome, status, authority reference or exemptions; returns the updated row.
+
+    `outcome` / `status` "auto" hand the field back to foibot; an empty `authority_ref` clears it.
+    """
+    if outcome is not None and outcome not in SUBSTANTIVE + ("auto",):
+        raise InputError(f"--outcome {outcome!r} is not an outcome: use one of {', '.join(SUBSTANTIVE)} (or auto "
+                         "to let foibot decide again)")
+    if status is not None and status not in MANUAL_STATUSES + ("auto",):
+        hint = " (overdue is worked out from the due date)" if status == "overdue" else ""
+        raise InputError(f"--status {status!r} is not a status you can set{hint}: use one of "
+                         f"{', '.join(MANUAL_STATUSES)} (or auto)")
+    if outcome is None and status is None and authority_ref is None and exemptions is None:
+        raise InputError("nothing to mark: give --outcome, --status, --authority-ref or --exemptions")
+    with store.transaction():
+        request = find_request(store, reference_or_id)
+        changes: dict[str, Any] = {}
+        if outcome == "auto":
+            changes["outcome_manual"] = 0
+        elif outcome is not None:
+            changes.update(outcome=outcome, outcome_manual=1)
+            if not request.get("outcome_at"):
+                changes["outcome_at"] = iso(now)
+            if status is None and not request.get("status_manual") and request["status"] in _OPEN:
+                changes["status"] = "answered"
+        if status == "auto":
+            changes["status_manual"] = 0
+        elif status is not None:
+            changes.update(status=status, status_manual=1)
+            if status == "withdrawn" and not request.get("withdrawn_at"):
+                changes["withdrawn_at"] = iso(now)
+        if authority_ref is not None:
+            changes["authority_ref"] = authority_ref.strip() or None
+        if exemptions is not None:
+            changes["exemptions"] = ";".join(parse_list(exemptions))
+        changes = {k: v for k, v in changes.items() if request.get(k) != v}
+        if changes:
+            store.db["requests"].update(request["id"], changes)
+            store.add_event(request["id"], "marked", now, {"changes": changes,
+                                                           "before": {k: request.get(k) for k in changes}},
+                            source="manual")
+    return _row(store, "requests", request["id"])
+
+
+def mark_message(store: Store, message_row_id: int, kind: str, now: datetime,
+                 request: str | None = None) -> dict[str, Any]:
+    """Correct the kind of one incoming message; its request is updated as if it had been read so."""
+    if kind not in KINDS:
+        raise InputError(f"--kind {kind!r} is not a reply kind: use one of {', '.join(KINDS)}")
+    message = _row(store, "messages", message_row_id)
+    if message.get("direction") != "in":
+        raise InputError(f"message {message_row_id} is one we sent, not a reply")
+    if request is not None:
+        owner = find_request(store, request)
+        if message.get("request_id") != owner["id"]:
+            raise InputError(f"message {message_row_id} is not filed under {owner['reference']}: use "
+                             "`foibot assign` to file it first")
+    with store.transaction():
+        store.db["messages"].update(message_row_id, {"kind": kind, "kind_manual": 1, "confidence": 1.0})
+        store.add_event(message.get("request_id"), "message_marked", now,
+                        {"kind": kind, "before": message.get("kind")}, message_id=message_row_id, source="manual")
+    if message.get("request_id"):
+        try:
+            answers = json.loads(message.get("answers") or "{}")
+        except ValueError:
+            answers = {}
+        c = Classification(kind=kind, confidence=1.0, evidence=("marked by the campaigner",), rule="manual",
+                           authority_refs=tuple(r for r in (message.get("authority_ref") or "").split(";") if r),
+                           exemptions=tuple(e for e in (message.get("exemptions") or "").split(";") if e),
+                           answers=answers if isinstance(answers, dict) else {})
+        apply_reply(store, message["request_id"], message_row_id, c, now)
+    return _row(store, "messages", message_row_id)
