@@ -12,17 +12,8 @@ from .chase import cancel_stale_chasers
 from .clock import from_iso, iso, london_date
 from .deadlines import RequestFacts, due_date
 from .errors import FoibotError
-from .references import find_references
+from .lifecycle import find_request  # by reference (tolerant) or number, as `foibot mark` takes it
 from .store import Store
-
-
-def find_request(store: Store, reference: str) -> dict[str, Any]:
-    """The request a campaigner named by its reference (tolerant of case and look-alike characters)."""
-    found = find_references(reference)
-    rows = list(store.db.query("SELECT * FROM requests WHERE reference = ?", [found[0]])) if found else []
-    if not rows:
-        raise FoibotError(f"no request with reference {reference!r}: `foibot status` lists the requests")
-    return rows[0]
 
 
 def withdraw(store: Store, reference: str, now: datetime) -> dict[str, Any]:

@@ -161,7 +161,7 @@ def test_clarified_without_a_clarification_request_is_refused(campaign: Campaign
     request = campaign.send("barnet", SENT)
     with pytest.raises(FoibotError, match="no clarification request is recorded"):
         record_clarified(campaign.store, request["reference"], when("2023-04-24"), when("2023-04-25"))
-    with pytest.raises(FoibotError, match="no request with reference"):
+    with pytest.raises(FoibotError, match="no request 'FB-222222'"):
         withdraw(campaign.store, "FB-222222", when("2023-04-25"))
 
 
