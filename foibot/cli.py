@@ -538,10 +538,16 @@ def report(run_name: str | None, output: str) -> None:
 
 
 @cli.command()
+@click.option("--folder", type=click.Path(file_okay=False), default=None,
+              help="Where to put the demo's campaign folder (default: a new temporary folder).")
 @_config_option
-def demo() -> None:
-    """The whole life of a run in a sandbox: send, replies, chasing, outcomes. No account, no network."""
-    raise FoibotError("demo is not implemented yet")
+def demo(folder: str | None) -> None:
+    """The whole life of a run in a sandbox: send, replies, chasing, outcomes. No account, no network.
+
+    Uses its own folder and config (any --config is ignored), simulated authorities and simulated time."""
+    from .demo import run_demo
+
+    run_demo(Path(folder) if folder else None, say=click.echo)
 
 
 @cli.command()

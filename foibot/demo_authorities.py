@@ -37,7 +37,8 @@ class Script:
     """One authority's scripted behaviour: when it answers (days after sending, London time) and how."""
 
     authority_id: str
-    behaviour: str  # what the demo says it does
+    behaviour: str  # what the demo says it will do
+    arrives: str  # what the demo says when its mail comes
     after_days: int
     at: str  # "HH:MM", London time
     build: Callable[[Received, datetime], bytes]
@@ -321,19 +322,19 @@ def bounce(received: Received, when: datetime) -> bytes:
 
 # Who does what. Everybody else says nothing at all, so the chase ladder runs for them.
 SCRIPTS: tuple[Script, ...] = (
-    Script("cumbria-pfcc", "its address is dead: the mail system bounces the request", 0, "10:01", bounce,
-           "failed", ""),
-    Script("dorset-pcc", "an out-of-office reply, then silence", 0, "10:03", out_of_office,
-           "internal_review", ""),
-    Script("the-met", "acknowledges with its own reference, then silence", 1, "11:20", acknowledgement,
-           "internal_review", ""),
-    Script("cambridgeshire-peterborough-ca", "asks what question 3 means (the clock stops)", 3, "15:05",
-           clarification, "awaiting_clarification", ""),
-    Script("barnet", "answers on time: nothing held", 18, "14:30", not_held, "answered", "not_held"),
-    Script("gmp", "refuses under section 43(2), commercial interests", 24, "16:45", refused, "answered",
-           "refused"),
-    Script("kent-police", "answers late, after the reminder, with a PDF letter: partly provided", 37, "12:10",
-           partially_provided, "answered", "partially_provided"),
+    Script("cumbria-pfcc", "its address is dead: the mail system bounces the request",
+           "a delivery failure report", 0, "10:01", bounce, "failed", ""),
+    Script("dorset-pcc", "an out-of-office reply, then silence", "an out-of-office reply", 0, "10:03",
+           out_of_office, "internal_review", ""),
+    Script("the-met", "acknowledges with its own reference, then silence", "an acknowledgement", 1, "11:20",
+           acknowledgement, "internal_review", ""),
+    Script("cambridgeshire-peterborough-ca", "asks what question 3 means, which stops the clock",
+           "a request for clarification", 3, "15:05", clarification, "awaiting_clarification", ""),
+    Script("barnet", "answers on time: nothing held", "an answer", 18, "14:30", not_held, "answered", "not_held"),
+    Script("gmp", "refuses under section 43(2), commercial interests", "a refusal", 24, "16:45", refused,
+           "answered", "refused"),
+    Script("kent-police", "answers late, after the reminder, in a PDF letter: partly provided",
+           "a cover note with a PDF letter", 37, "12:10", partially_provided, "answered", "partially_provided"),
 )
 
 

@@ -18,7 +18,7 @@ STATUS_ORDER = ("queued", "awaiting_response", "awaiting_clarification", "overdu
                 "answered", "failed", "withdrawn")
 OUTCOME_ORDER = ("information_provided", "partially_provided", "not_held", "refused",
                  "neither_confirm_nor_deny")
-MAX_LATE_SHOWN = 30
+MAX_LATE_SHOWN = 20
 MAX_TRIAGE_SHOWN = 15
 
 
