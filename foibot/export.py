@@ -237,7 +237,7 @@ def _display_path(path: Path, base_dir: Path | None) -> str:
     return str(path)
 
 
-def question_ids(store: Store, run: str | None = None) -> list[str]:
+def question_ids(store: Store, run: str | None = None, base_dir: Path | None = None) -> list[str]:
     """The question ids answered in the runs exported, plus the run templates' own (q1, q2, ... in order)."""
     where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
     found = {
@@ -249,19 +249,19 @@ def question_ids(store: Store, run: str | None = None) -> list[str]:
     }
     templates = [row[0] for row in store.db.execute(
         f"SELECT DISTINCT template FROM runs {'WHERE id = ?' if run else ''}", params)]
-    found.update(_template_question_ids(templates))
+    found.update(_template_question_ids(templates, base_dir))
     return sorted(found, key=_natural)
 
 
-def _template_question_ids(templates: list[str]) -> set[str]:
+def _template_question_ids(templates: list[str], base_dir: Path | None) -> set[str]:
     """The questions a run's template declares, when that template can still be found (else none)."""
+    from .errors import FoibotError
+    from .render import load_template_set  # only here: exporting needs no Jinja2 otherwise
+
     ids: set[str] = set()
     for name in templates:
         try:
-            from .errors import FoibotError
-            from .render import load_template_set
-
-            ids.update(q.id for q in load_template_set(name).questions)
+            ids.update(q.id for q in load_template_set(name, base_dir).questions)
         except (FoibotError, OSError):
             continue
     return ids
@@ -326,7 +326,7 @@ def csv_row(item: Outcome, questions: Iterable[str]) -> dict[str, str]:
 def write_csv(store: Store, out: IO[str], now: datetime, run: str | None = None,
               base_dir: Path | None = None) -> int:
     """Write the outcome CSV to `out` (opened with newline=""); returns the number of rows."""
-    questions = question_ids(store, run)
+    questions = question_ids(store, run, base_dir)
     writer = csv.DictWriter(out, fieldnames=columns(questions), lineterminator="\r\n")
     writer.writeheader()
     count = 0
