@@ -440,6 +440,16 @@ async def deliver(
     return run.stats
 
 
+async def check_server(settings: SmtpSettings) -> None:
+    """Connect and log in once, so an unreachable server or a wrong password is found before any change."""
+    probe = _Delivery([], settings, None, None)  # type: ignore[arg-type]
+    try:
+        smtp = await probe._open()
+    except _Transient as exc:
+        raise MailServerError(f"cannot reach {settings.label}: {exc}") from exc
+    await _quit(smtp)
+
+
 def _on_signal(run: _Delivery, loop: asyncio.AbstractEventLoop, signum: int) -> None:
     if run.stopping:  # a second interrupt: stop now; messages in flight will be reported as unknown
         loop.remove_signal_handler(signum)

@@ -74,28 +74,49 @@ def queued(store: Store, stages: tuple[str, ...] | None = None) -> list[Outgoing
 def mark_sending(store: Store, message: Outgoing, now: datetime) -> bool:
     """Claim the message before the SMTP conversation; False if another process claimed it first."""
     with store.transaction():
-        cursor = store.db.execute(
-            "UPDATE messages SET state = 'sending', attempts = attempts + 1, sent_at = NULL WHERE id = ? "
-            "AND state = 'queued'",
-            [message.id],
-        )
-        return cursor.rowcount == 1
+        return _claim(store, message)
 
 
 def mark_sent(store: Store, message: Outgoing, now: datetime, smtp_reply: str) -> None:
     with store.transaction():
+        _sent(store, message, now, smtp_reply)
+
+
+def record_sent_and_claim(
+    store: Store, sent: list[tuple[Outgoing, datetime, str]], claim: Outgoing | None
+) -> bool:
+    """`mark_sent` for each of `sent`, then `mark_sending` for `claim`, in one transaction.
+
+    The mailer's fast path: one commit per message instead of two, nothing recorded later than it would be.
+    """
+    with store.transaction():
+        for message, at, smtp_reply in sent:
+            _sent(store, message, at, smtp_reply)
+        return _claim(store, claim) if claim is not None else False
+
+
+def _claim(store: Store, message: Outgoing) -> bool:
+    cursor = store.db.execute(
+        "UPDATE messages SET state = 'sending', attempts = attempts + 1, sent_at = NULL WHERE id = ? "
+        "AND state = 'queued'",
+        [message.id],
+    )
+    return cursor.rowcount == 1
+
+
+def _sent(store: Store, message: Outgoing, now: datetime, smtp_reply: str) -> None:
+    store.db.execute(
+        "UPDATE messages SET state = 'sent', sent_at = ?, smtp_reply = ?, last_error = NULL WHERE id = ?",
+        [iso(now), smtp_reply, message.id],
+    )
+    if message.stage == "request":
         store.db.execute(
-            "UPDATE messages SET state = 'sent', sent_at = ?, smtp_reply = ?, last_error = NULL WHERE id = ?",
-            [iso(now), smtp_reply, message.id],
+            "UPDATE requests SET sent_at = ?, status = CASE WHEN status = 'queued' THEN "
+            "'awaiting_response' ELSE status END WHERE id = ?",
+            [iso(now), message.request_id],
         )
-        if message.stage == "request":
-            store.db.execute(
-                "UPDATE requests SET sent_at = ?, status = CASE WHEN status = 'queued' THEN "
-                "'awaiting_response' ELSE status END WHERE id = ?",
-                [iso(now), message.request_id],
-            )
-        store.add_event(message.request_id, f"sent_{message.stage}", now,
-                        {"to": message.to_addr, "message_id": message.message_id}, message_id=message.id)
+    store.add_event(message.request_id, f"sent_{message.stage}", now,
+                    {"to": message.to_addr, "message_id": message.message_id}, message_id=message.id)
 
 
 def mark_failed(store: Store, message: Outgoing, now: datetime, reason: str) -> None:

@@ -7,6 +7,7 @@ one transaction; sending goes through the outbox, so a request is sent once, eve
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -27,10 +28,10 @@ from .clock import from_iso, iso, london_date
 from .compose import build_message, new_message_id
 from .config import Config, ServerConfig
 from .errors import ConfigError, FoibotError, InputError
-from .mailer import DeliveryStats, Envelope, SmtpSettings, deliver, run_sync
+from .mailer import DeliveryStats, Envelope, SmtpSettings, check_server, deliver, run_sync
 from .references import find_references, new_reference, plus_address
 from .render import TemplateSet, environment_for, load_template_set, render_request
-from .store import Store
+from .store import Store, open_store
 
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 Progress = Callable[[int, int], None]  # (done, total)
@@ -389,24 +390,45 @@ def _clock(now: datetime) -> Callable[[], datetime]:
 
 
 class _OutboxHooks:
-    """The mailer's steps, recorded in the outbox as they happen."""
+    """The mailer's steps, recorded in the outbox as they happen.
+
+    A 250 is recorded in the same transaction as the next claim, which the mailer makes in the same turn
+    of the event loop (no await between them, so no crash window is added), or at the latest on the
+    loop's next turn: one commit per message instead of two.
+    """
 
     def __init__(self, store: Store, clock: Callable[[], datetime], labels: dict[int, tuple[str, str]],
                  report: SendReport) -> None:
         self.store, self.clock, self.labels, self.report = store, clock, labels, report
+        self.unrecorded: list[tuple[outbox.Outgoing, datetime, str]] = []
+        self.flush_scheduled = False
 
     def claim(self, envelope: Envelope) -> bool:
-        return outbox.mark_sending(self.store, envelope.item, self.clock())
+        pending, self.unrecorded = self.unrecorded, []
+        return outbox.record_sent_and_claim(self.store, pending, envelope.item)
 
     def sent(self, envelope: Envelope, reply: str) -> None:
-        outbox.mark_sent(self.store, envelope.item, self.clock(), reply)
+        self.unrecorded.append((envelope.item, self.clock(), reply))
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.flush_scheduled = False
+        if self.unrecorded:
+            pending, self.unrecorded = self.unrecorded, []
+            outbox.record_sent_and_claim(self.store, pending, None)
 
     def failed(self, envelope: Envelope, reason: str) -> None:
-        outbox.mark_failed(self.store, envelope.item, self.clock(), reason)
+        with self.store.transaction():
+            self.flush()
+            outbox.mark_failed(self.store, envelope.item, self.clock(), reason)
         self.report.failed.append(self._problem(envelope, reason))
 
     def released(self, envelope: Envelope, reason: str, final: bool) -> None:
-        outbox.release(self.store, envelope.item, reason)
+        with self.store.transaction():
+            self.flush()
+            outbox.release(self.store, envelope.item, reason)
         if final:
             self.report.deferred.append(self._problem(envelope, reason))
 
@@ -449,16 +471,19 @@ def send_pending(store: Store, config: Config, now: datetime, *, stages: tuple[s
             if progress is not None:
                 progress(done[0], len(envelopes))
 
-        if settings is not None:
-            stats = run_sync(deliver(envelopes, settings, hooks, advance))
-        else:
-            from .sandbox import sandbox_smtp
+        try:
+            if settings is not None:
+                stats = run_sync(deliver(envelopes, settings, hooks, advance))
+            else:
+                from .sandbox import sandbox_smtp
 
-            with sandbox_smtp(sandbox_maildir(config)) as box:
-                sandbox = SmtpSettings(host=box.host, port=box.port, security="none", connections=2,
-                                       rate_per_minute=0, domain_pause=0, max_attempts=3, retry_base=0.2,
-                                       local_hostname="localhost")
-                stats = run_sync(deliver(envelopes, sandbox, hooks, advance))
+                with sandbox_smtp(sandbox_maildir(config)) as box:
+                    sandbox = SmtpSettings(host=box.host, port=box.port, security="none", connections=2,
+                                           rate_per_minute=0, domain_pause=0, max_attempts=3, retry_base=0.2,
+                                           local_hostname="localhost")
+                    stats = run_sync(deliver(envelopes, sandbox, hooks, advance))
+        finally:
+            hooks.flush()  # what the server accepted is recorded, whatever stopped the run
     _add_stats(report, stats)
     return report
 
@@ -471,12 +496,18 @@ def _add_stats(report: SendReport, stats: DeliveryStats) -> None:
     report.connections += stats.connections
 
 
-def send_run(store: Store, config: Config, plan: RunPlan, now: datetime, *,
+def send_run(config: Config, plan: RunPlan, now: datetime, *,
              progress: Progress | None = None) -> tuple[int, SendReport]:
-    """Queue the plan's new requests (one transaction), then send everything queued."""
-    with send_lock(store.path):
-        queued = queue_run(store, config, plan, now)
-        return queued, send_pending(store, config, now, progress=progress)
+    """Check the server, queue the plan's new requests (one transaction), then send everything queued."""
+    if config.smtp is not None and plan.to_send:
+        run_sync(check_server(smtp_settings(config)))  # unreachable, wrong password: nothing written yet
+    store = open_store(config.database_path, config.files_dir)
+    try:
+        with send_lock(store.path):
+            queued = queue_run(store, config, plan, now)
+            return queued, send_pending(store, config, now, progress=progress)
+    finally:
+        store.close()
 
 
 # --- messages whose fate is unknown --------------------------------------------------------------------
