@@ -1,0 +1,308 @@
+"""Filing stored replies: parse, save attachments, match to a request, classify, move the request on.
+
+Works only on rows already committed by the poller (`state = 'stored'`), one message per transaction, so a
+crash anywhere leaves the rest for the next pass. A message that cannot be read is kept, marked
+`parse_error` and listed in `foibot triage`; nothing the poller stored is ever dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .classify import Classification, classify_message
+from .clock import iso
+from .config import Config
+from .errors import FoibotError, StoreError
+from .extract import Extracted, extract_text, sniff
+from .matching import Directory, Match, ReplyFacts, RequestInfo, facts_from, match_reply
+from .parsing import ParsedMessage, parse_message
+from .store import Store, ensure_files_dir
+
+if TYPE_CHECKING:
+    from .poller import PollReport
+
+log = logging.getLogger(__name__)
+
+MAX_FORWARDED = 3  # attached messages read for clues
+_EXTENSIONS = {
+    "application/pdf": "pdf", "text/plain": "txt", "text/html": "html", "text/csv": "csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/msword": "doc", "application/vnd.ms-excel": "xls", "application/rtf": "rtf",
+    "application/zip": "zip", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/tiff": "tif",
+    "message/rfc822": "eml", "application/vnd.oasis.opendocument.text": "odt",
+}
+_BY_SNIFF = {"pdf": "pdf", "docx": "docx", "html": "html"}
+
+
+# --- what the matcher needs from the database -------------------------------------------------------------
+
+def load_directory(store: Store, config: Config) -> Directory:
+    """Every request, our outgoing Message-IDs and the sender hints, read once per pass."""
+    requests = []
+    for r in store.db.query(
+            "SELECT q.id, q.reference, q.authority_id, q.authority_email, q.status, q.authority_ref, "
+            "q.authority_name, a.extra FROM requests q LEFT JOIN authorities a ON a.id = q.authority_id"):
+        requests.append(RequestInfo(
+            id=r["id"], reference=r["reference"], authority_id=r["authority_id"],
+            authority_email=r["authority_email"], status=r["status"], authority_ref=r["authority_ref"],
+            other_emails=_other_emails(r["extra"]), authority_name=r["authority_name"]))
+    outgoing = {r[0]: r[1] for r in store.db.execute(
+        "SELECT message_id, request_id FROM messages WHERE direction = 'out' AND message_id IS NOT NULL "
+        "AND request_id IS NOT NULL")}
+    hints = {r[0]: r[1] for r in store.db.execute("SELECT address, authority_id FROM sender_hints")}
+    return Directory(requests, outgoing, hints, (config.requester.email.lower(),))
+
+
+def _other_emails(extra: str | None) -> tuple[str, ...]:
+    """Other addresses of the authority from its CSV row (e.g. an alt_email column)."""
+    try:
+        values = json.loads(extra or "{}")
+    except ValueError:
+        return ()
+    found = []
+    for key, value in values.items() if isinstance(values, dict) else ():
+        if "email" in str(key).lower() and isinstance(value, str):
+            found.extend(v.strip() for v in re.split(r"[;,\s]+", value) if "@" in v)
+    return tuple(found)
+
+
+class _Questions:
+    """The questions of each run's template, loaded once (answers are found per question)."""
+
+    def __init__(self, store: Store, config: Config):
+        self.store, self.config = store, config
+        self.cache: dict[str, tuple[Any, ...]] = {}
+
+    def for_request(self, request_id: int | None) -> tuple[Any, ...]:
+        if request_id is None:
+            return ()
+        row = self.store.db.execute("SELECT r.template FROM requests q JOIN runs r ON r.id = q.run "
+                                    "WHERE q.id = ?", [request_id]).fetchone()
+        if not row:
+            return ()
+        if row[0] not in self.cache:
+            from .render import load_template_set
+
+            try:
+                self.cache[row[0]] = load_template_set(row[0], self.config.base_dir).questions
+            except FoibotError:
+                self.cache[row[0]] = ()
+        return self.cache[row[0]]
+
+
+# --- reading one message ----------------------------------------------------------------------------------
+
+@dataclass
+class Reading:
+    parsed: ParsedMessage
+    extracted: list[Extracted]  # one per attachment, in order
+    facts: ReplyFacts
+    error: str | None  # why the message counts as unreadable
+
+
+def read(raw: bytes, max_attachment_bytes: int) -> Reading:
+    """Parse, extract attachment texts, gather the facts the matcher reads; never raises."""
+    parsed = parse_message(raw)
+    extracted = []
+    for a in parsed.attachments:
+        if a.size > max_attachment_bytes:
+            extracted.append(Extracted("", "too_large", f"{a.size} bytes, more than {max_attachment_bytes}"))
+        else:
+            extracted.append(extract_text(a.data, a.content_type, a.filename))
+    forwarded = [facts_from(parse_message(a.data)) for a in parsed.attachments
+                 if a.content_type == "message/rfc822"][:MAX_FORWARDED]
+    texts = [e.text for e in extracted if e.status == "ok" and e.text]
+    error = None
+    unparseable = [d for d in parsed.defects if d.startswith("unparseable message")]
+    if unparseable:
+        error = unparseable[0]
+    elif not parsed.headers:
+        error = "no e-mail headers found: not an e-mail message"
+    return Reading(parsed, extracted, facts_from(parsed, texts, forwarded=forwarded), error)
+
+
+def _extension(content_type: str, data: bytes, filename: str | None) -> str:
+    return _BY_SNIFF.get(sniff(data, content_type, filename)) or _EXTENSIONS.get(content_type.lower(), "bin")
+
+
+def _write_file(folder: Path, name: str, data: bytes) -> None:
+    """Write owner-only, atomically: a crash leaves the old file or the new one, never half of one."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / name
+    temp = folder / (name + ".part")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(temp, target)
+
+
+def save_attachments(store: Store, message_row_id: int, reading: Reading, max_bytes: int) -> None:
+    """Each attachment under a generated name (never the sender's): <row>/<index>-<hash>.<ext>."""
+    if not reading.parsed.attachments:
+        return
+    files = ensure_files_dir(store)
+    for attachment, extracted in zip(reading.parsed.attachments, reading.extracted):
+        stored_path = None
+        if attachment.size <= max_bytes:
+            name = (f"{attachment.index}-{attachment.sha256[:16]}."
+                    f"{_extension(attachment.content_type, attachment.data, attachment.filename)}")
+            try:
+                _write_file(files / str(message_row_id), name, attachment.data)
+            except OSError as exc:
+                raise StoreError(f"cannot write an attachment into {files}: {exc.strerror}") from exc
+            stored_path = f"{message_row_id}/{name}"
+        store.db.execute(
+            "INSERT OR REPLACE INTO attachments (message_id, part_index, filename, stored_path, content_type, "
+            "size, sha256, text, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [message_row_id, attachment.index, attachment.filename, stored_path, attachment.content_type,
+             attachment.size, attachment.sha256, extracted.text or None, extracted.status],
+        )
+
+
+# --- filing ---------------------------------------------------------------------------------------------
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _headers_columns(parsed: ParsedMessage) -> dict[str, Any]:
+    return {
+        "message_id": parsed.message_id,
+        "in_reply_to": " ".join(parsed.in_reply_to) or None,
+        "references_header": " ".join(parsed.references) or None,
+        "from_addr": parsed.from_addr,
+        "to_addrs": ", ".join(parsed.to_addrs) or None,
+        "subject": parsed.subject,
+        "date_header": iso(parsed.date) if parsed.date else None,
+        "text": parsed.text,
+    }
+
+
+def _classification_columns(c: Classification) -> dict[str, Any]:
+    return {"kind": c.kind, "confidence": c.confidence, "evidence": _json(list(c.evidence)),
+            "authority_ref": c.authority_ref, "exemptions": ";".join(c.exemptions),
+            "answers": _json(c.answers)}
+
+
+def classify(reading: Reading, questions: Sequence[Any] = ()) -> Classification:
+    texts = [e.text for e in reading.extracted if e.status == "ok" and e.text]
+    return classify_message(reading.parsed, texts, questions)
+
+
+def file_message(store: Store, config: Config, row_id: int, raw: bytes, directory: Directory,
+                 questions: _Questions, now: datetime, report: PollReport | None = None) -> Match | None:
+    """Read, match, classify and record one stored message (one transaction). None when unreadable."""
+    from .lifecycle import apply_reply
+
+    max_attachment = int(config.storage["max_attachment_bytes"])
+    try:
+        reading = read(raw, max_attachment)
+        match = match_reply(reading.facts, directory) if reading.error is None else None
+        classification = classify(reading, questions.for_request(match.request_id if match else None))
+    except Exception as exc:  # a bug on hostile input: keep the message, list it, go on with the others
+        log.exception("message %s could not be read", row_id)
+        with store.transaction():
+            store.db["messages"].update(row_id, {"state": "parse_error", "triage": 1,
+                                                 "parse_error": f"{type(exc).__name__}: {exc}"[:500]})
+        if report:
+            report.parse_errors += 1
+        return None
+    effect = None
+    with store.transaction():
+        state = store.db.execute("SELECT state FROM messages WHERE id = ?", [row_id]).fetchone()
+        if not state or state[0] != "stored":  # another foibot process filed it meanwhile
+            return None
+        columns = _headers_columns(reading.parsed)
+        save_attachments(store, row_id, reading, max_attachment)
+        if match is None:
+            columns.update(state="parse_error", triage=1, parse_error=reading.error,
+                           match_method="none", match_confidence=0.0,
+                           match_detail=_json({"defects": reading.parsed.defects[:20]}))
+            columns.update(_classification_columns(classification))
+            store.db["messages"].update(row_id, columns)
+            store.add_event(None, "reply_unreadable", now, {"error": reading.error}, message_id=row_id)
+            if report:
+                report.parse_errors += 1
+            return None
+        detail = dict(match.detail)
+        detail.setdefault("found", {})
+        if classification.authority_refs:
+            detail["found"]["authority_refs"] = list(classification.authority_refs)
+        if reading.parsed.defects:
+            detail["defects"] = reading.parsed.defects[:20]
+        own = match.method == "own_message"
+        columns.update(state="parsed", request_id=match.request_id, match_method=match.method,
+                       match_confidence=match.confidence, match_detail=_json(detail),
+                       triage=0 if (match.filed or own) else 1, parse_error=None)
+        columns.update(_classification_columns(classification))
+        store.db["messages"].update(row_id, columns)
+        if match.filed:
+            assert match.request_id is not None
+            store.add_event(match.request_id, "reply_matched", now,
+                            {"method": match.method, "confidence": match.confidence,
+                             "why": detail.get("why"), "kind": classification.kind}, message_id=row_id)
+            effect = apply_reply(store, match.request_id, row_id, classification, now)
+            _refresh(directory, match.request_id, store)
+        elif not own:
+            store.add_event(None, "reply_to_triage", now, {"why": detail.get("why"),
+                                                           "candidates": match.candidates}, message_id=row_id)
+    if report:
+        _count(report, match, classification, effect)
+    return match
+
+
+def _refresh(directory: Directory, request_id: int, store: Store) -> None:
+    """Later messages in the same pass see the request's new status and learned reference."""
+    old = directory.by_id.get(request_id)
+    row = store.db.execute("SELECT status, authority_ref FROM requests WHERE id = ?", [request_id]).fetchone()
+    if old is None or row is None:
+        return
+    from dataclasses import replace
+
+    fresh = replace(old, status=row[0], authority_ref=row[1])
+    if fresh != old:
+        directory.update_request(fresh)
+
+
+def _count(report: PollReport, match: Match, c: Classification, effect: Any) -> None:
+    if match.method == "own_message":
+        report.own_messages += 1
+        return
+    if match.filed:
+        report.filed[match.method] += 1
+    else:
+        report.triage += 1
+    if c.kind == "bounce":
+        report.bounces += 1
+    elif c.kind == "auto_reply":
+        report.auto_replies += 1
+    if effect is not None and effect.status_after != effect.status_before:
+        if effect.status_after == "failed":
+            report.failed_requests += 1
+        elif effect.status_after == "answered":
+            report.answered += 1
+
+
+def file_stored(store: Store, config: Config, now: datetime, report: PollReport | None = None) -> int:
+    """File every message the poller stored and nothing has read yet; returns how many."""
+    ids = [r[0] for r in store.db.execute(
+        "SELECT id FROM messages WHERE direction = 'in' AND state = 'stored' ORDER BY id")]
+    if not ids:
+        return 0
+    directory = load_directory(store, config)
+    questions = _Questions(store, config)
+    for row_id in ids:
+        row = store.db.execute("SELECT raw, state FROM messages WHERE id = ?", [row_id]).fetchone()
+        if row is None or row[1] != "stored":  # another process filed it meanwhile
+            continue
+        file_message(store, config, row_id, bytes(row[0] or b""), directory, questions, now, report)
+    return len(ids)

@@ -1,0 +1,438 @@
+"""The inbox poller (imapclient): one pass over the IMAP folder, incremental by UID, every byte kept.
+
+A pass: LOGIN, EXAMINE the folder (read-only, so nothing can be deleted or flagged), compare UIDVALIDITY
+and UIDNEXT with what the database remembers; when nothing is new, that is all (three round trips, whatever
+the folder's size). Otherwise the new UIDs are fetched with BODY.PEEK[] (the campaigner's mail client still
+shows them unread) in batches bounded by count and by bytes, and each batch is committed in one transaction
+together with the folder's new last UID: a crash or a dropped connection at any point loses nothing and
+stores nothing twice (the unique dedupe key, `mid:<Message-ID>`, or a hash when there is none). Stored
+messages are then parsed, matched and classified (filing.py).
+
+A changed UIDVALIDITY means the server renumbered the folder: the pass starts again from UID 1 and lets the
+dedupe key skip what is already stored; while renumbered UIDs may hold known messages, only their Message-ID
+header is fetched first. A message bigger than `[imap] max_message_bytes` is stored truncated to that size
+(headers and the start of the body are enough to file it), marked as such, and left whole on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import imaplib
+import re
+import socket
+import ssl
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from .clock import iso
+from .config import Config, ServerConfig
+from .errors import ConfigError, MailServerError
+from .store import Store
+
+MAX_BATCH_BYTES = 16 * 1024 * 1024  # a fetch never holds more than this (or one message) in memory
+SIZE_CHUNK = 2000  # UIDs per RFC822.SIZE fetch
+# Trace headers a server adds on each delivery: left out of the hash of a message without a Message-ID,
+# so the same message delivered twice still hashes the same.
+_TRACE = re.compile(rb"^(received|return-path|delivered-to|x-original-to|x-delivered-to|envelope-to):", re.I)
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)*(<[^<>\s]+>)", re.I | re.M)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PollReport:
+    """What one pass did; `summary()` is the line `foibot poll` and the daemon print."""
+
+    folder: str
+    new: int = 0  # new UIDs seen on the server
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0  # fetched but already stored (another pass, folder or delivery)
+    filed: Counter[str] = field(default_factory=Counter)  # match method -> count
+    triage: int = 0
+    bounces: int = 0
+    auto_replies: int = 0
+    parse_errors: int = 0
+    own_messages: int = 0  # copies of what we sent (e.g. Bcc to self): stored, not replies
+    truncated: int = 0  # bigger than [imap] max_message_bytes: stored up to the cap
+    moved: int = 0  # copied to [imap] processed_folder
+    resynced: bool = False  # the server changed UIDVALIDITY
+    failed_requests: int = 0  # requests a bounce marked failed
+    answered: int = 0  # requests a reply moved to answered
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def filed_total(self) -> int:
+        return sum(self.filed.values())
+
+    def summary(self) -> str:
+        if not self.new and not self.filed_total and not self.triage and not self.parse_errors:
+            text = f"{self.folder}: no new mail"
+        else:
+            parts = [f"{self.folder}: {self.fetched} fetched, {self.stored} stored"]
+            if self.duplicates:
+                parts.append(f"{self.duplicates} already stored")
+            methods = ", ".join(f"{n} by {m.replace('_', ' ')}" for m, n in self.filed.most_common())
+            parts.append(f"{self.filed_total} filed" + (f" ({methods})" if methods else ""))
+            parts.append(f"{self.triage} to triage")
+            if self.bounces:
+                parts.append(f"{self.bounces} bounce{'s' if self.bounces != 1 else ''}")
+            if self.auto_replies:
+                parts.append(f"{self.auto_replies} auto-repl{'ies' if self.auto_replies != 1 else 'y'}")
+            if self.parse_errors:
+                parts.append(f"{self.parse_errors} unreadable")
+            if self.own_messages:
+                parts.append(f"{self.own_messages} of our own")
+            if self.truncated:
+                parts.append(f"{self.truncated} truncated (too big)")
+            if self.moved:
+                parts.append(f"{self.moved} moved")
+            text = ", ".join(parts)
+        if self.resynced:
+            text += " (the server renumbered the folder: checked everything again, nothing stored twice)"
+        return text
+
+
+class PollInterrupted(MailServerError):
+    """The connection broke off during a pass; what was stored before is kept and `report` says what."""
+
+    def __init__(self, message: str, report: PollReport):
+        super().__init__(message)
+        self.report = report
+
+
+# --- connecting ---------------------------------------------------------------------------------------
+
+def _tls_context(server: ServerConfig) -> ssl.SSLContext:
+    if server.ca_file:
+        path = Path(server.ca_file)
+        if not path.is_file():
+            raise ConfigError(f"{server.source}: [imap] ca_file {server.ca_file} does not exist")
+        return ssl.create_default_context(cafile=str(path))
+    return ssl.create_default_context()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its certificate is not trusted ({exc.verify_message}): set [imap] ca_file if it is yours"
+    if isinstance(exc, socket.gaierror):
+        return "the host name does not resolve: check [imap] host"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused: check [imap] host, port and security"
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return "no answer in time"
+    text = str(exc).strip() or type(exc).__name__
+    return text.decode(errors="replace") if isinstance(text, bytes) else text
+
+
+def connect(server: ServerConfig) -> IMAPClient:
+    """A logged-in client: TLS (implicit or STARTTLS) with certificate checks unless security is "none"."""
+    if not server.username:
+        raise ConfigError(f"{server.source}: [imap] username is required to log in")
+    password = server.password() or ""
+    context = _tls_context(server) if server.security != "none" else None
+    try:
+        client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls", ssl_context=context,
+                            timeout=server.timeout_seconds)
+    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+        raise MailServerError(f"cannot reach {server.label}: {_reason(exc)}") from exc
+    try:
+        if server.security == "starttls":
+            if not client.has_capability("STARTTLS"):
+                raise MailServerError(f"{server.label} does not offer STARTTLS: use security = \"tls\" "
+                                      "(port 993) if it supports that")
+            client.starttls(context)
+        client.login(server.username, password)
+    except LoginError as exc:
+        _close(client)
+        raise MailServerError(f"{server.label} refused the login for {server.username}: check [imap] username "
+                              f"and the password in ${server.password_env}") from exc
+    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+        _close(client)
+        raise MailServerError(f"{server.label}: {_reason(exc)}") from exc
+    except BaseException:
+        _close(client)
+        raise
+    return client
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            pass
+
+
+# --- the raw store ------------------------------------------------------------------------------------
+
+def header_message_id(raw: bytes) -> str | None:
+    """The Message-ID in the header block, read without parsing the message."""
+    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw[:65536] else raw.split(b"\n\n", 1)[0]
+    found = _MESSAGE_ID.search(head[:262144])
+    return found.group(1).decode("ascii", errors="replace") if found else None
+
+
+def dedupe_key(raw: bytes) -> str:
+    """`mid:<Message-ID>`, or for a message without one `sha:` + the hash of it without trace headers."""
+    message_id = header_message_id(raw)
+    if message_id:
+        return f"mid:{message_id}"
+    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    kept: list[bytes] = []
+    in_trace = False
+    for i, line in enumerate(lines):
+        if not line:  # end of headers: the body as it is
+            kept.extend(lines[i:])
+            break
+        if line[:1] in (b" ", b"\t"):
+            if not in_trace:
+                kept.append(line)
+            continue
+        in_trace = bool(_TRACE.match(line))
+        if not in_trace:
+            kept.append(line)
+    return "sha:" + hashlib.sha256(b"\n".join(kept)).hexdigest()
+
+
+def folder_key(server: ServerConfig, folder: str) -> str:
+    """The mailbox_state key: one account's folder (a second account's INBOX is another folder)."""
+    return f"imap://{server.username}@{server.host}:{server.port}/{folder}"
+
+
+@dataclass
+class _Fetched:
+    uid: int
+    raw: bytes
+    size: int
+    internal_date: datetime | None
+    truncated: bool = False
+
+
+def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages: list[_Fetched],
+                last_uid: int, now: datetime, report: PollReport) -> list[int]:
+    """Commit one batch of raw messages and the folder's new last UID together; returns new row ids."""
+    new_ids: list[int] = []
+    with store.transaction():
+        for m in messages:
+            dedupe = dedupe_key(m.raw)
+            cursor = store.db.execute(
+                "INSERT OR IGNORE INTO messages (direction, state, dedupe_key, message_id, sha256, size, raw, "
+                "created_at, folder, uid, uidvalidity, last_error) "
+                "VALUES ('in', 'stored', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [dedupe, header_message_id(m.raw), hashlib.sha256(m.raw).hexdigest(), m.size, m.raw, iso(now),
+                 folder, m.uid, uidvalidity,
+                 f"truncated: the message is {m.size} bytes; the first {len(m.raw)} are stored"
+                 if m.truncated else None],
+            )
+            if cursor.rowcount:
+                report.stored += 1
+                report.truncated += m.truncated
+                new_ids.append(int(cursor.lastrowid or 0))
+            else:
+                report.duplicates += 1
+        _save_state(store, key, uidvalidity, last_uid, now)
+    return new_ids
+
+
+def _save_state(store: Store, key: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
+    store.db.execute(
+        "INSERT INTO mailbox_state (folder, uidvalidity, last_uid, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+        "updated_at = excluded.updated_at",
+        [key, uidvalidity, last_uid, iso(now)],
+    )
+
+
+def _known_keys(store: Store, keys: Iterable[str]) -> set[str]:
+    keys = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        found.update(r[0] for r in store.db.execute(
+            f"SELECT dedupe_key FROM messages WHERE direction = 'in' AND dedupe_key IN "
+            f"({', '.join('?' for _ in chunk)})", chunk))
+    return found
+
+
+# --- fetching -----------------------------------------------------------------------------------------
+
+def _batches(client: IMAPClient, uids: list[int], batch_size: int, max_bytes: int) -> Iterator[list[tuple[int, int]]]:
+    """(uid, size) batches: at most batch_size messages and MAX_BATCH_BYTES (or one message) each."""
+    for start in range(0, len(uids), SIZE_CHUNK):
+        chunk = uids[start:start + SIZE_CHUNK]
+        sizes = client.fetch(chunk, ["RFC822.SIZE"])
+        batch: list[tuple[int, int]] = []
+        total = 0
+        for uid in chunk:
+            if uid not in sizes:  # expunged meanwhile
+                continue
+            size = int(sizes[uid].get(b"RFC822.SIZE", 0))
+            cost = min(size, max_bytes)
+            if batch and (len(batch) >= batch_size or total + cost > MAX_BATCH_BYTES):
+                yield batch
+                batch, total = [], 0
+            batch.append((uid, size))
+            total += cost
+        if batch:
+            yield batch
+
+
+def _fetch(client: IMAPClient, batch: list[tuple[int, int]], max_bytes: int) -> tuple[list[_Fetched], list[int]]:
+    """The messages' bytes (a too-big one only up to max_bytes); and the UIDs the server gave no body for."""
+    whole = [uid for uid, size in batch if size <= max_bytes]
+    big = [uid for uid, size in batch if size > max_bytes]
+    sizes = dict(batch)
+    found: dict[int, _Fetched] = {}
+    if whole:
+        for uid, data in client.fetch(whole, ["BODY.PEEK[]", "INTERNALDATE"]).items():
+            raw = data.get(b"BODY[]")
+            if isinstance(raw, bytes):
+                found[uid] = _Fetched(uid, raw, len(raw), data.get(b"INTERNALDATE"))
+    for uid in big:
+        for got_uid, data in client.fetch([uid], [f"BODY.PEEK[]<0.{max_bytes}>", "INTERNALDATE"]).items():
+            raw = data.get(b"BODY[]<0>")
+            if isinstance(raw, bytes):
+                found[got_uid] = _Fetched(got_uid, raw, sizes[uid], data.get(b"INTERNALDATE"), truncated=True)
+    missing = [uid for uid, _ in batch if uid not in found]
+    return [found[uid] for uid, _ in batch if uid in found], missing
+
+
+def _skip_known(client: IMAPClient, store: Store, batch: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """During a resync: leave out messages whose Message-ID is already stored (one cheap header fetch)."""
+    heads = client.fetch([uid for uid, _ in batch], ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    keys: dict[int, str] = {}
+    for uid, data in heads.items():
+        value = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"") or b""
+        message_id = header_message_id(value + b"\r\n\r\n") if isinstance(value, bytes) else None
+        if message_id:
+            keys[uid] = f"mid:{message_id}"
+    known = _known_keys(store, keys.values())
+    return [(uid, size) for uid, size in batch if keys.get(uid) not in known]
+
+
+def _resync_until(store: Store, folder: str, uidvalidity: int) -> int:
+    """Below this UID a renumbered folder may hold messages already stored under an older UIDVALIDITY."""
+    row = store.db.execute(
+        "SELECT MAX(uid) FROM messages WHERE direction = 'in' AND folder = ? AND uidvalidity != ?",
+        [folder, uidvalidity]).fetchone()
+    return int(row[0] or 0)
+
+
+def _move(client: IMAPClient, uids: list[int], target: str) -> int:
+    """Move stored messages to the processed folder (MOVE, or COPY + delete + UID EXPUNGE)."""
+    if not uids:
+        return 0
+    if client.has_capability("MOVE"):
+        client.move(uids, target)
+    else:
+        client.copy(uids, target)
+        client.delete_messages(uids)
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+    return len(uids)
+
+
+def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, report: PollReport,
+               progress: Progress | None) -> None:
+    server = config.imap
+    assert server is not None
+    folder = server.folder
+    key = folder_key(server, folder)
+    processed = server.processed_folder
+    try:
+        info = client.select_folder(folder, readonly=not processed)
+    except IMAPClientError as exc:
+        raise MailServerError(f"{server.label} cannot open the folder {folder!r} ([imap] folder): "
+                              f"{_reason(exc)}") from exc
+    uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+    uidnext = info.get(b"UIDNEXT")
+    row = store.db.execute("SELECT uidvalidity, last_uid FROM mailbox_state WHERE folder = ?", [key]).fetchone()
+    last_uid = int(row[1]) if row else 0
+    if row and row[0] is not None and int(row[0]) != uidvalidity:
+        report.resynced = True
+        last_uid = 0
+        with store.transaction():
+            _save_state(store, key, uidvalidity, 0, now)
+            store.add_event(None, "mailbox_resync", now, {"folder": folder, "old_uidvalidity": row[0],
+                                                          "new_uidvalidity": uidvalidity})
+    if processed:
+        if not client.folder_exists(processed):
+            client.create_folder(processed)
+        if last_uid:  # stored on an earlier pass that stopped before moving them
+            leftovers = [u for u in client.search(["UID", f"1:{last_uid}"]) if u <= last_uid]
+            report.moved += _move(client, leftovers, processed)
+    if uidnext is not None and int(uidnext) <= last_uid + 1:
+        return  # nothing new: the cheap path
+    uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+    report.new = len(uids)
+    if not uids:
+        if uidnext is not None and int(uidnext) - 1 > last_uid:  # UIDs used by mail since expunged
+            with store.transaction():
+                _save_state(store, key, uidvalidity, int(uidnext) - 1, now)
+        return
+    max_bytes = int(server.max_message_bytes)
+    resync_until = _resync_until(store, folder, uidvalidity) if report.resynced or last_uid == 0 else 0
+    if progress:
+        progress(0, len(uids))
+    done = 0
+    for batch in _batches(client, uids, max(1, int(server.batch_size)), max_bytes):
+        top = batch[-1][0]
+        wanted = batch
+        if batch[0][0] <= resync_until:
+            wanted = _skip_known(client, store, batch)
+            report.duplicates += len(batch) - len(wanted)
+        messages, missing = _fetch(client, wanted, max_bytes) if wanted else ([], [])
+        for uid in missing:
+            report.problems.append(f"UID {uid}: the server returned no content (skipped)")
+        report.fetched += len(messages)
+        store_batch(store, key, folder, uidvalidity, messages, top, now, report)
+        if processed:
+            report.moved += _move(client, [uid for uid, _ in batch if uid not in missing], processed)
+        done += len(batch)
+        if progress:
+            progress(done, len(uids))
+
+
+# --- one pass -----------------------------------------------------------------------------------------
+
+_CONNECTION_ERRORS = (OSError, imaplib.IMAP4.abort, imaplib.IMAP4.error, IMAPClientError)
+
+
+def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress | None = None) -> PollReport:
+    """One pass: fetch what is new, store it, then parse, match and classify everything stored."""
+    from .filing import file_stored
+
+    server = config.imap
+    if server is None:
+        raise ConfigError(f"{config.source}: there is no [imap] section: foibot poll needs the mailbox where "
+                          "replies arrive (see config.example.toml)")
+    report = PollReport(folder=server.folder)
+    interrupted: BaseException | None = None
+    client = connect(server)
+    try:
+        _fetch_new(client, store, config, now, report, progress)
+    except MailServerError:
+        raise
+    except _CONNECTION_ERRORS as exc:
+        interrupted = exc
+    finally:
+        _close(client)
+    file_stored(store, config, now, report)  # also whatever an interrupted pass stored
+    if interrupted is not None:
+        raise PollInterrupted(
+            f"lost the connection to {server.label} during the pass ({_reason(interrupted)}); "
+            f"{report.stored} new message(s) were stored first and the next poll resumes from there",
+            report) from interrupted
+    return report

@@ -1,0 +1,167 @@
+"""A sent campaign whose replies arrive in a real Dovecot mailbox, for the poller and triage tests.
+
+`sent_campaign(folder, dovecot, imap_user, smtp_server)` sends the request to five authorities through the
+real `foibot send` (aiosmtpd sink on loopback), with the campaigner's mailbox on Dovecot and plus reply
+addresses; `reply(...)` builds an authority's reply as bytes, and `Campaign.deliver` hands it to Dovecot
+over LMTP, the way an MTA delivers real mail.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from foibot.cli import cli
+from foibot.config import Config, load_config
+from foibot.store import Store, open_store
+
+AUTHORITIES_CSV = """\
+id,name,email,kind,jurisdiction,alt_email
+barnet,London Borough of Barnet,foi@barnet.gov.uk,council,england,
+camden,London Borough of Camden,foi@camden.gov.uk,council,england,
+met,Metropolitan Police Service,foi@met.police.uk,police_force,england,foi@met.pnn.police.uk
+woodparish,Wood Parish Council,woodparishclerk@gmail.com,council,england,
+harrow,London Borough of Harrow,info@harrow.gov.uk,council,england,
+"""
+SENT_AT = "2026-03-02T10:00:00+00:00"
+_counter = itertools.count(1)
+
+
+@dataclass
+class Sent:
+    id: int
+    reference: str
+    authority_id: str
+    authority_email: str
+    message_id: str  # our outgoing Message-ID
+    subject: str
+    plus_address: str
+
+
+@dataclass
+class Campaign:
+    folder: Path
+    config_path: Path
+    dovecot: Any
+    user: str
+    requests: dict[str, Sent] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def store(self) -> Store:
+        config = self.config
+        return open_store(config.database_path, config.files_dir)
+
+    def deliver(self, raw: bytes, to: str | None = None, sender: str = "bounces@mail.example") -> None:
+        self.dovecot.deliver(to or self.user, raw, sender=sender)
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        store = self.store()
+        try:
+            return list(store.db.query(sql, params or []))
+        finally:
+            store.close()
+
+    def incoming(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT id, request_id, match_method, match_confidence, match_detail, triage, state, kind, "
+                         "subject, from_addr, parse_error, dedupe_key, uid, last_error, size, length(raw) AS stored "
+                         "FROM messages WHERE direction = 'in' ORDER BY id")
+
+    def request(self, authority_id: str) -> dict[str, Any]:
+        return self.rows("SELECT * FROM requests WHERE authority_id = ?", [authority_id])[0]
+
+
+def sent_campaign(folder: Path, dovecot: Any, user: str, smtp_server: Any, imap: dict[str, Any] | None = None,
+                  authorities: str = AUTHORITIES_CSV) -> Campaign:
+    """Send the Fusus request to the authorities through the real `foibot send`; replies come to `user`."""
+    from fixtures_imap import toml_text
+
+    (folder / "authorities.csv").write_text(authorities, encoding="utf-8")
+    tables = {
+        "requester": {"name": "A. Campaigner", "email": user, "reply_address": "plus"},
+        "smtp": smtp_server.smtp_section(),
+        "imap": dovecot.imap_section(user, **(imap or {})),
+        "storage": {"database": "foibot.db"},
+    }
+    config_path = folder / "config.toml"
+    config_path.write_text(toml_text(tables), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "send", "--run", "fusus", "--yes"], obj={},
+                                env={"FOIBOT_NOW": SENT_AT})
+    assert result.exit_code == 0, result.output
+    campaign = Campaign(folder, config_path, dovecot, user)
+    for row in campaign.rows(
+            "SELECT q.id, q.reference, q.authority_id, q.authority_email, m.message_id, m.subject FROM requests q "
+            "JOIN messages m ON m.request_id = q.id AND m.direction = 'out' AND m.stage = 'request'"):
+        local, _, domain = user.rpartition("@")
+        campaign.requests[row["authority_id"]] = Sent(
+            row["id"], row["reference"], row["authority_id"], row["authority_email"], row["message_id"],
+            row["subject"], f"{local}+{row['reference'].lower()}@{domain}")
+    return campaign
+
+
+def reply(*, from_addr: str, to: str, subject: str, body: str | None = "Thank you for your request.",
+          html: str | None = None, in_reply_to: str | None = None, references: list[str] | None = None,
+          attachments: list[tuple[str, str, bytes]] = (), headers: dict[str, str] | None = None,
+          message_id: str | None = None, date: datetime | None = None, from_name: str = "FOI Team") -> bytes:
+    """An authority's reply as bytes. attachments: (filename, content type, data)."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = f"{from_name} <{from_addr}>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or datetime(2026, 3, 20, 11, 0, tzinfo=timezone.utc))
+    msg["Message-ID"] = message_id or make_msgid(f"r{next(_counter)}", domain=from_addr.rpartition("@")[2])
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = " ".join(references)
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    if body is not None:
+        msg.set_content(body)
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
+    elif html is not None:
+        msg.set_content(html, subtype="html")
+    for filename, ctype, data in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        if ctype == "message/rfc822":  # a forwarded message, attached whole
+            import email
+
+            msg.add_attachment(email.message_from_bytes(data, policy=SMTP))
+        else:
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def minimal_pdf(*lines: str) -> bytes:
+    """A small valid PDF whose text pypdf can read (one page, Helvetica)."""
+    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
+        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
