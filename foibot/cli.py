@@ -144,8 +144,9 @@ def _confirm_send(config: Config, requests: int, authorities: int, yes: bool, do
 class _Progress:
     """A progress bar on stderr when it is a terminal; nothing otherwise (the summary line follows)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "Sending") -> None:
         self.stream = click.get_text_stream("stderr")
+        self.label = label
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int, int], None] | None:
@@ -153,7 +154,7 @@ class _Progress:
 
     def update(self, done: int, total: int) -> None:
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Sending", file=self.stream)
+            self.bar = click.progressbar(length=total, label=self.label, file=self.stream)
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos)
 
@@ -237,15 +238,42 @@ def preview(authority_id: str, template_name: str, authorities_file: str) -> Non
 @cli.command()
 @_config_option
 def poll() -> None:
-    """One pass over the IMAP folder: fetch what is new, store, match, classify."""
-    raise FoibotError("poll is not implemented yet")
+    """One pass over the IMAP folder: fetch what is new, store, match, classify.
+
+    Nothing on the server is changed (mail stays unread) unless [imap] processed_folder is set."""
+    from .poller import PollInterrupted, poll_once
+
+    config = load()
+    store = open_db(config)
+    try:
+        with _Progress("Fetching") as progress:
+            try:
+                report = poll_once(store, config, now(), progress=progress)
+            except PollInterrupted as exc:
+                click.echo(exc.report.summary())
+                raise
+        click.echo(report.summary())
+        for problem in report.problems:
+            click.echo(f"  {problem}", err=True)
+        waiting = store.db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND triage = 1").fetchone()[0]
+        if waiting:
+            click.echo(f"{waiting} message(s) wait in triage: see foibot triage")
+    finally:
+        store.close()
 
 
 @cli.command()
 @_config_option
 def triage() -> None:
     """List replies that could not be filed under a request, with the best candidates."""
-    raise FoibotError("triage is not implemented yet")
+    from .triage import list_triage, triage_text
+
+    config = load()
+    store = open_db(config, create=False)
+    try:
+        click.echo(triage_text(list_triage(store)), nl=False)
+    finally:
+        store.close()
 
 
 @cli.command()
@@ -253,8 +281,21 @@ def triage() -> None:
 @click.argument("request")
 @_config_option
 def assign(message: int, request: str) -> None:
-    """File MESSAGE (its number in `foibot triage`) under REQUEST (a reference such as FB-7K3Q9X)."""
-    raise FoibotError("assign is not implemented yet")
+    """File MESSAGE (its number in `foibot triage`) under REQUEST (a reference such as FB-7K3Q9X).
+
+    The request is updated as if the reply had been matched, and the sender is remembered."""
+    from .triage import assign_message
+
+    config = load()
+    store = open_db(config, create=False)
+    try:
+        done = assign_message(store, config, message, request, now())
+    finally:
+        store.close()
+    moved = f" (moved from {done.moved_from})" if done.moved_from else ""
+    click.echo(f"Message {done.message_id} filed under {done.reference} ({done.authority}){moved}: "
+               f"read as {done.kind}; the request is now {done.status_after}.")
+    click.echo(f"Learned: {done.hint}.")
 
 
 @cli.command()
