@@ -26,6 +26,11 @@ Fixture API (other test files use this; keep it stable):
         .imap_section(user, security="none", **extra) -> dict     an `[imap]` config table
         .write_config(path, user, security="none", imap=None, **sections) -> Path
                                a whole config.toml for a campaign using this mailbox
+    TcpProxy(port)     a loopback proxy in front of a server port (fake only the far end's misbehaviour):
+        .port                  where the client connects instead
+        .commands              the client's IMAP commands seen so far ("LOGIN", "EXAMINE", "UID FETCH", ...)
+        .cut_after(n)          the next connection is cut once n bytes went from the server to the client
+        .close()
     imap_user          (function) a fresh address on `dovecot`; also sets FOIBOT_IMAP_PASSWORD=secret
     imap_config        (function) config.toml written in the test's folder for `imap_user`
                                (security "none", database ./foibot.db); returns its Path
@@ -36,10 +41,10 @@ The base dir is short (`/tmp/fbmail-XXXX`): Dovecot's unix sockets must fit in 1
 
 from __future__ import annotations
 
+import grp
 import itertools
 import os
 import pwd
-import grp
 import shutil
 import signal
 import smtplib
@@ -47,6 +52,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -392,6 +398,81 @@ protocol lmtp {{
         target = Path(path)
         target.write_text(toml_text(tables))
         return target
+
+
+class TcpProxy:
+    """A loopback TCP proxy that records IMAP command names and can cut a connection mid-stream."""
+
+    def __init__(self, target_port: int, host: str = "127.0.0.1"):
+        self.target = (host, target_port)
+        self.commands: list[str] = []
+        self._cut: int | None = None
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((host, 0))
+        self._listener.listen(16)
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut_after(self, n: int) -> None:
+        with self._lock:
+            self._cut = n
+
+    def close(self) -> None:
+        self._closed = True
+        for sock in [self._listener, *self._sockets]:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            with self._lock:
+                cut, self._cut = self._cut, None
+            self._sockets += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, None, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, cut, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket, cut: int | None, from_client: bool) -> None:
+        sent = 0
+        pending = b""
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if from_client:
+                    pending += data
+                    *lines, pending = pending.split(b"\r\n")
+                    for line in lines:
+                        words = line.split(b" ")
+                        if len(words) >= 2 and words[0].isalnum():
+                            name = words[1].upper().decode(errors="replace")
+                            if name == "UID" and len(words) > 2:
+                                name += " " + words[2].upper().decode(errors="replace")
+                            self.commands.append(name)
+                if cut is not None and sent + len(data) >= cut:
+                    sink.sendall(data[:max(0, cut - sent)])
+                    break
+                sink.sendall(data)
+                sent += len(data)
+        except OSError:
+            pass
+        for sock in (source, sink):  # one side ended: end both, as a dropped link does
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
 
 
 @pytest.fixture(scope="session")

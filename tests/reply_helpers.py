@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ def reply(*, from_addr: str, to: str, subject: str, body: str | None = "Thank yo
     msg["From"] = f"{from_name} <{from_addr}>"
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(date or datetime(2026, 3, 20, 11, 0, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(date or datetime(2026, 3, 20, 11, 0, tzinfo=UTC))
     msg["Message-ID"] = message_id or make_msgid(f"r{next(_counter)}", domain=from_addr.rpartition("@")[2])
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
@@ -150,8 +150,8 @@ def minimal_pdf(*lines: str) -> bytes:
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+         "/Resources << /Font << /F1 5 0 R >> >> >>"),
         f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
@@ -165,3 +165,43 @@ def minimal_pdf(*lines: str) -> bytes:
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
+
+
+def dsn(*, failed: str, original_message_id: str | None, original_subject: str, to: str,
+        status: str = "5.1.1", diagnostic: str = "smtp; 550 5.1.1 <{failed}>: Recipient address rejected: "
+        "User unknown in virtual mailbox table", reporter: str = "mx.mail.example") -> bytes:
+    """A delivery status notification (RFC 3464) as a mail server sends it: report, status, returned headers."""
+    boundary = "dsn-boundary-42"
+    returned = f"From: A. Campaigner <{to}>\r\nTo: {failed}\r\nSubject: {original_subject}\r\n"
+    if original_message_id:
+        returned += f"Message-ID: {original_message_id}\r\n"
+    text = (
+        f"From: Mail Delivery System <MAILER-DAEMON@{reporter}>\r\n"
+        f"To: {to}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Date: Fri, 20 Mar 2026 10:05:00 +0000\r\n"
+        f"Message-ID: <dsn.{abs(hash((failed, original_message_id)))}@{reporter}>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+        "\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        f"This is the mail system at host {reporter}.\r\n\r\n"
+        "I'm sorry to have to inform you that your message could not\r\n"
+        "be delivered to one or more recipients.\r\n\r\n"
+        f"<{failed}>: host {reporter} said: 550 5.1.1 User unknown\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        f"Reporting-MTA: dns; {reporter}\r\n\r\n"
+        f"Final-Recipient: rfc822; {failed}\r\n"
+        f"Original-Recipient: rfc822; {failed}\r\n"
+        "Action: failed\r\n"
+        f"Status: {status}\r\n"
+        f"Diagnostic-Code: {diagnostic.format(failed=failed)}\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        f"{returned}\r\n"
+        f"--{boundary}--\r\n"
+    )
+    return text.encode()
