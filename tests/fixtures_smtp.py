@@ -28,6 +28,7 @@ The server object (`SmtpServer`):
                                               arrived and before the reply (not stored)
     .stall_next(n=1, seconds=5)               next n messages: no reply for that long, then cut
     .smtp_section(**overrides)                the [smtp] table of a config pointing at this server
+    .stop()                                   stop listening now (an unreachable server); idempotent
 
 `write_config(folder, smtp=server_or_None, requester=None, **sections)` writes folder/config.toml
 (rate limits off, short retry delays, a small timeout) and returns its path. Extra sections are plain
@@ -151,10 +152,14 @@ class SmtpServer:
     def start(self) -> SmtpServer:
         self._controller.start()
         self.port = self._controller.port
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        """Stop listening (a test may do it to play an unreachable server; the fixture does it at the end)."""
+        if getattr(self, "_running", False):
+            self._running = False
+            self._controller.stop()
 
     # --- what arrived ------------------------------------------------------------------------------
 
@@ -356,16 +361,17 @@ def toml_text(sections: dict[str, dict[str, Any]]) -> str:
 
 def write_config(
     folder: Path,
-    smtp: SmtpServer | None = None,
+    smtp: SmtpServer | dict[str, Any] | None = None,
     requester: dict[str, Any] | None = None,
     **sections: dict[str, Any],
 ) -> Path:
-    """folder/config.toml for a campaign sending through `smtp` (None: the embedded sandbox)."""
+    """folder/config.toml for a campaign sending through `smtp` (a server, or its [smtp] table as a dict;
+    None: the embedded sandbox)."""
     data: dict[str, dict[str, Any]] = {
         "requester": requester or {"name": REQUESTER_NAME, "email": REQUESTER_EMAIL},
     }
     if smtp is not None:
-        data["smtp"] = smtp.smtp_section()
+        data["smtp"] = smtp if isinstance(smtp, dict) else smtp.smtp_section()
     data.update(sections)
     path = Path(folder) / "config.toml"
     path.write_text(toml_text(data), encoding="utf-8")
