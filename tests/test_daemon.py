@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from chase_helpers import Campaign, when
+from click.testing import CliRunner
+from fixtures_imap import PASSWORD_ENV as IMAP_PASSWORD_ENV
+from fixtures_imap import Dovecot
 
+from foibot.cli import cli
 from foibot.config import load_config
 from foibot.daemon import Daemon, acquire_lock, lock_path
 from foibot.errors import AlreadyRunning
 
 
-def start_daemon(folder: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start_daemon(folder: Path, env: dict[str, str] | None = None,
+                 stderr: IO[str] | int = subprocess.PIPE) -> subprocess.Popen[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
     environment.update(env or {})
     environment["FOIBOT_CONFIG"] = str(folder / "config.toml")
     return subprocess.Popen([sys.executable, "-m", "foibot", "daemon"], cwd=folder, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=stderr, text=True)
 
 
 def test_a_second_daemon_on_the_same_database_refuses(tmp_path: Path) -> None:
@@ -56,3 +69,107 @@ def test_a_missed_chase_is_caught_up_at_start(tmp_path: Path, now: str, catch_up
     Campaign.create(tmp_path)
     daemon = Daemon(load_config(tmp_path / "config.toml"), now=lambda: when(now))
     assert daemon.missed_chase_today() is catch_up
+
+
+# --- a real run against the local servers ----------------------------------------------------------------
+
+NOT_HELD = "Dear Alex Campaigner,\n\nI can confirm that the council does not hold any information within the " \
+           "scope of your request: we have had no contact with Fusus.\n\nYours sincerely,\nFOI Officer\n"
+ACKNOWLEDGEMENT = "Dear Alex Campaigner,\n\nThank you for your request for information, which we received " \
+                  "today. You should receive a response within 20 working days.\n\nFOI Team\n"
+
+
+def wait_until(check: Callable[[], object], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def reply_to(original: EmailMessage, user: str, body: str, at: str) -> bytes:
+    message = EmailMessage()
+    domain = original["To"].addresses[0].domain
+    message["From"] = f"FOI Team <foi@{domain}>"
+    message["To"] = user
+    message["Subject"] = f"RE: {original['Subject']}"
+    message["Date"] = format_datetime(when(at))
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["In-Reply-To"] = original["Message-ID"]
+    message.set_content(body)
+    return message.as_bytes()
+
+
+@pytest.fixture
+def own_dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of this test's own, so stopping it under the daemon disturbs no other test."""
+    if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
+        pytest.skip("Dovecot is not installed")
+    server = Dovecot()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
+        tmp_path: Path, smtp_server: Any, own_dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = own_dovecot.new_user()
+    monkeypatch.setenv(IMAP_PASSWORD_ENV, own_dovecot.password)
+    (tmp_path / "authorities.csv").write_text(
+        "id,name,email,kind,jurisdiction\n"
+        "answers,Answers Council,foi@answers.gov.example,council,england\n"
+        "silent,Silent Council,foi@silent.gov.example,council,england\n")
+    own_dovecot.write_config(tmp_path / "config.toml", user, smtp=smtp_server.smtp_section(),
+                             requester={"name": "Alex Campaigner", "email": user},
+                             daemon={"poll_minutes": 0.02, "chase_time": "09:30"})
+    monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("FOIBOT_NOW", "2023-04-17T10:00:00+01:00")
+    result = CliRunner().invoke(cli, ["send", "--run", "fusus", "--authorities", "authorities.csv", "--yes"], obj={})
+    assert result.exit_code == 0, result.output
+    originals = {m.rcpt_tos[0]: m.message for m in smtp_server.received}
+    own_dovecot.deliver(user, reply_to(originals["foi@answers.gov.example"], user, NOT_HELD,
+                                       "2023-05-10T12:00:00+01:00"))
+    database = load_config(tmp_path / "config.toml").database_path
+
+    def count(sql: str) -> int:
+        with sqlite3.connect(database) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+
+    log_path = tmp_path / "daemon.log"
+    env = {IMAP_PASSWORD_ENV: own_dovecot.password, "FOIBOT_NOW": "2023-05-18T10:00:00+01:00"}
+    with log_path.open("w") as log:
+        daemon = start_daemon(tmp_path, env, stderr=log)
+        try:
+            # At start (10:00, after the 09:30 chase time) it catches up the day's chase, polling first:
+            # the answer is filed, so only the silent authority gets a reminder.
+            smtp_server.wait_for(3)
+            wait_until(lambda: "chase: sent 1 reminder" in log_path.read_text(), "the chase log line")
+            assert [m.rcpt_tos for m in smtp_server.received[2:]] == [["foi@silent.gov.example"]]
+            assert count("SELECT count(*) FROM requests WHERE status = 'answered'") == 1
+
+            second = start_daemon(tmp_path, env)
+            _, err = second.communicate(timeout=30)
+            assert second.returncode == 1 and "already running" in err
+
+            own_dovecot.stop()
+            wait_until(lambda: "poll failed" in log_path.read_text(), "a logged poll failure")
+            own_dovecot.start()
+            own_dovecot.deliver(user, reply_to(originals["foi@silent.gov.example"], user, ACKNOWLEDGEMENT,
+                                               "2023-05-18T09:00:00+01:00"))
+            wait_until(lambda: count("SELECT count(*) FROM messages WHERE direction = 'in' AND kind = "
+                                     "'acknowledgement'") == 1, "the acknowledgement to be filed after the restart")
+            assert daemon.poll() is None, "the daemon must survive the IMAP server going away"
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            code = daemon.wait(timeout=60)
+    text = log_path.read_text()
+    assert code == 0, text
+    assert "SIGTERM received: finishing the job in hand, then stopping" in text
+    assert text.rstrip().endswith("foibot daemon stopped")
+    assert "Traceback" not in text
+    failures = [line for line in text.splitlines() if "poll failed" in line]
+    assert failures and all(str(own_dovecot.imap_port) in line or "IMAP" in line for line in failures)
+    assert len(smtp_server.received) == 3  # nothing sent twice across all those passes
