@@ -151,9 +151,9 @@ def received_requests(maildir: Path, names: dict[str, tuple[str, str]]) -> dict[
 
 def _send_reply(host: str, port: int, script: Script, received: Received, moment: datetime) -> None:
     raw = script.build(received, moment)
-    # A bounce comes from the campaigner's own provider to the address that sent the request.
-    sender = "" if script.build.__name__ == "bounce" else received.to_addr
-    rcpt = received.from_addr if script.build.__name__ == "bounce" else received.reply_to
+    # A bounce comes from the campaigner's own provider (null sender) to the address that sent the request.
+    sender = "" if script.from_mail_system else received.to_addr
+    rcpt = received.from_addr if script.from_mail_system else received.reply_to
     with smtplib.SMTP(host, port, timeout=30) as smtp:
         smtp.sendmail(sender, [rcpt], raw)
 

@@ -44,6 +44,9 @@ class Script:
     build: Callable[[Received, datetime], bytes]
     status: str  # what foibot should conclude: the request's status and outcome at the end
     outcome: str
+    # Sent by the campaigner's own mail provider (a bounce) to the address the request came from,
+    # rather than by the authority to the reply address.
+    from_mail_system: bool = False
 
 
 def _reply(received: Received, when: datetime, subject: str, text: str, *, sender: str | None = None,
@@ -323,7 +326,7 @@ def bounce(received: Received, when: datetime) -> bytes:
 # Who does what. Everybody else says nothing at all, so the chase ladder runs for them.
 SCRIPTS: tuple[Script, ...] = (
     Script("cumbria-pfcc", "its address is dead: the mail system bounces the request",
-           "a delivery failure report", 0, "10:01", bounce, "failed", ""),
+           "a delivery failure report", 0, "10:01", bounce, "failed", "", from_mail_system=True),
     Script("dorset-pcc", "an out-of-office reply, then silence", "an out-of-office reply", 0, "10:03",
            out_of_office, "internal_review", ""),
     Script("the-met", "acknowledges with its own reference, then silence", "an acknowledgement", 1, "11:20",

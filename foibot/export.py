@@ -84,6 +84,8 @@ class Outcome:
         return False if self.days_late > 0 else None
 
 
+# A copy of one of our own messages that came back into the mailbox is filed, but it is not a reply.
+_THEIRS = "COALESCE({m}match_method, '') != 'own_message'"
 # One statement: the per-request figures are aggregated once each (not a sub-query per row), then joined.
 _QUERY = """
 WITH chasers AS (
@@ -93,13 +95,14 @@ WITH chasers AS (
         ORDER BY request_id, sent_at, id)
     GROUP BY request_id
 ), inbound AS (
-    SELECT request_id, COUNT(*) AS replies, MIN(created_at) AS first_in_at FROM messages
-    WHERE direction = 'in' AND triage = 0 AND request_id IS NOT NULL
+    SELECT request_id, COUNT(*) AS replies FROM messages
+    WHERE direction = 'in' AND triage = 0 AND request_id IS NOT NULL AND {theirs}
     GROUP BY request_id
 ), files AS (
     SELECT request_id, group_concat(stored_path, char(31)) AS files FROM (
         SELECT m.request_id, f.stored_path FROM attachments f JOIN messages m ON m.id = f.message_id
         WHERE m.direction = 'in' AND m.triage = 0 AND m.request_id IS NOT NULL AND f.stored_path IS NOT NULL
+        AND {theirs_m}
         ORDER BY m.request_id, m.id, f.part_index)
     GROUP BY request_id
 ), complaints AS (
@@ -113,7 +116,7 @@ SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_e
        r.extension_at, r.review_requested_at, r.withdrawn_at,
        a.kind AS authority_kind,
        COALESCE(c.chases, 0) AS chases, c.chase_stages,
-       COALESCE(i.replies, 0) AS replies, i.first_in_at,
+       COALESCE(i.replies, 0) AS replies,
        f.files, k.complaint_file
 FROM requests r
 LEFT JOIN authorities a ON a.id = r.authority_id
@@ -130,7 +133,8 @@ def outcomes(store: Store, now: datetime, run: str | None = None,
              base_dir: Path | None = None) -> Iterator[Outcome]:
     """Every request (of one run, or all), streamed from one query; `base_dir` makes file paths relative."""
     where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
-    cursor = store.db.execute(_QUERY.format(where=where), params)
+    query = _QUERY.format(where=where, theirs=_THEIRS.format(m=""), theirs_m=_THEIRS.format(m="m."))
+    cursor = store.db.execute(query, params)
     names = [d[0] for d in cursor.description]
     today = london_date(now)
     for values in cursor:
@@ -173,7 +177,7 @@ def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
         exemptions=parse_exemptions(row["exemptions"]),
         sent_at=from_iso(row["sent_at"]),
         due_date=due,
-        first_reply_at=from_iso(row["first_reply_at"] or row["first_in_at"]),
+        first_reply_at=from_iso(row["first_reply_at"]),
         outcome_at=outcome_at,
         working_days_taken=taken,
         days_late=days_late,

@@ -34,6 +34,8 @@ COLOURS = {
     "still owed, late": "#cc0000",
 }
 DEFAULT_COLOUR = "#674ea7"
+# Replies only: a copy of one of our own messages that came back into the mailbox is not shown.
+_THEIRS = "COALESCE(m.match_method, '') != 'own_message'"
 
 
 @dataclass
@@ -102,14 +104,15 @@ def _replies(store: Store, run: str | None) -> dict[int, list[Reply]]:
     for row in store.db.query(
         "SELECT f.message_id, f.filename, f.content_type, f.text FROM attachments f "
         "JOIN messages m ON m.id = f.message_id JOIN requests r ON r.id = m.request_id "
-        f"WHERE m.direction = 'in' AND m.triage = 0 {where} ORDER BY f.message_id, f.part_index", params
+        f"WHERE m.direction = 'in' AND m.triage = 0 AND {_THEIRS} {where} ORDER BY f.message_id, f.part_index", params
     ):
         files[row["message_id"]].append((row["filename"] or "(no name)", row["content_type"] or "",
                                          row["text"] or ""))
     for row in store.db.query(
         "SELECT m.id, m.request_id, m.created_at, m.from_addr, m.subject, m.kind, m.text, "
         "CASE WHEN m.text IS NULL THEN m.raw END AS raw FROM messages m JOIN requests r ON r.id = m.request_id "
-        f"WHERE m.direction = 'in' AND m.triage = 0 {where} ORDER BY m.request_id, m.created_at, m.id", params
+        f"WHERE m.direction = 'in' AND m.triage = 0 AND {_THEIRS} {where} ORDER BY m.request_id, m.created_at, m.id",
+        params
     ):
         text = row["text"] if row["text"] is not None else _plain_text(row["raw"])
         by_request[row["request_id"]].append(Reply(

@@ -143,7 +143,8 @@ def build(folder: Path) -> Built:
 
         ids["reviewed"] = add_request(
             store, "reviewed", "FB-DDDDD2", status="internal_review",
-            review_requested_at="2023-06-15T09:30:00+00:00", authority_ref="CA226")
+            review_requested_at="2023-06-15T09:30:00+00:00", authority_ref="CA226",
+            first_reply_at="2023-06-16T09:00:00+00:00")
         add_out(store, ids["reviewed"], "reminder", "2023-05-18T09:30:00+00:00")
         add_out(store, ids["reviewed"], "internal_review", "2023-06-15T09:30:00+00:00")
         store.add_event(ids["reviewed"], "complaint_written", datetime(2023, 7, 3, 9, 30, tzinfo=timezone.utc),
@@ -171,6 +172,9 @@ def build(folder: Path) -> Built:
 
         ids["recent"] = add_request(store, "recent", "FB-JJJJJ2", sent_at="2023-06-26T09:00:00+00:00")
         add_in(store, ids["recent"], "auto_reply", "2023-06-26T09:01:00+00:00", "I am out of the office.")
+        # A copy of our own request that came back into the mailbox: filed, but not a reply.
+        own = add_in(store, ids["recent"], None, "2023-06-26T09:00:30+00:00", "our own words")
+        store.db["messages"].update(own, {"match_method": "own_message"})
 
         ids["extended"] = add_request(
             store, "extended", "FB-KKKKK2", status="answered", outcome="partially_provided",

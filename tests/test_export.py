@@ -47,7 +47,7 @@ EXPECTED: dict[str, dict[str, str]] = {
                       replies="0", working_days_taken=""),
     "FB-JJJJJ2": dict(status="awaiting_response", sent_at="2023-06-26T09:00:00+00:00",
                       due_date="2023-07-25",  # 12 July (Battle of the Boyne, NI) counts for FOIA
-                      days_late="0", replies="1", first_reply_at="2023-06-26T09:01:00+00:00"),
+                      days_late="0", replies="1", first_reply_at=""),  # an auto-reply is not an answer
     "FB-KKKKK2": dict(status="answered", outcome="partially_provided", exemptions="s40(2)", due_date="2023-06-14",
                       working_days_taken="32", days_late="0", replies="2", kind="police_commissioner",
                       q1_answer="'-1 meetings", q2_answer="Attached, redacted.", q3_answer=""),
