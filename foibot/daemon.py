@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from . import clock
 from .config import Config
-from .errors import AlreadyRunning, FoibotError
+from .errors import AlreadyRunning, ConfigError, FoibotError
 from .store import Store, open_store
 
 log = logging.getLogger("foibot.daemon")
@@ -187,6 +187,9 @@ class Daemon:
         self.stopping.set()
 
     def run(self) -> None:
+        if self.config.imap is None:
+            raise ConfigError(f"{self.config.source}: foibot daemon needs an [imap] section: it chases only after "
+                              "checking for new replies (see config.example.toml)")
         handle = acquire_lock(lock_path(self.config))
         previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:

@@ -37,7 +37,7 @@ def start_daemon(folder: Path, env: dict[str, str] | None = None,
 
 
 def test_a_second_daemon_on_the_same_database_refuses(tmp_path: Path) -> None:
-    c = Campaign.create(tmp_path)
+    c = Campaign.create(tmp_path, '[imap]\nhost = "127.0.0.1"\nsecurity = "none"\n')
     held = acquire_lock(lock_path(c.config))
     try:
         with pytest.raises(AlreadyRunning, match=f"pid {os.getpid()}"):
@@ -52,8 +52,13 @@ def test_a_second_daemon_on_the_same_database_refuses(tmp_path: Path) -> None:
     acquire_lock(lock_path(c.config)).close()  # released with its holder
 
 
-def test_the_daemon_needs_a_database(tmp_path: Path) -> None:
+def test_the_daemon_needs_a_database_and_a_mailbox(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('[requester]\nname = "A"\nemail = "a@foibot.test"\n')
+    process = start_daemon(tmp_path)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 1 and "needs an [imap] section" in err and "Traceback" not in err
+    (tmp_path / "config.toml").write_text('[requester]\nname = "A"\nemail = "a@foibot.test"\n'
+                                          '[imap]\nhost = "127.0.0.1"\nsecurity = "none"\n')
     process = start_daemon(tmp_path)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 1 and "does not exist yet" in err and "Traceback" not in err
