@@ -20,7 +20,7 @@ _LABEL = re.compile(
     r"(?:\b(?:our|ein)\s+)?"
     r"(?:\b(?:ref(?:erence)?s?|cyf(?:eirnod)?|case|request|enquiry|foi|foia|eir|foisa|ticket|call|incident|"
     r"complaint|review|tracking|log)\b\.?\s*(?:(?:no|nos|number|id|ref(?:erence)?|num)\b\.?\s*)?)"
-    r"(?:is\s+)?[:#]?\s*"
+    r"(?:is\s+)?(?:[:#]|\s[-–—](?=\s))?\s*"
     r"(?:(?:/\s*(?:our|ein)\s+ref(?:erence)?\.?\s*:?\s*)|(?:(?:information|freedom of information|request|requests|"
     r"enquiry|case|number|no\.?|ref(?:erence)?|the|above|following|unique|under|(?:foi|foia|eir)(?![ -]?\d))"
     r"\s*:?\s*){0,4})"
@@ -39,6 +39,8 @@ _SUBJECT_TOKEN = re.compile(rf"(?<![\w-])(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\
                             r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{4,})(?![\w-])")
 _HEADING_ALONE = re.compile(rf"^\s*(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{3,}}(?:[/\-.]\d+)*)\s*$")
 _HEADING_START = re.compile(rf"^\s*(?P<token>{_PREFIX_REF})\b")
+_HEADING_LABEL = re.compile(r"^\s*(?:foi |information |freedom of information )?(?:request|enquiry|case)s?\s+"
+                            r"(?:no\.?\s*|number\s*)?(?P<token>[A-Z]{0,5}[/\-]?\d{2,}(?:[/\-]\d+)*)\b", re.I)
 _HEADING_END = re.compile(r"(?:\(|\b(?:requests?|enquiry|information|foi)\s*[-–:]\s*)"
                           r"(?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)?\s*$", re.I)
 
@@ -94,7 +96,7 @@ def _from_headings(text: str) -> list[str]:
     found: list[str] = []
     for n, line in enumerate(lines):
         line = line.strip().strip("*#").strip()
-        for pattern in (_HEADING_ALONE, _HEADING_START) + ((_HEADING_END,) if n == 0 else ()):
+        for pattern in (_HEADING_ALONE, _HEADING_START, _HEADING_LABEL) + ((_HEADING_END,) if n == 0 else ()):
             match = pattern.search(line)
             if match:
                 token = _clean(match.group("token"))

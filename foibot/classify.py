@@ -68,10 +68,6 @@ class Classification:
 
 # --- matching ----------------------------------------------------------------------------------------
 
-_SUBJECT = Sentence(text="", zone="subject", line_start=True, numbered=False, is_question=False,
-                    requester=False, hypothetical=False)
-
-
 def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
     """Rule name -> the authority's sentences (and the subject line) that carry its phrases."""
     signals: dict[str, list[Sentence]] = {}
@@ -139,9 +135,11 @@ def _substantive(signals: dict[str, list[Sentence]]) -> _Decision | None:
     not_held = _all(signals, "not_held.not_held")
     provided_strong = _all(signals, "provided.information_attached")
     provided = _all(signals, "provided.information_attached", "provided.facts_given")
+    in_turn = _all(signals, "provided.answers_in_turn")
     whole_request = bool(signals.get("refused.cost_limit") or signals.get("refused.vexatious"))
     if refused:
-        if provided and not whole_request:
+        # Some of it withheld: information given as well, or the questions answered in turn around a refusal.
+        if (provided or in_turn) and not whole_request:
             return _Decision("partially_provided", "partially_provided.some_withheld", 0.75, refused + provided)
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
@@ -196,7 +194,7 @@ def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
     if hit:
         return _Decision("information_provided", hit[0], 0.6, hit[1])
     hit = _first(signals, "not_held.nothing_to_report")
-    if hit and len(hit[1]) >= 1 and not signals.get("provided.answers_follow"):
+    if hit and not signals.get("provided.answers_in_turn"):
         return _Decision("not_held", hit[0], 0.5, hit[1])
     hit = _first(signals, "other.cover_note")
     if hit:
@@ -207,7 +205,7 @@ def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
     hit = _first(signals, "acknowledgement.received")
     if hit:
         return _Decision("acknowledgement", hit[0], 0.45, hit[1])
-    hit = _first(signals, "provided.answers_follow")
+    hit = _first(signals, "provided.answers_in_turn", "provided.holds_information")
     if hit:
         return _Decision("information_provided", hit[0], 0.4, hit[1])
     return _Decision("other", "other.nothing_recognised", 0.3, [])
@@ -291,15 +289,21 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
     elif decision.kind == "acknowledgement":
         response_due = promised_date(authority)
     exemptions: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
     if decision.kind not in ("bounce", "auto_reply"):
         exemptions = applied_exemptions(doc)
+        # The authority's own words first; an earlier message of theirs quoted below may carry it too.
+        refs = find_authority_refs([doc.own_text, doc.text], subject)
+    elif decision.kind == "auto_reply":
+        refs = find_authority_refs([doc.own_text], subject)
+    # A bounce carries our own message back: any reference in it is not the authority's.
     found_answers = answers_module.find_answers(doc, questions) if questions else {}
     return Classification(
         kind=decision.kind,
         confidence=round(decision.confidence, 2),
         evidence=_evidence(decision.sentences),
         rule=decision.rule,
-        authority_refs=find_authority_refs([doc.text], subject),
+        authority_refs=refs,
         exemptions=exemptions,
         new_due_date=new_due,
         answers=found_answers,
@@ -322,7 +326,8 @@ def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = ()
     if parsed.is_dsn:
         detail = parsed.dsn_diagnostic or (f"status {parsed.dsn_status}" if parsed.dsn_status else "")
         failed = ", ".join(parsed.dsn_failed_recipients)
-        evidence = tuple(x for x in (f"delivery to {failed} failed" if failed else "", detail) if x)
+        outcome = "failed" if parsed.dsn_permanent else "delayed (the server will retry)"
+        evidence = tuple(x for x in (f"delivery to {failed} {outcome}" if failed else "", detail) if x)
         return Classification(kind="bounce", confidence=0.95, evidence=evidence or ("delivery status notification",),
                               rule="bounce.dsn", bounce_permanent=parsed.dsn_permanent)
     qtexts = _question_texts(questions)

@@ -32,13 +32,13 @@ _OTHER_ACT = re.compile(r"^[^.;]{0,40}\bof (?:the )?(?:data protection act|dpa\b
                         r"localism|police (?:and|&) criminal|human rights|equality act|general data|gdpr|"
                         r"fees regulations|regulation of investigatory|representation of the people|"
                         r"road traffic|companies act|children act|crime and disorder|licensing act)", re.I)
-_SCOTTISH_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foisa|\(scotland\)|eisr)\b", re.I)
+_SCOTTISH_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foisa|\(scotland\)|eisrs?)\b", re.I)
 _UK_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foia|freedom of information act 2000|the act 2000|eir\b|"
                       r"environmental information regulations 2004)", re.I)
-_SCOTTISH_DOC = re.compile(r"\bfoisa\b|\bfreedom of information \(scotland\)|\beisr\b|\bscottish information "
+_SCOTTISH_DOC = re.compile(r"\bfoisa\b|\bfreedom of information \(scotland\)|\beisrs?\b|\bscottish information "
                            r"commissioner\b|\benvironmental information \(scotland\)", re.I)
 _ENGLISH_DOC = re.compile(r"\bfreedom of information act 2000\b|\bfoia\b(?! ?\(s)", re.I)
-_EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beir\b|\beisr\b", re.I)
+_EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beirs?\b|\beisrs?\b", re.I)
 
 
 def _parts(text: str) -> list[str]:

@@ -120,6 +120,8 @@ def _pdf(data: bytes) -> Extracted:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
             RecursionError, AssertionError, ZeroDivisionError) as exc:
         return Extracted("", "broken", f"unreadable PDF: {type(exc).__name__}: {exc}"[:300])
+    if not pages:
+        return Extracted("", "broken", "a PDF with no pages")
     text = tidy_text("\n\n".join(texts))[:MAX_CHARS]
     if not text:
         return Extracted("", "ok", f"PDF with {len(pages)} page(s) and no text layer (a scan?)")

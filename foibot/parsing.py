@@ -453,6 +453,11 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
     bodies = _choose_body(msg, defects)
     texts = [html_to_text(text) if ctype == "text/html" else tidy_text(text) for ctype, text in bodies]
     parsed.text = "\n\n".join(t for t in texts if t)
+    if not parsed.text and msg.get_content_maintype() == "multipart" and isinstance(msg.get_payload(), str):
+        # The boundary is missing or wrong: read the body as plain text rather than lose the reply.
+        parsed.text = _unstructured(msg.get_payload())
+        if parsed.text:
+            defects.append("multipart body without its boundary: read as plain text")
 
     index = 0
     body_parts = {id(p) for p in _body_part_objects(msg)}
@@ -476,6 +481,29 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
         )
         index += 1
     _dsn(msg, parsed)
+
+
+_BOUNDARY_LINE = re.compile(r"^--\S+$")
+_PART_HEADER = re.compile(r"^[A-Za-z][\w-]*:\s")
+
+
+def _unstructured(payload: str) -> str:
+    """A broken multipart body as text: boundary lines and the part headers after them dropped."""
+    lines = payload.replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    in_headers = False
+    for line in lines:
+        if _BOUNDARY_LINE.match(line.strip()):
+            in_headers = True
+            continue
+        if in_headers:
+            if _PART_HEADER.match(line) or line.startswith((" ", "\t")):
+                continue
+            in_headers = False
+            if not line.strip():
+                continue
+        out.append(line)
+    return tidy_text("\n".join(out))
 
 
 def _body_part_objects(msg: Message) -> list[Message]:

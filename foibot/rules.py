@@ -49,19 +49,23 @@ RULES: tuple[Rule, ...] = (
         r"\bundeliverable\b", r"\bmail delivery (?:failed|failure|subsystem)\b", r"\breturned to sender\b",
         r"\bthis is the mail system at host\b", r"\b(?:permanent|fatal) (?:delivery )?(?:error|failure)\b",
         r"\b(?:recipient address rejected|user unknown|no such user|mailbox (?:unavailable|not found|does not "
-        r"exist))\b", r"\bfailed permanently\b", r"\bdelivery has failed\b", r"\bundelivered mail\b",
+        r"exist))\b", r"\bfailed permanently\b", r"\bdelivery (?:has )?failed\b", r"\bundelivered mail\b",
+        r"\b(?:could not|couldn't|cannot) be delivered to\b", r"\breturned mail\b", r"\berror during delivery\b", r"\bfailed recipients?\b", r"\bmail loop detected\b",
+        r"\bunrouteable address\b", r"\bfollowing address(?:es)? failed\b", r"\bmessage not delivered\b",
+        r"\bdelivery (?:status notification|notification: delivery has failed)\b",
     ), subject_ok=True, hypothetical_ok=True, questions_ok=True),
     Rule("auto_reply.out_of_office", "auto_reply", "strong", (
         r"\b(?:i am|i'm|i will be|i'll be) (?:currently |now )?(?:out of (?:the )?office|on (?:annual |maternity "
         r"|paternity |sick |study |parental )?leave|away from (?:the office|my desk|work)|not in the office|on "
-        r"holiday|working part[- ]time|not working today)\b", r"\bout of (?:the )?office\b",
+        r"holiday|working part[- ]time|not working today|away (?:until|from|from the office until))\b",
+        r"\bout of (?:the )?office\b",
         r"\b(?:upon|on|after) my return\b", r"\bi (?:will|shall) (?:be )?(?:back|returning|return) (?:in the "
         r"office )?(?:on|until|from)\b", r"\bi (?:have|will have) limited (?:access to )?e-?mail\b",
         r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
         r"\bno longer works? (?:for|at|here)\b",
     ), subject_ok=True, hypothetical_ok=True),
     Rule("auto_reply.automatic_subject", "auto_reply", "medium", (
-        r"^(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|auto:|autoreply)\b",
+        r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
     ), subject_ok=True),
     Rule("auto_reply.automated_message", "auto_reply", "medium", (
         r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
@@ -90,10 +94,18 @@ RULES: tuple[Rule, ...] = (
         r"(?:therefore )?(?:partially |partly |not |fully )?(?:upheld|rejected|successful|unsuccessful)\b",
         r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
         r"reversed|revised)\b",
+        r"\b(?:internal )?review (?:has )?(?:found|concluded|determined|decided) that\b",
+        r"\b(?:review|reviewer|panel) (?:has )?(?:upholds?|upheld|overturn(?:s|ed)?)\b",
+        r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
+        r"decision|response)\b",
     )),
     Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
         r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
-        r"\bplease (?:could you )?(?:clarify|specify)\b",
+        r"\bplease (?:could you |can you )?(?:clarify|specify)\b",
+        r"\b(?:could|can|would) you (?:please )?(?:provide|give|send) (?:us |me )?(?:with )?(?:some |more |further |"
+        r"additional )(?:details|detail|information about what)\b",
+        r"\b(?:need|require) (?:more|further|additional) (?:information|details) (?:from you )?(?:to|in order to|"
+        r"before)\b",
         r"\b(?:ask|asking) (?:you )?for (?:some |further |more |a )?clarification\b",
         r"\b(?:seek|seeking|request|requesting|require|need|needs|requires) (?:some |further |more |a |your )?"
         r"clarification\b",
@@ -142,9 +154,12 @@ RULES: tuple[Rule, ...] = (
         r"with )?a response)\b",
         r"\b(?:required|obliged) to (?:reply|respond|provide a response)(?: to you| to your request)? within\b",
         r"\b(?:response|reply) (?:is )?due (?:by|on)\b",
+        r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
+        r"\bdeadline for (?:our|a|the|your) (?:response|reply)\b",
+        r"\bwill be (?:processed|dealt with|handled|considered) (?:under|in accordance|within)\b",
     )),
     Rule("acknowledgement.logged", "acknowledgement", "strong", (
-        r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your request )?(?:under|with|as) (?:the |a |"
+        r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your (?:request|enquiry)(?: for information)? )?(?:under|with|as) (?:the |a |"
         r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)",
         r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
         r"will now be) (?:logged|recorded|registered|passed|forwarded|allocated|assigned|acknowledged)\b",
@@ -167,6 +182,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:appropriate|cost|costs|fees|time|statutory) limit\b",
         r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
         r"limit\b", r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
+        r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
     )),
     Rule("refused.vexatious", "refused", "strong", (
         r"\b(?:is|are|be|as|considered|deemed|being) (?:being )?vexatious\b", r"\brepeated request\b",
@@ -183,9 +199,12 @@ RULES: tuple[Rule, ...] = (
         r"refuse|refusing|decline|declining)\b",
         r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
         r"disclose|release|supply|share|comply with)\b.{0,30}\b(?:this|the|that|any|such|some|these|those|"
-        r"requested) (?:requested )?(?:information|data|details|documents|records|figures|request)\b",
+        r"requested|your) (?:requested )?(?:information|data|details|documents|records|figures|request)\b",
         r"\b(?:cannot|can not|could not|will not|must not|is not to) be (?:disclosed|released|provided|shared)\b",
         r"\brefusal notice\b", r"\bnotice of refusal\b",
+        r"\b(?:decided|decision) not to (?:disclose|release|provide|comply)\b",
+        r"\b(?:request|it|this) (?:is|has been) (?:therefore )?refused\b",
+        r"\b(?:has|have) been redacted\b", r"\bredactions? (?:has|have) been (?:made|applied)\b",
         r"\bpublic interest (?:in maintaining the (?:exemption|exception)|favours withholding|lies in "
         r"withholding|in withholding)\b", r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
@@ -193,7 +212,7 @@ RULES: tuple[Rule, ...] = (
     Rule("not_held.not_held", "not_held", "strong", (
         r"\b(?:do|does|did) not (?:currently |actually |therefore |ordinarily )?hold\b", r"\b(?:don't|doesn't|didn't) hold\b",
         r"\b(?:is|are|was|were) not held\b", r"\bhold(?:s)? no\b", r"\bnot held by\b",
-        rf"\bno {_NOUNS} (?:\w+ )?(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
+        rf"\bno {_NOUNS}(?:,? (?:or|and|nor) {_NOUNS})? (?:\w+ )?(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
         r"recorded|kept|taken|exchanged|sent|made|retained|created|produced|generated|returned|had)\b",
         rf"\bthere (?:is|are|was|were|has been|have been|had been) no {_NOUNS}\b",
         rf"\b(?:has|have|had) no (?:record|records|information|involvement|dealings|relationship|knowledge)\b",
@@ -201,6 +220,9 @@ RULES: tuple[Rule, ...] = (
         r"approached|been contacted|contacted|engaged|communicated|met|corresponded|discussed)\b",
         r"\b(?:has|have|had) not (?:installed|purchased|bought|procured|used|commissioned|carried out|undertaken|"
         r"issued|collected|recorded|created|produced) any\b",
+        r"\b(?:has|have|had) never (?:been|had|received|made|held|approached|used|engaged|contracted|met|discussed|"
+        r"communicated|purchased|procured)\b", r"\b(?:do|does|did) not exist\b",
+        rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
         r"\bno record(?:s)? of\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
         r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
@@ -213,10 +235,13 @@ RULES: tuple[Rule, ...] = (
         r"\binformation (?:you (?:have )?(?:requested|require|seek)|requested) (?:is|would be|may be) held by\b",
         r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
         r"use|employ|operate|own|have a contract)\b",
-        r"\bnot (?:recorded|collected|kept|retained) (?:by|centrally|in a way)\b",
+        r"\b(?:is|are|was|were) not (?:recorded|collected|kept|retained|captured|logged)\b",
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
     Rule("not_held.nothing_to_report", "not_held", "weak", (
-        r"^(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b", r"^no[.,]\s",
+        r"^(?:answer\s*:\s*)?(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b",
+        r"^(?:answer\s*:\s*)?no[.,]\s",
+        r"\b(?:you (?:may|might) wish to|we would (?:advise|suggest)(?: that)? you(?: to)?|you should) (?:contact|"
+        r"direct|redirect|submit|address|send|write to) ",
     )),
     Rule("provided.information_attached", "provided", "strong", (
         r"\bplease find (?:attached|enclosed|below|herewith|overleaf)\b(?!.{0,40}\b(?:response|letter|reply|decision)\b)"
@@ -227,25 +252,31 @@ RULES: tuple[Rule, ...] = (
         r"(?:information|data|documents)|information (?:you asked for|requested)|copies of|a copy of the "
         r"(?:\w+ )?(?:documents?|correspondence|e-?mails?|minutes|contract|policy|report|data))",
         r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
-        r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed)\b",
+        r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b",
+        r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
         r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
         r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b",
         r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
         r"as follows|provided)\b",
-    )),
+        r"\b(?:copies|a copy|the (?:e-?mails?|documents?|correspondence|minutes|notes|data|figures|spreadsheet|"
+        r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b",
+    ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
     Rule("provided.facts_given", "provided", "medium", (
-        r"\b(?:i|we) (?:can )?(?:confirm|advise) that (?:the \w+(?: \w+)? |we |it |this \w+ )?(?:holds?|has|have) "
-        r"(?:the |some |this |relevant )?(?:information|data|records)\b",
         r"£ ?\d", r"\b\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
         r"\bthere (?:were|was|are|is|have been|has been) \d[\d,]*\b",
         r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
         r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b",
-        r"^yes\b",
+        r"^(?:answer\s*:\s*)?yes\b",
     ), unless=(r"\b(?:has|have|had|did|does|do|is|was) not\b", r"\bno\b", r"\bworking days?\b",
                r"\bcost limit|appropriate limit|£\s?(?:450|600)\b")),
-    Rule("provided.answers_follow", "provided", "weak", (
+    Rule("provided.answers_in_turn", "provided", "weak", (
         r"\b(?:answers?|responses?) to (?:each of )?your (?:questions?|request) (?:is|are) (?:set out |provided |"
-        r"given )?(?:below|as follows|above)\b", r"\b(?:answered|addressed) in turn\b",
+        r"given )?(?:below|as follows|above)\b", r"\b(?:answered|addressed|responded to) in turn\b",
+        r"\b(?:answers?|responses?) (?:to each (?:question|point) )?(?:is|are) (?:set out|given) (?:below|in turn)\b",
+    ), unless=(r"\b(?:does|do|did) not\b",)),
+    Rule("provided.holds_information", "provided", "weak", (
+        r"\b(?:i|we) (?:can )?(?:confirm|advise) that (?:the \w+(?: \w+)? |we |it |this \w+ )?(?:holds?|has|have) "
+        r"(?:the |some |this |relevant )?(?:information|data|records)\b",
         rf"\b(?:the \w+(?: \w+)?|we) (?:holds?|has|have) (?:the |some )?(?:information|data|records) (?:requested|you "
         r"(?:have )?requested|you require|relevant)\b",
         r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"

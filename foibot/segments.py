@@ -36,7 +36,9 @@ _HEADER_LINE = re.compile(r"^(from|to|cc|subject|date|sent|reply-to|auto-submitt
                           r"x-[\w-]+):\s", re.I)
 _THREAD_START = re.compile(
     r"^(-{2,}\s*(original message|forwarded message|message d'origine)\s*-{2,}|begin forwarded message:?|"
-    r"_{8,}|-{8,}\s*reply above this line.*)$", re.I)
+    r"_{8,}|-{8,}\s*reply above this line.*|-{2,}\s*this is a copy of the message.*|"
+    r"-{2,}\s*(contents of the undelivered mail|undelivered message|returned message|original message "
+    r"follows)\s*-*|(below this line is a copy of the message|the original message was received).*)$", re.I)
 _OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.I)
 _OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.I)
 _WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.I)
@@ -137,6 +139,7 @@ class Doc:
     sentences: list[Sentence]
     header_subject: str = ""  # from a header block pasted at the top of a text
     header_auto: bool = False  # a pasted "Auto-Submitted: auto-..." line
+    own_text: str = ""  # the text without the thread quoted below it
     # The authority's sentences joined by newlines, with each one's start offset, for fast rule matching.
     joined: str = ""
     starts: list[int] = field(default_factory=list)
@@ -323,7 +326,8 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
             for n, piece in enumerate(split_sentences(segment)):
                 sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
     _mark_appeal_tail(sentences)
-    doc = Doc(text=text, sentences=sentences, header_subject=subject, header_auto=auto)
+    own = "\n".join(line for line, zone in zip(lines, zones) if zone != "thread")
+    doc = Doc(text=text, sentences=sentences, header_subject=subject, header_auto=auto, own_text=own)
     parts: list[str] = []
     offset = 0
     for n, sentence in enumerate(sentences):

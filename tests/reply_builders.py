@@ -1,0 +1,123 @@
+"""Replies built in code for the tests: PDF and DOCX letters, and whole messages carrying them.
+
+The PDF is written by hand (a few objects and a cross-reference table), so that the test of the PDF reader
+does not depend on the PDF writer it tests against; DOCX comes from python-docx, as an authority's would.
+"""
+
+from __future__ import annotations
+
+import io
+from email.message import EmailMessage
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "replies"
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def make_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF whose text layer holds `lines` (Helvetica, one line each)."""
+    content = ["BT", "/F1 11 Tf", "14 TL", "50 790 Td"]
+    for line in lines:
+        content.append(f"({_pdf_escape(line)}) Tj T*")
+    content.append("ET")
+    stream = "\n".join(content).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def encrypt_pdf(data: bytes, user_password: str) -> bytes:
+    """The same PDF, encrypted (an empty user password opens it; any other needs that password)."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    writer = pypdf.PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    writer.encrypt(user_password=user_password, owner_password="owner-secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def make_docx(paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, cell in enumerate(row):
+                grid.cell(r, c).text = cell
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def message(body: str | None = None, *, subject: str = "RE: Freedom of Information request: Fusus [ref FB-7K3Q98]",
+            html: str | None = None, attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+            headers: dict[str, str] | None = None, sender: str = "FOI Team <foi@northshire.gov.uk>") -> bytes:
+    """A whole reply as bytes: plain and/or HTML body, attachments as (filename, content type, data)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "campaigner+fb-7k3q98@example.org"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime(2023, 5, 12, 14, 30, tzinfo=timezone.utc))
+    msg["Message-ID"] = "<reply-1@northshire.gov.uk>"
+    msg["In-Reply-To"] = "<fb-7k3q98.request@example.org>"
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    if body is not None:
+        msg.set_content(body)
+        if html is not None:
+            msg.add_alternative(html, subtype="html")
+    elif html is not None:
+        msg.set_content(html, subtype="html")
+    for filename, ctype, data in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+COVER_NOTE = "Dear A. Campaigner,\n\nPlease find attached our response to your request.\n\nInformation Rights Team\n"
+
+REFUSAL_LETTER = [
+    "Our ref: NS-FOI-23-0871",
+    "Dear A. Campaigner",
+    "Freedom of Information Act 2000: Fusus",
+    "The force holds correspondence with Fusus. We have decided that it is exempt from",
+    "disclosure under section 43(2) of the Act, because its release would be likely to",
+    "prejudice the commercial interests of the company.",
+    "If you are dissatisfied you may ask for an internal review.",
+]
+
+NOT_HELD_LETTER = [
+    "Our reference: 7720431",
+    "Dear A. Campaigner",
+    "The council does not hold any information within the scope of your request.",
+    "The council has not been in contact with Fusus.",
+]

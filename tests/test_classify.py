@@ -1,0 +1,179 @@
+"""The classifier over the project's own labelled replies, the traps real replies set, and `foibot classify`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from foibot.classify import KINDS, SUBSTANTIVE, classify_message, classify_text
+from foibot.cli import cli
+from foibot.exemptions import parse_list
+from foibot.parsing import parse_message
+from foibot.reading import read_file
+from foibot.render import load_template_set
+from reply_builders import FIXTURES
+
+QUESTIONS = load_template_set("fusus").questions
+
+with (FIXTURES / "labels.csv").open(newline="", encoding="utf-8") as _handle:
+    LABELS = list(csv.DictReader(_handle))
+
+
+def test_fixtures_cover_every_kind() -> None:
+    assert {row["kind"] for row in LABELS} == set(KINDS)
+    assert {Path(row["file"]).suffix for row in LABELS} == {".txt", ".eml"}
+
+
+@pytest.mark.parametrize("row", LABELS, ids=[row["file"] for row in LABELS])
+def test_labelled_fixture(row: dict[str, str]) -> None:
+    c = read_file(FIXTURES / row["file"], QUESTIONS).classification
+    assert c.kind == row["kind"], c.evidence
+    assert (c.authority_ref or "") == row["authority_ref"]
+    assert c.exemptions == parse_list(row["exemptions"])
+    if row["new_due_date"]:
+        assert c.new_due_date == date.fromisoformat(row["new_due_date"])
+    assert 0 < c.confidence <= 1
+    assert c.rule.split(".")[0] in KINDS + ("provided", "partially_provided", "information_provided")
+    if c.kind not in ("other", "bounce") and not c.rule.endswith("header"):
+        assert c.evidence, "the deciding sentences are reported"
+
+
+def test_evidence_is_the_authoritys_own_sentences() -> None:
+    c = read_file(FIXTURES / "not_held_boilerplate_trap.txt", QUESTIONS).classification
+    assert c.kind == "not_held"
+    assert "No contact has been received from Fusus." in c.evidence
+    assert not any("holds the information requested" in e for e in c.evidence)
+
+
+def test_quoted_request_never_decides() -> None:
+    # Our own request says "exempt", "withheld", "section 43(2)", "cost limit" and "clarify"; quoted alone it is
+    # nothing the authority said.
+    text = (FIXTURES / "not_held_quoted_request.txt").read_text(encoding="utf-8")
+    quoted_only = text.split('A. Campaigner"')[0] + 'A. Campaigner"\n\nYours sincerely\n\nFOI Officer\n'
+    c = classify_text(quoted_only, questions=QUESTIONS)
+    assert c.kind in ("acknowledgement", "other")
+    assert c.exemptions == ()
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Thank you for your request.\n\nIf you are unhappy with the way we handled your request you may ask for an "
+     "internal review. If you are not content with the outcome of the internal review, you may apply to the "
+     "Information Commissioner.", "acknowledgement"),
+    ("The council does not hold the information you asked for.\n\nYou have the right to request an internal review "
+     "of our decision and to complain to the ICO.", "not_held"),
+])
+def test_appeal_paragraphs_do_not_drive_the_kind(text: str, kind: str) -> None:
+    assert classify_text(text).kind == kind
+
+
+VARIED = [
+    ("We have decided not to release the report, as it is exempt under section 31(1)(a).", "refused"),
+    ("The information is reasonably accessible to you by other means: it is published on our website.", "refused"),
+    ("Your request is refused under section 14(1) because it is vexatious.", "refused"),
+    ("The council has never been approached by Fusus and holds no information about it.", "not_held"),
+    ("No such records exist.", "not_held"),
+    ("I am pleased to provide the information you requested. The council spent £24,000 on the cameras.",
+     "information_provided"),
+    ("Some names have been redacted under section 40(2). Please find attached copies of the e-mails.",
+     "partially_provided"),
+    ("Unfortunately we will not be able to respond within 20 working days. We will reply by 30 June 2023.",
+     "extension"),
+    ("Please can you clarify which years your request covers?", "clarification_requested"),
+    ("I have reviewed the handling of your request and the original decision is upheld.", "internal_review_result"),
+    ("I'm away until Monday with limited access to e-mail.", "auto_reply"),
+    ("Your request has been received and will be processed under the Freedom of Information Act 2000.",
+     "acknowledgement"),
+    ("Thank you for your email.", "acknowledgement"),
+    ("", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), VARIED)
+def test_varied_wording(text: str, kind: str) -> None:
+    assert classify_text(f"Dear Requester\n\n{text}\n\nRegards").kind == kind
+
+
+def test_acknowledgement_due_date_and_extension_date() -> None:
+    ack = read_file(FIXTURES / "ack_logged_due_date.txt").classification
+    assert ack.response_due == date(2023, 5, 16) and ack.new_due_date is None
+    ext = classify_text("We need to extend the time for our response. I plan to let you have a response by "
+                        "5th September 2012.")
+    assert (ext.kind, ext.new_due_date) == ("extension", date(2012, 9, 5))
+
+
+def test_internal_review_result_states_its_outcome() -> None:
+    c = read_file(FIXTURES / "internal_review_upheld.txt").classification
+    assert (c.kind, c.review_outcome) == ("internal_review_result", "refused")
+
+
+def test_auto_reply_header_alone_marks_a_generic_message() -> None:
+    raw = b"From: info@council.gov.uk\r\nAuto-Submitted: auto-generated\r\nSubject: Thanks\r\n\r\nThank you for your email.\r\n"
+    assert classify_message(parse_message(raw)).kind == "auto_reply"
+    ack = (b"From: foi@council.gov.uk\r\nAuto-Submitted: auto-generated\r\nSubject: FOI\r\n\r\nYour request has been "
+           b"logged under reference 55012 and we will respond within 20 working days.\r\n")
+    c = classify_message(parse_message(ack))
+    assert (c.kind, c.authority_ref) == ("acknowledgement", "55012")
+
+
+def test_bounce_from_a_report_is_permanent_or_not() -> None:
+    hard = read_file(FIXTURES / "dsn_bounce.eml").classification
+    soft = read_file(FIXTURES / "dsn_delayed.eml").classification
+    assert (hard.kind, hard.bounce_permanent) == ("bounce", True)
+    assert (soft.kind, soft.bounce_permanent) == ("bounce", False)
+    assert "foi@oldname.gov.uk" in hard.evidence[0]
+
+
+def test_substantive_kinds_are_the_contracts_starred_ones() -> None:
+    assert SUBSTANTIVE == ("information_provided", "partially_provided", "not_held", "refused",
+                           "neither_confirm_nor_deny")
+
+
+# --- foibot classify -----------------------------------------------------------------------------------
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "foibot", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_json_lines(campaign: Path) -> None:
+    files = [str(FIXTURES / name) for name in ("not_held_boilerplate_trap.txt", "cover_pdf_refused.eml",
+                                                "ref_two_split.txt", "bounce.txt")]
+    result = CliRunner().invoke(cli, ["classify", "--json", *files], obj={})
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [list(row) for row in rows] == [["file", "kind", "authority_ref", "exemptions"]] * 4
+    assert rows[0] == {"file": files[0], "kind": "not_held", "authority_ref": "7731204", "exemptions": []}
+    assert rows[1] == {"file": files[1], "kind": "refused", "authority_ref": "NS-FOI-23-0871",
+                       "exemptions": ["s43(2)"]}
+    assert rows[2]["authority_ref"] == "FOI/23/101;FOI/23/102"
+    assert rows[3] == {"file": files[3], "kind": "bounce", "authority_ref": None, "exemptions": []}
+    assert list(campaign.iterdir()) == []  # writes nothing
+
+
+def test_cli_readable_line_with_evidence(campaign: Path) -> None:
+    path = str(FIXTURES / "refused_s12_cost.txt")
+    result = CliRunner().invoke(cli, ["classify", path], obj={})
+    assert result.exit_code == 0
+    line = result.output.strip()
+    assert "\n" not in line
+    assert line.startswith(f"{path}: refused (")
+    assert "ref 4471/23" in line and "exemptions s12(1)" in line and "Section 12(1)" in line
+    assert list(campaign.iterdir()) == []
+
+
+def test_cli_missing_file_is_a_one_line_error(campaign: Path) -> None:
+    result = _run("classify", "--json", str(FIXTURES / "bounce.txt"), "no-such-reply.eml")
+    assert result.returncode == 1
+    assert result.stdout == ""  # nothing half-done
+    assert result.stderr.strip() == "Error: reply file no-such-reply.eml does not exist"
+    assert list(campaign.iterdir()) == []
+
+
+def test_cli_needs_a_file() -> None:
+    assert _run("classify").returncode == 2

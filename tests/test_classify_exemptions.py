@@ -1,0 +1,94 @@
+"""Exemptions: normalised as the outcome table writes them, and only those the authority applies."""
+
+from __future__ import annotations
+
+import pytest
+
+from foibot.classify import classify_text
+from foibot.exemptions import normalise, parse_list
+
+NORMALISED = [
+    ("section 43(2)", "s43(2)"),
+    ("Section 40 (2)", "s40(2)"),
+    ("s.12(1)", "s12(1)"),
+    ("S31(1)(a)", "s31(1)(a)"),
+    ("section 31 (1) (a)", "s31(1)(a)"),
+    ("section 40(3A)(a)", "s40(3a)(a)"),
+    ("section 17 of FOISA", "FOISA s17"),
+    ("section 30(b)(i) of the Freedom of Information (Scotland) Act 2002", "FOISA s30(b)(i)"),
+    ("regulation 12(5)(e) of the EIR", "EIR reg 12(5)(e)"),
+    ("Reg 12 (4) (b) Environmental Information Regulations", "EIR reg 12(4)(b)"),
+    ("regulation 13 of the EIR", "EIR reg 13"),
+    ("regulation 10(4)(a) of the EISRs", "EISR reg 10(4)(a)"),
+    ("FOISA s17", "FOISA s17"),
+    ("EIR reg 12(5)(e)", "EIR reg 12(5)(e)"),
+]
+
+
+@pytest.mark.parametrize(("written", "expected"), NORMALISED)
+def test_normalised(written: str, expected: str) -> None:
+    assert normalise(written) == expected
+
+
+@pytest.mark.parametrize("written", ["section 1(1)(a)", "section 10(3)", "section 16", "section 50",
+                                     "section 17 of the Freedom of Information Act 2000",
+                                     "regulations 5(1) of the Fees Regulations", "section 40 of the Data "
+                                     "Protection Act 2018", "regulation 7(1)"])
+def test_procedural_sections_are_not_exemptions(written: str) -> None:
+    assert normalise(written) is None
+
+
+def test_label_lists_are_normalised() -> None:
+    assert parse_list("s12(1);s43(2)") == ("s12(1)", "s43(2)")
+    assert parse_list("FOISA s17") == ("FOISA s17",)
+    assert parse_list("s23(5);s24(2);s31(3)") == ("s23(5)", "s24(2)", "s31(3)")
+    assert parse_list("") == ()
+
+
+APPLIED = [
+    ("This information is exempt under sections 23(5), 24(2) and 31(3).", ("s23(5)", "s24(2)", "s31(3)")),
+    ("The report is exempt under section 31(1)(a) and (b) of the Act.", ("s31(1)(a)", "s31(1)(b)")),
+    ("We are withholding the names under section 40(2) and the prices under section 43(2).", ("s40(2)", "s43(2)")),
+    ("We can neither confirm nor deny by virtue of the following exemptions:\nSection 23(5) Security Bodies\n"
+     "Section 24(2) National Security\nSection 23 is an absolute exemption.", ("s23(5)", "s24(2)")),
+    ("We do not rely on section 12(1). The request is vexatious under section 14(1).", ("s14(1)",)),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), APPLIED)
+def test_applied_exemptions(sentence: str, expected: tuple[str, ...]) -> None:
+    text = f"Our ref: 4471\n\nDear Requester\n\n{sentence}\n\nYours sincerely"
+    assert classify_text(text).exemptions == expected
+
+
+MENTIONED_ONLY = [
+    # the quoted request
+    "You asked:\n\nI recognise there are FOI exemptions under Section 43(2) relating to commercial interests.\n\n"
+    "Response\n\nThe council does not hold the information.",
+    # hypothetical, in an acknowledgement
+    "Your request has been logged. The exemption at section 14 may be engaged if you send many requests, and "
+    "section 12 may apply where the cost of complying would exceed the limit.",
+    # the rights-of-appeal paragraph
+    "The council does not hold the information.\n\nIf you are unhappy with this response you may ask for an "
+    "internal review; the ICO's guidance explains how section 43 may apply.",
+    # requester's words restated without a heading
+    "If it is not possible to provide the information due to the cost limits in Section 12, please provide advice "
+    "as to how I can refine my request.\n\nUnfortunately I am unable to provide this information.",
+]
+
+
+@pytest.mark.parametrize("text", MENTIONED_ONLY)
+def test_mentioned_exemptions_are_not_applied(text: str) -> None:
+    assert classify_text(text).exemptions == ()
+
+
+def test_scottish_reply_gets_foisa_prefix() -> None:
+    text = ("Freedom of Information (Scotland) Act 2002\n\nI am withholding the report under section 30(b)(i). "
+            "Section 38(1)(b) applies to the names.\n\nYou may apply to the Scottish Information Commissioner.")
+    assert classify_text(text).exemptions == ("FOISA s30(b)(i)", "FOISA s38(1)(b)")
+
+
+def test_english_reply_that_mentions_scotland_stays_foia() -> None:
+    text = ("Under the Freedom of Information Act 2000 the information is exempt under section 43(2). "
+            "Police Scotland told us about a FOISA request on the same subject.")
+    assert classify_text(text).exemptions == ("s43(2)",)

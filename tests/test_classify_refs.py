@@ -1,0 +1,114 @@
+"""The authority's own reference, in every shape replies write it, and the numbers that are not it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foibot.authority_refs import find_authority_refs
+from foibot.classify import classify_text
+from foibot.references import new_reference
+
+SHAPES = [
+    ("Our ref: 9645568\n\nDear Requester", "9645568"),
+    ("Re: Freedom of Information request ref CA226\n\nThank you", "CA226"),
+    ("Dear Mr Smith\n\nFreedom of Information Request Reference No: 2014030002149\nI write", "2014030002149"),
+    ("Ref: Information Request No. NR-2023-304\n\nThank you", "NR-2023-304"),
+    ("FOI 11611\n\nElectric Vehicles", "FOI 11611"),
+    ("FOI 5974 – Car parking charges\n\nDate: 03 June 2019", "FOI 5974"),
+    ("Our RefJCW/036468\nDear Sir", "JCW/036468"),
+    ("Ein cyf / Our ref: CYF/2023/118\nEich cyf / Your ref: FB-7K3Q98", "CYF/2023/118"),
+    ("Our Reference: SE/FOI/36096\n\n24 November 2017", "SE/FOI/36096"),
+    ("7 August 2012 / Ref FO005949\n\nExtension of time letter", "FO005949"),
+    ("Enquiry Reference: 586-25\nI write in connection", "586-25"),
+    ("Request ID: FOI-0257-2324\nDate published: 17 May 2023", "FOI-0257-2324"),
+    ("TfL Ref: FOI-0257-2324\n\nThank you", "FOI-0257-2324"),
+    ("Thank you for your enquiry which has been logged under the above reference\n14194.", "14194"),
+    ("I have recorded your request for information under reference F2021.08.4687.", "F2021.08.4687"),
+    ("Our reference: 4011595             Information request\n-----", "4011595"),
+    ("Information requests - 889/18\n\nDate Responded 02 November 2018", "889/18"),
+    ("Drones (3300/18)\n\nRequest", "3300/18"),
+    ("FI16105\n\nRequest\n\nI respectfully request the minutes", "FI16105"),
+    ("Your Ref:   Our Ref:  F-2012-351\n1 March 2012", "F-2012-351"),
+    ("FOI Request Reference – 2012/050\nThank you for your email", "2012/050"),
+    ("Case Ref: 101004567\n\nDear Requester", "101004567"),
+    ("Request 2211/23 - Real-time crime centres\n\nResponse", "2211/23"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SHAPES)
+def test_reference_shapes(text: str, expected: str) -> None:
+    assert find_authority_refs([text]) == (expected,)
+
+
+SUBJECTS = [
+    ("RE: FOI Request 2023-4471 - Fusus [ref FB-7K3Q98]", "2023-4471"),
+    ("RE: Freedom of Information request: Fusus [ref FB-7K3Q98] Our Ref: FOI/23/0456", "FOI/23/0456"),
+    ("FOI 23/456 response", "FOI 23/456"),
+    ("EIR-2023-0099 - your request", "EIR-2023-0099"),
+]
+
+
+@pytest.mark.parametrize(("subject", "expected"), SUBJECTS)
+def test_reference_in_the_subject_only(subject: str, expected: str) -> None:
+    body = "Dear Requester,\n\nThank you for your request, which has been logged.\n"
+    assert find_authority_refs([body], subject) == (expected,)
+    assert classify_text(body, subject=subject).authority_ref == expected
+
+
+def test_a_labelled_reference_in_the_body_wins_over_the_subject() -> None:
+    assert find_authority_refs(["Our ref: 77120\n"], "RE: FOI 23/456") == ("77120",)
+
+
+@pytest.mark.parametrize("text", [
+    "Please quote our reference FB-7K3Q98 in your reply.",  # ours, quoted back
+    "Your ref: FB-7K3Q98\nDear Requester",
+    "Eich cyf / Your ref: FB-M4T8RD",
+    "Tel: 0345 600 6400\nEmail: foi@example.gov.uk",
+    "If you have any questions please call 0161 496 0123.",
+    "as documented in the ICO's decision notice (reference FS50461626).",
+    "Date: 11/06/25\nDear Sir",
+    "[FOI #448270 email]",
+    "Thank you for your request of 6 July 2012 for information about correspondence.",
+    "With reference to your request dated 12 May 2023, please see below.",
+    "Under the Freedom of Information Act 2000 we must reply within 20 working days.",
+    "Please quote the reference number above in any future communications.",
+])
+def test_not_a_reference(text: str) -> None:
+    assert find_authority_refs([text]) == ()
+
+
+def test_two_references_for_a_split_request() -> None:
+    text = "Freedom of Information Request Reference FOI-1595775 and FOI-1596058\nThank you"
+    assert find_authority_refs([text]) == ("FOI-1595775", "FOI-1596058")
+    c = classify_text(text)
+    assert c.authority_ref == "FOI-1595775;FOI-1596058"
+
+
+def test_a_repeated_reference_is_given_once() -> None:
+    text = "Our reference: 177838\nOur reference: 177838\nI write further to our email."
+    assert find_authority_refs([text]) == ("177838",)
+
+
+def test_a_different_number_elsewhere_is_not_a_second_reference() -> None:
+    text = "Our Reference: SE/FOI/36096\n\nMegan Askam\n[FOI #448270 email]\nCase number: 1234567"
+    assert find_authority_refs([text]) == ("SE/FOI/36096",)
+
+
+def test_a_bounce_has_no_authority_reference() -> None:
+    text = ("Delivery to the following recipients failed.\n\n   foi@old.gov.uk\n\n"
+            "------ This is a copy of the message, including all the headers. ------\n\n"
+            "Camden Council sent a response. Our reference: 7706354\n")
+    c = classify_text(text)
+    assert c.kind == "bounce"
+    assert c.authority_refs == ()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=5))
+def test_our_own_reference_is_never_theirs(where: int) -> None:
+    ours = new_reference()
+    labels = ["Our ref: ", "Your ref: ", "Reference: ", "Ref ", "Case number ", "Eich cyf / Your ref: "]
+    text = f"{labels[where]}{ours}\n\nThank you for your request."
+    assert ours not in find_authority_refs([text], f"RE: request [ref {ours}]")

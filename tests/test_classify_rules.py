@@ -1,0 +1,206 @@
+"""Each phrase rule on its own: the sentences it must recognise and the look-alikes it must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from foibot.rules import BY_NAME, RULES
+from foibot.segments import build
+
+# rule name -> (sentences it matches, sentences it must not match)
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "bounce.delivery_failure": (
+        ["Delivery to the following recipients failed.", "Undeliverable: Freedom of Information request",
+         "A message that you sent could not be delivered to one or more of its recipients.",
+         "Mail delivery failed: returning message to sender", "550 5.1.1 Recipient address rejected: User unknown",
+         "Returned Mail: Error During Delivery"],
+        ["We delivered the documents by hand.", "Deliveries to the depot are recorded daily."],
+    ),
+    "auto_reply.out_of_office": (
+        ["I am out of the office until 3 January.", "I'm currently on annual leave.",
+         "I will deal with all emails upon my return.", "This mailbox is no longer monitored.",
+         "I am away until Monday 24 April."],
+        ["The office holds no records of contact with Fusus.", "Officers returned the equipment."],
+    ),
+    "auto_reply.automatic_subject": (["Automatic reply: Freedom of Information request", "AUTO: Pat is away"],
+                                     ["Re: Automatic number plate recognition"]),
+    "auto_reply.automated_message": (
+        ["THIS IS AN AUTOMATED RESPONSE", "We are receiving an extremely high volume of enquiries."],
+        ["We automated the reporting process in 2021."],
+    ),
+    "auto_reply.redirect_to_form": (
+        ["You will need to make a formal FOI request which can be done by using the online form.",
+         "We will also acknowledge your request following completion of this form."],
+        ["Your request has been logged."],
+    ),
+    "neither_confirm_nor_deny.ncnd": (
+        ["The force can neither confirm nor deny that it holds the information.",
+         "We neither confirm nor deny that any relevant data are held."],
+        ["The first duty is the duty to confirm or deny whether information is held."],
+    ),
+    "internal_review_result.review_done": (
+        ["I have now completed the internal review.", "The outcome of my review is set out below.",
+         "I partially uphold your request for review.", "Your complaint has been upheld.",
+         "The original decision is upheld.", "The review has found that the exemption was correctly applied."],
+        ["You may request an internal review within 40 working days.",
+         "Thank you for your request for an internal review."],
+    ),
+    "clarification_requested.asks_to_clarify": (
+        ["Could you please clarify which period you are interested in?",
+         "In order to ensure that we have interpreted your request correctly we would like to ask you for "
+         "clarification.", "We would like to check if you are requesting information about both schemes.",
+         "I will not be able to take this matter further without this extra information from you.",
+         "Please can you specify the dates you mean.", "The time limit is on hold until we hear from you."],
+        ["If we require any clarification of your request we will contact you.",
+         "On 8 February we asked for clarification, which you supplied on 9 February.",
+         "Thank you for your clarification of 3 May."],
+    ),
+    "clarification_requested.asks_which": (
+        ["Could you please confirm which centre you mean?", "Please let us know whether you want both years."],
+        ["1. Can you confirm whether the council has met Fusus?"],
+    ),
+    "extension.time_extended": (
+        ["We need to extend the time for our response to consider the public interest.",
+         "I need to extend the response time by 20 working days.",
+         "We need further time to consider the balance of the public interest.",
+         "We are sorry that we are unable to respond within 20 working days.",
+         "Section 10(3) allows us a reasonable extension."],
+        ["We aim to respond within 20 working days.", "The extension to the library opened in May."],
+    ),
+    "acknowledgement.response_promised": (
+        ["You will receive a response within 20 working days.", "We aim to send you a response by 8 March.",
+         "The Trust will endeavour to provide a response within the required deadline.",
+         "We are required to reply within 20 working days.", "You can expect a response by 16 May."],
+        ["Please find our response below.", "We responded on 4 May."],
+    ),
+    "acknowledgement.logged": (
+        ["Your enquiry has been logged under the above reference 14194.",
+         "I have recorded your request for information under reference F2021.08.4687.",
+         "Thank you for your request which will be dealt with under the Freedom of Information Act.",
+         "I am dealing with your request under the Act."],
+        ["We will also acknowledge your request following completion of this form."],
+    ),
+    "acknowledgement.received": (["Thank you for your request for information.", "We have received your e-mail."],
+                                 ["We received no e-mails from Fusus."]),
+    "refused.cost_limit": (
+        ["To provide the information would exceed the appropriate cost limit.",
+         "Therefore Section 12(1) of the Freedom of Information Act would apply.",
+         "Locating the e-mails would take more than 18 hours."],
+        ["The scheme's cost was within budget."],
+    ),
+    "refused.vexatious": (["We are of the view that the request is vexatious.",
+                           "The request is manifestly unreasonable under regulation 12(4)(b)."],
+                          ["We value every request."]),
+    "refused.exempt": (
+        ["This information is exempt from disclosure under section 31.", "The pricing schedule has been withheld.",
+         "Unfortunately I am unable to provide this information.", "It cannot be disclosed for the following reasons.",
+         "We have decided not to release the report.", "Names have been redacted under section 40(2)."],
+        ["Subject to the information not being exempt, you will receive it.", "No exemptions apply.",
+         "The information is not exempt."],
+    ),
+    "not_held.not_held": (
+        ["The council does not hold the information you have requested.", "No communications received.",
+         "No contact has been received from Fusus.", "The authority has not been in communication with Fusus.",
+         "We have no record of any contact with the company.", "The council has never been approached by Fusus.",
+         "District councils are not responsible for policing.",
+         "This function does not fall under the remit of local councils.",
+         "We have not installed any charging points.", "No minutes or notes are taken at the meeting."],
+        ["The council holds the information requested.", "We hold records of every meeting."],
+    ),
+    "not_held.nothing_to_report": (["N/A", "None.", "Not applicable", "No. The meeting did not happen."],
+                                   ["Nothing in this letter affects your rights"]),
+    "provided.information_attached": (
+        ["Please find attached copies of the correspondence.", "The information you requested is set out below.",
+         "I have attached our formal response to your request, and the information you asked for.",
+         "Copies of the two e-mails we received are attached."],
+        ["Please find attached our response to your request.", "Our response letter is attached."],
+    ),
+    "provided.facts_given": (["The council spent £412,300.", "Fewer than five members of staff hold a licence.",
+                              "There were 214 incidents.", "Yes, Fusus contacted us in 2022."],
+                             ["We will respond within 20 working days.", "The cost limit is £450."]),
+    "provided.answers_in_turn": (["Your questions are answered in turn below.",
+                                  "The answers to your questions are below."], ["We could not answer."]),
+    "provided.holds_information": (["The council holds the information requested.",
+                                    "I can confirm that we hold the information you require."],
+                                   ["The council does not hold the information requested."]),
+    "other.cover_note": (["Please find attached our response to your request.",
+                          "I have attached my formal response which sets out the reasons."],
+                         ["Please find attached copies of the e-mails."]),
+}
+
+
+def test_every_rule_has_cases() -> None:
+    assert set(CASES) == {rule.name for rule in RULES}
+
+
+@pytest.mark.parametrize(("name", "sentence"),
+                         [(n, s) for n, (yes, _) in CASES.items() for s in yes])
+def test_rule_recognises(name: str, sentence: str) -> None:
+    assert BY_NAME[name].matches(sentence), f"{name} should match {sentence!r}"
+
+
+@pytest.mark.parametrize(("name", "sentence"),
+                         [(n, s) for n, (_, no) in CASES.items() for s in no])
+def test_rule_ignores(name: str, sentence: str) -> None:
+    assert not BY_NAME[name].matches(sentence), f"{name} should not match {sentence!r}"
+
+
+def test_rule_names_say_their_kind() -> None:
+    kinds = {"acknowledgement", "not_held", "refused", "neither_confirm_nor_deny", "clarification_requested",
+             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover"}
+    for rule in RULES:
+        assert rule.kind in kinds
+        assert rule.strength in ("strong", "medium", "weak")
+        assert rule.phrases, rule.name
+
+
+# --- whose words: the sentence flags the rules rely on ------------------------------------------------
+
+FLAGS = [
+    ("I would like to request the following information held by the council.", "requester", True),
+    ("I appreciate that the exemption for commercial interests (section 43(2)) may be considered.", "requester", True),
+    ("Can you confirm if the council has been in contact with Fusus?", "is_question", True),
+    ("How many cameras does the council operate", "is_question", True),
+    ("The council does not hold the information.", "is_question", False),
+    ("If you are unhappy with this response you can ask for an internal review.", "zone", "appeal"),
+    ("You have the right to complain to the Information Commissioner.", "zone", "appeal"),
+    ("However, there are exemptions in the Act that can apply and these include the cost limit.", "hypothetical", True),
+    ("This information is exempt under section 31, which can apply where release would prejudice crime.",
+     "hypothetical", False),
+    ("If we need clarification we will contact you.", "hypothetical", True),
+    ("The force has decided to withhold the report.", "hypothetical", False),
+]
+
+
+@pytest.mark.parametrize(("sentence", "flag", "expected"), FLAGS)
+def test_sentence_flags(sentence: str, flag: str, expected: object) -> None:
+    doc = build(f"Dear Requester\n\nThe reply starts here.\n\n{sentence}\n\nYours sincerely")
+    found = [s for s in doc.sentences if s.text.startswith(sentence[:25])]
+    assert found, [s.text for s in doc.sentences]
+    assert getattr(found[0], flag) == expected
+
+
+@pytest.mark.parametrize("opening", [
+    "Thank you for your request received on 17 April 2023, for the following information:",
+    "You asked:", "Request", "Your request was:", "I note you seek access to the following information:",
+])
+def test_restated_request_is_quoted_until_the_response(opening: str) -> None:
+    text = (f"Our ref: 1234\n\n{opening}\n\nPlease tell me which exemption you rely on for each part withheld.\n"
+            "Section 43(2) may be considered.\n\nResponse\n\nThe council does not hold the information.")
+    doc = build(text)
+
+    def zone(start: str) -> str:
+        return next(s.zone for s in doc.sentences if s.text.startswith(start))
+
+    assert zone("Please tell me which") == "quoted"
+    assert zone("Section 43(2) may be") == "quoted"
+    assert zone("The council does not") == "body"
+
+
+def test_thread_below_the_reply_is_not_the_authoritys() -> None:
+    text = ("Dear A. Campaigner, the council does not hold any information about Fusus at all.\n\n"
+            "-----Original Message-----\nFrom: A. Campaigner\nSent: 17 April 2023\n\n"
+            "If any part of it is exempt, please release the rest.")
+    doc = build(text)
+    assert [s.zone for s in doc.sentences if "exempt" in s.text] == ["thread"]
+    assert "exempt" not in doc.joined
