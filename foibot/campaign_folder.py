@@ -1,4 +1,4 @@
-"""`foibot init DIR`: a campaign folder to start a real run from (config, authorities list, templates folder)."""
+"""`foibot init DIR`: a campaign folder to start a real run from (config, authorities, templates folder)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ before anything is sent; `foibot preview AUTHORITY_ID` shows one in full.
 
 
 def shipped_file(name: str) -> Path:
-    """A file foibot ships (`config.example.toml`, `authorities.csv`): in the package, or the repository root."""
+    """A file foibot ships (`config.example.toml`, `authorities.csv`): in the package, or the repo root."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "_shipped" / name, here.parent / name):
         if candidate.is_file():

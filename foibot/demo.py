@@ -162,10 +162,15 @@ def _send_reply(host: str, port: int, script: Script, received: Received, moment
 
 
 def _new_replies(store: Store, after_id: int) -> list[dict[str, Any]]:
-    return list(store.db.query(
-        "SELECT m.id, m.kind, m.triage, m.authority_ref, m.exemptions, r.reference, r.authority_name, r.status, "
-        "r.outcome FROM messages m LEFT JOIN requests r ON r.id = m.request_id "
-        "WHERE m.direction = 'in' AND m.id > ? ORDER BY m.id", [after_id]))
+    return list(
+        store.db.query(
+            "SELECT m.id, m.kind, m.triage, m.authority_ref, m.exemptions, r.reference, r.authority_name, "
+            "r.status, "
+            "r.outcome FROM messages m LEFT JOIN requests r ON r.id = m.request_id "
+            "WHERE m.direction = 'in' AND m.id > ? ORDER BY m.id",
+            [after_id],
+        )
+    )
 
 
 def _describe(row: dict[str, Any]) -> str:
@@ -178,8 +183,11 @@ def _describe(row: dict[str, Any]) -> str:
     if row["exemptions"]:
         extra.append(f"citing {row['exemptions'].replace(';', ', ')}")
     status = row["status"] + (f" ({row['outcome']})" if row["outcome"] else "")
-    return (f"filed under {row['reference']} ({row['authority_name']}): {what}"
-            + (f", {', '.join(extra)}" if extra else "") + f" -> {status}")
+    return (
+        f"filed under {row['reference']} ({row['authority_name']}): {what}"
+        + (f", {', '.join(extra)}" if extra else "")
+        + f" -> {status}"
+    )
 
 
 def _last_message_id(store: Store) -> int:
@@ -217,12 +225,25 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
                 config_path = folder / "config.toml"
                 config_path.write_text(_config_text(smtp.port, box.port), encoding="utf-8")
                 config = load_config(config_path)
-                say(f"  SMTP server (aiosmtpd) on 127.0.0.1:{smtp.port}; IMAP mailbox (pymap, in memory) "
-                    f"on 127.0.0.1:{box.port}")
+                say(
+                    f"  SMTP server (aiosmtpd) on 127.0.0.1:{smtp.port}; IMAP mailbox (pymap, in memory) "
+                    f"on 127.0.0.1:{box.port}"
+                )
                 store = open_store(config.database_path, config.files_dir)
                 try:
-                    _play(store, config, authorities_csv, maildir, smtp.host, smtp.port, say,
-                          plan_run, send_run, poll_once, chase_due)
+                    _play(
+                        store,
+                        config,
+                        authorities_csv,
+                        maildir,
+                        smtp.host,
+                        smtp.port,
+                        say,
+                        plan_run,
+                        send_run,
+                        poll_once,
+                        chase_due,
+                    )
                     end = _at(chase_days(START)[-1], 10, 0)
                     csv_path, report_path = folder / "outcomes.csv", folder / "report.html"
                     with csv_path.open("w", encoding="utf-8", newline="") as handle:
@@ -242,22 +263,42 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     return DemoResult(folder, csv_path, report_path, seconds)
 
 
-def _play(store: Store, config: Config, authorities_csv: Path, maildir: Path, host: str, port: int, say: Say,
-          plan_run: Any, send_run: Any, poll_once: Any, chase_due: Any) -> None:
+def _play(
+    store: Store,
+    config: Config,
+    authorities_csv: Path,
+    maildir: Path,
+    host: str,
+    port: int,
+    say: Say,
+    plan_run: Any,
+    send_run: Any,
+    poll_once: Any,
+    chase_due: Any,
+) -> None:
     now = START
     plan = plan_run(config, RUN, "fusus", authorities_csv, now)
     say("")
-    say(f"{_stamp(now)}  send: the Fusus request, rendered for {len(plan.new)} authorities from "
-        f"authorities.csv")
+    say(
+        f"{_stamp(now)}  send: the Fusus request, rendered for {len(plan.new)} authorities from "
+        f"authorities.csv"
+    )
     queued, report = send_run(config, plan, now)
-    say(f"{'':21}  sent {report.sent} of {queued} through the SMTP server in {report.seconds:.1f} s; "
-        f"each has its own reference and reply address")
+    say(
+        f"{'':21}  sent {report.sent} of {queued} through the SMTP server in {report.seconds:.1f} s; "
+        f"each has its own reference and reply address"
+    )
     dues = {regime: due_date(RequestFacts(sent_at=now), regime) for regime in ("foia", "foisa")}
-    say(f"{'':21}  due: {dues['foia']:%a %d %b} (20 working days; FOIA counts a bank holiday anywhere in "
-        f"the UK), {dues['foisa']:%a %d %b} for Scottish bodies (FOISA)")
+    say(
+        f"{'':21}  due: {dues['foia']:%a %d %b} (20 working days; FOIA counts a bank holiday anywhere in "
+        f"the UK), {dues['foisa']:%a %d %b} for Scottish bodies (FOISA)"
+    )
     names = {a.email.lower(): (a.id, a.name) for a in plan.authorities}
     received = received_requests(maildir, names)
-    say(f"{'':21}  the authorities: {len(SCRIPTS)} answer as scripted, {len(received) - len(SCRIPTS)} stay silent")
+    say(
+        f"{'':21}  the authorities: {len(SCRIPTS)} answer as scripted, "
+        f"{len(received) - len(SCRIPTS)} stay silent"
+    )
     for script in SCRIPTS:
         say(f"{'':23}- {received[script.authority_id].authority_name}: {script.behaviour}")
     seen = _last_message_id(store)

@@ -53,7 +53,9 @@ def _reply(received: Received, when: datetime, subject: str, text: str, *, sende
            sender_name: str = "", threaded: bool = True, to: str | None = None) -> EmailMessage:
     msg = EmailMessage(policy=SMTP)
     domain = received.to_addr.rpartition("@")[2]
-    msg["From"] = f"{sender_name} <{sender or received.to_addr}>" if sender_name else (sender or received.to_addr)
+    msg["From"] = (
+        f"{sender_name} <{sender or received.to_addr}>" if sender_name else (sender or received.to_addr)
+    )
     msg["To"] = to or received.reply_to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(when)
@@ -100,7 +102,7 @@ Information Rights Unit
 def not_held(received: Received, when: datetime) -> bytes:
     """A full answer in the body: each question restated, then "no contact, nothing held"."""
     text = f"""Our ref: 10482215
-Your ref: {received.subject.rpartition('ref ')[2].rstrip(']')}
+Your ref: {received.subject.rpartition("ref ")[2].rstrip("]")}
 
 Dear {received.from_name},
 
@@ -217,9 +219,12 @@ Freedom of Information Office
         "",
         "Freedom of Information Office",
     ]
-    msg = _reply(received, when, f"RE: {received.subject}", cover, sender_name="Freedom of Information Office")
-    msg.add_attachment(simple_pdf(letter), maintype="application", subtype="pdf",
-                       filename="FOI 26-0412 response letter.pdf")
+    msg = _reply(
+        received, when, f"RE: {received.subject}", cover, sender_name="Freedom of Information Office"
+    )
+    msg.add_attachment(
+        simple_pdf(letter), maintype="application", subtype="pdf", filename="FOI 26-0412 response letter.pdf"
+    )
     return msg.as_bytes()
 
 
@@ -268,8 +273,9 @@ def bounce(received: Received, when: datetime) -> bytes:
     """The campaigner's own provider reports that the authority's address does not exist (a DSN)."""
     provider = received.from_addr.rpartition("@")[2]
     their_mx = f"mx.{received.to_addr.rpartition('@')[2]}"
-    diagnostic = (f"550 5.1.1 <{received.to_addr}>: Recipient address rejected: "
-                  "User unknown in virtual mailbox table")
+    diagnostic = (
+        f"550 5.1.1 <{received.to_addr}>: Recipient address rejected: User unknown in virtual mailbox table"
+    )
     boundary = f"bounce-{zlib.crc32(received.message_id.encode()):08x}"
     # Written out by hand, as a mail server writes it: the stdlib's generator cannot build a
     # message/delivery-status part from text.
@@ -325,19 +331,70 @@ def bounce(received: Received, when: datetime) -> bytes:
 
 # Who does what. Everybody else says nothing at all, so the chase ladder runs for them.
 SCRIPTS: tuple[Script, ...] = (
-    Script("cumbria-pfcc", "its address is dead: the mail system bounces the request",
-           "a delivery failure report", 0, "10:01", bounce, "failed", "", from_mail_system=True),
-    Script("dorset-pcc", "an out-of-office reply, then silence", "an out-of-office reply", 0, "10:03",
-           out_of_office, "internal_review", ""),
-    Script("the-met", "acknowledges with its own reference, then silence", "an acknowledgement", 1, "11:20",
-           acknowledgement, "internal_review", ""),
-    Script("cambridgeshire-peterborough-ca", "asks what question 3 means, which stops the clock",
-           "a request for clarification", 3, "15:05", clarification, "awaiting_clarification", ""),
-    Script("barnet", "answers on time: nothing held", "an answer", 18, "14:30", not_held, "answered", "not_held"),
-    Script("gmp", "refuses under section 43(2), commercial interests", "a refusal", 24, "16:45", refused,
-           "answered", "refused"),
-    Script("kent-police", "answers late, after the reminder, in a PDF letter: partly provided",
-           "a cover note with a PDF letter", 37, "12:10", partially_provided, "answered", "partially_provided"),
+    Script(
+        "cumbria-pfcc",
+        "its address is dead: the mail system bounces the request",
+        "a delivery failure report",
+        0,
+        "10:01",
+        bounce,
+        "failed",
+        "",
+        from_mail_system=True,
+    ),
+    Script(
+        "dorset-pcc",
+        "an out-of-office reply, then silence",
+        "an out-of-office reply",
+        0,
+        "10:03",
+        out_of_office,
+        "internal_review",
+        "",
+    ),
+    Script(
+        "the-met",
+        "acknowledges with its own reference, then silence",
+        "an acknowledgement",
+        1,
+        "11:20",
+        acknowledgement,
+        "internal_review",
+        "",
+    ),
+    Script(
+        "cambridgeshire-peterborough-ca",
+        "asks what question 3 means, which stops the clock",
+        "a request for clarification",
+        3,
+        "15:05",
+        clarification,
+        "awaiting_clarification",
+        "",
+    ),
+    Script(
+        "barnet", "answers on time: nothing held", "an answer", 18, "14:30", not_held, "answered", "not_held"
+    ),
+    Script(
+        "gmp",
+        "refuses under section 43(2), commercial interests",
+        "a refusal",
+        24,
+        "16:45",
+        refused,
+        "answered",
+        "refused",
+    ),
+    Script(
+        "kent-police",
+        "answers late, after the reminder, in a PDF letter: partly provided",
+        "a cover note with a PDF letter",
+        37,
+        "12:10",
+        partially_provided,
+        "answered",
+        "partially_provided",
+    ),
 )
 
 
@@ -361,7 +418,10 @@ def simple_pdf(lines: list[str]) -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
         b"/Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream
+        b"<< /Length "
+        + str(len(stream)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + stream
         + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")

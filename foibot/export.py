@@ -27,9 +27,23 @@ CONTRACT_COLUMNS = (
     "run", "reference", "authority", "authority_email", "status", "outcome", "authority_ref", "exemptions",
     "sent_at", "due_date", "first_reply_at", "outcome_at", "working_days_taken", "chases", "replies",
 )
-EXTRA_COLUMNS = ("authority_id", "kind", "jurisdiction", "regime", "days_late", "chase_stage", "complaint_file",
-                 "failed_reason")
-SUBSTANTIVE = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny")
+EXTRA_COLUMNS = (
+    "authority_id",
+    "kind",
+    "jurisdiction",
+    "regime",
+    "days_late",
+    "chase_stage",
+    "complaint_file",
+    "failed_reason",
+)
+SUBSTANTIVE = (
+    "information_provided",
+    "partially_provided",
+    "not_held",
+    "refused",
+    "neither_confirm_nor_deny",
+)
 # The chase ladder in order; a later stage reached is the one reported in `chase_stage`.
 CHASE_LADDER = ("reminder", "internal_review", "complaint")
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -76,7 +90,7 @@ class Outcome:
 
     @property
     def on_time(self) -> bool | None:
-        """True: answered by the due date; False: answered late, or still owed past it; None: not known yet."""
+        """True: answered by the due date; False: answered late, or still owed past it; None: unknown yet."""
         if self.days_late is None:
             return None
         if self.outcome:
@@ -110,7 +124,8 @@ WITH chasers AS (
     WHERE type = 'complaint_written' AND request_id IS NOT NULL
     GROUP BY request_id
 )
-SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction, r.regime,
+SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction,
+       r.regime,
        r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
        r.exemptions, r.answers, r.clarification_at, r.clarification_answered_at, r.extension_to,
        r.extension_at, r.review_requested_at, r.withdrawn_at,
@@ -129,8 +144,9 @@ ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
 """
 
 
-def outcomes(store: Store, now: datetime, run: str | None = None,
-             base_dir: Path | None = None) -> Iterator[Outcome]:
+def outcomes(
+    store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None
+) -> Iterator[Outcome]:
     """Every request (of one run, or all), streamed from one query; `base_dir` makes file paths relative."""
     where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
     query = _QUERY.format(where=where, theirs=_THEIRS.format(m=""), theirs_m=_THEIRS.format(m="m."))
@@ -138,11 +154,12 @@ def outcomes(store: Store, now: datetime, run: str | None = None,
     names = [d[0] for d in cursor.description]
     today = london_date(now)
     for values in cursor:
-        yield _outcome(dict(zip(names, values)), now, today, store.files_dir, base_dir)
+        yield _outcome(dict(zip(names, values, strict=True)), now, today, store.files_dir, base_dir)
 
 
-def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
-             base_dir: Path | None) -> Outcome:
+def _outcome(
+    row: dict[str, Any], now: datetime, today: date, files_dir: Path, base_dir: Path | None
+) -> Outcome:
     # A request that never reached the authority (rejected, bounced) owes nothing: no due date.
     due = _due_date(RequestFacts.from_row(row), row["regime"]) if row["status"] != "failed" else None
     outcome_at = from_iso(row["outcome_at"])
@@ -158,8 +175,11 @@ def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
         reached.append("complaint")
     taken = None
     if row["sent_at"] and outcome_at:
-        taken = _between(london_date(from_iso(row["sent_at"])),  # type: ignore[arg-type]
-                         london_date(outcome_at), row["regime"])
+        taken = _between(
+            london_date(from_iso(row["sent_at"])),  # type: ignore[arg-type]
+            london_date(outcome_at),
+            row["regime"],
+        )
     return Outcome(
         id=row["id"],
         run=row["run"],
@@ -185,9 +205,13 @@ def _outcome(row: dict[str, Any], now: datetime, today: date, files_dir: Path,
         chase_stage=max(reached, key=CHASE_LADDER.index) if reached else None,
         replies=row["replies"],
         answers=_answers(row["answers"]),
-        reply_files=[_display_path(files_dir / p, base_dir) for p in (row["files"] or "").split(_SEPARATOR) if p],
+        reply_files=[
+            _display_path(files_dir / p, base_dir) for p in (row["files"] or "").split(_SEPARATOR) if p
+        ],
         failed_reason=row["failed_reason"] or None,
-        complaint_file=_display_path(Path(row["complaint_file"]), base_dir) if row["complaint_file"] else None,
+        complaint_file=_display_path(Path(row["complaint_file"]), base_dir)
+        if row["complaint_file"]
+        else None,
     )
 
 
@@ -245,14 +269,19 @@ def question_ids(store: Store, run: str | None = None, base_dir: Path | None = N
     """The question ids answered in the runs exported, plus the run templates' own (q1, q2, ... in order)."""
     where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
     found = {
-        row[0] for row in store.db.execute(
+        row[0]
+        for row in store.db.execute(
             f"SELECT DISTINCT j.key FROM requests r, json_each(CASE WHEN json_valid(r.answers) "
             f"AND json_type(r.answers) = 'object' THEN r.answers ELSE '{{}}' END) j {where}",
             params,
         )
     }
-    templates = [row[0] for row in store.db.execute(
-        f"SELECT DISTINCT template FROM runs {'WHERE id = ?' if run else ''}", params)]
+    templates = [
+        row[0]
+        for row in store.db.execute(
+            f"SELECT DISTINCT template FROM runs {'WHERE id = ?' if run else ''}", params
+        )
+    ]
     found.update(_template_question_ids(templates, base_dir))
     return sorted(found, key=_natural)
 
@@ -327,8 +356,9 @@ def csv_row(item: Outcome, questions: Iterable[str]) -> dict[str, str]:
     return {key: neutralise(_cell(value)) for key, value in row.items()}
 
 
-def write_csv(store: Store, out: IO[str], now: datetime, run: str | None = None,
-              base_dir: Path | None = None) -> int:
+def write_csv(
+    store: Store, out: IO[str], now: datetime, run: str | None = None, base_dir: Path | None = None
+) -> int:
     """Write the outcome CSV to `out` (opened with newline=""); returns the number of rows."""
     questions = question_ids(store, run, base_dir)
     writer = csv.DictWriter(out, fieldnames=columns(questions), lineterminator="\r\n")
@@ -338,4 +368,3 @@ def write_csv(store: Store, out: IO[str], now: datetime, run: str | None = None,
         writer.writerow(csv_row(item, questions))
         count += 1
     return count
-

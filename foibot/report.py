@@ -104,22 +104,34 @@ def _replies(store: Store, run: str | None) -> dict[int, list[Reply]]:
     for row in store.db.query(
         "SELECT f.message_id, f.filename, f.content_type, f.text FROM attachments f "
         "JOIN messages m ON m.id = f.message_id JOIN requests r ON r.id = m.request_id "
-        f"WHERE m.direction = 'in' AND m.triage = 0 AND {_THEIRS} {where} ORDER BY f.message_id, f.part_index", params
+        f"WHERE m.direction = 'in' AND m.triage = 0 AND {_THEIRS} {where} "
+        "ORDER BY f.message_id, f.part_index",
+        params,
     ):
-        files[row["message_id"]].append((row["filename"] or "(no name)", row["content_type"] or "",
-                                         row["text"] or ""))
+        files[row["message_id"]].append(
+            (row["filename"] or "(no name)", row["content_type"] or "", row["text"] or "")
+        )
     for row in store.db.query(
         "SELECT m.id, m.request_id, m.created_at, m.from_addr, m.subject, m.kind, m.text, "
-        "CASE WHEN m.text IS NULL THEN m.raw END AS raw FROM messages m JOIN requests r ON r.id = m.request_id "
-        f"WHERE m.direction = 'in' AND m.triage = 0 AND {_THEIRS} {where} ORDER BY m.request_id, m.created_at, m.id",
-        params
+        "CASE WHEN m.text IS NULL THEN m.raw END AS raw "
+        "FROM messages m JOIN requests r ON r.id = m.request_id "
+        f"WHERE m.direction = 'in' AND m.triage = 0 AND {_THEIRS} {where} "
+        "ORDER BY m.request_id, m.created_at, m.id",
+        params,
     ):
         text = row["text"] if row["text"] is not None else _plain_text(row["raw"])
-        by_request[row["request_id"]].append(Reply(
-            message_id=row["id"], request_id=row["request_id"], received=from_iso(row["created_at"]),
-            from_addr=row["from_addr"] or "", subject=row["subject"] or "", kind=row["kind"] or "",
-            text=text, attachments=files.get(row["id"], []),
-        ))
+        by_request[row["request_id"]].append(
+            Reply(
+                message_id=row["id"],
+                request_id=row["request_id"],
+                received=from_iso(row["created_at"]),
+                from_addr=row["from_addr"] or "",
+                subject=row["subject"] or "",
+                kind=row["kind"] or "",
+                text=text,
+                attachments=files.get(row["id"], []),
+            )
+        )
     return by_request
 
 
@@ -190,16 +202,22 @@ def _bar_chart(rows: list[tuple[str, int]], name: str, colour: str | None = None
     label_w, bar_w, count_w, row_h = 190, 230, 46, 24
     width, height = label_w + bar_w + count_w, row_h * len(rows) + 4
     top = max(n for _, n in rows) or 1
-    out = [f'<svg class="chart" data-chart="{escape(name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
-           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
-           f"<title>{escape(', '.join(f'{label}: {n}' for label, n in rows))}</title>"]
+    out = [
+        f'<svg class="chart" data-chart="{escape(name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f"<title>{escape(', '.join(f'{label}: {n}' for label, n in rows))}</title>",
+    ]
     for index, (label, n) in enumerate(rows):
         y = index * row_h + 2
         length = round(bar_w * n / top) if n else 0
         fill = colour or COLOURS.get(label, DEFAULT_COLOUR)
-        out.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(label.replace("_", " "))}</text>')
-        out.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(length, 1)}" height="{row_h - 8}" '
-                   f'fill="{fill}"><title>{escape(label)}: {n}</title></rect>')
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(label.replace("_", " "))}</text>'
+        )
+        out.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{max(length, 1)}" height="{row_h - 8}" '
+            f'fill="{fill}"><title>{escape(label)}: {n}</title></rect>'
+        )
         out.append(f'<text x="{label_w + length + 6}" y="{y + 16}">{n}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -214,47 +232,75 @@ def _exemptions(items: list[Outcome]) -> str:
     for i in items:
         for e in i.exemptions:
             who[e].append(i.authority)
-    table = "".join(f"<tr><td>{escape(e)}</td><td class=num>{n}</td><td>{escape(', '.join(who[e]))}</td></tr>"
-                    for e, n in rows)
-    return ("<section><h2>Exemptions cited</h2>"
-            + _figure("Exemptions cited, by how many authorities", _bar_chart(rows, "exemptions", "#cc0000"))
-            + f"<table><thead><tr><th>exemption</th><th>times</th><th>cited by</th></tr></thead>"
-            f"<tbody>{table}</tbody></table></section>")
+    table = "".join(
+        f"<tr><td>{escape(e)}</td><td class=num>{n}</td><td>{escape(', '.join(who[e]))}</td></tr>"
+        for e, n in rows
+    )
+    return (
+        "<section><h2>Exemptions cited</h2>"
+        + _figure("Exemptions cited, by how many authorities", _bar_chart(rows, "exemptions", "#cc0000"))
+        + f"<table><thead><tr><th>exemption</th><th>times</th><th>cited by</th></tr></thead>"
+        f"<tbody>{table}</tbody></table></section>"
+    )
 
 
 def _late(items: list[Outcome]) -> str:
-    late = sorted((i for i in items if not i.outcome and i.on_time is False),
-                  key=lambda i: (i.due_date, i.authority.lower()))
+    late = sorted(
+        (i for i in items if not i.outcome and i.on_time is False),
+        key=lambda i: (i.due_date, i.authority.lower()),
+    )
     if not late:
         return ""
     rows = "".join(
-        f"<tr><td>{escape(i.authority)}</td><td class=d>{_day(i.due_date)}</td><td class=num>{i.days_late}</td>"
-        f"<td>{escape((i.chase_stage or '–').replace('_', ' '))}</td></tr>" for i in late)
-    return (f"<section><h2>Late: {len(late)} still owed past the due date</h2><table><thead><tr>"
-            "<th>authority</th><th>due</th><th>working days late</th><th>chased</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></section>")
+        f"<tr><td>{escape(i.authority)}</td><td class=d>{_day(i.due_date)}</td>"
+        f"<td class=num>{i.days_late}</td>"
+        f"<td>{escape((i.chase_stage or '–').replace('_', ' '))}</td></tr>"
+        for i in late
+    )
+    return (
+        f"<section><h2>Late: {len(late)} still owed past the due date</h2><table><thead><tr>"
+        "<th>authority</th><th>due</th><th>working days late</th><th>chased</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _table(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
-    head = ("authority", "kind", "status", "outcome", "their ref", "exemptions", "sent", "due", "answered",
-            "working days", "chases", "replies")
+    head = (
+        "authority",
+        "kind",
+        "status",
+        "outcome",
+        "their ref",
+        "exemptions",
+        "sent",
+        "due",
+        "answered",
+        "working days",
+        "chases",
+        "replies",
+    )
     rows = []
     for i in items:
-        links = " ".join(f'<a href="#reply-{r.message_id}">{n}</a>'
-                         for n, r in enumerate(replies.get(i.id, []), start=1))
+        links = " ".join(
+            f'<a href="#reply-{r.message_id}">{n}</a>' for n, r in enumerate(replies.get(i.id, []), start=1)
+        )
         cls = f' class="{escape(i.status)}"'
         rows.append(
-            f'<tr id="{escape(i.reference)}"{cls}><td>{escape(i.authority)}</td><td>{escape(i.kind.replace("_", " "))}</td>'
-            f"<td>{escape(i.status.replace('_', ' '))}</td><td>{escape((i.outcome or '').replace('_', ' '))}</td>"
+            f'<tr id="{escape(i.reference)}"{cls}><td>{escape(i.authority)}</td>'
+            f"<td>{escape(_words(i.kind))}</td><td>{escape(_words(i.status))}</td>"
+            f"<td>{escape(_words(i.outcome or ''))}</td>"
             f"<td>{escape(i.authority_ref or '')}</td><td>{escape('; '.join(i.exemptions))}</td>"
             f"<td class=d>{_day(i.sent_at)}</td><td class=d>{_day(i.due_date)}</td>"
             f"<td class=d>{_day(i.outcome_at)}</td>"
             f"<td class=num>{'' if i.working_days_taken is None else i.working_days_taken}</td>"
             f"<td class=num>{i.chases}</td><td>{links}</td></tr>"
         )
-    return ("<section><h2>Every authority</h2><div class=scroll><table class=authorities><thead><tr>"
-            + "".join(f"<th>{h}</th>" for h in head) + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            "</div></section>")
+    return (
+        "<section><h2>Every authority</h2><div class=scroll><table class=authorities><thead><tr>"
+        + "".join(f"<th>{h}</th>" for h in head)
+        + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</div></section>"
+    )
 
 
 def _reply_texts(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
@@ -268,7 +314,7 @@ def _reply_texts(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
                 f'<article class="reply" id="reply-{r.message_id}"><h3>{escape(i.authority)}: reply {n}'
                 f"{' (' + escape(r.kind.replace('_', ' ')) + ')' if r.kind else ''}</h3>"
                 f'<p class="meta">{escape(_moment(r.received))} · from {escape(r.from_addr)} · '
-                f"{escape(r.subject)} · <a href=\"#{escape(i.reference)}\">back to the table</a></p>"
+                f'{escape(r.subject)} · <a href="#{escape(i.reference)}">back to the table</a></p>'
                 f"<pre>{escape(text)}</pre>{_attachments(r.attachments)}</article>"
             )
     if not any_reply:
@@ -280,11 +326,20 @@ def _reply_texts(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
 def _attachments(files: Iterable[tuple[str, str, str]]) -> str:
     parts = []
     for name, content_type, text in files:
-        body = (f"<pre>{escape(text[:MAX_REPLY_CHARS])}</pre>" if text.strip()
-                else "<p>(no text could be read from it)</p>")
-        parts.append(f"<details><summary>Attachment: {escape(name)} ({escape(content_type)})</summary>"
-                     f"{body}</details>")
+        body = (
+            f"<pre>{escape(text[:MAX_REPLY_CHARS])}</pre>"
+            if text.strip()
+            else "<p>(no text could be read from it)</p>"
+        )
+        parts.append(
+            f"<details><summary>Attachment: {escape(name)} ({escape(content_type)})</summary>{body}</details>"
+        )
     return "".join(parts)
+
+
+def _words(name: str) -> str:
+    """`not_held` as `not held`: the vocabulary, readable."""
+    return name.replace("_", " ")
 
 
 def _day(value: datetime | object | None) -> str:

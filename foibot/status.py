@@ -96,17 +96,23 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             lines.append(f"  {'due':<10}  {'late':>4}  {'reference':<9}  {'chased':<15}  authority")
             for item in summary.late[:MAX_LATE_SHOWN]:
                 chased = item.chase_stage or "-"
-                head = (f"  {item.due_date.isoformat() if item.due_date else '':<10}  {item.days_late or 0:>4}  "
-                        f"{item.reference:<9}  {chased:<15}  ")
+                head = (
+                    f"  {item.due_date.isoformat() if item.due_date else '':<10}  {item.days_late or 0:>4}  "
+                    f"{item.reference:<9}  {chased:<15}  "
+                )
                 lines.append(head + cut(item.authority, WIDTH - len(head)))
             if len(summary.late) > MAX_LATE_SHOWN:
-                lines.append(f"  ... and {len(summary.late) - MAX_LATE_SHOWN} more (foibot export has them all)")
+                lines.append(
+                    f"  ... and {len(summary.late) - MAX_LATE_SHOWN} more (foibot export has them all)"
+                )
         else:
             lines.append("Late: none.")
     lines.append("")
     if summary.triage_total:
-        lines.append(f"Waiting in triage: {summary.triage_total} repl{'y' if summary.triage_total == 1 else 'ies'}"
-                     " (file them with foibot assign MESSAGE REFERENCE)")
+        lines.append(
+            f"Waiting in triage: {summary.triage_total} repl{'y' if summary.triage_total == 1 else 'ies'}"
+            " (file them with foibot assign MESSAGE REFERENCE)"
+        )
         for row in summary.triage:
             moment = from_iso(row["created_at"])
             day = london_date(moment).isoformat() if moment else ""

@@ -51,7 +51,9 @@ def _demo_command() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], float, Path]:
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], float, Path]:
     where = tmp_path_factory.mktemp("newcomer")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
     env["TMPDIR"] = str(where)  # the demo's "fresh temporary folder" lands here
@@ -80,7 +82,9 @@ def test_demo_runs_under_a_minute(demo_run: tuple[subprocess.CompletedProcess[st
     assert not (where / "foibot.db").exists(), "nothing is written where it was started"
 
 
-def test_demo_csv_has_one_row_per_authority(demo_run: tuple[subprocess.CompletedProcess[str], float, Path]) -> None:
+def test_demo_csv_has_one_row_per_authority(
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path],
+) -> None:
     _, rows = _csv_rows(demo_run)
     with (ROOT / "authorities.csv").open(encoding="utf-8", newline="") as handle:
         ids = {row["id"] for row in csv.DictReader(handle)}
@@ -89,7 +93,8 @@ def test_demo_csv_has_one_row_per_authority(demo_run: tuple[subprocess.Completed
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.authority_id)
 def test_demo_outcomes_of_the_scripted_authorities(
-        demo_run: tuple[subprocess.CompletedProcess[str], float, Path], script) -> None:
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path], script
+) -> None:
     _, rows = _csv_rows(demo_run)
     row = rows[script.authority_id]
     assert (row["status"], row["outcome"]) == (script.status, script.outcome), row
@@ -97,7 +102,8 @@ def test_demo_outcomes_of_the_scripted_authorities(
 
 
 def test_demo_details_an_authority_would_check(
-        demo_run: tuple[subprocess.CompletedProcess[str], float, Path]) -> None:
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path],
+) -> None:
     path, rows = _csv_rows(demo_run)
     assert rows["gmp"]["exemptions"] == "s43(2)" and rows["gmp"]["authority_ref"] == "1873/26"
     assert rows["barnet"]["authority_ref"] == "10482215" and rows["barnet"]["days_late"] == "0"
@@ -111,13 +117,16 @@ def test_demo_details_an_authority_would_check(
 
 
 def test_demo_runs_the_chase_ladder_for_the_silent(
-        demo_run: tuple[subprocess.CompletedProcess[str], float, Path]) -> None:
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path],
+) -> None:
     path, rows = _csv_rows(demo_run)
     scripted = {s.authority_id for s in SCRIPTS}
     silent = [row for key, row in rows.items() if key not in scripted]
     assert len(silent) == 79
     for row in silent:
-        assert (row["status"], row["chases"], row["chase_stage"]) == ("internal_review", "2", "complaint"), row
+        assert (row["status"], row["chases"], row["chase_stage"]) == ("internal_review", "2", "complaint"), (
+            row
+        )
         assert (path.parent / row["complaint_file"]).is_file()
     # Police Scotland works to the Scottish calendar: due a day earlier than the English bodies.
     assert rows["police-scotland"]["due_date"] < rows["barnet"]["due_date"]
@@ -126,10 +135,19 @@ def test_demo_runs_the_chase_ladder_for_the_silent(
 
 
 def test_demo_prints_as_it_goes_and_ends_with_the_table(
-        demo_run: tuple[subprocess.CompletedProcess[str], float, Path]) -> None:
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path],
+) -> None:
     out = demo_run[0].stdout
-    for line in ("send: the Fusus request", "poll: filed under", "chase: sent", "reminders",
-                 "internal review requests", "complaint files", "foibot status:", "Report:"):
+    for line in (
+        "send: the Fusus request",
+        "poll: filed under",
+        "chase: sent",
+        "reminders",
+        "internal review requests",
+        "complaint files",
+        "foibot status:",
+        "Report:",
+    ):
         assert line in out
     report = Path(re.search(r"^Report: +(.+)$", out, re.M).group(1).strip())  # type: ignore[union-attr]
     page = report.read_text(encoding="utf-8")
@@ -163,6 +181,13 @@ def test_config_example_documents_every_key() -> None:
             explained = "#" in lines[index] or lines[index - 1].startswith("#")
             assert explained, f"[{section}] {key} has no comment"
     # The contract's keys come first in their sections.
-    assert list(data["smtp"])[:7] == ["host", "port", "security", "username", "password_env", "connections",
-                                      "rate_per_minute"]
+    assert list(data["smtp"])[:7] == [
+        "host",
+        "port",
+        "security",
+        "username",
+        "password_env",
+        "connections",
+        "rate_per_minute",
+    ]
     assert list(data["imap"])[:6] == ["host", "port", "security", "username", "password_env", "folder"]

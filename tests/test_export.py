@@ -1,4 +1,4 @@
-"""The outcome CSV: every contract column, right for every status and reply kind; safe in a spreadsheet; fast."""
+"""The outcome CSV: every contract column, right for every status and reply kind; spreadsheet-safe; fast."""
 
 from __future__ import annotations
 
@@ -7,56 +7,163 @@ import io
 import time
 from pathlib import Path
 
+import outcomes_db
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
+from outcomes_db import FORMULA_NAME, NOW, RUN, build
 
 from foibot.cli import cli
 from foibot.export import CONTRACT_COLUMNS, neutralise, write_csv
 
-import outcomes_db
-from outcomes_db import FORMULA_NAME, NOW, RUN, build
-
 # reference -> the cells a campaigner should see, worked out by hand from the facts in outcomes_db.build
 # (sent 2023-04-17, due 2023-05-17; 1 May, 8 May and 29 May 2023 are bank holidays; "now" is 2023-07-03).
 EXPECTED: dict[str, dict[str, str]] = {
-    "FB-AAAAA2": dict(authority="London Borough of Barnet", status="answered", outcome="not_held",
-                      authority_ref="9645568", exemptions="", sent_at="2023-04-17T09:00:00+00:00",
-                      due_date="2023-05-17", first_reply_at="2023-04-18T08:00:00+00:00",
-                      outcome_at="2023-05-16T10:00:00+00:00", working_days_taken="19", chases="0", replies="2",
-                      days_late="0", chase_stage="", kind="council", q1_answer="No contact with Fusus.",
-                      q2_answer="N/A", q3_answer="No communications received."),
-    "FB-BBBBB2": dict(status="answered", outcome="refused", exemptions="s43(2);s12(1)", due_date="2023-05-17",
-                      outcome_at="2023-06-01T11:00:00+00:00", working_days_taken="30", chases="1", replies="1",
-                      days_late="10", chase_stage="reminder"),
-    "FB-CCCCC2": dict(status="overdue", outcome="", due_date="2023-05-17", first_reply_at="", outcome_at="",
-                      working_days_taken="", chases="1", replies="0", days_late="32", chase_stage="reminder",
-                      complaint_file=""),
-    "FB-DDDDD2": dict(status="internal_review", outcome="", authority_ref="CA226", due_date="2023-05-17",
-                      first_reply_at="2023-06-16T09:00:00+00:00", working_days_taken="", chases="2",
-                      replies="2", days_late="32", chase_stage="complaint", kind="police_force",
-                      complaint_file="complaints/FB-DDDDD2-complaint-ico.txt"),
-    "FB-EEEEE2": dict(status="awaiting_clarification", outcome="", due_date="", days_late="", chases="0",
-                      replies="1", kind="combined_authority", first_reply_at="2023-04-20T12:00:00+00:00"),
-    "FB-FFFFF2": dict(status="failed", outcome="", due_date="", days_late="", replies="1", chases="0",
-                      failed_reason="550 5.1.1 no such user", jurisdiction="wales"),
-    "FB-GGGGG2": dict(status="withdrawn", outcome="", due_date="2023-05-17", days_late="", replies="0",
-                      jurisdiction="northern_ireland"),
-    "FB-HHHHH2": dict(status="queued", outcome="", sent_at="", due_date="", days_late="", chases="0",
-                      replies="0", working_days_taken=""),
-    "FB-JJJJJ2": dict(status="awaiting_response", sent_at="2023-06-26T09:00:00+00:00",
-                      due_date="2023-07-25",  # 12 July (Battle of the Boyne, NI) counts for FOIA
-                      days_late="0", replies="1", first_reply_at=""),  # an auto-reply is not an answer
-    "FB-KKKKK2": dict(status="answered", outcome="partially_provided", exemptions="s40(2)", due_date="2023-06-14",
-                      working_days_taken="32", days_late="0", replies="2", kind="police_commissioner",
-                      q1_answer="'-1 meetings", q2_answer="Attached, redacted.", q3_answer=""),
-    "FB-MMMMM2": dict(status="answered", outcome="information_provided", regime="foisa", jurisdiction="scotland",
-                      due_date="2023-05-17", working_days_taken="17", days_late="0", replies="1"),
-    "FB-NNNNN2": dict(status="answered", outcome="neither_confirm_nor_deny", exemptions="s23(5);s24(2)",
-                      jurisdiction="uk", regime="foia", working_days_taken="20", days_late="0"),
-    "FB-PPPPP2": dict(authority="'" + FORMULA_NAME, authority_ref="'@ref-1", outcome="not_held",
-                      working_days_taken="10", days_late="0"),
+    "FB-AAAAA2": dict(
+        authority="London Borough of Barnet",
+        status="answered",
+        outcome="not_held",
+        authority_ref="9645568",
+        exemptions="",
+        sent_at="2023-04-17T09:00:00+00:00",
+        due_date="2023-05-17",
+        first_reply_at="2023-04-18T08:00:00+00:00",
+        outcome_at="2023-05-16T10:00:00+00:00",
+        working_days_taken="19",
+        chases="0",
+        replies="2",
+        days_late="0",
+        chase_stage="",
+        kind="council",
+        q1_answer="No contact with Fusus.",
+        q2_answer="N/A",
+        q3_answer="No communications received.",
+    ),
+    "FB-BBBBB2": dict(
+        status="answered",
+        outcome="refused",
+        exemptions="s43(2);s12(1)",
+        due_date="2023-05-17",
+        outcome_at="2023-06-01T11:00:00+00:00",
+        working_days_taken="30",
+        chases="1",
+        replies="1",
+        days_late="10",
+        chase_stage="reminder",
+    ),
+    "FB-CCCCC2": dict(
+        status="overdue",
+        outcome="",
+        due_date="2023-05-17",
+        first_reply_at="",
+        outcome_at="",
+        working_days_taken="",
+        chases="1",
+        replies="0",
+        days_late="32",
+        chase_stage="reminder",
+        complaint_file="",
+    ),
+    "FB-DDDDD2": dict(
+        status="internal_review",
+        outcome="",
+        authority_ref="CA226",
+        due_date="2023-05-17",
+        first_reply_at="2023-06-16T09:00:00+00:00",
+        working_days_taken="",
+        chases="2",
+        replies="2",
+        days_late="32",
+        chase_stage="complaint",
+        kind="police_force",
+        complaint_file="complaints/FB-DDDDD2-complaint-ico.txt",
+    ),
+    "FB-EEEEE2": dict(
+        status="awaiting_clarification",
+        outcome="",
+        due_date="",
+        days_late="",
+        chases="0",
+        replies="1",
+        kind="combined_authority",
+        first_reply_at="2023-04-20T12:00:00+00:00",
+    ),
+    "FB-FFFFF2": dict(
+        status="failed",
+        outcome="",
+        due_date="",
+        days_late="",
+        replies="1",
+        chases="0",
+        failed_reason="550 5.1.1 no such user",
+        jurisdiction="wales",
+    ),
+    "FB-GGGGG2": dict(
+        status="withdrawn",
+        outcome="",
+        due_date="2023-05-17",
+        days_late="",
+        replies="0",
+        jurisdiction="northern_ireland",
+    ),
+    "FB-HHHHH2": dict(
+        status="queued",
+        outcome="",
+        sent_at="",
+        due_date="",
+        days_late="",
+        chases="0",
+        replies="0",
+        working_days_taken="",
+    ),
+    "FB-JJJJJ2": dict(
+        status="awaiting_response",
+        sent_at="2023-06-26T09:00:00+00:00",
+        due_date="2023-07-25",  # 12 July (Battle of the Boyne, NI) counts for FOIA
+        days_late="0",
+        replies="1",
+        first_reply_at="",
+    ),  # an auto-reply is not an answer
+    "FB-KKKKK2": dict(
+        status="answered",
+        outcome="partially_provided",
+        exemptions="s40(2)",
+        due_date="2023-06-14",
+        working_days_taken="32",
+        days_late="0",
+        replies="2",
+        kind="police_commissioner",
+        q1_answer="'-1 meetings",
+        q2_answer="Attached, redacted.",
+        q3_answer="",
+    ),
+    "FB-MMMMM2": dict(
+        status="answered",
+        outcome="information_provided",
+        regime="foisa",
+        jurisdiction="scotland",
+        due_date="2023-05-17",
+        working_days_taken="17",
+        days_late="0",
+        replies="1",
+    ),
+    "FB-NNNNN2": dict(
+        status="answered",
+        outcome="neither_confirm_nor_deny",
+        exemptions="s23(5);s24(2)",
+        jurisdiction="uk",
+        regime="foia",
+        working_days_taken="20",
+        days_late="0",
+    ),
+    "FB-PPPPP2": dict(
+        authority="'" + FORMULA_NAME,
+        authority_ref="'@ref-1",
+        outcome="not_held",
+        working_days_taken="10",
+        days_late="0",
+    ),
 }
 
 
@@ -76,8 +183,18 @@ def campaign_db(campaign: Path) -> Path:
 
 def test_every_contract_column_is_present(campaign_db: Path) -> None:
     header, rows = _export(campaign_db)
-    for column in (*CONTRACT_COLUMNS, "authority_id", "kind", "jurisdiction", "days_late", "chase_stage",
-                   "q1_answer", "q2_answer", "q3_answer", "reply_files"):
+    for column in (
+        *CONTRACT_COLUMNS,
+        "authority_id",
+        "kind",
+        "jurisdiction",
+        "days_late",
+        "chase_stage",
+        "q1_answer",
+        "q2_answer",
+        "q3_answer",
+        "reply_files",
+    ):
         assert column in header
     assert set(rows) == set(EXPECTED), "one row per request, the triaged reply in none"
 
@@ -134,10 +251,20 @@ def test_no_database_yet_is_a_clear_error(campaign: Path) -> None:
     assert "does not exist yet" in str(result.exception)
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("Barnet", "Barnet"), ("", ""), ("1=1", "1=1"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-3", "'-3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Barnet", "Barnet"),
+        ("", ""),
+        ("1=1", "1=1"),
+    ],
+)
 def test_formula_cells_are_neutralised(value: str, shown: str) -> None:
     assert neutralise(value) == shown
 
@@ -154,22 +281,49 @@ def test_ten_thousand_requests_export_in_seconds(campaign: Path) -> None:
     with store.transaction():
         outcomes_db.add_run(store)
         store.db["authorities"].insert_all(
-            {"id": f"a{i}", "name": f"Authority {i}", "email": f"foi@a{i}.gov.uk", "kind": "council",
-             "jurisdiction": "scotland" if i % 7 == 0 else "england", "extra": "{}", "updated_at": "x"}
-            for i in range(10_000))
+            {
+                "id": f"a{i}",
+                "name": f"Authority {i}",
+                "email": f"foi@a{i}.gov.uk",
+                "kind": "council",
+                "jurisdiction": "scotland" if i % 7 == 0 else "england",
+                "extra": "{}",
+                "updated_at": "x",
+            }
+            for i in range(10_000)
+        )
         store.db["requests"].insert_all(
-            {"id": i + 1, "run": RUN, "authority_id": f"a{i}", "reference": f"R{i}", "authority_name": f"Authority {i}",
-             "authority_email": f"foi@a{i}.gov.uk", "jurisdiction": "england", "regime": "foia",
-             "status": "answered" if i % 2 else "awaiting_response", "created_at": outcomes_db.SENT,
-             "sent_at": f"2023-0{4 + i % 5}-{10 + i % 18}T09:00:00+00:00",
-             "outcome": "not_held" if i % 2 else None,
-             "outcome_at": "2023-06-30T09:00:00+00:00" if i % 2 else None, "exemptions": "s43(2)" if i % 3 else "",
-             "answers": outcomes_db.ANSWERS}
-            for i in range(10_000))
+            {
+                "id": i + 1,
+                "run": RUN,
+                "authority_id": f"a{i}",
+                "reference": f"R{i}",
+                "authority_name": f"Authority {i}",
+                "authority_email": f"foi@a{i}.gov.uk",
+                "jurisdiction": "england",
+                "regime": "foia",
+                "status": "answered" if i % 2 else "awaiting_response",
+                "created_at": outcomes_db.SENT,
+                "sent_at": f"2023-0{4 + i % 5}-{10 + i % 18}T09:00:00+00:00",
+                "outcome": "not_held" if i % 2 else None,
+                "outcome_at": "2023-06-30T09:00:00+00:00" if i % 2 else None,
+                "exemptions": "s43(2)" if i % 3 else "",
+                "answers": outcomes_db.ANSWERS,
+            }
+            for i in range(10_000)
+        )
         store.db["messages"].insert_all(
-            {"direction": d, "request_id": i + 1, "stage": "request" if d == "out" else None, "state": "sent",
-             "dedupe_key": f"k{i}" if d == "in" else None, "created_at": outcomes_db.SENT}
-            for i in range(10_000) for d in ("out", "in"))
+            {
+                "direction": d,
+                "request_id": i + 1,
+                "stage": "request" if d == "out" else None,
+                "state": "sent",
+                "dedupe_key": f"k{i}" if d == "in" else None,
+                "created_at": outcomes_db.SENT,
+            }
+            for i in range(10_000)
+            for d in ("out", "in")
+        )
     out = io.StringIO()
     started = time.perf_counter()
     count = write_csv(store, out, NOW)

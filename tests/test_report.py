@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import outcomes_db
 import pytest
 from click.testing import CliRunner
+from outcomes_db import NOW, build
 
 from foibot.cli import cli
 from foibot.report import build_report
-
-import outcomes_db
-from outcomes_db import NOW, build
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # A reply whose HTML would fetch and run things if the report let it.
@@ -38,19 +37,28 @@ def campaign_db(campaign: Path) -> Path:
     with store.transaction():
         request_id = store.db.execute("SELECT id FROM requests WHERE reference = 'FB-BBBBB2'").fetchone()[0]
         # Not parsed yet (text NULL): the report falls back to the message itself, still as text.
-        store.db["messages"].insert({
-            "direction": "in", "request_id": request_id, "state": "stored", "raw": HOSTILE_HTML,
-            "dedupe_key": "sha:" + hashlib.sha256(HOSTILE_HTML).hexdigest(), "from_addr": "foi@refuser.gov.uk",
-            "subject": "<b>Your request</b>", "created_at": "2023-06-02T09:00:00+00:00", "triage": 0,
-        })
+        store.db["messages"].insert(
+            {
+                "direction": "in",
+                "request_id": request_id,
+                "state": "stored",
+                "raw": HOSTILE_HTML,
+                "dedupe_key": "sha:" + hashlib.sha256(HOSTILE_HTML).hexdigest(),
+                "from_addr": "foi@refuser.gov.uk",
+                "subject": "<b>Your request</b>",
+                "created_at": "2023-06-02T09:00:00+00:00",
+                "triage": 0,
+            }
+        )
     store.close()
     return campaign
 
 
 @pytest.fixture
 def report_file(campaign_db: Path) -> Path:
-    result = CliRunner().invoke(cli, ["report", "-o", "report.html"], obj={},
-                                env={"FOIBOT_NOW": NOW.isoformat()})
+    result = CliRunner().invoke(
+        cli, ["report", "-o", "report.html"], obj={}, env={"FOIBOT_NOW": NOW.isoformat()}
+    )
     assert result.exit_code == 0, result.output
     return campaign_db / "report.html"
 
@@ -117,9 +125,15 @@ def test_one_run_only(campaign_db: Path) -> None:
 
 
 # The browser's own services (component updates, sign-in checks): contacted whatever page is open.
-BROWSER_OWN_HOSTS = {"update.googleapis.com", "accounts.google.com", "clients2.google.com",
-                     "clientservices.googleapis.com", "content-autofill.googleapis.com",
-                     "optimizationguide-pa.googleapis.com", "safebrowsingohttpgateway.googleapis.com"}
+BROWSER_OWN_HOSTS = {
+    "update.googleapis.com",
+    "accounts.google.com",
+    "clients2.google.com",
+    "clientservices.googleapis.com",
+    "content-autofill.googleapis.com",
+    "optimizationguide-pa.googleapis.com",
+    "safebrowsingohttpgateway.googleapis.com",
+}
 
 
 def _tls_server_name(data: bytes) -> str | None:
@@ -129,15 +143,15 @@ def _tls_server_name(data: bytes) -> str | None:
             return None
         p = 9 + 2 + 32  # record and handshake headers, client version, random
         p += 1 + data[p]  # session id
-        p += 2 + int.from_bytes(data[p:p + 2], "big")  # cipher suites
+        p += 2 + int.from_bytes(data[p : p + 2], "big")  # cipher suites
         p += 1 + data[p]  # compression methods
-        end = p + 2 + int.from_bytes(data[p:p + 2], "big")
+        end = p + 2 + int.from_bytes(data[p : p + 2], "big")
         p += 2
         while p + 4 <= end:
-            kind, size = int.from_bytes(data[p:p + 2], "big"), int.from_bytes(data[p + 2:p + 4], "big")
+            kind, size = int.from_bytes(data[p : p + 2], "big"), int.from_bytes(data[p + 2 : p + 4], "big")
             if kind == 0:  # server_name: list length (2), name type (1), name length (2), name
-                length = int.from_bytes(data[p + 7:p + 9], "big")
-                return data[p + 9:p + 9 + length].decode("ascii", "replace")
+                length = int.from_bytes(data[p + 7 : p + 9], "big")
+                return data[p + 9 : p + 9 + length].decode("ascii", "replace")
             p += 4 + size
     except IndexError:
         return None
@@ -164,7 +178,9 @@ class _Recorder(socketserver.BaseRequestHandler):
             self.hosts.append(server_name or "(TLS without a name)")
             return
         head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-        host = next((line.split(":", 1)[1].strip() for line in head[1:] if line.lower().startswith("host:")), "")
+        host = next(
+            (line.split(":", 1)[1].strip() for line in head[1:] if line.lower().startswith("host:")), ""
+        )
         self.hosts.append(host.split(":")[0])
         if host.split(":")[0] not in BROWSER_OWN_HOSTS:
             self.requests.append(f"{host} {' '.join(head[0].split()[:2])}")
@@ -172,9 +188,10 @@ class _Recorder(socketserver.BaseRequestHandler):
             status, body = b"200 OK", self.page
         else:
             status, body = b"404 Not Found", b""
-        self.request.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\n"
-                             b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
-                             + body)
+        self.request.sendall(
+            b"HTTP/1.1 " + status + b"\r\nContent-Type: text/html; charset=utf-8\r\n"
+            b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
 
 
 @pytest.fixture
@@ -194,23 +211,36 @@ def served(report_file: Path) -> Iterator[tuple[int, type[_Recorder]]]:
 def _chromium(port: int, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-dev-shm-usage",
         # Fewer of the browser's own calls home (they are told apart below anyway).
         "--disable-features=NetworkTimeServiceQuerying",
         f"--user-data-dir={profile}",
         # Every host name, whatever the page might name, resolves to our recording server.
         f"--host-resolver-rules=MAP * 127.0.0.1:{port}",
-        *args, "http://report.test/report.html",
+        *args,
+        "http://report.test/report.html",
     ]
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (scripts/test.sh installs it with apt)")
-def test_headless_chromium_renders_it_and_fetches_nothing_else(served: tuple[int, type[_Recorder]],
-                                                              tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (scripts/test.sh installs it with apt)"
+)
+def test_headless_chromium_renders_it_and_fetches_nothing_else(
+    served: tuple[int, type[_Recorder]], tmp_path: Path
+) -> None:
     port, handler = served
     dom = _chromium(port, tmp_path / "profile-dom", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]

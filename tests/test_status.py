@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import outcomes_db
 import pytest
 from click.testing import CliRunner
+from outcomes_db import NOW, RUN, build
 
 from foibot.cli import cli
-
-import outcomes_db
-from outcomes_db import NOW, RUN, build
 
 
 def _status(*args: str) -> str:
@@ -27,8 +26,16 @@ def campaign_db(campaign: Path) -> Path:
         # Long names and subjects: the table must cut them, not wrap them.
         outcomes_db.add_authority(store, "long", "The Very Long Named Metropolitan Borough Council of " * 5)
         outcomes_db.add_request(store, "long", "FB-RRRRR2", sent_at="2023-04-03T09:00:00+00:00")
-        outcomes_db.add_in(store, None, None, "2023-06-21T09:00:00+00:00", "x", triage=True,
-                           subject="Re: " * 60, from_addr="a-very-long-local-part-indeed@a.long.domain.example")
+        outcomes_db.add_in(
+            store,
+            None,
+            None,
+            "2023-06-21T09:00:00+00:00",
+            "x",
+            triage=True,
+            subject="Re: " * 60,
+            from_addr="a-very-long-local-part-indeed@a.long.domain.example",
+        )
     store.close()
     return campaign
 
@@ -40,7 +47,7 @@ def test_counts_by_status_and_outcome(campaign_db: Path) -> None:
     for line in text.splitlines():
         parts = line.split()
         # Two tables side by side: "  name  n    name  n".
-        for name, number in zip(parts[::2], parts[1::2]):
+        for name, number in zip(parts[::2], parts[1::2], strict=False):
             if number.isdigit():
                 counts[name] = int(number)
     assert counts["answered"] == 6
@@ -55,7 +62,7 @@ def test_counts_by_status_and_outcome(campaign_db: Path) -> None:
 def test_late_ones_oldest_first(campaign_db: Path) -> None:
     lines = _status().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Late: 3 still owed"))
-    late = lines[start + 2:start + 5]
+    late = lines[start + 2 : start + 5]
     # Sent 3 April 2023: Good Friday, Easter Monday and 1 May skipped, due 4 May, the oldest.
     assert "2023-05-04" in late[0] and "The Very Long Named" in late[0]
     assert "FB-DDDDD2" in late[1] and "complaint" in late[1]
