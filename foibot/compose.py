@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import binascii
 import secrets
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr
 
 from .addresses import AddressError, check_address, check_header_value, domain_of
 from .errors import TemplateError
@@ -18,10 +17,33 @@ def new_message_id(reference: str, stage: str, sender: str) -> str:
     return f"<{reference.lower()}.{stage}.{secrets.token_hex(6)}@{domain_of(sender)}>"
 
 
-def _mailbox(name: str, address: str) -> Address:
+_LINE = 78  # the recommended header line length (RFC 5322 2.1.1); 998 is the hard limit
+
+
+def _mailbox(name: str, address: str) -> str:
     check_header_value("From name", name)
-    local, _, domain = check_address(address).rpartition("@")
-    return Address(display_name=name, username=local, domain=domain)
+    address = check_address(address)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def _unstructured(name: str, value: str) -> str:
+    """A checked header value, RFC 2047-encoded when it is not ASCII, folded at spaces when long."""
+    check_header_value(name, value)
+    if not value.isascii():
+        return Header(value, "utf-8", header_name=name, maxlinelen=_LINE).encode(linesep="\r\n")
+    if len(name) + 2 + len(value) <= _LINE:
+        return value
+    lines: list[str] = []
+    current = ""
+    width = _LINE - len(name) - 2
+    for word in value.split(" "):
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current, width = word, _LINE - 1
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return "\r\n ".join(lines)
 
 
 def build_message(
@@ -38,23 +60,39 @@ def build_message(
     references: list[str] | None = None,
     reference: str | None = None,
 ) -> bytes:
-    """The message as bytes (CRLF line ends); a bad header value is a TemplateError, never a silent fix."""
+    """The message as bytes (CRLF line ends); a bad header value is a TemplateError, never a silent fix.
+
+    Written out directly rather than through EmailMessage, which costs ~1 ms a message: a run of a
+    thousand requests is built in well under a second. Plain text, UTF-8, quoted-printable.
+    """
     try:
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = _mailbox(from_name, from_addr)
-        msg["To"] = _mailbox("", to_addr)
+        headers = [
+            ("From", _mailbox(from_name, from_addr)),
+            ("To", _mailbox("", to_addr)),
+        ]
         if reply_to:
-            msg["Reply-To"] = _mailbox(from_name, reply_to)
-        msg["Subject"] = check_header_value("Subject", subject)
-        msg["Date"] = format_datetime(date)
-        msg["Message-ID"] = check_header_value("Message-ID", message_id)
+            headers.append(("Reply-To", _mailbox(from_name, reply_to)))
+        headers += [
+            ("Subject", _unstructured("Subject", subject)),
+            ("Date", format_datetime(date)),
+            ("Message-ID", _unstructured("Message-ID", message_id)),
+        ]
         if in_reply_to:
-            msg["In-Reply-To"] = check_header_value("In-Reply-To", in_reply_to)
+            headers.append(("In-Reply-To", _unstructured("In-Reply-To", in_reply_to)))
         if references:
-            msg["References"] = check_header_value("References", " ".join(references))
+            headers.append(("References", _unstructured("References", " ".join(references))))
         if reference:
-            msg["X-Foibot-Reference"] = check_header_value("X-Foibot-Reference", reference)
-        msg.set_content(body, charset="utf-8", cte="quoted-printable")
-        return msg.as_bytes()
+            headers.append(("X-Foibot-Reference", _unstructured("X-Foibot-Reference", reference)))
+        headers += [
+            ("Content-Type", 'text/plain; charset="utf-8"'),
+            ("Content-Transfer-Encoding", "quoted-printable"),
+            ("MIME-Version", "1.0"),
+        ]
     except (AddressError, ValueError) as exc:
         raise TemplateError(f"cannot build the message to {to_addr!r}: {exc}") from exc
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.endswith("\n"):
+        text += "\n"
+    encoded = binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True, header=False)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    return head + b"\r\n" + encoded.replace(b"\n", b"\r\n")
