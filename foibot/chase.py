@@ -14,7 +14,6 @@ once-only outbox. Everything is decided from stored facts and `now`, so running 
 from __future__ import annotations
 
 import email
-import email.policy
 import json
 import os
 from collections import Counter
@@ -220,9 +219,12 @@ def _done_by_request(store: Store, ids: list[int]) -> dict[int, Done]:
     stages: dict[int, set[str]] = {i: set() for i in ids}
     review: dict[int, datetime] = {}
     reminder: dict[int, datetime] = {}
+    # One request (rendering a chaser) reads its own rows; a whole plan reads the table once.
+    only = " AND request_id = ?" if len(ids) == 1 else ""
+    params = ids if len(ids) == 1 else []
     for r in store.db.query(
         "SELECT request_id, stage, state, sent_at FROM messages WHERE direction = 'out' "
-        "AND stage IN ('reminder', 'internal_review')"
+        f"AND stage IN ('reminder', 'internal_review'){only}", params
     ):
         if r["request_id"] not in stages:
             continue
@@ -232,7 +234,8 @@ def _done_by_request(store: Store, ids: list[int]) -> dict[int, Done]:
             review[r["request_id"]] = sent_at
         if sent_at and r["stage"] == "reminder":
             reminder[r["request_id"]] = sent_at
-    for r in store.db.query("SELECT DISTINCT request_id FROM events WHERE type = 'complaint_written'"):
+    for r in store.db.query(f"SELECT DISTINCT request_id FROM events WHERE type = 'complaint_written'{only}",
+                            params):
         if r["request_id"] in stages:
             stages[r["request_id"]].add("complaint")
     return {i: Done(frozenset(s), review.get(i), reminder.get(i)) for i, s in stages.items()}
@@ -455,11 +458,17 @@ def queue_chaser(store: Store, config: Config, env: Any, item: ChaseItem, now: d
 
 
 def _plain_body(raw: bytes | None) -> str:
+    """The text of one of our own messages (a single text/plain part, built by compose)."""
     if not raw:
         return ""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    part = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
-    return part.get_content().strip() if part is not None else ""
+    # compat32 is enough for what we built ourselves, and several times faster than the modern policy.
+    message = email.message_from_bytes(raw)
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8", "replace").strip()
+    return ""
 
 
 def _timeline(store: Store, request_id: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
