@@ -40,20 +40,36 @@ def _stem(word: str) -> str:
 
 def _question_words(question: QuestionLike) -> set[str]:
     text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", question.text)
-    return {_stem(w) for w in _words(text)}
+    return _content(text) | {_stem(k) for k in question.keywords}
 
 
 def _keywords(question: QuestionLike) -> list[str]:
     return [k.lower() for k in question.keywords]
 
 
+_STOPWORDS = {"the", "and", "for", "with", "that", "this", "you", "your", "our", "are", "was", "were", "has",
+              "have", "had", "any", "all", "its", "not", "but", "from", "into", "such", "other", "those", "these",
+              "there", "their", "they", "them", "been", "being", "about", "also", "than", "then", "some", "what",
+              "which", "whether", "please", "can", "could", "would", "will", "did", "does", "how", "many"}
+
+
+def _content(text: str) -> set[str]:
+    return {_stem(w) for w in _words(text) if w not in _STOPWORDS}
+
+
 def _looks_restated(sentence: Sentence, qwords: set[str]) -> bool:
-    """A restated question: ends with '?', begins like a request, or shares most words with the question."""
-    words = {_stem(w) for w in _words(sentence.text)}
+    """A restated question: a question sharing words with ours, or a long sentence made mostly of its words.
+
+    Short answers echo the question's words ("No contact has been received from Fusus"), so a sentence that
+    is not a question must be long and close to the question to count as restating it.
+    """
+    words = _content(sentence.text)
     if not words:
         return False
     overlap = len(words & qwords) / len(words)
-    return sentence.restated or overlap >= 0.5 or (sentence.is_question and overlap >= 0.25)
+    if sentence.is_question:
+        return overlap >= 0.25
+    return sentence.restated or (len(words) >= 6 and overlap >= 0.6)
 
 
 def _clean(parts: list[str]) -> str:
@@ -106,7 +122,8 @@ def _by_markers(sentences: list[Sentence], starts: list[tuple[int, int]], questi
         if position + 1 == len(starts):  # the last answer runs to the next heading or the boilerplate
             for k in range(n + 1, len(sentences)):
                 if (sentences[k].zone != "body" or _BOILERPLATE.match(sentences[k].text)
-                        or (k > n + 1 and _is_heading(sentences[k]))):
+                        or ((k > n + 1 or _MARKER.sub("", sentences[n].text, count=1).strip())
+                            and _is_heading(sentences[k]))):
                     end = k
                     break
         parts: list[str] = []
@@ -135,7 +152,7 @@ def _by_restated(sentences: list[Sentence], questions: Sequence[QuestionLike]) -
     for n, sentence in enumerate(sentences):
         if not _usable(sentence) or not sentence.line_start:
             continue
-        words = {_stem(w) for w in _words(sentence.text)}
+        words = _content(sentence.text)
         if len(words) < 5:
             continue
         scores = [len(words & q) / len(words) for q in qwords]

@@ -262,7 +262,10 @@ def _segments(block: list[str]) -> list[tuple[str, bool]]:
         if not current:
             current = last = line
             continue
-        wrapped = len(last) >= 40 or (last[-1:].isalpha() and line[:1].islower()) or last.endswith(",")
+        # Hard-wrapped mail is 60-80 characters a line; a longer line is a whole line (a heading, a question),
+        # unless the next line plainly goes on with the sentence (it starts in lower case).
+        wrapped = (40 <= len(last) <= 80 or (last[-1:].isalnum() and line[:1].islower())
+                   or last.endswith(","))
         if (_BREAK_BEFORE.match(line) or last.endswith((".", ":", "!", "?", ";")) or not wrapped
                 or _SALUTATION.match(last)):
             out.append((current, True))
@@ -340,12 +343,17 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
     return doc
 
 
+# Words of an answer, not of a question restated: such a sentence is the authority's even if it echoes ours.
+_ANSWER_WORDS = re.compile(r"\b(?:not|no|never|none|nil|confirm|confirms|hold|holds|held|attached|enclosed|yes|"
+                           r"exempt|withheld|n/a)\b", re.I)
+
+
 def _sentence(text: str, zone: str, line_start: bool, question_words: list[set[str]]) -> Sentence:
     text = text.replace("\n", " ")
     numbered = bool(_NUMBERED.match(text))
     is_question = text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
     restated = False
-    if question_words and zone == "body":
+    if question_words and zone == "body" and not _ANSWER_WORDS.search(text):
         words = _words(text)
         if len(words) >= 5:
             best = max(len(words & q) / len(words) for q in question_words)
