@@ -215,6 +215,10 @@ def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
             raise ConfigError(f"{source}: [{section}] {key} must not be negative")
     if section == "smtp" and values["connections"] < 1:
         raise ConfigError(f"{source}: [smtp] connections must be at least 1")
+    if section == "smtp" and values["max_attempts"] < 1:
+        raise ConfigError(f"{source}: [smtp] max_attempts must be at least 1")
+    if values["timeout_seconds"] <= 0:
+        raise ConfigError(f"{source}: [{section}] timeout_seconds must be more than 0")
     return ServerConfig(
         section=section,
         host=values["host"],
