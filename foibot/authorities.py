@@ -70,9 +70,11 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
     authorities: list[Authority] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
+    end_of_previous = reader.line_num
     try:
         for row in reader:
-            line = reader.line_num
+            # A quoted cell may span lines: report the line the row starts on, as an editor shows it.
+            line, end_of_previous = end_of_previous + 1, reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(authorities) + len(problems) >= MAX_ROWS:
@@ -93,6 +95,8 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
                 row_problems.append(f"id {ident!r} must be lower-case letters, digits, '-', '_' or '.'")
             elif ident in seen_ids:
                 row_problems.append(f"duplicate id {ident!r} (first on line {seen_ids[ident]})")
+            else:
+                seen_ids[ident] = line
             if not values["name"]:
                 row_problems.append("name is empty")
             try:
@@ -101,13 +105,16 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
                 row_problems.append(f"email {exc}" if values["email"] else "email is missing")
                 email = ""
             if email:
-                key = email.lower()
+                local, _, domain = email.lower().rpartition("@")
+                key = f"{local.partition('+')[0]}@{domain}"  # foi+x@ and foi@ are one mailbox
                 if key in seen_emails:
                     row_problems.append(f"duplicate email {email} (first on line {seen_emails[key]})")
                 elif is_noreply(email):
                     row_problems.append(f"email {email} is a no-reply address: nobody would read the request")
                 elif own_address and same_mailbox(email, own_address):
                     row_problems.append(f"email {email} is our own address")
+                else:
+                    seen_emails[key] = line
             if values["kind"] not in KINDS:
                 row_problems.append(f"kind {values['kind']!r} is not one of {', '.join(KINDS)}")
             if values["jurisdiction"] not in JURISDICTIONS:
@@ -117,8 +124,6 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
             if row_problems:
                 problems.extend(f"{source}:{line}: {p}" for p in row_problems)
                 continue
-            seen_ids[ident] = line
-            seen_emails[email.lower()] = line
             extra = {k: v for k, v in values.items() if k not in REQUIRED_COLUMNS}
             authorities.append(
                 Authority(ident, values["name"], email, values["kind"], values["jurisdiction"], extra, line)
