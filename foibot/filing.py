@@ -120,13 +120,15 @@ def read(raw: bytes, max_attachment_bytes: int) -> Reading:
             extracted.append(extract_text(a.data, a.content_type, a.filename))
     forwarded = [facts_from(parse_message(a.data)) for a in parsed.attachments
                  if a.content_type == "message/rfc822"][:MAX_FORWARDED]
-    texts = [e.text for e in extracted if e.status == "ok" and e.text]
+    # Attached messages are read as forwarded messages (their headers count), not as letters.
+    texts = [e.text for a, e in zip(parsed.attachments, extracted)
+             if e.status == "ok" and e.text and a.content_type != "message/rfc822"]
     error = None
     unparseable = [d for d in parsed.defects if d.startswith("unparseable message")]
     if unparseable:
         error = unparseable[0]
-    elif not parsed.headers:
-        error = "no e-mail headers found: not an e-mail message"
+    elif not any(name in parsed.headers for name in ("from", "subject", "date", "message-id", "to")):
+        error = "no From, To, Subject, Date or Message-ID header: not an e-mail message"
     return Reading(parsed, extracted, facts_from(parsed, texts, forwarded=forwarded), error)
 
 

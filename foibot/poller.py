@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
@@ -205,8 +204,9 @@ def dedupe_key(raw: bytes) -> str:
 
 
 def folder_key(server: ServerConfig, folder: str) -> str:
-    """The mailbox_state key: one account's folder (a second account's INBOX is another folder)."""
-    return f"imap://{server.username}@{server.host}:{server.port}/{folder}"
+    """The mailbox_state key: one account's folder (another account's INBOX is another folder; a new port
+    or security setting for the same account is not)."""
+    return f"imap://{server.username}@{server.host}/{folder}"
 
 
 @dataclass

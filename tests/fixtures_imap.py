@@ -236,20 +236,42 @@ protocol lmtp {{
         pid = self._pid()
         return pid is not None and not _gone(pid)
 
-    def start(self, timeout: float = 15.0) -> None:
+    def start(self, timeout: float = 30.0) -> None:
+        """Start (or restart) the server; on the first start, ports another process grabbed meanwhile are
+        replaced by fresh ones."""
+        for attempt in range(3):
+            if self._start_once(timeout):
+                self._started = True
+                return
+            if getattr(self, "_started", False) or attempt == 2 or "in use" not in self.log + self._errors():
+                break
+            self.stop()
+            self.imap_port, self.imaps_port, self.lmtp_port = free_port(), free_port(), free_port()
+            self._write_files()
+        raise RuntimeError(f"dovecot did not start: {self._errors()}\n{self.log}")
+
+    def _errors(self) -> str:
+        try:
+            return (self.base / "dovecot" / "start.err").read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def _start_once(self, timeout: float) -> bool:
         # The daemon inherits our stdio: no pipes here, or run() would wait for the daemon to exit.
-        errors = self.base / "dovecot" / "start.err"
-        with open(errors, "wb") as err:
+        with open(self.base / "dovecot" / "start.err", "wb") as err:
             code = subprocess.run([self.dovecot_path, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=err).returncode
+                                  stdout=subprocess.DEVNULL, stderr=err, check=False).returncode
         if code != 0:
-            raise RuntimeError(f"dovecot did not start ({code}): {errors.read_text()}\n{self.log}")
+            return False
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            pid = self._pid()
+            if pid is not None and _gone(pid):  # the master exited: a port taken, a bad setting
+                return False
             if all(_port_open(p) for p in (self.imap_port, self.imaps_port, self.lmtp_port)):
-                return
+                return True
             time.sleep(0.02)
-        raise RuntimeError(f"dovecot did not open its ports within {timeout} s\n{self.log}")
+        return False
 
     def stop(self, timeout: float = 15.0) -> None:
         pid = self._pid()
