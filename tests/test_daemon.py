@@ -178,3 +178,43 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
     failures = [line for line in text.splitlines() if "poll failed" in line]
     assert failures and all(str(own_dovecot.imap_port) in line or "IMAP" in line for line in failures)
     assert len(smtp_server.received) == 3  # nothing sent twice across all those passes
+
+
+def test_sigterm_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server: Any, own_dovecot: Dovecot,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    dovecot, imap_user = own_dovecot, own_dovecot.new_user()
+    (tmp_path / "authorities.csv").write_text(
+        "id,name,email,kind,jurisdiction\nsilent,Silent Council,foi@silent.gov.example,council,england\n")
+    dovecot.write_config(tmp_path / "config.toml", imap_user, smtp=smtp_server.smtp_section(),
+                         requester={"name": "Alex Campaigner", "email": imap_user},
+                         daemon={"poll_minutes": 5, "chase_time": "09:30"})
+    monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("FOIBOT_NOW", "2023-04-17T10:00:00+01:00")
+    result = CliRunner().invoke(cli, ["send", "--run", "fusus", "--authorities", "authorities.csv", "--yes"], obj={})
+    assert result.exit_code == 0, result.output
+    database = load_config(tmp_path / "config.toml").database_path
+
+    def reminder_state() -> str | None:
+        with sqlite3.connect(database) as conn:
+            row = conn.execute("SELECT state FROM messages WHERE stage = 'reminder'").fetchone()
+        return row[0] if row else None
+
+    smtp_server.stall_next(1, seconds=2)  # the far end is slow to answer the reminder's DATA
+    log_path = tmp_path / "daemon.log"
+    with log_path.open("w") as log:
+        daemon = start_daemon(tmp_path, {IMAP_PASSWORD_ENV: dovecot.password,
+                                         "FOIBOT_NOW": "2023-05-18T10:00:00+01:00"}, stderr=log)
+        try:
+            wait_until(lambda: reminder_state() == "sending", "the reminder to be in the SMTP conversation")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            code = daemon.wait(timeout=60)
+    text = log_path.read_text()
+    assert code == 0, text
+    assert reminder_state() == "sent"  # finished (after the mailer's retry), not abandoned mid-send
+    lines = [line.split(" ", 2)[2] for line in text.splitlines()]  # without the time stamps
+    # The signal came while the reminder was being sent; the job finished, then the daemon stopped.
+    assert lines.index("SIGTERM received: finishing the job in hand, then stopping") < lines.index(
+        "chase: sent 1 reminder"), text
+    assert lines[-1] == "foibot daemon stopped"
+    assert [m.rcpt_tos for m in smtp_server.received] == [["foi@silent.gov.example"]] * 2
