@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 import aiosmtplib
 
 from .addresses import domain_of
-from .errors import MailServerError
+from .errors import FoibotError, MailServerError
 
 MAX_BACKOFF_SECONDS = 300.0
 T = TypeVar("T")
@@ -205,8 +205,8 @@ class _Delivery:
             if self.interval:
                 slot = max(now, self.next_slot)
                 self.next_slot = slot + self.interval
-                if slot > now:
-                    await asyncio.sleep(slot - now)
+                while not self.stopping and loop.time() < slot:  # woken early by a stop, or by others
+                    await self._wait(slot - loop.time())
             return envelope
 
     def done(self, envelope: Envelope, retry_at: float | None = None) -> None:
@@ -409,7 +409,7 @@ async def deliver(
 
     Returns the counts; raises MailServerError when the server cannot be used at all (unreachable, wrong
     password, our sender refused). Envelopes never claimed stay with the caller, untouched.
-    A first SIGINT/SIGTERM lets the messages in flight finish and leaves the rest queued.
+    A first SIGINT/SIGTERM lets the messages in flight finish, leaves the rest queued and raises FoibotError.
     """
     started = time.monotonic()
     run = _Delivery(envelopes, settings, hooks, progress)
@@ -456,7 +456,10 @@ def _on_signal(run: _Delivery, loop: asyncio.AbstractEventLoop, signum: int) -> 
         for task in asyncio.all_tasks(loop):
             task.cancel()
         return
-    run.stop(KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(143))
+    run.stop(FoibotError(
+        "interrupted: every message the server accepted is recorded, the rest stay queued; run the same "
+        "command again to send them (interrupt twice to stop at once, leaving the messages in flight unknown)"
+    ))
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -396,3 +396,32 @@ def test_another_sender_on_the_same_database_is_refused(smtp_server: SmtpServer,
         os.close(fd)
     assert result.code == 1 and "another foibot is sending" in result.stderr
     assert smtp_server.received == []
+
+
+def test_a_run_keeps_its_template(smtp_server: SmtpServer, campaign: Path) -> None:
+    config = write_config(campaign, smtp=smtp_server)
+    folder = campaign / "templates" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "request.toml").write_text('title = "Mine"\n')
+    (folder / "subject.j2").write_text("FOI [ref {{ reference }}]")
+    (folder / "body.j2").write_text("Dear {{ authority.name }},\nRef {{ reference }}\n")
+    authorities_csv(campaign, 2)
+    assert send(config, "--yes", "--template", "mine").code == 0
+    authorities_csv(campaign, 3)
+    other = send(config, "--yes")  # the default template, fusus
+    assert other.code == 1 and "run fusus was started with template 'mine', not 'fusus'" in other.stderr
+    (folder / "body.j2").write_text("Hello {{ authority.name }},\nRef {{ reference }}\n")
+    edited = send(config, "--yes", "--template", "mine")
+    assert edited.code == 1 and "template mine has changed since run fusus was started" in edited.stderr
+    assert len(smtp_server.received) == 2
+
+
+def test_a_run_name_must_be_plain(campaign: Path) -> None:
+    authorities_csv(campaign, 1)
+    result = foibot("send", "--run", "../etc", "--dry-run")
+    assert result.code == 1 and "run name '../etc' must be" in result.stderr
+
+
+def test_send_without_a_run_is_a_usage_error(campaign: Path) -> None:
+    result = foibot("send")
+    assert result.code == 2 and "Missing option '--run'" in result.stderr

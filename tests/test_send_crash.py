@@ -78,3 +78,24 @@ def test_sigkill_then_rerun_sends_each_request_once(smtp_server: SmtpServer, cam
         assert rerun.returncode == 0, stderr
     assert len(unknown) <= 2  # at most one in flight per connection when the kill came
     assert len(received) >= at_kill
+
+
+def test_ctrl_c_finishes_the_message_in_hand_and_leaves_the_rest_queued(smtp_server: SmtpServer,
+                                                                      campaign: Path) -> None:
+    write_config(campaign, smtp=smtp_server.smtp_section(rate_per_minute=120, connections=1))
+    authorities_csv(campaign, 6)
+    proc = start_send(campaign)
+    try:
+        smtp_server.wait_for(1, timeout=60)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("Error: interrupted: every message the server accepted is recorded")
+    state = collections.Counter(r["state"] for r in rows(campaign / "foibot.db", "SELECT state FROM messages"))
+    assert set(state) <= {"sent", "queued"}  # nothing left in doubt
+    assert state["sent"] == len(smtp_server.received) < 6
+    rerun = start_send(campaign)
+    _, stderr = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, stderr
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == [f"foi@council{i}.example" for i in range(6)]
