@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -141,9 +142,14 @@ class Scenario:
 
 
 @pytest.fixture
-def scenario(tmp_path: Path, smtp_server: Any, dovecot: Any, imap_user: str,
+def scenario(tmp_path: Path, smtp_server: Any, dovecot: Any, request: pytest.FixtureRequest,
              monkeypatch: pytest.MonkeyPatch) -> Scenario:
-    return Scenario(tmp_path, smtp_server, dovecot, imap_user, monkeypatch)
+    # Dovecot writes master.pid a moment after its ports open; `imap_user` checks it, so let it appear
+    # first when this test is the one that started the session's server.
+    deadline = time.monotonic() + 10
+    while dovecot._pid() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return Scenario(tmp_path, smtp_server, dovecot, request.getfixturevalue("imap_user"), monkeypatch)
 
 
 def test_five_authorities_through_the_whole_ladder(scenario: Scenario) -> None:
