@@ -24,12 +24,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import aiosmtplib  # noqa: E402
+import aiosmtplib
 
-from foibot import outbox, sending  # noqa: E402
-from foibot.clock import now as clock_now  # noqa: E402
-from foibot.config import load_config  # noqa: E402
-from foibot.store import open_store  # noqa: E402
+from foibot import outbox, planning, sending
+from foibot.clock import now as clock_now
+from foibot.config import load_config
+from foibot.store import open_store
 
 KINDS = ("council", "police_force", "police_commissioner", "combined_authority")
 
@@ -73,10 +73,10 @@ def foibot_round(port: int, messages: int, connections: int) -> tuple[dict[str, 
         config = load_config(write_campaign(folder, port, messages, connections))
         now = clock_now()
         t0 = time.perf_counter()
-        plan = sending.plan_run(config, "bench", "fusus", folder / "authorities.csv", now)
+        plan = planning.plan_run(config, "bench", "fusus", folder / "authorities.csv", now)
         t1 = time.perf_counter()
         store = open_store(config.database_path, config.files_dir)
-        sending.queue_run(store, config, plan, now)
+        planning.queue_run(store, config, plan, now)
         t2 = time.perf_counter()
         report = sending.send_pending(store, config, now)
         t3 = time.perf_counter()

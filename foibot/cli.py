@@ -90,7 +90,7 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     """Render the request for every authority and send each one once, ever.
 
     Run it again after any interruption: it sends only what was not sent."""
-    from . import sending
+    from . import planning, sending
 
     if run_name is None and not (resend_unknown or mark_sent):
         raise click.UsageError("Missing option '--run'.")
@@ -100,7 +100,7 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     moment = now()
     plan = None
     if run_name is not None:
-        plan = sending.plan_run(config, run_name, template_name, authorities_file, moment,
+        plan = planning.plan_run(config, run_name, template_name, authorities_file, moment,
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
@@ -164,7 +164,7 @@ class _Progress:
 
 
 def _show_plan(plan: Any, config: Config) -> None:
-    from .sending import message_as_text
+    from .planning import message_as_text
 
     rows = [(p.authority.id, p.authority.email, p.subject) for p in plan.new]
     if rows:
@@ -225,7 +225,7 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
 @_config_option
 def preview(authority_id: str, template_name: str, authorities_file: str) -> None:
     """Show the request exactly as one authority would receive it (AUTHORITY_ID: its id in the CSV)."""
-    from .sending import message_as_text, preview_request
+    from .planning import message_as_text, preview_request
 
     planned = preview_request(load(), authority_id, template_name, authorities_file, now())
     click.echo(message_as_text(planned.raw))

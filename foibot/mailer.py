@@ -98,6 +98,10 @@ class _Transient(Exception):
     """A temporary failure: the message is known not to be delivered (or is tried again)."""
 
 
+class _Unreachable(MailServerError):
+    """The server was reached before but not again after retries: fatal only if no connection is left."""
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return f"{exc.code} {exc.message}".strip()
@@ -154,6 +158,7 @@ class _Delivery:
         self.stopping = False
         self.fatal: BaseException | None = None
         self.ever_connected = False
+        self.live = 0  # workers holding a connection
         self.changed = asyncio.Event()
         for envelope in envelopes:
             self._push(envelope, 0.0)
@@ -168,7 +173,7 @@ class _Delivery:
         self.changed.clear()
         try:
             await asyncio.wait_for(self.changed.wait(), timeout)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             pass
 
     async def take(self) -> Envelope | None:
@@ -294,7 +299,7 @@ class _Delivery:
                 if not self.ever_connected:
                     raise MailServerError(f"cannot reach {self.s.label}: {exc}") from exc
                 if attempt >= self.s.max_attempts or self.stopping:
-                    raise MailServerError(
+                    raise _Unreachable(
                         f"lost {self.s.label} and could not reconnect after {attempt} attempts: {exc}"
                     ) from exc
                 await asyncio.sleep(backoff(self.s.retry_base, attempt))
@@ -327,7 +332,7 @@ class _Delivery:
             self.stats.failed += 1
             self.done(envelope)
             return True
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # Dropped or timed out mid-conversation: not delivered as far as the SMTP contract goes.
             return self._temporary(envelope, exc, loop.time(), keep=False)
         self.hooks.sent(envelope, f"250 {reply}".strip())
@@ -354,16 +359,27 @@ class _Delivery:
 
     # --- workers -----------------------------------------------------------------------------------
 
-    async def worker(self) -> None:
-        smtp: aiosmtplib.SMTP | None = None
+    async def worker(self, smtp: aiosmtplib.SMTP | None = None) -> None:
+        if smtp is not None:
+            self.live += 1
         try:
             while True:
                 envelope = await self.take()
                 if envelope is None:
                     return
+                if smtp is not None and not smtp.is_connected:  # the server closed it while we waited
+                    smtp.close()
+                    smtp = None
+                    self.live -= 1
                 if smtp is None:
                     try:
                         smtp = await self.connect()
+                        self.live += 1
+                    except _Unreachable as exc:
+                        self.untake(envelope)
+                        if self.live == 0:  # nobody left to send: stop; else carry on with fewer connections
+                            self.stop(exc)
+                        return
                     except MailServerError as exc:
                         self.untake(envelope)
                         self.stop(exc)
@@ -384,8 +400,10 @@ class _Delivery:
                 if not alive:
                     smtp.close()
                     smtp = None
+                    self.live -= 1
         finally:
             if smtp is not None:
+                self.live -= 1
                 await _quit(smtp)
 
 
@@ -393,7 +411,7 @@ async def _quit(smtp: aiosmtplib.SMTP) -> None:
     try:
         if smtp.is_connected:
             await asyncio.wait_for(smtp.quit(), 5)
-    except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
         pass
     finally:
         smtp.close()
@@ -416,7 +434,7 @@ async def deliver(
     if not envelopes:
         return run.stats
     loop = asyncio.get_running_loop()
-    handled: list[int] = []
+    handled: list[signal.Signals] = []
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -425,8 +443,11 @@ async def deliver(
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
     try:
+        # The first connection alone: an unreachable server or a wrong password is one clear error, and a
+        # server that limits connections is not mistaken for an unreachable one by the others.
+        first = await run.connect()
         count = max(1, min(settings.connections, len(envelopes)))
-        await asyncio.gather(*(run.worker() for _ in range(count)))
+        await asyncio.gather(run.worker(first), *(run.worker() for _ in range(count - 1)))
     except asyncio.CancelledError:
         if run.fatal is not None:  # a second interrupt
             raise run.fatal from None
@@ -473,7 +494,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     def target() -> None:
         try:
             result.append(("ok", asyncio.run(coro)))
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             result.append(("error", exc))
 
     thread = threading.Thread(target=target, name="foibot-mailer")

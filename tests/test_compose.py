@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -13,18 +13,18 @@ from hypothesis import strategies as st
 from foibot.compose import build_message, new_message_id
 from foibot.errors import TemplateError
 
-WHEN = datetime(2023, 4, 17, 9, 0, tzinfo=timezone.utc)
+WHEN = datetime(2023, 4, 17, 9, 0, tzinfo=UTC)
 # Printable text from any script, no control characters (those are refused, tested below).
 TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=200)
 
 
 def build(**overrides: object) -> bytes:
-    fields: dict[str, object] = dict(
-        from_name="A. Campaigner", from_addr="campaigner@example.org", to_addr="foi@council.example",
-        subject="Freedom of Information request: Fusus [ref FB-7K3Q9X]", body="Dear Council,\n\nHello.\n",
-        message_id="<fb-7k3q9x.request.abc@example.org>", date=WHEN, reply_to="campaigner+fb-7k3q9x@example.org",
-        reference="FB-7K3Q9X",
-    )
+    fields: dict[str, object] = {
+        "from_name": "A. Campaigner", "from_addr": "campaigner@example.org", "to_addr": "foi@council.example",
+        "subject": "Freedom of Information request: Fusus [ref FB-7K3Q9X]", "body": "Dear Council,\n\nHello.\n",
+        "message_id": "<fb-7k3q9x.request.abc@example.org>", "date": WHEN, "reply_to": "campaigner+fb-7k3q9x@example.org",
+        "reference": "FB-7K3Q9X",
+    }
     fields.update(overrides)
     return build_message(**fields)  # type: ignore[arg-type]
 

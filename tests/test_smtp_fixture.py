@@ -1,43 +1,67 @@
-"""The SMTP test server itself: TLS modes, AUTH and each injected fault behave as documented."""
+"""The SMTP test server itself: each TLS mode, AUTH, and each injected fault behaves as documented."""
+
+from __future__ import annotations
+
 import asyncio
 import ssl
+from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
 import pytest
-from email.message import EmailMessage
+from fixtures_smtp import SmtpServer
 
 
-def msg(to="a@b.example"):
-    m = EmailMessage(); m["From"]="x@y.example"; m["To"]=to; m["Subject"]="hi"; m.set_content("body"); return m
+def message(to: str = "foi@council.example") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "campaigner@example.org", to, "hello"
+    msg.set_content("body")
+    return msg
+
+
+def client_options(server: SmtpServer, password: str) -> dict[str, Any]:
+    options: dict[str, Any] = {"hostname": server.host, "port": server.port, "username": "u", "password": password}
+    context = ssl.create_default_context(cafile=server.ca_file) if server.ca_file else None
+    if server.security == "none":
+        options["start_tls"] = False
+    elif server.security == "starttls":
+        options.update(start_tls=True, tls_context=context)
+    else:
+        options.update(use_tls=True, tls_context=context)
+    return options
+
 
 @pytest.mark.parametrize("security", ["none", "starttls", "tls"])
-def test_modes(make_smtp_server, security, tmp_path):
-    s = make_smtp_server(security=security, username="u", password="p")
-    ctx = ssl.create_default_context(cafile=s.ca_file) if s.ca_file else None
-    async def go():
-        kw = dict(hostname=s.host, port=s.port, username="u", password="p")
-        if security == "none": kw["start_tls"] = False
-        elif security == "starttls": kw.update(start_tls=True, tls_context=ctx)
-        else: kw.update(use_tls=True, tls_context=ctx)
-        await aiosmtplib.send(msg(), **kw)
-        with pytest.raises(aiosmtplib.SMTPAuthenticationError):
-            kw["password"] = "bad"; await aiosmtplib.send(msg(), **kw)
-    asyncio.run(go())
-    assert len(s.received) == 1 and s.received[0].subject == "hi"
+def test_each_security_mode_with_auth(make_smtp_server: Any, security: str) -> None:
+    server = make_smtp_server(security=security, username="u", password="p")
 
-def test_faults(smtp_server):
-    s = smtp_server
-    s.fail_next(1); s.drop_next(1); s.reject_recipient("bad@b.example")
-    async def go():
-        async with aiosmtplib.SMTP(hostname=s.host, port=s.port, start_tls=False) as c:
-            with pytest.raises(aiosmtplib.SMTPResponseException) as e:
-                await c.send_message(msg())
-            assert e.value.code == 451
-            with pytest.raises(aiosmtplib.SMTPServerDisconnected):
-                await c.send_message(msg())
-        async with aiosmtplib.SMTP(hostname=s.host, port=s.port, start_tls=False) as c:
-            with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
-                await c.send_message(msg("bad@b.example"))
-            await c.send_message(msg())
+    async def go() -> None:
+        await aiosmtplib.send(message(), **client_options(server, "p"))
+        with pytest.raises(aiosmtplib.SMTPAuthenticationError) as caught:
+            await aiosmtplib.send(message(), **client_options(server, "wrong"))
+        assert caught.value.code == 535
+
     asyncio.run(go())
-    assert len(s.received) == 1
+    assert [m.subject for m in server.received] == ["hello"]
+
+
+def test_injected_faults(smtp_server: SmtpServer) -> None:
+    smtp_server.fail_next(1)
+    smtp_server.drop_next(1)
+    smtp_server.reject_recipient("bad@council.example")
+
+    async def go() -> None:
+        async with aiosmtplib.SMTP(hostname=smtp_server.host, port=smtp_server.port, start_tls=False) as client:
+            with pytest.raises(aiosmtplib.SMTPResponseException) as caught:
+                await client.send_message(message())
+            assert caught.value.code == 451
+            with pytest.raises(aiosmtplib.SMTPServerDisconnected):
+                await client.send_message(message())
+        async with aiosmtplib.SMTP(hostname=smtp_server.host, port=smtp_server.port, start_tls=False) as client:
+            with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+                await client.send_message(message("bad@council.example"))
+            await client.send_message(message())
+
+    asyncio.run(go())
+    assert len(smtp_server.received) == 1 and smtp_server.received[0].to == "foi@council.example"
+    assert smtp_server.connections_used == 2
