@@ -65,3 +65,55 @@ def test_injected_faults(smtp_server: SmtpServer) -> None:
     asyncio.run(go())
     assert len(smtp_server.received) == 1 and smtp_server.received[0].to == "foi@council.example"
     assert smtp_server.connections_used == 2
+
+
+def test_local_recipients_are_handed_to_lmtp(make_smtp_server: Any) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.lmtp import LMTP
+
+    class Mailbox:
+        def __init__(self) -> None:
+            self.got: list[tuple[list[str], bytes]] = []
+
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+            if address.startswith("nobody@"):
+                return "550 5.1.1 User doesn't exist"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            self.got.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
+            return "250 OK"
+
+    class LmtpController(Controller):
+        def factory(self) -> LMTP:
+            return LMTP(self.handler)
+
+    mailbox = Mailbox()
+    lmtp = LmtpController(mailbox, hostname="127.0.0.1", port=0)
+    lmtp.port = _free_port()
+    lmtp.start()
+    try:
+        server = make_smtp_server(lmtp=("example.test", lmtp.port))
+
+        async def go() -> None:
+            options = {"hostname": server.host, "port": server.port, "start_tls": False}
+            await aiosmtplib.send(message("foi@example.test"), **options)
+            await aiosmtplib.send(message("foi@council.example"), **options)
+            with pytest.raises(aiosmtplib.SMTPResponseException) as caught:
+                await aiosmtplib.send(message("nobody@example.test"), **options)
+            assert caught.value.code == 550
+
+        asyncio.run(go())
+    finally:
+        lmtp.stop()
+    assert [rcpts for rcpts, _ in mailbox.got] == [["foi@example.test"]]  # only the local one, once
+    assert [m.rcpt_tos for m in server.received] == [["foi@example.test"], ["foi@council.example"]]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
