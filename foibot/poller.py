@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from .clock import iso
 from .config import Config, ServerConfig
@@ -353,6 +353,8 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
     processed = server.processed_folder
     try:
         info = client.select_folder(folder, readonly=not processed)
+    except IMAPClientAbortError:
+        raise  # the connection broke: an interrupted pass, not a missing folder
     except IMAPClientError as exc:
         raise MailServerError(f"{server.label} cannot open the folder {folder!r} ([imap] folder): "
                               f"{_reason(exc)}") from exc

@@ -126,6 +126,7 @@ class Dovecot:
         self.dovecot_path = shutil.which("dovecot") or "/usr/sbin/dovecot"
         self.ca_file = str(self.base / "certs" / "ca.pem")
         self._users = itertools.count(1)
+        self.stopped = True
         self._write_files()
 
     # --- set-up -------------------------------------------------------------------------------------
@@ -268,7 +269,8 @@ protocol lmtp {{
             pid = self._pid()
             if pid is not None and _gone(pid):  # the master exited: a port taken, a bad setting
                 return False
-            if all(_port_open(p) for p in (self.imap_port, self.imaps_port, self.lmtp_port)):
+            if pid is not None and all(_port_open(p) for p in (self.imap_port, self.imaps_port, self.lmtp_port)):
+                self.stopped = False
                 return True
             time.sleep(0.02)
         return False
@@ -277,6 +279,7 @@ protocol lmtp {{
         pid = self._pid()
         if pid is None or _gone(pid):
             return
+        self.stopped = True
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -512,7 +515,7 @@ def dovecot() -> Iterator[Dovecot]:
 @pytest.fixture
 def imap_user(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh, empty mailbox on the session's Dovecot; the IMAP password is in the environment."""
-    if not dovecot.running:  # a fault test stopped it and failed before starting it again
+    if dovecot.stopped:  # a fault test stopped it and failed before starting it again
         dovecot.start()
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
     return dovecot.new_user()
