@@ -24,11 +24,15 @@ from .clock import from_iso, london_date
 from .config import Config, ServerConfig
 from .errors import ConfigError, FoibotError, InputError
 from .mailer import DeliveryStats, Envelope, SmtpSettings, check_server, deliver, run_sync
-from .planning import RunPlan, queue_run, server_name
+from .planning import RunPlan, plan_run, queue_run, server_name
 from .references import find_references
 from .store import Store, open_store
 
 Progress = Callable[[int, int], None]  # (done, total)
+
+# The run API in one place: plan (planning.py, reads only), then send.
+__all__ = ["Problem", "SendReport", "plan_run", "resolve_unknown", "send_lock", "send_pending", "send_run",
+           "smtp_settings"]
 
 
 @dataclass(frozen=True)
