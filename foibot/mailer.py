@@ -231,9 +231,13 @@ class _Delivery:
         self.changed.set()
 
     def untake(self, envelope: Envelope) -> None:
-        """Give back an envelope that was taken but never claimed: it stays queued, untouched."""
+        """Give back an envelope taken but never claimed (still queued, untouched) for another worker."""
         self.in_flight -= 1
-        self.busy.discard(envelope.domain)
+        if self.pause > 0:
+            self.busy.discard(envelope.domain)
+            for parked in self.parked.pop(envelope.domain, []):
+                self._push(parked, 0.0)
+        self._push(envelope, 0.0)
         self.changed.set()
 
     def stop(self, error: BaseException | None = None) -> None:
@@ -312,9 +316,14 @@ class _Delivery:
         try:
             _errors, reply = await smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data)
         except aiosmtplib.SMTPSenderRefused as exc:
-            if exc.code >= 500:  # our own address refused: every message would fail the same way
+            if exc.code >= 500:  # refused before any recipient: every message would fail the same way
                 self._release(envelope, _reason(exc), final=True)
                 self.done(envelope)
+                if exc.code == 530:
+                    raise MailServerError(
+                        f"{self.s.label} requires a login ({_reason(exc)}): set [smtp] username and "
+                        "password_env"
+                    ) from exc
                 raise MailServerError(
                     f"{self.s.label} refused our sender address {envelope.sender}: {_reason(exc)}"
                 ) from exc

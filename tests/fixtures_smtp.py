@@ -27,6 +27,8 @@ The server object (`SmtpServer`):
     .drop_next(n=1)                           next n messages: the connection is cut after the data
                                               arrived and before the reply (not stored)
     .stall_next(n=1, seconds=5)               next n messages: no reply for that long, then cut
+    .reject_sender(code=553, text=...)        every MAIL FROM refused (a sender the account may not use)
+    .limit_connections(n)                     more than n connections at once are greeted with 421 and closed
     .smtp_section(**overrides)                the [smtp] table of a config pointing at this server
     .stop()                                   stop listening now (an unreachable server); idempotent
 
@@ -55,7 +57,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 # aiosmtpd warns on every connection of a plaintext test server that requires AUTH, and logs a deprecation
 # per login: hundreds of lines that hide the test's own output.
@@ -103,6 +105,8 @@ class _Faults:
     drop: int = 0
     stall: list[float] = field(default_factory=list)
     reject: dict[str, str] = field(default_factory=dict)
+    sender: str | None = None
+    max_connections: int | None = None
 
 
 class SmtpServer:
@@ -145,6 +149,7 @@ class SmtpServer:
                 auth_require_tls=(security == "starttls"),
             )
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        self._connected = 0
         self._controller = _FreePortController(_Handler(self), hostname=self.host, **kwargs)
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -199,6 +204,14 @@ class SmtpServer:
         with self._lock:
             self._faults.stall.extend([seconds] * n)
 
+    def reject_sender(self, code: int = 553, text: str = "5.7.1 Sender address rejected: not owned by user") -> None:
+        with self._lock:
+            self._faults.sender = f"{code} {text}"
+
+    def limit_connections(self, n: int) -> None:
+        with self._lock:
+            self._faults.max_connections = n
+
     # --- config ------------------------------------------------------------------------------------
 
     def smtp_section(self, **overrides: Any) -> dict[str, Any]:
@@ -245,6 +258,9 @@ class _Handler:
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         with self.owner._lock:
             self.owner._peers.add(tuple(session.peer))
+            refusal = self.owner._faults.sender
+        if refusal:
+            return refusal
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -304,8 +320,32 @@ def _deliver_lmtp(lmtp: tuple[str, int], mail_from: str, rcpt_tos: list[str], da
     return None
 
 
+class _LimitedSMTP(SMTP):
+    """aiosmtpd's server, able to turn away connections beyond a limit the way busy providers do."""
+
+    async def _handle_client(self) -> None:
+        owner: SmtpServer = self.event_handler.owner
+        with owner._lock:
+            limit = owner._faults.max_connections
+            refused = limit is not None and owner._connected >= limit
+            if not refused:
+                owner._connected += 1
+        if refused:
+            await self.push("421 4.7.0 Too many connections from your host, try again later")
+            self.transport.close()
+            return
+        try:
+            await super()._handle_client()
+        finally:
+            with owner._lock:
+                owner._connected -= 1
+
+
 class _FreePortController(Controller):
     """A Controller that binds port 0 and reports the port the system chose (no fixed ports in tests)."""
+
+    def factory(self) -> SMTP:
+        return _LimitedSMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self) -> Any:
         async def bind() -> asyncio.AbstractServer:
