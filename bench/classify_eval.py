@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from foibot.exemptions import parse_list  # noqa: E402
-from foibot.reading import read_file  # noqa: E402
+from foibot.exemptions import parse_list
+from foibot.reading import read_file
 
 
 def _questions(name: str | None):  # type: ignore[no-untyped-def]
@@ -113,14 +113,15 @@ def speed(count: int, folders: list[Path], questions) -> int:  # type: ignore[no
         texts = [_SAMPLE]
     # Vary each text a little so that no cache can make repeated inputs look fast.
     inputs = [f"{texts[i % len(texts)]}\n\nRef {i}" for i in range(count)]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     kinds: Counter[str] = Counter()
     for text in inputs:
         kinds[classify_text(text, questions=questions).kind] += 1
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     chars = sum(len(t) for t in inputs)
-    print(f"classified {count} replies ({chars / count:.0f} characters on average) in {elapsed:.2f} s: "
-          f"{count / elapsed:.0f} replies/s, {1000 * elapsed / count:.2f} ms each")
+    print(f"classified {count} replies ({chars / count:.0f} characters on average) in {elapsed:.2f} s "
+          f"({cpu:.2f} s of CPU): {count / elapsed:.0f} replies/s, {1000 * elapsed / count:.2f} ms each")
+    print("kinds: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
     return 0
 
 

@@ -17,17 +17,26 @@ from .segments import Doc, Sentence
 MAX_ANSWER_CHARS = 1500
 
 _MARKER = re.compile(r"^\s*(?:q(?:uestion)?\s*\.?\s*(?P<a>\d{1,2})|\(?(?P<b>\d{1,2})\s*[.):]|(?P<c>\d{1,2})\s+[-–])"
-                     r"\s*[:.\-–]?\s*", re.I)
-_ANSWER_LABEL = re.compile(r"^\s*(?:answer|response|reply|a\d*)\s*[:\-–]\s*", re.I)
+                     r"\s*[:.\-–]?\s*", re.IGNORECASE)
+_ANSWER_LABEL = re.compile(r"^\s*(?:answer|response|reply|a\d*)\s*[:\-–]\s*", re.IGNORECASE)
 _BOILERPLATE = re.compile(r"^(?:thank you|yours|kind regards|regards|dear\b|please (?:quote|note that this)|"
-                          r"i hope this)", re.I)
+                          r"i hope this)", re.IGNORECASE)
 
 
 class QuestionLike(Protocol):
-    id: str
-    title: str
-    text: str
-    keywords: tuple[str, ...]
+    """A template question (render.Question): only these fields are read."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
 
 
 def _words(text: str) -> set[str]:

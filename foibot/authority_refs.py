@@ -25,24 +25,24 @@ _LABEL = re.compile(
     r"enquiry|case|number|no\.?|ref(?:erence)?|the|above|following|unique|under|(?:foi|foia|eir)(?![ -]?\d))"
     r"\s*:?\s*){0,4})"
     rf"(?P<token>{_TOKEN}(?:\s*(?:,|and|&|/)\s*{_TOKEN})*)",
-    re.I,
+    re.IGNORECASE,
 )
-_LABEL_GLUED = re.compile(rf"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{{2,5}}/?\d[\w/.\-]*)")
-_SPLIT = re.compile(rf"\s*(?:,|and|&)\s*|\s+/\s+")
-_ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.I)
+_LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w/.\-]*)")
+_SPLIT = re.compile(r"\s*(?:,|and|&)\s*|\s+/\s+")
+_ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$")
 _PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")
 _NOT_REF_BEFORE = re.compile(r"(?:decision notice|commissioner'?s?|ico'?s?|tribunal|case law|tel(?:ephone)?|"
                              r"phone|fax|mobile|ext(?:ension)?|postcode|company|charity|registered|vat|"
-                             r"sort code|account)\W{0,20}$", re.I)
+                             r"sort code|account)\W{0,20}$", re.IGNORECASE)
 _SUBJECT_TOKEN = re.compile(rf"(?<![\w-])(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{2,}}(?:[/\-]\d+)*|"
                             r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{4,})(?![\w-])")
 _HEADING_ALONE = re.compile(rf"^\s*(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{3,}}(?:[/\-.]\d+)*)\s*$")
 _HEADING_START = re.compile(rf"^\s*(?P<token>{_PREFIX_REF})\b")
 _HEADING_LABEL = re.compile(r"^\s*(?:foi |information |freedom of information )?(?:request|enquiry|case)s?\s+"
-                            r"(?:no\.?\s*|number\s*)?(?P<token>[A-Z]{0,5}[/\-]?\d{2,}(?:[/\-]\d+)*)\b", re.I)
+                            r"(?:no\.?\s*|number\s*)?(?P<token>[A-Z]{0,5}[/\-]?\d{2,}(?:[/\-]\d+)*)\b", re.IGNORECASE)
 _HEADING_END = re.compile(r"(?:\(|\b(?:requests?|enquiry|information|foi)\s*[-–:]\s*)"
-                          r"(?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)?\s*$", re.I)
+                          r"(?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)?\s*$", re.IGNORECASE)
 
 
 def _clean(token: str) -> str:
@@ -60,18 +60,36 @@ def _acceptable(token: str, before: str = "") -> bool:
         return False
     if _NOT_REF_BEFORE.search(before):
         return False
-    if re.fullmatch(r"\d{1,2}", token):
-        return False
-    return True
+    return not re.fullmatch(r"\d{1,2}", token)
+
+
+_LABEL_CUE = re.compile(r"ref|cyf|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|"
+                        r"log|no\.|number|id\b|#")
+
+
+def _label_lines(text: str) -> str:
+    """Only the lines that could hold a label, and the line after each (the label regex is slow over a whole
+    letter); lines that were apart are kept apart by an empty line."""
+    lines = text.split("\n")
+    wanted = [n for n, line in enumerate(text.lower().split("\n")) if _LABEL_CUE.search(line)]
+    out: list[str] = []
+    previous = -2
+    for n in sorted({k for w in wanted for k in (w, w + 1) if k < len(lines)}):
+        if n != previous + 1:
+            out.append("")
+        out.append(lines[n])
+        previous = n
+    return "\n".join(out)
 
 
 def _from_labels(text: str) -> list[str]:
     found: list[str] = []
+    text = _label_lines(text)
     for match in _LABEL.finditer(text):
         if match.group("own"):
             continue  # "Your ref": the requester's reference, i.e. ours
         before = text[max(0, match.start() - 40):match.start()]
-        if re.search(r"\byour\s+(?:request\s+)?$", before, re.I):
+        if re.search(r"\byour\s+(?:request\s+)?$", before, re.IGNORECASE):
             continue
         label = match.group(0)[: match.start("token") - match.start()]
         if not re.search(r"(?i)ref|cyf|\bno\b|number|\bid\b|#|:", label) and not re.match(
@@ -113,9 +131,9 @@ def _from_subject(subject: str) -> list[str]:
     for match in _SUBJECT_TOKEN.finditer(subject):
         token = _clean(match.group("token"))
         before = subject[max(0, match.start() - 30):match.start()]
-        if _acceptable(token, before) and not re.search(r"(?i)\b(?:act|regulations?)\s*$", before):
-            if token not in found:
-                found.append(token)
+        if (_acceptable(token, before) and not re.search(r"(?i)\b(?:act|regulations?)\s*$", before)
+                and token not in found):
+            found.append(token)
     return found
 
 
@@ -126,6 +144,7 @@ def _shape(token: str) -> str:
 def find_authority_refs(texts: Iterable[str], subject: str = "") -> tuple[str, ...]:
     """The authority's reference(s): labelled ones in the texts first, then the subject, then headings."""
     candidates: list[str] = []
+    texts = list(dict.fromkeys(texts))  # the same text twice (no thread below the reply) is read once
     for text in texts:
         candidates = _from_labels(text)
         if candidates:

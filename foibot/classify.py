@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from . import answers as answers_module
+from .answers import QuestionLike
 from .authority_refs import find_authority_refs
 from .exemptions import applied_exemptions
 from .rules import RULES, Rule
@@ -31,15 +32,6 @@ SUBSTANTIVE = ("information_provided", "partially_provided", "not_held", "refuse
 
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
-
-
-class QuestionLike(Protocol):
-    """A template question (render.Question): only these fields are read."""
-
-    id: str
-    title: str
-    text: str
-    keywords: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -69,10 +61,11 @@ class Classification:
 # --- matching ----------------------------------------------------------------------------------------
 
 def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
-    """Rule name -> the authority's sentences (and the subject line) that carry its phrases."""
+    """Rule name -> the authority's sentences (and the subject line) that carry its phrases, in text order."""
     signals: dict[str, list[Sentence]] = {}
+    lowered = doc.joined.lower()
     for rule in RULES:
-        hits = _hits(rule, doc)
+        hits = _hits(rule, doc, lowered)
         if rule.subject_ok and subject and rule.matches(subject):
             hits.append(Sentence(subject, "subject", True, False, False, False, False))
         if hits:
@@ -80,11 +73,12 @@ def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
     return signals
 
 
-def _hits(rule: Rule, doc: Doc) -> list[Sentence]:
-    hits: list[Sentence] = []
+def _hits(rule: Rule, doc: Doc, lowered: str) -> list[Sentence]:
+    found: list[tuple[int, Sentence]] = []
     seen: set[int] = set()
-    for match in rule.pattern.finditer(doc.joined):
-        sentence = doc.sentence_at(match.start())
+    for match in rule.phrase_set.finditer(doc.joined, lowered):
+        position = doc.position_at(match.start())
+        sentence = doc.sentences[position]
         if id(sentence) in seen:
             continue
         if sentence.is_question and not rule.questions_ok:
@@ -94,8 +88,8 @@ def _hits(rule: Rule, doc: Doc) -> list[Sentence]:
         if rule.veto is not None and rule.veto.search(sentence.text):
             continue
         seen.add(id(sentence))
-        hits.append(sentence)
-    return hits
+        found.append((position, sentence))
+    return [sentence for _, sentence in sorted(found, key=lambda item: item[0])]
 
 
 # --- deciding ----------------------------------------------------------------------------------------
@@ -218,13 +212,13 @@ _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun",
 _MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 _DATE_WORDS = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?: of)? {_MONTH},? (?P<year>\d{{4}})\b|"
                          rf"\b{_MONTH.replace('month', 'month2')} (?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,? (?P<year2>\d{{4}})\b",
-                         re.I)
+                         re.IGNORECASE)
 _DATE_NUMBERS = re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d{2})\b|"
                            r"\b(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})\b")
 _PROMISE = re.compile(r"\b(?:by|until|no later than|on or before|before|due(?: on| by)?|on)\s+(?:the\s+)?"
-                      r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?P<rest>.{6,30})", re.I)
+                      r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?P<rest>.{6,30})", re.IGNORECASE)
 _ABOUT_RESPONSE = re.compile(r"\b(?:respon|reply|replies|answer|decision|deadline|due|let you have|"
-                             r"provide you|extend|extension)", re.I)
+                             r"provide you|extend|extension)", re.IGNORECASE)
 
 
 def parse_date(text: str) -> date | None:

@@ -20,25 +20,25 @@ EISR_REGULATIONS = {10, 11}
 _PART = r"\(\s*[0-9]{1,2}[A-Za-z]?\s*\)|\(\s*[a-z]{1,4}\s*\)"
 _PARTS = rf"(?:\s?(?:{_PART}))*"
 _SECTION = re.compile(
-    rf"\b(?P<label>sections?|ss?\.|s(?=\s?\d)|sec\.?|§)\s?(?P<num>\d{{1,2}})(?P<parts>{_PARTS})(?![\d/])", re.I)
+    rf"\b(?P<label>sections?|ss?\.|s(?=\s?\d)|sec\.?|§)\s?(?P<num>\d{{1,2}})(?P<parts>{_PARTS})(?![\d/])", re.IGNORECASE)
 _REGULATION = re.compile(
-    rf"\b(?P<label>regulations?|regs?\.?|r\.)\s?(?P<num>\d{{1,2}})(?P<parts>{_PARTS})(?![\d/])", re.I)
-_EXCEPTION = re.compile(rf"\bexceptions? (?:at|under|in|of)?\s?(?P<num>1[0-3])(?P<parts>(?:\s?(?:{_PART}))+)", re.I)
+    rf"\b(?P<label>regulations?|regs?\.?|r\.)\s?(?P<num>\d{{1,2}})(?P<parts>{_PARTS})(?![\d/])", re.IGNORECASE)
+_EXCEPTION = re.compile(rf"\bexceptions? (?:at|under|in|of)?\s?(?P<num>1[0-3])(?P<parts>(?:\s?(?:{_PART}))+)", re.IGNORECASE)
 _MORE = re.compile(rf"^\s*(?:,|and|&|or|/)\s*(?:(?:sections?|s\.?|regulations?|regs?\.?)\s?)?(?P<num>\d{{1,2}})?"
-                   rf"(?P<parts>{_PARTS})", re.I)
+                   rf"(?P<parts>{_PARTS})", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
-                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.I)
+                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.IGNORECASE)
 _OTHER_ACT = re.compile(r"^[^.;]{0,40}\bof (?:the )?(?:data protection act|dpa\b|local government|"
                         r"localism|police (?:and|&) criminal|human rights|equality act|general data|gdpr|"
                         r"fees regulations|regulation of investigatory|representation of the people|"
-                        r"road traffic|companies act|children act|crime and disorder|licensing act)", re.I)
-_SCOTTISH_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foisa|\(scotland\)|eisrs?)\b", re.I)
+                        r"road traffic|companies act|children act|crime and disorder|licensing act)", re.IGNORECASE)
+_SCOTTISH_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foisa|\(scotland\)|eisrs?)\b", re.IGNORECASE)
 _UK_NEAR = re.compile(r"^[^.;]{0,60}\b(?:foia|freedom of information act 2000|the act 2000|eir\b|"
-                      r"environmental information regulations 2004)", re.I)
+                      r"environmental information regulations 2004)", re.IGNORECASE)
 _SCOTTISH_DOC = re.compile(r"\bfoisa\b|\bfreedom of information \(scotland\)|\beisrs?\b|\bscottish information "
-                           r"commissioner\b|\benvironmental information \(scotland\)", re.I)
-_ENGLISH_DOC = re.compile(r"\bfreedom of information act 2000\b|\bfoia\b(?! ?\(s)", re.I)
-_EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beirs?\b|\beisrs?\b", re.I)
+                           r"commissioner\b|\benvironmental information \(scotland\)", re.IGNORECASE)
+_ENGLISH_DOC = re.compile(r"\bfreedom of information act 2000\b|\bfoia\b(?! ?\(s)", re.IGNORECASE)
+_EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beirs?\b|\beisrs?\b", re.IGNORECASE)
 
 
 def _parts(text: str) -> list[str]:

@@ -86,7 +86,7 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
         request = _row(store, "requests", request_id)
         message = _row(store, "messages", message_row_id)
         if not message.get("kind_manual"):
-            store.db["messages"].update(message_row_id, {
+            store.db.table("messages").update(message_row_id, {
                 "kind": c.kind,
                 "confidence": c.confidence,
                 "evidence": json.dumps(list(c.evidence), ensure_ascii=False),
@@ -99,7 +99,7 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
         changes = _request_changes(request, c, at)
         status_before = request["status"]
         if changes:
-            store.db["requests"].update(request_id, changes)
+            store.db.table("requests").update(request_id, changes)
         already = list(store.db.query(
             "SELECT 1 FROM events WHERE message_id = ? AND type = 'reply_classified' AND json_extract(detail, "
             "'$.kind') = ?", [message_row_id, c.kind]))
@@ -144,11 +144,11 @@ def _request_changes(request: dict[str, Any], c: Classification, at: datetime) -
         changes.update(_outcome_changes(request, kind, c, at, outcome_free))
         if status_free and status in _OPEN:
             changes["status"] = "answered"
-    elif kind == "bounce":
-        if (c.bounce_permanent and status_free and status in ("queued", "awaiting_response")
-                and not request.get("first_reply_at")):
-            changes["status"] = "failed"
-            changes["failed_reason"] = ("bounced: " + "; ".join(c.evidence))[:500]
+    elif (kind == "bounce" and c.bounce_permanent and status_free and status in ("queued", "awaiting_response")
+          and not request.get("first_reply_at")):
+        # A hard bounce before any real reply: the request never arrived.
+        changes["status"] = "failed"
+        changes["failed_reason"] = ("bounced: " + "; ".join(c.evidence))[:500]
     return {k: v for k, v in changes.items() if request.get(k) != v}
 
 
@@ -229,7 +229,7 @@ def mark_request(store: Store, reference_or_id: str, *, outcome: str | None = No
             changes["exemptions"] = ";".join(parse_list(exemptions))
         changes = {k: v for k, v in changes.items() if request.get(k) != v}
         if changes:
-            store.db["requests"].update(request["id"], changes)
+            store.db.table("requests").update(request["id"], changes)
             store.add_event(request["id"], "marked", now, {"changes": changes,
                                                            "before": {k: request.get(k) for k in changes}},
                             source="manual")
@@ -250,7 +250,7 @@ def mark_message(store: Store, message_row_id: int, kind: str, now: datetime,
             raise InputError(f"message {message_row_id} is not filed under {owner['reference']}: use "
                              "`foibot assign` to file it first")
     with store.transaction():
-        store.db["messages"].update(message_row_id, {"kind": kind, "kind_manual": 1, "confidence": 1.0})
+        store.db.table("messages").update(message_row_id, {"kind": kind, "kind_manual": 1, "confidence": 1.0})
         store.add_event(message.get("request_id"), "message_marked", now,
                         {"kind": kind, "before": message.get("kind")}, message_id=message_row_id, source="manual")
     if message.get("request_id"):

@@ -4,6 +4,8 @@ Uses the standard library's e-mail parser (modern policy) and BeautifulSoup for 
 whatever the bytes: what was broken is listed in `defects`, and what can be read is read.
 """
 
+# ruff: noqa: BLE001, S110 - parse_message never raises, whatever the bytes: the standard library
+# parser and decoders raise many exception types on hostile input, so those guards catch Exception on purpose.
 from __future__ import annotations
 
 import email
@@ -13,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -132,7 +134,7 @@ def _date(values: list[str], defects: list[str]) -> datetime | None:
         defects.append(f"malformed Date header {values[0][:60]!r}")
         return None
     if moment.tzinfo is None:  # "-0000": the time is UTC but the zone unknown
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment
 
 
@@ -243,7 +245,7 @@ def _choose_body(part: Message, defects: list[str]) -> list[tuple[str, str]]:
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
                "pre", "section", "article", "header", "footer", "ul", "ol", "hr", "dt", "dd", "address"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|"
-                           r"max-height\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.I)
+                           r"max-height\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> str:
@@ -296,22 +298,22 @@ def tidy_text(text: str) -> str:
 _DSN_SUBJECT = re.compile(
     r"undeliver|delivery (status notification|has failed|failure|failed|notification)|"
     r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|non[- ]?delivery|"
-    r"returned to sender|delivery problem|could not be delivered", re.I)
-_DSN_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+    r"returned to sender|delivery problem|could not be delivered", re.IGNORECASE)
+_DSN_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.IGNORECASE)
 _DSN_BODY = re.compile(
     r"delivery to the following recipients? (failed|has been delayed)|"
     r"this is the mail system at host|could not be delivered to one or more recipients|"
     r"message (could not|was not|wasn't) (be )?delivered|was undeliverable|"
     r"(permanent|fatal) error|failed permanently|delivery has failed|user unknown|"
-    r"recipient address rejected|mailbox (unavailable|not found|full)|no such user", re.I)
-_STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
+    r"recipient address rejected|mailbox (unavailable|not found|full)|no such user", re.IGNORECASE)
+_STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _ANY_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
-_ACTION = re.compile(r"^\s*Action:\s*(\w+)", re.I | re.M)
+_ACTION = re.compile(r"^\s*Action:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
 _FINAL_RCPT = re.compile(r"^\s*(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
-                         re.I | re.M)
-_DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:smtp;)?\s*(.+(?:\n[ \t]+.+)*)", re.I | re.M)
-_BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.I | re.M)
-_DELAY = re.compile(r"delay|will (continue to )?retry|still trying|not yet been delivered|temporar", re.I)
+                         re.IGNORECASE | re.MULTILINE)
+_DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:smtp;)?\s*(.+(?:\n[ \t]+.+)*)", re.IGNORECASE | re.MULTILINE)
+_BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_DELAY = re.compile(r"delay|will (continue to )?retry|still trying|not yet been delivered|temporar", re.IGNORECASE)
 
 
 def _auto_reply(headers: dict[str, list[str]]) -> bool:
@@ -324,11 +326,10 @@ def _auto_reply(headers: dict[str, list[str]]) -> bool:
         return True
     if "x-autoreply" in headers or "x-autorespond" in headers or "x-autoresponder" in headers:
         return True
-    if first("precedence") in ("auto_reply", "bulk", "junk", "list"):
+    if first("precedence") in ("auto_reply", "bulk", "junk"):
         return True
-    if first("x-auto-response-suppress") in ("all", "oof") and "x-ms-exchange-inbox-rules-loop" in headers:
-        return True
-    return False
+    # Exchange marks its out-of-office replies this way (and loops of inbox rules).
+    return first("x-auto-response-suppress") in ("all", "oof") and "x-ms-exchange-inbox-rules-loop" in headers
 
 
 def _dsn(msg: Message, parsed: ParsedMessage) -> None:
@@ -398,11 +399,11 @@ def _dsn(msg: Message, parsed: ParsedMessage) -> None:
         except Exception:
             original = None
     if not original and returned_headers:
-        match = _BODY_MSGID.search(returned_headers)
-        original = [match.group(1)] if match else None
+        found = _BODY_MSGID.search(returned_headers)
+        original = [found.group(1)] if found else None
     if not original:
-        match = _BODY_MSGID.search(parsed.text)
-        original = [match.group(1)] if match else None
+        found = _BODY_MSGID.search(parsed.text)
+        original = [found.group(1)] if found else None
     parsed.dsn_original_message_id = original[0] if original else None
 
 
@@ -453,9 +454,10 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
     bodies = _choose_body(msg, defects)
     texts = [html_to_text(text) if ctype == "text/html" else tidy_text(text) for ctype, text in bodies]
     parsed.text = "\n\n".join(t for t in texts if t)
-    if not parsed.text and msg.get_content_maintype() == "multipart" and isinstance(msg.get_payload(), str):
+    raw_body = msg.get_payload()
+    if not parsed.text and msg.get_content_maintype() == "multipart" and isinstance(raw_body, str):
         # The boundary is missing or wrong: read the body as plain text rather than lose the reply.
-        parsed.text = _unstructured(msg.get_payload())
+        parsed.text = _unstructured(raw_body)
         if parsed.text:
             defects.append("multipart body without its boundary: read as plain text")
 
@@ -534,7 +536,7 @@ def _body_part_objects(msg: Message) -> list[Message]:
 def _part_bytes(part: Message) -> bytes:
     if part.get_content_type() == "message/rfc822":
         payload = part.get_payload()
-        if isinstance(payload, list) and payload:
+        if isinstance(payload, list) and payload and isinstance(payload[0], Message):
             try:
                 return payload[0].as_bytes(policy=email.policy.compat32)
             except Exception:

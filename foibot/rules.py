@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .phrases import PhraseSet
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -24,10 +26,12 @@ class Rule:
     subject_ok: bool = False  # may match the subject line
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     veto: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    phrase_set: PhraseSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", re.compile("|".join(f"(?:{p})" for p in self.phrases), re.I))
-        veto = re.compile("|".join(f"(?:{p})" for p in self.unless), re.I) if self.unless else None
+        object.__setattr__(self, "pattern", re.compile("|".join(f"(?:{p})" for p in self.phrases), re.IGNORECASE | re.MULTILINE))
+        object.__setattr__(self, "phrase_set", PhraseSet(self.phrases))
+        veto = re.compile("|".join(f"(?:{p})" for p in self.unless), re.IGNORECASE) if self.unless else None
         object.__setattr__(self, "veto", veto)
 
     def matches(self, sentence: str) -> bool:
@@ -48,19 +52,19 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:message|mail|e-?mail) (?:could not|couldn't|cannot|can't|was not|wasn't) (?:be )?delivered\b",
         r"\bundeliverable\b", r"\bmail delivery (?:failed|failure|subsystem)\b", r"\breturned to sender\b",
         r"\bthis is the mail system at host\b", r"\b(?:permanent|fatal) (?:delivery )?(?:error|failure)\b",
-        r"\b(?:recipient address rejected|user unknown|no such user|mailbox (?:unavailable|not found|does not "
-        r"exist))\b", r"\bfailed permanently\b", r"\bdelivery (?:has )?failed\b", r"\bundelivered mail\b",
+        (r"\b(?:recipient address rejected|user unknown|no such user|mailbox (?:unavailable|not found|does not "
+        r"exist))\b"), r"\bfailed permanently\b", r"\bdelivery (?:has )?failed\b", r"\bundelivered mail\b",
         r"\b(?:could not|couldn't|cannot) be delivered to\b", r"\breturned mail\b", r"\berror during delivery\b", r"\bfailed recipients?\b", r"\bmail loop detected\b",
         r"\bunrouteable address\b", r"\bfollowing address(?:es)? failed\b", r"\bmessage not delivered\b",
         r"\bdelivery (?:status notification|notification: delivery has failed)\b",
     ), subject_ok=True, hypothetical_ok=True, questions_ok=True),
     Rule("auto_reply.out_of_office", "auto_reply", "strong", (
-        r"\b(?:i am|i'm|i will be|i'll be) (?:currently |now )?(?:out of (?:the )?office|on (?:annual |maternity "
+        (r"\b(?:i am|i'm|i will be|i'll be) (?:currently |now )?(?:out of (?:the )?office|on (?:annual |maternity "
         r"|paternity |sick |study |parental )?leave|away from (?:the office|my desk|work)|not in the office|on "
-        r"holiday|working part[- ]time|not working today|away (?:until|from|from the office until))\b",
+        r"holiday|working part[- ]time|not working today|away (?:until|from|from the office until))\b"),
         r"\bout of (?:the )?office\b",
-        r"\b(?:upon|on|after) my return\b", r"\bi (?:will|shall) (?:be )?(?:back|returning|return) (?:in the "
-        r"office )?(?:on|until|from)\b", r"\bi (?:have|will have) limited (?:access to )?e-?mail\b",
+        r"\b(?:upon|on|after) my return\b", (r"\bi (?:will|shall) (?:be )?(?:back|returning|return) (?:in the "
+        r"office )?(?:on|until|from)\b"), r"\bi (?:have|will have) limited (?:access to )?e-?mail\b",
         r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
         r"\bno longer works? (?:for|at|here)\b",
     ), subject_ok=True, hypothetical_ok=True),
@@ -68,14 +72,14 @@ RULES: tuple[Rule, ...] = (
         r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
     ), subject_ok=True),
     Rule("auto_reply.automated_message", "auto_reply", "medium", (
-        r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
-        r"acknowledge?ment|message|e-?mail|notification)\b", r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
-        r"requests|calls|contacts)\b", r"^auto-submitted: auto-",
+        (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
+        r"acknowledge?ment|message|e-?mail|notification)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
+        r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
     ), hypothetical_ok=True),
     Rule("auto_reply.redirect_to_form", "auto_reply", "medium", (
-        r"\b(?:you will need to|you need to|you must|please) (?:make|submit|complete|use|fill in|send) (?:a |the "
+        (r"\b(?:you will need to|you need to|you must|please) (?:make|submit|complete|use|fill in|send) (?:a |the "
         r"|our |your )?(?:formal |online |web )?(?:foi |freedom of information |information )?(?:request|form)\b"
-        r".{0,80}\b(?:online|web ?form|form|portal|website)\b",
+        r".{0,80}\b(?:online|web ?form|form|portal|website)\b"),
         r"\bwe will (?:also )?acknowledge your (?:request|e-?mail) (?:following|once|after|when|on)\b",
     ), hypothetical_ok=True),
 
@@ -84,38 +88,38 @@ RULES: tuple[Rule, ...] = (
         r"\bneither confirm(?:s|ing|ed)? n?or den(?:y|ies|ying|ied)\b",
     ), unless=(r"\bthe duty to\b",)),
     Rule("internal_review_result.review_done", "internal_review_result", "strong", (
-        r"\b(?:have|has) (?:now )?(?:undertaken|completed|carried out|conducted|concluded|finished) (?:the|an|my|"
-        r"our|your|this) (?:internal )?review\b",
-        r"\b(?:the )?(?:outcome|result|findings?|conclusions?|decision) of (?:the|my|our|this|your) (?:internal )?"
-        r"review (?:is|are|was|has been|is set out|can be found)\b",
-        r"\b(?:i|we) (?:have )?(?:therefore )?(?:do not |don't |partially |partly |fully )?(?:uphold|upheld|am "
-        r"upholding|are upholding|overturn|am overturning|are overturning)\b",
-        r"\b(?:your )?(?:complaint|review|appeal|request for (?:an )?(?:internal )?review) (?:is|has been|was) "
-        r"(?:therefore )?(?:partially |partly |not |fully )?(?:upheld|rejected|successful|unsuccessful)\b",
-        r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
-        r"reversed|revised)\b",
+        (r"\b(?:have|has) (?:now )?(?:undertaken|completed|carried out|conducted|concluded|finished) (?:the|an|my|"
+        r"our|your|this) (?:internal )?review\b"),
+        (r"\b(?:the )?(?:outcome|result|findings?|conclusions?|decision) of (?:the|my|our|this|your) (?:internal )?"
+        r"review (?:is|are|was|has been|is set out|can be found)\b"),
+        (r"\b(?:i|we) (?:have )?(?:therefore )?(?:do not |don't |partially |partly |fully )?(?:uphold|upheld|am "
+        r"upholding|are upholding|overturn|am overturning|are overturning)\b"),
+        (r"\b(?:your )?(?:complaint|review|appeal|request for (?:an )?(?:internal )?review) (?:is|has been|was) "
+        r"(?:therefore )?(?:partially |partly |not |fully )?(?:upheld|rejected|successful|unsuccessful)\b"),
+        (r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
+        r"reversed|revised)\b"),
         r"\b(?:internal )?review (?:has )?(?:found|concluded|determined|decided) that\b",
         r"\b(?:review|reviewer|panel) (?:has )?(?:upholds?|upheld|overturn(?:s|ed)?)\b",
-        r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
-        r"decision|response)\b",
+        (r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
+        r"decision|response)\b"),
     )),
     Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
         r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
         r"\bplease (?:could you |can you )?(?:clarify|specify)\b",
-        r"\b(?:could|can|would) you (?:please )?(?:provide|give|send) (?:us |me )?(?:with )?(?:some |more |further |"
-        r"additional )(?:details|detail|information about what)\b",
-        r"\b(?:need|require) (?:more|further|additional) (?:information|details) (?:from you )?(?:to|in order to|"
-        r"before)\b",
+        (r"\b(?:could|can|would) you (?:please )?(?:provide|give|send) (?:us |me )?(?:with )?(?:some |more |further |"
+        r"additional )(?:details|detail|information about what)\b"),
+        (r"\b(?:need|require) (?:more|further|additional) (?:information|details) (?:from you )?(?:to|in order to|"
+        r"before)\b"),
         r"\b(?:ask|asking) (?:you )?for (?:some |further |more |a )?clarification\b",
-        r"\b(?:seek|seeking|request|requesting|require|need|needs|requires) (?:some |further |more |a |your )?"
-        r"clarification\b",
-        r"\bclarification (?:of|on|about|regarding|as to|in relation to) (?:your request|what|which|whether|the "
-        r"(?:scope|information|time|date|period|request))\b",
-        r"\b(?:i|we) (?:would like to|need to|must|want to) (?:check|confirm|clarify|understand|establish) "
-        r"(?:with you )?(?:if|whether|what|which|exactly)\b",
-        r"\b(?:will not|won't|cannot|can't|am unable to|are unable to|be unable to) (?:be able to )?(?:take this "
+        (r"\b(?:seek|seeking|request|requesting|require|need|needs|requires) (?:some |further |more |a |your )?"
+        r"clarification\b"),
+        (r"\bclarification (?:of|on|about|regarding|as to|in relation to) (?:your request|what|which|whether|the "
+        r"(?:scope|information|time|date|period|request))\b"),
+        (r"\b(?:i|we) (?:would like to|need to|must|want to) (?:check|confirm|clarify|understand|establish) "
+        r"(?:with you )?(?:if|whether|what|which|exactly)\b"),
+        (r"\b(?:will not|won't|cannot|can't|am unable to|are unable to|be unable to) (?:be able to )?(?:take this "
         r"(?:matter|request) (?:any )?further|proceed|progress (?:your|this) request|process (?:your|this) "
-        r"request)\b.{0,40}\b(?:until|without|unless)\b",
+        r"request)\b.{0,40}\b(?:until|without|unless)\b"),
         r"\b(?:clock|time limit|timescale|deadline) (?:has been |is |will be )?(?:stopped|paused|on hold)\b",
         r"\b(?:request|it) (?:is|will be|has been) (?:put |placed )?on hold (?:until|pending)\b",
         r"\bwhat (?:exactly )?(?:do you mean|is meant) by\b",
@@ -127,31 +131,31 @@ RULES: tuple[Rule, ...] = (
         r"\bthank you for (?:your |the )?clarif", r"\bfollowing (?:your |the )?clarification\b",
     ), questions_ok=True),
     Rule("clarification_requested.asks_which", "clarification_requested", "medium", (
-        r"\b(?:could|can|would) you (?:please )?(?:kindly )?(?:confirm|let (?:me|us) know|tell (?:me|us)|advise|"
-        r"indicate|explain) (?:which|what|whether|exactly|the (?:time ?period|date range|dates?))\b",
+        (r"\b(?:could|can|would) you (?:please )?(?:kindly )?(?:confirm|let (?:me|us) know|tell (?:me|us)|advise|"
+        r"indicate|explain) (?:which|what|whether|exactly|the (?:time ?period|date range|dates?))\b"),
         r"\bplease (?:confirm|let (?:me|us) know|advise|indicate) (?:which|what|whether|exactly)\b",
     ), unless=(r"^\s*(?:\d|q\d|question)",), questions_ok=True),
     Rule("extension.time_extended", "extension", "strong", (
-        r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|period|time limit|time for (?:response|"
-        r"compliance|responding)|date|response date)\b",
+        (r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|period|time limit|time for (?:response|"
+        r"compliance|responding)|date|response date)\b"),
         r"\bextension (?:of|to) (?:the )?(?:time|deadline|response|period|time limit|date)\b",
-        r"\b(?:need|needs|require|requires|requiring|take|taking|need to take) (?:some )?(?:further|additional|"
-        r"more|extra) time to (?:consider|decide|complete|assess|respond|reach|determine)\b",
+        (r"\b(?:need|needs|require|requires|requiring|take|taking|need to take) (?:some )?(?:further|additional|"
+        r"more|extra) time to (?:consider|decide|complete|assess|respond|reach|determine)\b"),
         r"\bsection 10 ?\(3\)", r"\bregulation 7 ?\(1\)",
-        r"\b(?:unable|not be able|not able|cannot|can't) to (?:respond|reply|provide (?:you with )?(?:a|our|the) "
+        (r"\b(?:unable|not be able|not able|cannot|can't) to (?:respond|reply|provide (?:you with )?(?:a|our|the) "
         r"(?:full )?(?:response|reply|answer)|complete (?:your|the|this) request|meet the (?:deadline|20 working "
-        r"day|statutory))\b.{0,60}\b(?:within|by) (?:the )?(?:20|twenty|statutory|deadline|time|original|due)",
+        r"day|statutory))\b.{0,60}\b(?:within|by) (?:the )?(?:20|twenty|statutory|deadline|time|original|due)"),
         r"\b(?:revised|new|extended) (?:response |target |due |deadline )?(?:date|deadline)\b",
     )),
     Rule("acknowledgement.response_promised", "acknowledgement", "strong", (
-        r"\b(?:you|we|i) (?:will|should|shall) (?:receive|get|be sent|have) (?:a|our|the|your) (?:full |formal |"
-        r"written )?(?:response|reply|answer|decision)\b",
-        r"\b(?:we|i) (?:will|shall|aim to|expect to|hope to|intend to|endeavour to|will aim to|will endeavour to|"
+        (r"\b(?:you|we|i) (?:will|should|shall) (?:receive|get|be sent|have) (?:a|our|the|your) (?:full |formal |"
+        r"written )?(?:response|reply|answer|decision)\b"),
+        (r"\b(?:we|i) (?:will|shall|aim to|expect to|hope to|intend to|endeavour to|will aim to|will endeavour to|"
         r"will try to|would aim to)(?: aim to| endeavour to| try to)? (?:respond|reply|send (?:you )?(?:a |our )?"
         r"(?:response|reply)|provide (?:you with )?(?:a |our |the )?(?:response|reply|full response|decision)|"
-        r"let you have (?:a|our) (?:response|reply))\b",
-        r"\b(?:aim|aims|endeavour|endeavours|expect|hope) to (?:respond|reply|send you a response|provide (?:you "
-        r"with )?a response)\b",
+        r"let you have (?:a|our) (?:response|reply))\b"),
+        (r"\b(?:aim|aims|endeavour|endeavours|expect|hope) to (?:respond|reply|send you a response|provide (?:you "
+        r"with )?a response)\b"),
         r"\b(?:required|obliged) to (?:reply|respond|provide a response)(?: to you| to your request)? within\b",
         r"\b(?:response|reply) (?:is )?due (?:by|on)\b",
         r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
@@ -159,14 +163,14 @@ RULES: tuple[Rule, ...] = (
         r"\bwill be (?:processed|dealt with|handled|considered) (?:under|in accordance|within)\b",
     )),
     Rule("acknowledgement.logged", "acknowledgement", "strong", (
-        r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your (?:request|enquiry)(?: for information)? )?(?:under|with|as) (?:the |a |"
-        r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)",
-        r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
-        r"will now be) (?:logged|recorded|registered|passed|forwarded|allocated|assigned|acknowledged)\b",
+        (r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your (?:request|enquiry)(?: for information)? )?(?:under|with|as) (?:the |a |"
+        r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)"),
+        (r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
+        r"will now be) (?:logged|recorded|registered|passed|forwarded|allocated|assigned|acknowledged)\b"),
         r"\b(?:request|enquiry) (?:will|is being|will now be) (?:considered|dealt with|handled|processed)\b",
         r"\bwhich will be (?:dealt with|considered|handled|processed)\b",
-        r"\b(?:we|i) (?:are|am) (?:now )?(?:dealing with|processing|considering|handling|looking into) your "
-        r"(?:request|enquiry|concerns|complaint)\b",
+        (r"\b(?:we|i) (?:are|am) (?:now )?(?:dealing with|processing|considering|handling|looking into) your "
+        r"(?:request|enquiry|concerns|complaint)\b"),
         r"\backnowledg(?:e|es|ing) (?:receipt|your (?:request|e-?mail|enquiry|letter))\b",
         r"\bthis (?:e-?mail|letter|message) (?:is to )?acknowledges?\b",
     ), unless=(r"\backnowledge your (?:request|e-?mail) (?:following|once|after|when|on)\b",)),
@@ -178,10 +182,10 @@ RULES: tuple[Rule, ...] = (
 
     # --- the answer itself -----------------------------------------------------------------------
     Rule("refused.cost_limit", "refused", "strong", (
-        r"\b(?:would|will|does|to|it) (?:exceed|exceeds|go over|be in excess of|extend beyond)\b.{0,40}\b"
-        r"(?:appropriate|cost|costs|fees|time|statutory) limit\b",
-        r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
-        r"limit\b", r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
+        (r"\b(?:would|will|does|to|it) (?:exceed|exceeds|go over|be in excess of|extend beyond)\b.{0,40}\b"
+        r"(?:appropriate|cost|costs|fees|time|statutory) limit\b"),
+        (r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
+        r"limit\b"), r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
         r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
     )),
     Rule("refused.vexatious", "refused", "strong", (
@@ -192,36 +196,36 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:is|are|was|were|being|been|be) (?:considered |deemed |therefore |also |wholly |fully )*exempt(?:ed)?\b",
         r"\bexempt from (?:disclosure|release)\b",
         r"\b(?:exemption|exception)s? (?:applies|apply|is engaged|are engaged|has been applied|have been applied)\b",
-        r"\b(?:we|i|the \w+) (?:are|am|is|have|has) (?:applying|applied|relying|relied|rely) (?:on |upon )?(?:the )?"
-        r"(?:exemptions?|exceptions?|sections?|regulations?|s\.? ?\d)",
+        (r"\b(?:we|i|the \w+) (?:are|am|is|have|has) (?:applying|applied|relying|relied|rely) (?:on |upon )?(?:the )?"
+        r"(?:exemptions?|exceptions?|sections?|regulations?|s\.? ?\d)"),
         r"\b(?:is|are|has been|have been|was|were|being|will be) withheld\b",
-        r"\b(?:we|i|the \w+) (?:are|am|is|have|has|must|will) (?:therefore )?(?:decided to )?(?:withhold|withholding|"
-        r"refuse|refusing|decline|declining)\b",
-        r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
+        (r"\b(?:we|i|the \w+) (?:are|am|is|have|has|must|will) (?:therefore )?(?:decided to )?(?:withhold|withholding|"
+        r"refuse|refusing|decline|declining)\b"),
+        (r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
         r"disclose|release|supply|share|comply with)\b.{0,30}\b(?:this|the|that|any|such|some|these|those|"
-        r"requested|your) (?:requested )?(?:information|data|details|documents|records|figures|request)\b",
+        r"requested|your) (?:requested )?(?:information|data|details|documents|records|figures|request)\b"),
         r"\b(?:cannot|can not|could not|will not|must not|is not to) be (?:disclosed|released|provided|shared)\b",
         r"\brefusal notice\b", r"\bnotice of refusal\b",
         r"\b(?:decided|decision) not to (?:disclose|release|provide|comply)\b",
         r"\b(?:request|it|this) (?:is|has been) (?:therefore )?refused\b",
         r"\b(?:has|have) been redacted\b", r"\bredactions? (?:has|have) been (?:made|applied)\b",
-        r"\bpublic interest (?:in maintaining the (?:exemption|exception)|favours withholding|lies in "
-        r"withholding|in withholding)\b", r"\breasonably accessible (?:to you )?by other means\b",
+        (r"\bpublic interest (?:in maintaining the (?:exemption|exception)|favours withholding|lies in "
+        r"withholding|in withholding)\b"), r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
     ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b")),
     Rule("not_held.not_held", "not_held", "strong", (
         r"\b(?:do|does|did) not (?:currently |actually |therefore |ordinarily )?hold\b", r"\b(?:don't|doesn't|didn't) hold\b",
         r"\b(?:is|are|was|were) not held\b", r"\bhold(?:s)? no\b", r"\bnot held by\b",
-        rf"\bno {_NOUNS}(?:,? (?:or|and|nor) {_NOUNS})? (?:\w+ )?(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
-        r"recorded|kept|taken|exchanged|sent|made|retained|created|produced|generated|returned|had)\b",
+        (rf"\bno {_NOUNS}(?:,? (?:or|and|nor) {_NOUNS})? (?:\w+ )?(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
+        r"recorded|kept|taken|exchanged|sent|made|retained|created|produced|generated|returned|had)\b"),
         rf"\bthere (?:is|are|was|were|has been|have been|had been) no {_NOUNS}\b",
-        rf"\b(?:has|have|had) no (?:record|records|information|involvement|dealings|relationship|knowledge)\b",
-        r"\b(?:has|have|had) not (?:been in|had any|received any|made any|held any|entered into|approached|been "
-        r"approached|been contacted|contacted|engaged|communicated|met|corresponded|discussed)\b",
-        r"\b(?:has|have|had) not (?:installed|purchased|bought|procured|used|commissioned|carried out|undertaken|"
-        r"issued|collected|recorded|created|produced) any\b",
-        r"\b(?:has|have|had) never (?:been|had|received|made|held|approached|used|engaged|contracted|met|discussed|"
-        r"communicated|purchased|procured)\b", r"\b(?:do|does|did) not exist\b",
+        r"\b(?:has|have|had) no (?:record|records|information|involvement|dealings|relationship|knowledge)\b",
+        (r"\b(?:has|have|had) not (?:been in|had any|received any|made any|held any|entered into|approached|been "
+        r"approached|been contacted|contacted|engaged|communicated|met|corresponded|discussed)\b"),
+        (r"\b(?:has|have|had) not (?:installed|purchased|bought|procured|used|commissioned|carried out|undertaken|"
+        r"issued|collected|recorded|created|produced) any\b"),
+        (r"\b(?:has|have|had) never (?:been|had|received|made|held|approached|used|engaged|contracted|met|discussed|"
+        r"communicated|purchased|procured)\b"), r"\b(?:do|does|did) not exist\b",
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
         r"\bno record(?:s)? of\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
@@ -233,60 +237,60 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:outside|not within|beyond) (?:the |our )?(?:remit|functions?|responsibilit(?:y|ies)|jurisdiction)\b",
         r"\bthe appropriate (?:public )?(?:authority|body|organisation) (?:in this case )?(?:is|would be)\b",
         r"\binformation (?:you (?:have )?(?:requested|require|seek)|requested) (?:is|would be|may be) held by\b",
-        r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
-        r"use|employ|operate|own|have a contract)\b",
+        (r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
+        r"use|employ|operate|own|have a contract)\b"),
         r"\b(?:is|are|was|were) not (?:recorded|collected|kept|retained|captured|logged)\b",
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
     Rule("not_held.nothing_to_report", "not_held", "weak", (
         r"^(?:answer\s*:\s*)?(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b",
         r"^(?:answer\s*:\s*)?no[.,]\s",
-        r"\b(?:you (?:may|might) wish to|we would (?:advise|suggest)(?: that)? you(?: to)?|you should) (?:contact|"
-        r"direct|redirect|submit|address|send|write to) ",
+        (r"\b(?:you (?:may|might) wish to|we would (?:advise|suggest)(?: that)? you(?: to)?|you should) (?:contact|"
+        r"direct|redirect|submit|address|send|write to) "),
     )),
     Rule("provided.information_attached", "provided", "strong", (
-        r"\bplease find (?:attached|enclosed|below|herewith|overleaf)\b(?!.{0,40}\b(?:response|letter|reply|decision)\b)"
+        (r"\bplease find (?:attached|enclosed|below|herewith|overleaf)\b(?!.{0,40}\b(?:response|letter|reply|decision)\b)"
         r".{0,40}\b(?:information|data|figures|documents?|copies|copy|spreadsheet|details|list|records|breakdown|"
-        r"table|correspondence|e-?mails?|minutes)\b",
-        r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing|provided|providing|"
+        r"table|correspondence|e-?mails?|minutes)\b"),
+        (r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing|provided|providing|"
         r"supplied|released|disclosed)\b.{0,60}\b(?:the information (?:you|that you|requested)|the requested "
         r"(?:information|data|documents)|information (?:you asked for|requested)|copies of|a copy of the "
-        r"(?:\w+ )?(?:documents?|correspondence|e-?mails?|minutes|contract|policy|report|data))",
-        r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
-        r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b",
+        r"(?:\w+ )?(?:documents?|correspondence|e-?mails?|minutes|contract|policy|report|data))"),
+        (r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
+        r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b"),
         r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
-        r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
-        r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b",
-        r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
-        r"as follows|provided)\b",
-        r"\b(?:copies|a copy|the (?:e-?mails?|documents?|correspondence|minutes|notes|data|figures|spreadsheet|"
-        r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b",
+        (r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
+        r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b"),
+        (r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
+        r"as follows|provided)\b"),
+        (r"\b(?:copies|a copy|the (?:e-?mails?|documents?|correspondence|minutes|notes|data|figures|spreadsheet|"
+        r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b"),
     ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
     Rule("provided.facts_given", "provided", "medium", (
         r"£ ?\d", r"\b\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
         r"\bthere (?:were|was|are|is|have been|has been) \d[\d,]*\b",
-        r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
-        r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b",
+        (r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
+        r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b"),
         r"^(?:answer\s*:\s*)?yes\b",
     ), unless=(r"\b(?:has|have|had|did|does|do|is|was) not\b", r"\bno\b", r"\bworking days?\b",
                r"\bcost limit|appropriate limit|£\s?(?:450|600)\b")),
     Rule("provided.answers_in_turn", "provided", "weak", (
-        r"\b(?:answers?|responses?) to (?:each of )?your (?:questions?|request) (?:is|are) (?:set out |provided |"
-        r"given )?(?:below|as follows|above)\b", r"\b(?:answered|addressed|responded to) in turn\b",
+        (r"\b(?:answers?|responses?) to (?:each of )?your (?:questions?|request) (?:is|are) (?:set out |provided |"
+        r"given )?(?:below|as follows|above)\b"), r"\b(?:answered|addressed|responded to) in turn\b",
         r"\b(?:answers?|responses?) (?:to each (?:question|point) )?(?:is|are) (?:set out|given) (?:below|in turn)\b",
     ), unless=(r"\b(?:does|do|did) not\b",)),
     Rule("provided.holds_information", "provided", "weak", (
-        r"\b(?:i|we) (?:can )?(?:confirm|advise) that (?:the \w+(?: \w+)? |we |it |this \w+ )?(?:holds?|has|have) "
-        r"(?:the |some |this |relevant )?(?:information|data|records)\b",
-        rf"\b(?:the \w+(?: \w+)?|we) (?:holds?|has|have) (?:the |some )?(?:information|data|records) (?:requested|you "
-        r"(?:have )?requested|you require|relevant)\b",
-        r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"
-        r"assistance))\b", r"\bin response to your (?:enquiry|request|questions?)\b",
+        (r"\b(?:i|we) (?:can )?(?:confirm|advise) that (?:the \w+(?: \w+)? |we |it |this \w+ )?(?:holds?|has|have) "
+        r"(?:the |some |this |relevant )?(?:information|data|records)\b"),
+        (r"\b(?:the \w+(?: \w+)?|we) (?:holds?|has|have) (?:the |some )?(?:information|data|records) (?:requested|you "
+        r"(?:have )?requested|you require|relevant)\b"),
+        (r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"
+        r"assistance))\b"), r"\bin response to your (?:enquiry|request|questions?)\b",
     ), unless=(r"\b(?:does|do|did) not\b",)),
     Rule("other.cover_note", "cover", "medium", (
-        r"\b(?:attached|enclosed|attaching|enclosing|attach|enclose)\b.{0,30}\b(?:our|my|the|a|your) (?:formal |full |"
-        r"final |written )?(?:response|reply|letter|decision|answer)\b",
-        r"\b(?:please find|see|please see) (?:attached|enclosed)(?: our| my| the| a)?(?: formal| full)? "
-        r"(?:response|reply|letter|decision)\b",
+        (r"\b(?:attached|enclosed|attaching|enclosing|attach|enclose)\b.{0,30}\b(?:our|my|the|a|your) (?:formal |full |"
+        r"final |written )?(?:response|reply|letter|decision|answer)\b"),
+        (r"\b(?:please find|see|please see) (?:attached|enclosed)(?: our| my| the| a)?(?: formal| full)? "
+        r"(?:response|reply|letter|decision)\b"),
         r"\b(?:response|reply|letter|decision) (?:is )?(?:attached|enclosed)\b",
         r"\bplease see (?:our|the|my) (?:response|reply|letter|decision) (?:attached|enclosed)\b",
     )),

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+from .phrases import CuedPattern
 
 # --- normalising -------------------------------------------------------------------------------------
 
@@ -33,24 +35,24 @@ def normalise(text: str) -> str:
 # --- zones -------------------------------------------------------------------------------------------
 
 _HEADER_LINE = re.compile(r"^(from|to|cc|subject|date|sent|reply-to|auto-submitted|message-id|importance|"
-                          r"x-[\w-]+):\s", re.I)
+                          r"x-[\w-]+):\s", re.IGNORECASE)
 _THREAD_START = re.compile(
     r"^(-{2,}\s*(original message|forwarded message|message d'origine)\s*-{2,}|begin forwarded message:?|"
     r"_{8,}|-{8,}\s*reply above this line.*|-{2,}\s*this is a copy of the message.*|"
     r"-{2,}\s*(contents of the undelivered mail|undelivered message|returned message|original message "
-    r"follows)\s*-*|(below this line is a copy of the message|the original message was received).*)$", re.I)
-_OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.I)
-_OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.I)
-_WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.I)
+    r"follows)\s*-*|(below this line is a copy of the message|the original message was received).*)$", re.IGNORECASE)
+_OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.IGNORECASE)
+_WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.IGNORECASE)
 
 # A line that introduces the request restated: the zone starts after it (or at it, when text follows).
-_REQUEST_START = re.compile(
+_REQUEST_START = CuedPattern(
     r"(?:\b(?:for|requesting|request(?:ed)?|seek(?:ing)? access to|asked for|asking for|sought|regarding) the "
     r"following(?: information)?(?: for [^:]{0,60})?|\byour (?:original )?request (?:was|reads|read|stated|"
     r"is as follows|for information was)|\bbelow is your request\b.*|^(?:your |the |original )?(?:request|"
     r"requests|question|questions|information requested|request details|details of (?:your )?request)|"
     r"^you (?:asked|requested|wrote|said)(?: for| us)?|\byou (?:asked|requested) (?:for )?the following|"
-    r"\bin which you (?:asked|requested)(?: for)?)\s*[:\-–]?\s*\"?$", re.I)
+    r"\bin which you (?:asked|requested)(?: for)?)\s*[:\-–]?\s*\"?$")
 _REQUEST_END = re.compile(
     r"^(?:(?:our |my |the )?(?:response|responses|answer|answers|reply|decision|outcome)(?: to (?:your|the) "
     r"(?:request|questions?))?|in response|we answered|information (?:provided|supplied)|"
@@ -59,12 +61,12 @@ _REQUEST_END = re.compile(
     r"please see|i can confirm|i confirm|i (?:write|am writing)|i have (?:undertaken|attached|processed|"
     r"considered|searched|made|now)|your request (?:will|has|is|was)|(?:the )?(?:council|trust|force|"
     r"department|authority|service|office|university|board|ministry|police)\b[^.]{0,40}\b(?:holds?|does|"
-    r"has|can|confirms?|is|will|would|did|do)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.I)
+    r"has|can|confirms?|is|will|would|did|do)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"^(yours (faithfully|sincerely|truly)|kind regards|regards|best regards|many thanks|"
-                       r"best wishes|thanks|thank you)[,.!]?$", re.I)
+                       r"best wishes|thanks|thank you)[,.!]?$", re.IGNORECASE)
 
 # Rights of appeal, complaints, copyright and e-mail disclaimers: boilerplate in nearly every reply.
-_APPEAL = re.compile(
+_APPEAL = CuedPattern(
     r"\bif you are (?:unhappy|dissatisfied|not (?:content|satisfied|happy))|\b(?:right|entitled) to "
     r"(?:request|ask for|apply for|seek|complain|appeal)|\byou (?:can|may|could|have the right to) "
     r"(?:request|ask for|apply for|seek) (?:an? )?(?:internal )?review|\b(?:complain|appeal|apply|write) "
@@ -77,15 +79,15 @@ _APPEAL = re.compile(
     r"\bdirect marketing\b|\b(?:this|the) e-?mail (?:and any (?:files|attachments)|is confidential|"
     r"may contain)|\bintended (?:solely )?for the (?:use of the )?(?:individual|addressee|named)|"
     r"\bscanned for (?:the presence of )?(?:computer )?viruses\b|\bviews expressed in this\b|"
-    r"\bprivacy (?:notice|policy|statement)\b|\btribunal\b", re.I)
-_APPEAL_TAIL = re.compile(
+    r"\bprivacy (?:notice|policy|statement)\b|\btribunal\b")
+_APPEAL_TAIL = CuedPattern(
     r"\bif you are (?:unhappy|dissatisfied|not (?:content|satisfied|happy))|^your rights\b|"
     r"^(?:rights? of appeal|appeals?|complaints?|internal review (?:rights|procedure)|how to complain|"
     r"right to (?:request|ask for) (?:an? )?(?:internal )?review)\s*:?$|\byou have the right (?:under "
-    r"[^,]{0,60})?to (?:request|ask for) an? (?:internal )?review\b", re.I)
+    r"[^,\n]{0,60})?to (?:request|ask for) an? (?:internal )?review\b")
 
 # Our own (the requester's) voice, wherever it is quoted.
-_REQUESTER = re.compile(
+_REQUESTER = CuedPattern(
     r"\b(?:i|we) (?:would|'d) like to (?:request|ask|know|see|receive|obtain|make)\b|"
     r"\bi (?:am|'m) (?:requesting|writing to request|making (?:a|this) request|asking)\b|"
     r"\bi (?:wish|want) to (?:request|know|ask|see|make)\b|\bmy (?:foi |freedom of information |original )?"
@@ -95,25 +97,24 @@ _REQUESTER = re.compile(
     r"\bi look forward\b|\bplease tell me\b|\b(?:can|could) (?:you )?(?:please )?(?:supply|provide|send|"
     r"tell|give) me\b|\b(?:can|could) i (?:see|have|request|get|ask)\b|\bhow i (?:can|could|might) "
     r"(?:refine|narrow|reduce)\b|\bso that i can (?:clarify|narrow|refine)\b|\bplease contact me as soon as\b|"
-    r"\bunder (?:the )?(?:freedom of information|foi)[^,.]{0,40}, i\b|\bi (?:have|had) (?:been told|heard|read)\b",
-    re.I)
+    r"\bunder (?:the )?(?:freedom of information|foi)[^,.\n]{0,40}, i\b|\bi (?:have|had) (?:been told|heard|read)\b")
 
 _QUESTION_START = re.compile(
     r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]?\s+|\(?[a-z0-9]{1,3}\)\s+|[-*•·]\s+)*(?:can|could|would|will|"
     r"have|has|had|did|do|does|is|are|was|were|how|what|when|where|which|who|whom|whose|why|"
     r"please (?:provide|confirm|state|supply|send|list|give|tell|advise|detail|explain|include|indicate|"
-    r"specify|share|disclose)|include|provide|list|state|confirm whether)\b", re.I)
-_NUMBERED = re.compile(r"^\s*(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]|\(?[a-z0-9]{1,3}\)|[-*•·])\s", re.I)
+    r"specify|share|disclose)|include|provide|list|state|confirm whether)\b", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\s*(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]|\(?[a-z0-9]{1,3}\)|[-*•·])\s", re.IGNORECASE)
 _HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|whilst|while|unless|when|although|though)\b",
-                                 re.I)
+                                 re.IGNORECASE)
 # A relative clause explains a rule ("... exempt under section 31, which can apply where ..."): the modal
 # words that make a sentence hypothetical are looked for in the main clause only.
-_RELATIVE = re.compile(r",? \b(?:which|where|because|since|as this|in cases where|so that)\b", re.I)
-_HYPOTHETICAL = re.compile(
+_RELATIVE = CuedPattern(r",? \b(?:which|where|because|since|as this|in cases where|so that)\b")
+_HYPOTHETICAL = CuedPattern(
     r"\b(?:may|might|could|can) (?:also )?"
     r"(?:be )?(?:apply|applies|applied|engaged|refused?|exempt|withheld|need to|have to|make it necessary|"
     r"decide|rely|consider|be able|be unable|take longer|not be able)\b|\bcan apply\b|\bin some "
-    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b", re.I)
+    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b")
 
 
 @dataclass
@@ -145,8 +146,12 @@ class Doc:
     starts: list[int] = field(default_factory=list)
     index: list[int] = field(default_factory=list)
 
+    def position_at(self, offset: int) -> int:
+        """The index in `sentences` of the authority's sentence at `offset` in `joined`."""
+        return self.index[bisect.bisect_right(self.starts, offset) - 1]
+
     def sentence_at(self, offset: int) -> Sentence:
-        return self.sentences[self.index[bisect.bisect_right(self.starts, offset) - 1]]
+        return self.sentences[self.position_at(offset)]
 
     def authority_text(self) -> str:
         return self.joined
@@ -246,10 +251,10 @@ _ABBREVIATIONS = {"no", "nos", "e.g", "eg", "i.e", "ie", "mr", "mrs", "ms", "dr"
                   "nov", "dec", "p", "pp", "vol", "ch", "cllr", "prof", "rev", "hon", "dept", "govt"}
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[A-Z0-9\"“‘'(\[£])")
 _BREAK_BEFORE = re.compile(r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]\s|\(?[a-z0-9ivx]{1,4}\)\s|[-*•·]\s|"
-                           r"(?:question|answer|response|request|q|a)\s*\d*\s*[:\-–])", re.I)
+                           r"(?:question|answer|response|request|q|a)\s*\d*\s*[:\-–])", re.IGNORECASE)
 
 
-_SALUTATION = re.compile(r"^(?:dear|hello|hi|good (?:morning|afternoon))\b.{0,60}[,:]?$", re.I)
+_SALUTATION = re.compile(r"^(?:dear|hello|hi|good (?:morning|afternoon))\b.{0,60}[,:]?$", re.IGNORECASE)
 
 
 def _segments(block: list[str]) -> list[tuple[str, bool]]:
@@ -278,7 +283,7 @@ def _segments(block: list[str]) -> list[tuple[str, bool]]:
     return out
 
 
-_LIST_MARKER = re.compile(r"^\W*(?:q(?:uestion)?\s*)?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]?$", re.I)
+_LIST_MARKER = re.compile(r"^\W*(?:q(?:uestion)?\s*)?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]?$", re.IGNORECASE)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -328,6 +333,7 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
         for segment, line_start in _segments(block):
             for n, piece in enumerate(split_sentences(segment)):
                 sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
+    _mark_voices(sentences)
     _mark_appeal_tail(sentences)
     own = "\n".join(line for line, zone in zip(lines, zones) if zone != "thread")
     doc = Doc(text=text, sentences=sentences, header_subject=subject, header_auto=auto, own_text=own)
@@ -344,33 +350,59 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
 
 
 # Words of an answer, not of a question restated: such a sentence is the authority's even if it echoes ours.
-_ANSWER_WORDS = re.compile(r"\b(?:not|no|never|none|nil|confirm|confirms|hold|holds|held|attached|enclosed|yes|"
-                           r"exempt|withheld|n/a)\b", re.I)
+_ANSWER_WORDS = CuedPattern(r"\b(?:not|no|never|none|nil|confirm|confirms|hold|holds|held|attached|enclosed|yes|"
+                           r"exempt|withheld|n/a)\b")
 
 
 def _sentence(text: str, zone: str, line_start: bool, question_words: list[set[str]]) -> Sentence:
+    """A sentence with the flags read from its start; the voice flags are set for all at once by _mark_voices."""
     text = text.replace("\n", " ")
-    numbered = bool(_NUMBERED.match(text))
-    is_question = text.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
     restated = False
     if question_words and zone == "body" and not _ANSWER_WORDS.search(text):
         words = _words(text)
         if len(words) >= 5:
             best = max(len(words & q) / len(words) for q in question_words)
             restated = best >= 0.6
-    if zone == "body" and _APPEAL.search(text):
-        zone = "appeal"
     return Sentence(
         text=text,
         zone=zone,
         line_start=line_start,
-        numbered=numbered,
-        is_question=is_question,
-        requester=bool(_REQUESTER.search(text)),
-        hypothetical=bool(_HYPOTHETICAL_START.match(text)
-                          or _HYPOTHETICAL.search(_RELATIVE.split(text, maxsplit=1)[0])),
+        numbered=bool(_NUMBERED.match(text)),
+        is_question=text.rstrip().endswith("?") or bool(_QUESTION_START.match(text)),
+        requester=False,
+        hypothetical=bool(_HYPOTHETICAL_START.match(text)),
         restated=restated,
     )
+
+
+def _mark_voices(sentences: list[Sentence]) -> None:
+    """Appeal boilerplate, the requester's voice and hypothetical wording, found in one pass over all sentences."""
+    if not sentences:
+        return
+    starts: list[int] = []
+    offset = 0
+    for sentence in sentences:
+        starts.append(offset)
+        offset += len(sentence.text) + 1
+    text = "\n".join(sentence.text for sentence in sentences)
+    lowered = text.lower()
+
+    def hits(pattern: CuedPattern) -> Iterator[tuple[Sentence, int]]:
+        for match in pattern.finditer(text, lowered):
+            n = bisect.bisect_right(starts, match.start()) - 1
+            yield sentences[n], match.start() - starts[n]
+
+    for sentence, _ in hits(_APPEAL):
+        if sentence.zone == "body":
+            sentence.zone = "appeal"
+    for sentence, _ in hits(_REQUESTER):
+        sentence.requester = True
+    for sentence, position in hits(_HYPOTHETICAL):
+        if sentence.hypothetical:
+            continue
+        relative = _RELATIVE.search(sentence.text)  # the modal word must be in the main clause
+        if relative is None or position < relative.start():
+            sentence.hypothetical = True
 
 
 def _mark_appeal_tail(sentences: list[Sentence]) -> None:

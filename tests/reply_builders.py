@@ -7,9 +7,9 @@ does not depend on the PDF writer it tests against; DOCX comes from python-docx,
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "replies"
@@ -29,8 +29,8 @@ def make_pdf(lines: list[str]) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>"),
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -86,7 +86,7 @@ def message(body: str | None = None, *, subject: str = "RE: Freedom of Informati
     msg["From"] = sender
     msg["To"] = "campaigner+fb-7k3q98@example.org"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2023, 5, 12, 14, 30, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2023, 5, 12, 14, 30, tzinfo=UTC))
     msg["Message-ID"] = "<reply-1@northshire.gov.uk>"
     msg["In-Reply-To"] = "<fb-7k3q98.request@example.org>"
     for name, value in (headers or {}).items():

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from reply_builders import (
+    COVER_NOTE,
+    FIXTURES,
+    NOT_HELD_LETTER,
+    REFUSAL_LETTER,
+    encrypt_pdf,
+    make_docx,
+    make_pdf,
+    message,
+)
 
 from foibot.extract import extract_text
 from foibot.reading import read_message
-from reply_builders import COVER_NOTE, FIXTURES, NOT_HELD_LETTER, REFUSAL_LETTER, encrypt_pdf, make_docx, make_pdf, message
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

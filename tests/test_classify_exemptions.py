@@ -32,8 +32,8 @@ def test_normalised(written: str, expected: str) -> None:
 
 @pytest.mark.parametrize("written", ["section 1(1)(a)", "section 10(3)", "section 16", "section 50",
                                      "section 17 of the Freedom of Information Act 2000",
-                                     "regulations 5(1) of the Fees Regulations", "section 40 of the Data "
-                                     "Protection Act 2018", "regulation 7(1)"])
+                                     "regulations 5(1) of the Fees Regulations", ("section 40 of the Data "
+                                     "Protection Act 2018"), "regulation 7(1)"])
 def test_procedural_sections_are_not_exemptions(written: str) -> None:
     assert normalise(written) is None
 
@@ -49,8 +49,8 @@ APPLIED = [
     ("This information is exempt under sections 23(5), 24(2) and 31(3).", ("s23(5)", "s24(2)", "s31(3)")),
     ("The report is exempt under section 31(1)(a) and (b) of the Act.", ("s31(1)(a)", "s31(1)(b)")),
     ("We are withholding the names under section 40(2) and the prices under section 43(2).", ("s40(2)", "s43(2)")),
-    ("We can neither confirm nor deny by virtue of the following exemptions:\nSection 23(5) Security Bodies\n"
-     "Section 24(2) National Security\nSection 23 is an absolute exemption.", ("s23(5)", "s24(2)")),
+    (("We can neither confirm nor deny by virtue of the following exemptions:\nSection 23(5) Security Bodies\n"
+     "Section 24(2) National Security\nSection 23 is an absolute exemption."), ("s23(5)", "s24(2)")),
     ("We do not rely on section 12(1). The request is vexatious under section 14(1).", ("s14(1)",)),
 ]
 
@@ -63,17 +63,17 @@ def test_applied_exemptions(sentence: str, expected: tuple[str, ...]) -> None:
 
 MENTIONED_ONLY = [
     # the quoted request
-    "You asked:\n\nI recognise there are FOI exemptions under Section 43(2) relating to commercial interests.\n\n"
-    "Response\n\nThe council does not hold the information.",
+    ("You asked:\n\nI recognise there are FOI exemptions under Section 43(2) relating to commercial interests.\n\n"
+    "Response\n\nThe council does not hold the information."),
     # hypothetical, in an acknowledgement
-    "Your request has been logged. The exemption at section 14 may be engaged if you send many requests, and "
-    "section 12 may apply where the cost of complying would exceed the limit.",
+    ("Your request has been logged. The exemption at section 14 may be engaged if you send many requests, and "
+    "section 12 may apply where the cost of complying would exceed the limit."),
     # the rights-of-appeal paragraph
-    "The council does not hold the information.\n\nIf you are unhappy with this response you may ask for an "
-    "internal review; the ICO's guidance explains how section 43 may apply.",
+    ("The council does not hold the information.\n\nIf you are unhappy with this response you may ask for an "
+    "internal review; the ICO's guidance explains how section 43 may apply."),
     # requester's words restated without a heading
-    "If it is not possible to provide the information due to the cost limits in Section 12, please provide advice "
-    "as to how I can refine my request.\n\nUnfortunately I am unable to provide this information.",
+    ("If it is not possible to provide the information due to the cost limits in Section 12, please provide advice "
+    "as to how I can refine my request.\n\nUnfortunately I am unable to provide this information."),
 ]
 
 

@@ -47,8 +47,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "clarification_requested.asks_to_clarify": (
         ["Could you please clarify which period you are interested in?",
-         "In order to ensure that we have interpreted your request correctly we would like to ask you for "
-         "clarification.", "We would like to check if you are requesting information about both schemes.",
+         ("In order to ensure that we have interpreted your request correctly we would like to ask you for "
+         "clarification."), "We would like to check if you are requesting information about both schemes.",
          "I will not be able to take this matter further without this extra information from you.",
          "Please can you specify the dates you mean.", "The time limit is on hold until we hear from you."],
         ["If we require any clarification of your request we will contact you.",

@@ -6,12 +6,14 @@ import csv
 import hashlib
 import io
 import json
-from datetime import date, datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from reply_builders import FIXTURES
 
 from foibot.classify import Classification, classify_text
 from foibot.cli import cli
@@ -22,21 +24,20 @@ from foibot.lifecycle import apply_reply, mark_message, mark_request
 from foibot.reading import read_file
 from foibot.render import load_template_set
 from foibot.store import Store, open_store
-from reply_builders import FIXTURES
 
 SENT = "2023-04-17T09:00:00+00:00"
-NOW = datetime(2023, 5, 20, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2023, 5, 20, 10, 0, tzinfo=UTC)
 REF = "FB-7K3Q98"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     config = load_config(None)  # the built-in defaults: ./foibot.db in the campaign folder
     opened = open_store(config.database_path, config.files_dir)
-    opened.db["authorities"].insert({"id": "millbrook", "name": "Borough of Millbrook", "email": "foi@millbrook.gov.uk",
+    opened.db.table("authorities").insert({"id": "millbrook", "name": "Borough of Millbrook", "email": "foi@millbrook.gov.uk",
                                      "kind": "council", "jurisdiction": "england", "extra": "{}", "updated_at": SENT})
-    opened.db["runs"].insert({"id": "fusus-2023", "template": "fusus", "created_at": SENT})
-    opened.db["requests"].insert({
+    opened.db.table("runs").insert({"id": "fusus-2023", "template": "fusus", "created_at": SENT})
+    opened.db.table("requests").insert({
         "id": 1, "run": "fusus-2023", "authority_id": "millbrook", "reference": REF,
         "authority_name": "Borough of Millbrook", "authority_email": "foi@millbrook.gov.uk",
         "jurisdiction": "england", "regime": "foia", "status": "awaiting_response", "created_at": SENT,
@@ -49,14 +50,14 @@ def store(tmp_path: Path) -> Store:
 def add_reply(store: Store, date_header: str | None = "2023-05-12T10:00:00+00:00", text: str = "reply") -> int:
     raw = text.encode()
     digest = hashlib.sha256(raw + str(date_header).encode()).hexdigest()
-    return int(store.db["messages"].insert({
+    return int(store.db.table("messages").insert({  # type: ignore[arg-type]
         "direction": "in", "request_id": 1, "state": "parsed", "dedupe_key": f"sha:{digest}", "raw": raw,
         "created_at": "2023-05-12T10:01:00+00:00", "date_header": date_header, "text": text,
     }).last_pk)
 
 
 def request(store: Store) -> dict[str, Any]:
-    return dict(store.db["requests"].get(1))
+    return dict(store.db.table("requests").get(1))
 
 
 def events(store: Store) -> list[tuple[str, str]]:
@@ -75,7 +76,7 @@ def test_acknowledgement_keeps_waiting_and_records_their_reference(store: Store)
         "awaiting_response", "9645568", "2023-05-12T10:00:00+00:00")
     assert row["outcome"] is None
     assert (effect.status_before, effect.status_after) == ("awaiting_response", "awaiting_response")
-    stored = store.db["messages"].get(message)
+    stored = store.db.table("messages").get(message)
     assert (stored["kind"], stored["authority_ref"], json.loads(stored["evidence"])) == (
         "acknowledgement", "9645568", ["a acknowledgement sentence"])
     assert ("reply_classified", "auto") in events(store)
@@ -129,13 +130,13 @@ def test_a_real_reply_read_end_to_end_fills_the_export(store: Store) -> None:
 
 @pytest.mark.parametrize("status", ["internal_review", "awaiting_clarification", "failed"])
 def test_a_substantive_reply_answers_from_any_open_status(store: Store, status: str) -> None:
-    store.db["requests"].update(1, {"status": status})
+    store.db.table("requests").update(1, {"status": status})
     apply_reply(store, 1, add_reply(store), c("information_provided"), NOW)
     assert request(store)["status"] == "answered"
 
 
 def test_a_withdrawn_request_keeps_its_status(store: Store) -> None:
-    store.db["requests"].update(1, {"status": "withdrawn", "status_manual": 1})
+    store.db.table("requests").update(1, {"status": "withdrawn", "status_manual": 1})
     apply_reply(store, 1, add_reply(store), c("not_held", authority_refs=("77",)), NOW)
     row = request(store)
     assert (row["status"], row["authority_ref"]) == ("withdrawn", "77")
@@ -156,7 +157,7 @@ def test_a_missing_or_implausible_date_means_now(store: Store) -> None:
 
 
 def test_internal_review_result_sets_the_outcome_it_states(store: Store) -> None:
-    store.db["requests"].update(1, {"status": "internal_review"})
+    store.db.table("requests").update(1, {"status": "internal_review"})
     apply_reply(store, 1, add_reply(store), c("internal_review_result", review_outcome="refused"), NOW)
     row = request(store)
     assert (row["status"], row["outcome"], row["review_result_at"]) == (
@@ -188,7 +189,7 @@ def test_an_auto_reply_is_only_counted(store: Store) -> None:
     apply_reply(store, 1, message, c("auto_reply", authority_refs=("999",)), NOW)
     row = request(store)
     assert (row["status"], row["first_reply_at"], row["authority_ref"]) == ("awaiting_response", None, None)
-    assert store.db["messages"].get(message)["kind"] == "auto_reply"
+    assert store.db.table("messages").get(message)["kind"] == "auto_reply"
 
 
 def test_applying_the_same_reply_twice_adds_no_second_event(store: Store) -> None:
@@ -231,7 +232,7 @@ def test_manual_message_kind_wins_and_moves_the_request(store: Store) -> None:
     mark_message(store, message, "not_held", NOW, request=REF)
     assert (request(store)["status"], request(store)["outcome"]) == ("answered", "not_held")
     apply_reply(store, 1, message, c("acknowledgement"), NOW)  # a later re-classification
-    assert store.db["messages"].get(message)["kind"] == "not_held"
+    assert store.db.table("messages").get(message)["kind"] == "not_held"
     assert request(store)["outcome"] == "not_held"
 
 
@@ -263,7 +264,7 @@ def test_cli_mark(store: Store) -> None:
     message = add_reply(store)
     result = runner.invoke(cli, ["mark", REF, "--message", str(message), "--kind", "refused"], obj={})
     assert result.exit_code == 0, result.output
-    assert store.db["messages"].get(message)["kind_manual"] == 1
+    assert store.db.table("messages").get(message)["kind_manual"] == 1
     usage = runner.invoke(cli, ["mark", REF, "--message", str(message)], obj={})
     assert usage.exit_code == 2
 

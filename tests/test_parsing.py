@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reply_builders import FIXTURES, make_pdf, message
 
 from foibot.parsing import html_to_text, parse_message
-from reply_builders import FIXTURES, make_pdf, message
 
 
 def test_plain_reply_headers_and_text() -> None:
@@ -22,7 +22,7 @@ def test_plain_reply_headers_and_text() -> None:
     assert parsed.from_name == "FOI Team"
     assert parsed.to_addrs == ["campaigner+fb-7k3q98@example.org", "other@example.org"]
     assert parsed.subject == "RE: Freedom of Information request: Fusus [ref FB-7K3Q98]"
-    assert parsed.date == datetime(2023, 5, 12, 14, 30, tzinfo=timezone.utc)
+    assert parsed.date == datetime(2023, 5, 12, 14, 30, tzinfo=UTC)
     assert "does not hold the information" in parsed.text
     assert parsed.attachments == [] and not parsed.is_auto_reply and not parsed.is_dsn
     assert parsed.defects == []

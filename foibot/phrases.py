@@ -1,0 +1,219 @@
+"""Fast phrase matching: each phrase's regular expression runs only when a word it needs is in the text (pure).
+
+Python's regex engine tries every alternative at every position, so fifty phrase patterns over a letter cost
+milliseconds. Each phrase's required literal text ("cue") is worked out from the pattern itself, once: a
+phrase cannot match a text that holds none of its cues, so the cheap `cue in text` test skips it without
+changing any result. That keeps 10,000 replies to seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+try:  # Python 3.11+: the regex parser the re module itself uses (internal, but stable since 3.11)
+    from re import _constants as _sre_constants  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+_LITERAL = _sre_constants.LITERAL
+_SUBPATTERN = _sre_constants.SUBPATTERN
+_BRANCH = _sre_constants.BRANCH
+_REPEATS = (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT)
+_ASSERTS = (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT, _sre_constants.AT)
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Lower-case strings of which every match contains at least one; None when no useful cue exists."""
+    try:
+        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
+    except re.error:
+        return None
+    found = _sequence(list(parsed))
+    return found[0] if found and found[1] >= 3 else None
+
+
+def _sequence(items: list[tuple[object, object]]) -> tuple[frozenset[str], int] | None:
+    """The best cue set of a sequence: the one whose shortest member is longest."""
+    best: tuple[frozenset[str], int] | None = None
+    run: list[str] = []
+
+    def consider(candidate: tuple[frozenset[str], int] | None) -> None:
+        nonlocal best
+        if candidate and (best is None or candidate[1] > best[1]):
+            best = candidate
+
+    def flush() -> None:
+        if run:
+            text = "".join(run).lower()
+            consider((frozenset([text]), len(text)))
+            run.clear()
+
+    for op, av in items:
+        if op is _LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if op in _ASSERTS:  # zero-width: \b, lookarounds; they do not break a literal run's meaning
+            if op is _sre_constants.AT:
+                continue
+            flush()
+            continue
+        flush()
+        if op is _SUBPATTERN:
+            consider(_sequence(list(av[-1])))  # type: ignore[index]
+        elif op is _BRANCH:
+            alternatives = [_sequence(list(branch)) for branch in av[1]]  # type: ignore[index]
+            if alternatives and all(alternatives):
+                members = frozenset().union(*(a[0] for a in alternatives if a))
+                consider((members, min(a[1] for a in alternatives if a)))
+        elif op in _REPEATS:
+            low: int = av[0]  # type: ignore[index]
+            repeated = av[2]  # type: ignore[index]
+            if low >= 1:
+                consider(_sequence(list(repeated)))
+    flush()
+    return best
+
+
+def _check_lower_case(phrase: str) -> None:
+    """Phrases are matched on lower-cased text, so an upper-case letter in one would never match."""
+    if re.search(r"[A-Z]", re.sub(r"\\[A-Za-z]|\[[^\]]*\]|\(\?[a-zA-Z-]+[:)]", "", phrase)):
+        raise ValueError(f"phrase patterns are written in lower case: {phrase!r}")
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+class _Compiled:
+    """One phrase, compiled for speed: a leading \\b is checked by hand, because in Python's regex engine a
+    pattern that starts with \\b loses its fast scan for the first characters (it is 3 to 30 times slower)."""
+
+    __slots__ = ("_cue_list", "boundary", "careful", "cues", "fast")
+
+    def __init__(self, phrase: str, flags: int):
+        self.cues = required_literals(phrase)
+        self._cue_list = tuple(sorted(self.cues)) if self.cues else ()
+        self.boundary = phrase.startswith("\\b")
+        body = phrase[2:] if self.boundary else phrase
+        self.fast = re.compile(body, flags & ~re.IGNORECASE)
+        self.careful = re.compile(phrase, flags | re.IGNORECASE)
+
+    def _present(self, lowered: str) -> bool:
+        for cue in self._cue_list:
+            if cue in lowered:
+                return True
+        return False
+
+    def search(self, text: str, lowered: str) -> re.Match[str] | None:
+        """The first match, or None (the common case of one sentence, without a generator)."""
+        if self._cue_list and not self._present(lowered):
+            return None
+        if len(lowered) != len(text):
+            return self.careful.search(text)
+        if not self.boundary:
+            return self.fast.search(lowered)
+        return next(self._bounded(lowered), None)
+
+    def _bounded(self, lowered: str) -> Iterator[re.Match[str]]:
+        position, end = 0, len(lowered)
+        while position <= end:
+            match = self.fast.search(lowered, position)
+            if match is None:
+                return
+            start = match.start()
+            before = lowered[start - 1] if start else " "
+            after = lowered[start] if start < end else " "
+            if _is_word(before) == _is_word(after):  # not at a word boundary: try one character later
+                position = start + 1
+                continue
+            yield match
+            position = match.end() if match.end() > start else start + 1
+
+    def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        if self._cue_list and not self._present(lowered):
+            return
+        if len(lowered) != len(text):  # lower() changed the length: match the text as it is
+            yield from self.careful.finditer(text)
+            return
+        if not self.boundary:
+            yield from self.fast.finditer(lowered)
+            return
+        yield from self._bounded(lowered)
+
+
+def split_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern ("a|b(c|d)|e" -> ["a", "b(c|d)", "e"])."""
+    parts: list[str] = []
+    depth, in_class, escaped, start = 0, False, False, 0
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+    parts.append(pattern[start:])
+    return parts
+
+
+class CuedPattern:
+    """One case-insensitive pattern (in lower case), split into its alternatives, each tried only when one of
+    its cues is in the text; `search` gives the leftmost match, as re.search would."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        _check_lower_case(pattern)
+        self.pattern = pattern
+        self._compiled = [_Compiled(part, flags) for part in split_alternatives(pattern)]
+
+    def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        """Every match of every alternative (alternative by alternative, not in text order)."""
+        lowered = text.lower() if lowered is None else lowered
+        for compiled in self._compiled:
+            yield from compiled.finditer(text, lowered)
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        lowered = text.lower() if lowered is None else lowered
+        best: re.Match[str] | None = None
+        for compiled in self._compiled:
+            match = compiled.search(text, lowered)
+            if match is not None and (best is None or match.start() < best.start()):
+                best = match
+        return best
+
+
+class PhraseSet:
+    """Case-insensitive phrases (written in lower case), each skipped unless one of its cues is present.
+
+    Matching runs on the lower-cased text without re.IGNORECASE, which is several times faster; match
+    offsets are those of the original text (a text whose length lower() changes is matched as it is).
+    """
+
+    def __init__(self, phrases: Sequence[str], flags: int = re.MULTILINE):
+        self.phrases = tuple(phrases)
+        for phrase in self.phrases:
+            _check_lower_case(phrase)
+        self._compiled = [_Compiled(p, flags) for p in self.phrases]
+
+    def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower()."""
+        lowered = text.lower() if lowered is None else lowered
+        for compiled in self._compiled:
+            yield from compiled.finditer(text, lowered)
+
+    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
+        return next(self.finditer(text, lowered), None)
+
+    def cues(self) -> list[frozenset[str] | None]:
+        return [compiled.cues for compiled in self._compiled]
