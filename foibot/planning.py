@@ -78,7 +78,6 @@ def server_name(config: Config) -> str:
     return f"{config.smtp.host}:{config.smtp.port}" if config.smtp else "the sandbox"
 
 
-
 # --- planning (reads only) -----------------------------------------------------------------------------
 
 
@@ -305,5 +304,5 @@ def message_as_text(raw: bytes) -> str:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     lines = [f"{name}: {message[name]}" for name in _SHOWN_HEADERS if message[name] is not None]
     body = message.get_body(preferencelist=("plain",))
-    text = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+    text = body.get_content().replace("\r\n", "\n") if body is not None else ""  # type: ignore[attr-defined]
     return "\n".join(lines) + "\n\n" + text.rstrip("\n")

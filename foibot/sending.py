@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,14 +102,15 @@ def sandbox_maildir(config: Config) -> Path:
 
 # --- sending -------------------------------------------------------------------------------------------
 
-_HELD_LOCKS: set[Path] = set()
+_held = threading.local()  # lock files this thread holds: send_run -> send_pending re-enters, nobody else
 
 
 @contextlib.contextmanager
 def send_lock(database: Path) -> Iterator[None]:
     """One sender per database at a time: a second would see the first one's messages in flight as lost."""
     path = database.with_name(database.name + ".send-lock")
-    if path in _HELD_LOCKS:  # this process holds it already (send -> send_pending)
+    held: set[Path] = _held.__dict__.setdefault("paths", set())
+    if path in held:
         yield
         return
     try:
@@ -122,11 +124,11 @@ def send_lock(database: Path) -> Iterator[None]:
             raise FoibotError(
                 f"another foibot is sending from {database} right now: wait for it to finish, then run this again"
             ) from exc
-        _HELD_LOCKS.add(path)
+        held.add(path)
         try:
             yield
         finally:
-            _HELD_LOCKS.discard(path)
+            held.discard(path)
     finally:
         os.close(fd)
 
