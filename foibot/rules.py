@@ -55,7 +55,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:recipient address rejected|user unknown|no such user|mailbox (?:unavailable|not found|does not "
         r"exist))\b"), r"\bfailed permanently\b", r"\bdelivery (?:has )?failed\b", r"\bundelivered mail\b",
         r"\b(?:could not|couldn't|cannot) be delivered to\b", r"\breturned mail\b", r"\berror during delivery\b", r"\bfailed recipients?\b", r"\bmail loop detected\b",
-        r"\bunrouteable address\b", r"\bfollowing address(?:es)? failed\b", r"\bmessage not delivered\b",
+        r"\bunrouteable address\b", r"\b(?:message|e-?mail) (?:was |has been )?(?:rejected|blocked) by\b", r"\bfollowing address(?:es)? failed\b", r"\bmessage not delivered\b",
         r"\bdelivery (?:status notification|notification: delivery has failed)\b",
     ), subject_ok=True, hypothetical_ok=True, questions_ok=True),
     Rule("auto_reply.out_of_office", "auto_reply", "strong", (
@@ -86,7 +86,10 @@ RULES: tuple[Rule, ...] = (
     # --- what the authority asks or announces -----------------------------------------------------
     Rule("neither_confirm_nor_deny.ncnd", "neither_confirm_nor_deny", "strong", (
         r"\bneither confirm(?:s|ing|ed)? n?or den(?:y|ies|ying|ied)\b",
-    ), unless=(r"\bthe duty to\b",)),
+        (r"\b(?:will not|cannot|can not|is not able to|are not able to|unable to|not in a position to) confirm "
+        r"(?:or|nor) deny\b"),
+        r"\bduty (?:in |under |at )?(?:section 1 ?\(1\) ?\(a\)|to confirm or deny)[^.\n]{0,80}\bdoes not apply\b",
+    ), unless=(r"\bthe duty to confirm or deny (?:is|means|requires)\b",)),
     Rule("internal_review_result.review_done", "internal_review_result", "strong", (
         (r"\b(?:have|has) (?:now )?(?:undertaken|completed|carried out|conducted|concluded|finished) (?:the|an|my|"
         r"our|your|this) (?:internal )?review\b"),
@@ -102,10 +105,13 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:review|reviewer|panel) (?:has )?(?:upholds?|upheld|overturn(?:s|ed)?)\b",
         (r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
         r"decision|response)\b"),
+        (r"\b(?:having|after) (?:reviewed|re-?examined|reconsidered) (?:the|your) (?:original )?(?:request|response|"
+         r"decision|handling)\b.{0,120}\b(?:uphold|upheld|satisfied|review|maintain|overturn)"),
     )),
     Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
         r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
         r"\bplease (?:could you |can you )?(?:clarify|specify)\b",
+        r"\bprovide (?:some |further |more |additional )?clarification\b",
         (r"\b(?:could|can|would) you (?:please )?(?:provide|give|send) (?:us |me )?(?:with )?(?:some |more |further |"
         r"additional )(?:details|detail|information about what)\b"),
         (r"\b(?:need|require) (?:more|further|additional) (?:information|details) (?:from you )?(?:to|in order to|"
@@ -142,7 +148,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:need|needs|require|requires|requiring|take|taking|need to take) (?:some )?(?:further|additional|"
         r"more|extra) time to (?:consider|decide|complete|assess|respond|reach|determine)\b"),
         r"\bsection 10 ?\(3\)", r"\bregulation 7 ?\(1\)",
-        (r"\b(?:unable|not be able|not able|cannot|can't) to (?:respond|reply|provide (?:you with )?(?:a|our|the) "
+        (r"\b(?:unable|not be able|not able|not been able|cannot|can't) to (?:respond|reply|provide (?:you with )?(?:a|our|the) "
         r"(?:full )?(?:response|reply|answer)|complete (?:your|the|this) request|meet the (?:deadline|20 working "
         r"day|statutory))\b.{0,60}\b(?:within|by) (?:the )?(?:20|twenty|statutory|deadline|time|original|due)"),
         r"\b(?:revised|new|extended) (?:response |target |due |deadline )?(?:date|deadline)\b",
@@ -206,6 +212,9 @@ RULES: tuple[Rule, ...] = (
         r"requested|your) (?:requested )?(?:information|data|details|documents|records|figures|request)\b"),
         r"\b(?:cannot|can not|could not|will not|must not|is not to) be (?:disclosed|released|provided|shared)\b",
         r"\brefusal notice\b", r"\bnotice of refusal\b",
+        (r"\b(?:section|regulation|s\.?) ?\d{2}(?: ?\(\w{1,4}\))*(?: of (?:the )?(?:act|foia|foisa|eir|freedom of "
+         r"information act(?: 2000)?|environmental information regulations(?: 2004)?))? (?:applies|is engaged|has "
+         r"been applied|is being applied|is relied upon)\b"),
         r"\b(?:decided|decision) not to (?:disclose|release|provide|comply)\b",
         r"\b(?:request|it|this) (?:is|has been) (?:therefore )?refused\b",
         r"\b(?:has|have) been redacted\b", r"\bredactions? (?:has|have) been (?:made|applied)\b",
@@ -227,7 +236,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:has|have|had) never (?:been|had|received|made|held|approached|used|engaged|contracted|met|discussed|"
         r"communicated|purchased|procured)\b"), r"\b(?:do|does|did) not exist\b",
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
-        r"\bno record(?:s)? of\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
+        r"\bno record(?:s)? of\b", r"^(?:answer|response)?\s*[:\-–]?\s*(?:information )?not held\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
         r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
         r"\bnil return\b", r"\b12 ?\(4\) ?\(a\)",
@@ -243,7 +252,7 @@ RULES: tuple[Rule, ...] = (
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
     Rule("not_held.nothing_to_report", "not_held", "weak", (
         r"^(?:answer\s*:\s*)?(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b",
-        r"^(?:answer\s*:\s*)?no[.,]\s",
+        r"\b(?:is|are) not available\b", r"^(?:answer\s*:\s*)?no[.,]\s",
         (r"\b(?:you (?:may|might) wish to|we would (?:advise|suggest)(?: that)? you(?: to)?|you should) (?:contact|"
         r"direct|redirect|submit|address|send|write to) "),
     )),
@@ -258,6 +267,8 @@ RULES: tuple[Rule, ...] = (
         (r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
         r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b"),
         r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
+        (r"\b(?:provided|released|disclosed|attached|enclosed|provide|release|disclose) (?:some|part|parts) of the "
+         r"(?:information|documents|data|correspondence)\b"),
         (r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
         r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b"),
         (r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"

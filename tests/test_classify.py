@@ -92,6 +92,22 @@ VARIED = [
      "acknowledgement"),
     ("Thank you for your email.", "acknowledgement"),
     ("", "other"),
+    ("The force will not confirm or deny whether it holds information about covert drones.",
+     "neither_confirm_nor_deny"),
+    ("Information not held.", "not_held"),
+    ("Section 40(2) of the Act applies to the names of junior staff. Please find attached the remaining documents.",
+     "partially_provided"),
+    ("Section 43(2) applies to the whole of the contract, which is therefore withheld.", "refused"),
+    (("Having reviewed the original response, I am satisfied that the exemption was correctly applied and I uphold "
+     "it."), "internal_review_result"),
+    ("Can you please provide further clarification of the dates you are interested in?", "clarification_requested"),
+    ("We have not been able to complete your request within 20 working days and will respond by 30 June.",
+     "extension"),
+    ("We have released part of the information; the rest is exempt under section 31.", "partially_provided"),
+    ("The data you asked for is not available.", "not_held"),
+    ("Your message was rejected by the recipient's server.", "bounce"),
+    ("The duty to confirm or deny is set out in section 1(1)(a). Please find attached the information you requested.",
+     "information_provided"),
 ]
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foibot.phrases import PhraseSet, required_literals, split_alternatives
 from foibot.rules import BY_NAME, RULES
 from foibot.segments import build
 
@@ -204,3 +209,45 @@ def test_thread_below_the_reply_is_not_the_authoritys() -> None:
     doc = build(text)
     assert [s.zone for s in doc.sentences if "exempt" in s.text] == ["thread"]
     assert "exempt" not in doc.joined
+
+
+# --- the fast matcher finds exactly what the plain regular expressions find -----------------------------
+
+
+_WORDS = ["no", "not", "hold", "held", "the", "council", "does", "information", "exempt", "under", "section",
+          "12", "we", "will", "respond", "within", "20", "working", "days", "clarify", "please", "n/a", "piano",
+          "snot", "held.", "Not", "NO", "ÉTÉ", "İ", "\n", ",", "out", "of", "office", "i", "am"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=30))
+def test_phrase_set_agrees_with_plain_regex(words: list[str]) -> None:
+    text = " ".join(words)
+    for rule in RULES:
+        fast = {(m.start(), m.end()) for m in rule.phrase_set.finditer(text)}
+        plain: set[tuple[int, int]] = set()
+        for phrase in rule.phrases:
+            plain.update((m.start(), m.end()) for m in re.finditer(phrase, text, re.IGNORECASE | re.MULTILINE))
+        # Every plain match start is found (the fast one may stop at a line end where the plain one went on).
+        assert {s for s, _ in plain} == {s for s, _ in fast}, (rule.name, text)
+
+
+@pytest.mark.parametrize(("pattern", "cues"), [
+    (r"\bdelivery status notification\b", {"delivery status notification"}),
+    (r"\b(?:permanent|fatal) (?:delivery )?(?:error|failure)\b", {"permanent", "fatal"}),
+    (r"£ ?\d", None),
+    # the longest sure cue wins: "information" or "record" (6+ letters) rather than " held" (5)
+    (r"\bno (?:information|records?) (?:is|was) held\b", {"information", "record"}),
+])
+def test_required_literals(pattern: str, cues: set[str] | None) -> None:
+    found = required_literals(pattern)
+    assert (set(found) if found is not None else None) == cues
+
+
+def test_split_alternatives_respects_groups_and_classes() -> None:
+    assert split_alternatives(r"a|b(c|d)|[|]|\|e") == ["a", "b(c|d)", "[|]", r"\|e"]
+
+
+def test_phrase_patterns_must_be_lower_case() -> None:
+    with pytest.raises(ValueError, match="lower case"):
+        PhraseSet([r"\bNot held\b"])
