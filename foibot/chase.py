@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 from .clock import from_iso, london_date
 from .compose import build_message, new_message_id
 from .config import Config
-from .deadlines import RequestFacts, add_working_days, due_date, review_due_date, working_days
-from .errors import FoibotError, StoreError, TemplateError
+from .deadlines import RequestFacts, add_working_days, due_date, working_days
+from .errors import ConfigError, FoibotError, StoreError, TemplateError
 from .outbox import enqueue, mark_failed, queued
 from .references import plus_address
 from .render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
@@ -65,13 +65,19 @@ class ChaseSettings:
     @classmethod
     def from_config(cls, config: Config) -> ChaseSettings:
         c = config.chase
+        for key in ("review_after_working_days", "complaint_after_working_days"):
+            if not 1 <= c[key] <= 100:
+                raise ConfigError(f"{config.source}: [chase] {key} must be between 1 and 100, not {c[key]}")
+        start, end = _clock_time(c["office_hours_start"]), _clock_time(c["office_hours_end"])
+        if start >= end:
+            raise ConfigError(f"{config.source}: [chase] office_hours_start must be before office_hours_end")
         return cls(
             enabled=c["enabled"],
             stages=tuple(s for s in LADDER if c[s]),
             review_after=c["review_after_working_days"],
             complaint_after=c["complaint_after_working_days"],
-            office_start=time.fromisoformat(c["office_hours_start"]),
-            office_end=time.fromisoformat(c["office_hours_end"]),
+            office_start=start,
+            office_end=end,
             timezone=c["timezone"],
             complaints_dir=(config.base_dir / c["complaints_folder"]).resolve(),
         )
@@ -85,6 +91,11 @@ class ChaseSettings:
             return (f"outside office hours ({self.office_start:%H:%M}-{self.office_end:%H:%M} "
                     f"{self.timezone})")
         return None
+
+
+def _clock_time(text: str) -> time:
+    hours, minutes = text.split(":")  # checked as "H:MM" / "HH:MM" by config
+    return time(int(hours), int(minutes))
 
 
 @dataclass(frozen=True)
@@ -390,7 +401,8 @@ def chase_context(store: Store, config: Config, row: dict[str, Any], now: dateti
     authority = _authority_data(store, row)
     sent = from_iso(row["sent_at"])
     review_at = from_iso(row.get("review_requested_at")) or done.review_sent_at
-    review_due = review_due_date(RequestFacts(sent_at=sent, review_requested_at=review_at), regime)
+    review_days = ChaseSettings.from_config(config).complaint_after  # the review's deadline, as configured
+    review_due = add_working_days(london_date(review_at), review_days, regime) if review_at else None
 
     def long(day: date | None) -> str | None:
         return long_date(day) if day else None
@@ -414,6 +426,7 @@ def chase_context(store: Store, config: Config, row: dict[str, Any], now: dateti
         "reminder_on": long(london_date(done.reminder_sent_at)) if done.reminder_sent_at else None,
         "review_requested_on": long(london_date(review_at)) if review_at else None,
         "review_due_on": long(review_due),
+        "review_working_days": review_days,
     }
 
 

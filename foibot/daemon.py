@@ -82,6 +82,7 @@ class Daemon:
         hour, minute = (int(p) for p in config.daemon["chase_time"].split(":"))
         self.chase_hour, self.chase_minute = hour, minute
         self.stopping = threading.Event()
+        self.last_poll_quiet = False
         self.scheduler = BackgroundScheduler(
             timezone=self.timezone,
             executors={"default": ThreadPoolExecutor(max_workers=1)},  # poll and chase never overlap
@@ -105,11 +106,17 @@ class Daemon:
                 store.close()
         except FoibotError as exc:
             log.warning("poll failed: %s (trying again in %s)", exc, self._every())
+            self.last_poll_quiet = False
             return False
         except Exception:
             log.exception("poll failed unexpectedly (trying again in %s)", self._every())
+            self.last_poll_quiet = False
             return False
-        log.info("poll: %s", _summary(result))
+        # A quiet pass is logged once, not every few minutes: the log shows what happened, not the clock.
+        quiet = getattr(result, "new", None) == 0 and not getattr(result, "problems", None)
+        if not (quiet and self.last_poll_quiet):
+            log.info("poll: %s", _summary(result))
+        self.last_poll_quiet = quiet
         return True
 
     def chase(self) -> None:
@@ -190,6 +197,9 @@ class Daemon:
         if self.config.imap is None:
             raise ConfigError(f"{self.config.source}: foibot daemon needs an [imap] section: it chases only after "
                               "checking for new replies (see config.example.toml)")
+        from .chase import ChaseSettings
+
+        ChaseSettings.from_config(self.config)  # a bad [chase] section is an error now, not every morning
         handle = acquire_lock(lock_path(self.config))
         previous = {s: signal.signal(s, self.stop) for s in (signal.SIGTERM, signal.SIGINT)}
         try:

@@ -456,3 +456,22 @@ def test_a_refused_chaser_is_reported_and_not_retried(tmp_path: Path, smtp_serve
     report = chase_due(c.store, c.config, when("2023-05-18T10:00"))
     assert len(report.failed) == 1 and "550" in report.failed[0]
     assert chase_due(c.store, c.config, when("2023-05-19T10:00")).summary() == "nothing due"
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('office_hours_start = "17:00"\noffice_hours_end = "09:00"\n', "must be before office_hours_end"),
+    ("review_after_working_days = 0\n", "[chase] review_after_working_days must be between 1 and 100"),
+])
+def test_a_bad_chase_section_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str,
+                                                message: str) -> None:
+    c = Campaign.create(tmp_path, "[chase]\n" + toml)
+    c.send("barnet", SENT)
+    monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
+    result = CliRunner().invoke(cli, ["chase"], obj={})
+    assert result.exit_code == 1 and isinstance(result.exception, FoibotError)
+    assert message in str(result.exception) and str(tmp_path / "config.toml") in str(result.exception)
+
+
+def test_office_hours_may_be_written_without_a_leading_zero(tmp_path: Path) -> None:
+    c = Campaign.create(tmp_path, '[chase]\noffice_hours_start = "8:30"\n')
+    assert ChaseSettings.from_config(c.config).office_start.isoformat() == "08:30:00"

@@ -84,13 +84,13 @@ ACKNOWLEDGEMENT = "Dear Alex Campaigner,\n\nThank you for your request for infor
                   "today. You should receive a response within 20 working days.\n\nFOI Team\n"
 
 
-def wait_until(check: Callable[[], object], what: str, timeout: float = 60.0) -> None:
+def wait_until(check: Callable[[], object], what: str, log: Path | None = None, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f"; the daemon's log:\n{log.read_text()}" if log else ""))
 
 
 def reply_to(original: EmailMessage, user: str, body: str, at: str) -> bytes:
@@ -150,8 +150,8 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
         try:
             # At start (10:00, after the 09:30 chase time) it catches up the day's chase, polling first:
             # the answer is filed, so only the silent authority gets a reminder.
-            smtp_server.wait_for(3)
-            wait_until(lambda: "chase: sent 1 reminder" in log_path.read_text(), "the chase log line")
+            wait_until(lambda: len(smtp_server.received) == 3, "the reminder", log_path)
+            wait_until(lambda: "chase: sent 1 reminder" in log_path.read_text(), "the chase log line", log_path)
             assert [m.rcpt_tos for m in smtp_server.received[2:]] == [["foi@silent.gov.example"]]
             assert count("SELECT count(*) FROM requests WHERE status = 'answered'") == 1
 
@@ -160,12 +160,13 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
             assert second.returncode == 1 and "already running" in err
 
             own_dovecot.stop()
-            wait_until(lambda: "poll failed" in log_path.read_text(), "a logged poll failure")
+            wait_until(lambda: "poll failed" in log_path.read_text(), "a logged poll failure", log_path)
             own_dovecot.start()
             own_dovecot.deliver(user, reply_to(originals["foi@silent.gov.example"], user, ACKNOWLEDGEMENT,
                                                "2023-05-18T09:00:00+01:00"))
             wait_until(lambda: count("SELECT count(*) FROM messages WHERE direction = 'in' AND kind = "
-                                     "'acknowledgement'") == 1, "the acknowledgement to be filed after the restart")
+                                     "'acknowledgement'") == 1, "the acknowledgement to be filed after the restart",
+                       log_path)
             assert daemon.poll() is None, "the daemon must survive the IMAP server going away"
         finally:
             daemon.send_signal(signal.SIGTERM)
@@ -175,6 +176,7 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
     assert "SIGTERM received: finishing the job in hand, then stopping" in text
     assert text.rstrip().endswith("foibot daemon stopped")
     assert "Traceback" not in text
+    assert text.count("no new mail") <= 2, "a quiet pass is logged once, not every interval"
     failures = [line for line in text.splitlines() if "poll failed" in line]
     assert failures and all(str(own_dovecot.imap_port) in line or "IMAP" in line for line in failures)
     assert len(smtp_server.received) == 3  # nothing sent twice across all those passes
@@ -187,7 +189,7 @@ def test_sigterm_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server: Any,
         "id,name,email,kind,jurisdiction\nsilent,Silent Council,foi@silent.gov.example,council,england\n")
     dovecot.write_config(tmp_path / "config.toml", imap_user, smtp=smtp_server.smtp_section(),
                          requester={"name": "Alex Campaigner", "email": imap_user},
-                         daemon={"poll_minutes": 5, "chase_time": "09:30"})
+                         daemon={"poll_minutes": 0.05, "chase_time": "09:30"})
     monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("FOIBOT_NOW", "2023-04-17T10:00:00+01:00")
     result = CliRunner().invoke(cli, ["send", "--run", "fusus", "--authorities", "authorities.csv", "--yes"], obj={})
@@ -205,7 +207,8 @@ def test_sigterm_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server: Any,
         daemon = start_daemon(tmp_path, {IMAP_PASSWORD_ENV: dovecot.password,
                                          "FOIBOT_NOW": "2023-05-18T10:00:00+01:00"}, stderr=log)
         try:
-            wait_until(lambda: reminder_state() == "sending", "the reminder to be in the SMTP conversation")
+            wait_until(lambda: reminder_state() == "sending", "the reminder to be in the SMTP conversation",
+                       log_path)
         finally:
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(timeout=60)
