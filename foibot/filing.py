@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -200,21 +201,39 @@ def classify(reading: Reading, questions: Sequence[Any] = ()) -> Classification:
     return classify_message(reading.parsed, texts, questions)
 
 
+def _update(store: Store, row_id: int, columns: dict[str, Any]) -> None:
+    """One UPDATE of the messages row (the column names are ours, never from a message)."""
+    names = list(columns)
+    store.db.execute(f"UPDATE messages SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                     [columns[n] for n in names] + [row_id])
+
+
 def file_message(store: Store, config: Config, row_id: int, raw: bytes, directory: Directory,
                  questions: _Questions, now: datetime, report: PollReport | None = None) -> Match | None:
     """Read, match, classify and record one stored message (one transaction). None when unreadable."""
     from .lifecycle import apply_reply
 
     max_attachment = int(config.storage["max_attachment_bytes"])
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        moment = time.perf_counter()
+        if report is not None:
+            report.timings[name] += moment - clock[0]
+        clock[0] = moment
+
     try:
         reading = read(raw, max_attachment)
+        lap("parse")
         match = match_reply(reading.facts, directory) if reading.error is None else None
+        lap("match")
         classification = classify(reading, questions.for_request(match.request_id if match else None))
+        lap("classify")
     except Exception as exc:  # a bug on hostile input: keep the message, list it, go on with the others
         log.exception("message %s could not be read", row_id)
         with store.transaction():
-            store.db["messages"].update(row_id, {"state": "parse_error", "triage": 1,
-                                                 "parse_error": f"{type(exc).__name__}: {exc}"[:500]})
+            _update(store, row_id, {"state": "parse_error", "triage": 1,
+                                    "parse_error": f"{type(exc).__name__}: {exc}"[:500]})
         if report:
             report.parse_errors += 1
         return None
@@ -230,10 +249,11 @@ def file_message(store: Store, config: Config, row_id: int, raw: bytes, director
                            match_method="none", match_confidence=0.0,
                            match_detail=_json({"defects": reading.parsed.defects[:20]}))
             columns.update(_classification_columns(classification))
-            store.db["messages"].update(row_id, columns)
+            _update(store, row_id, columns)
             store.add_event(None, "reply_unreadable", now, {"error": reading.error}, message_id=row_id)
             if report:
                 report.parse_errors += 1
+            lap("record")
             return None
         detail = dict(match.detail)
         detail.setdefault("found", {})
@@ -246,33 +266,32 @@ def file_message(store: Store, config: Config, row_id: int, raw: bytes, director
                        match_confidence=match.confidence, match_detail=_json(detail),
                        triage=0 if (match.filed or own) else 1, parse_error=None)
         columns.update(_classification_columns(classification))
-        store.db["messages"].update(row_id, columns)
+        _update(store, row_id, columns)
         if match.filed:
             assert match.request_id is not None
             store.add_event(match.request_id, "reply_matched", now,
                             {"method": match.method, "confidence": match.confidence,
                              "why": detail.get("why"), "kind": classification.kind}, message_id=row_id)
             effect = apply_reply(store, match.request_id, row_id, classification, now)
-            _refresh(directory, match.request_id, store)
+            if "status" in effect.changes or "authority_ref" in effect.changes:
+                _refresh(directory, match.request_id, effect.changes)
         elif not own:
             store.add_event(None, "reply_to_triage", now, {"why": detail.get("why"),
                                                            "candidates": match.candidates}, message_id=row_id)
+    lap("record")
     if report:
         _count(report, match, classification, effect)
     return match
 
 
-def _refresh(directory: Directory, request_id: int, store: Store) -> None:
-    """Later messages in the same pass see the request's new status and learned reference."""
-    old = directory.by_id.get(request_id)
-    row = store.db.execute("SELECT status, authority_ref FROM requests WHERE id = ?", [request_id]).fetchone()
-    if old is None or row is None:
-        return
+def _refresh(directory: Directory, request_id: int, changes: dict[str, Any]) -> None:
+    """Later messages of the same pass see the request's new status and learned reference."""
     from dataclasses import replace
 
-    fresh = replace(old, status=row[0], authority_ref=row[1])
-    if fresh != old:
-        directory.update_request(fresh)
+    old = directory.by_id.get(request_id)
+    if old is not None:
+        directory.update_request(replace(old, status=changes.get("status", old.status),
+                                         authority_ref=changes.get("authority_ref", old.authority_ref)))
 
 
 def _count(report: PollReport, match: Match, c: Classification, effect: Any) -> None:

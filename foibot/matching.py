@@ -10,6 +10,7 @@ two of our references for different requests are never settled by a guess: the r
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -96,15 +97,35 @@ class Directory:
                 domain = organisation_domain(address.rpartition("@")[2])
                 if domain and domain not in SHARED_DOMAINS:
                     self.by_domain.setdefault(domain, set()).add(r.authority_id)
-        self._authority_refs = [
-            (r.id, ref, _ref_pattern(ref)) for r in self.requests
-            for ref in (r.authority_ref or "").split(";") if _usable_ref(ref)
-        ]
+        # The authority's references by their longest run of digits: a message is searched only for the
+        # references whose digits it contains (hundreds of learned references, one cheap set lookup).
+        self.authority_refs: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        for r in self.requests:
+            self._index_refs(r)
+
+    def _index_refs(self, r: RequestInfo) -> None:
+        for ref in (r.authority_ref or "").split(";"):
+            if _usable_ref(ref):
+                self.authority_refs.setdefault(_digits_key(ref), []).append((r.id, _ref_pattern(ref)))
 
     def update_request(self, info: RequestInfo) -> None:
         """Take a request's new status or learned reference into account (later messages of a pass)."""
+        old = self.by_id.get(info.id)
         self.requests = [info if r.id == info.id else r for r in self.requests]
-        self.__post_init__()
+        self.by_id[info.id] = info
+        if old is None or old.authority_ref != info.authority_ref:
+            for key, entries in list(self.authority_refs.items()):
+                self.authority_refs[key] = [e for e in entries if e[0] != info.id]
+            self._index_refs(info)
+
+    def find_authority_refs(self, text: str) -> list[int]:
+        """Requests whose learned authority reference appears in the text (tolerant of spacing and case)."""
+        found: list[int] = []
+        for digits in set(_DIGITS.findall(text)):
+            for rid, pattern in self.authority_refs.get(digits, ()):
+                if rid not in found and pattern.search(text):
+                    found.append(rid)
+        return found
 
     def open_requests(self, authority_ids: Iterable[str]) -> set[int]:
         return {rid for a in authority_ids for rid in self.by_authority.get(a, [])
@@ -170,6 +191,7 @@ class Match:
 
 # --- domains --------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
 def organisation_domain(domain: str) -> str:
     """The domain that names the organisation: foi.barnet.gov.uk and barnet.gcsx.gov.uk -> barnet.gov.uk."""
     labels = [label for label in domain.strip().strip(".").lower().split(".") if label]
@@ -190,6 +212,13 @@ def _usable_ref(ref: str) -> bool:
     """Short or digit-free references (\"226\", \"FOI\") would match by accident."""
     core = re.sub(r"[^A-Za-z0-9]", "", ref)
     return len(core) >= 4 and any(c.isdigit() for c in core)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _digits_key(ref: str) -> str:
+    return max(_DIGITS.findall(ref), key=len)
 
 
 def _ref_pattern(ref: str) -> re.Pattern[str]:
@@ -298,8 +327,7 @@ def _clues(facts: ReplyFacts, directory: Directory) -> tuple[list[_Clue], dict[s
         found["unknown_references"] = unknown
 
     searched = "\n".join([facts.subject, facts.text, *facts.attachment_texts])
-    by_ref = [rid for rid, _ref, pattern in directory._authority_refs if pattern.search(searched)]
-    by_ref = list(dict.fromkeys(by_ref))
+    by_ref = directory.find_authority_refs(searched)
     sender_org = organisation_domain(_domain_of(facts.from_addr or ""))
     agreeing = [rid for rid in by_ref if sender_org and sender_org not in SHARED_DOMAINS and any(
         organisation_domain(_domain_of(a)) == sender_org

@@ -21,6 +21,7 @@ import imaplib
 import re
 import socket
 import ssl
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,9 @@ class PollReport:
     truncated: int = 0  # bigger than [imap] max_message_bytes: stored up to the cap
     moved: int = 0  # copied to [imap] processed_folder
     resynced: bool = False  # the server changed UIDVALIDITY
+    seconds_fetching: float = 0.0  # connect to logout: fetching and storing raw messages
+    seconds_filing: float = 0.0  # parsing, matching, classifying, recording
+    timings: Counter[str] = field(default_factory=Counter)  # filing seconds by step (parse, match, ...)
     failed_requests: int = 0  # requests a bounce marked failed
     answered: int = 0  # requests a reply moved to answered
     problems: list[str] = field(default_factory=list)
@@ -422,6 +426,7 @@ def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress
                           "replies arrive (see config.example.toml)")
     report = PollReport(folder=server.folder)
     interrupted: BaseException | None = None
+    started = time.perf_counter()
     client = connect(server)
     try:
         _fetch_new(client, store, config, now, report, progress)
@@ -431,7 +436,10 @@ def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress
         interrupted = exc
     finally:
         _close(client)
+        report.seconds_fetching = time.perf_counter() - started
+    started = time.perf_counter()
     file_stored(store, config, now, report)  # also whatever an interrupted pass stored
+    report.seconds_filing = time.perf_counter() - started
     if interrupted is not None:
         raise PollInterrupted(
             f"lost the connection to {server.label} during the pass ({_reason(interrupted)}); "
