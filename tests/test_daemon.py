@@ -182,8 +182,10 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
     assert len(smtp_server.received) == 3  # nothing sent twice across all those passes
 
 
-def test_sigterm_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server: Any, own_dovecot: Dovecot,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server: Any, own_dovecot: Dovecot,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     stop_signal: signal.Signals) -> None:
     dovecot, imap_user = own_dovecot, own_dovecot.new_user()
     (tmp_path / "authorities.csv").write_text(
         "id,name,email,kind,jurisdiction\nsilent,Silent Council,foi@silent.gov.example,council,england\n")
@@ -210,14 +212,14 @@ def test_sigterm_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server: Any,
             wait_until(lambda: reminder_state() == "sending", "the reminder to be in the SMTP conversation",
                        log_path)
         finally:
-            daemon.send_signal(signal.SIGTERM)
+            daemon.send_signal(stop_signal)
             code = daemon.wait(timeout=60)
     text = log_path.read_text()
     assert code == 0, text
     assert reminder_state() == "sent"  # finished (after the mailer's retry), not abandoned mid-send
     lines = [line.split(" ", 2)[2] for line in text.splitlines()]  # without the time stamps
     # The signal came while the reminder was being sent; the job finished, then the daemon stopped.
-    assert lines.index("SIGTERM received: finishing the job in hand, then stopping") < lines.index(
+    assert lines.index(f"{stop_signal.name} received: finishing the job in hand, then stopping") < lines.index(
         "chase: sent 1 reminder"), text
     assert lines[-1] == "foibot daemon stopped"
     assert [m.rcpt_tos for m in smtp_server.received] == [["foi@silent.gov.example"]] * 2
