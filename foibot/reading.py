@@ -29,7 +29,9 @@ def read_message(raw: bytes, questions: Sequence[QuestionLike] = ()) -> Reading:
     """A whole message: parsed, its attachments' text extracted, classified."""
     parsed = parse_message(raw)
     extracted = attachment_texts(parsed)
-    texts = [e.text for e in extracted if e.status == "ok" and e.text]
+    # Letters are read with the e-mail; an attached message is a forwarded e-mail, not the authority's letter.
+    texts = [e.text for a, e in zip(parsed.attachments, extracted, strict=True)
+             if e.status == "ok" and e.text and a.content_type != "message/rfc822"]
     return Reading(classify_message(parsed, texts, questions), parsed, extracted)
 
 

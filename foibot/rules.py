@@ -282,6 +282,10 @@ RULES: tuple[Rule, ...] = (
         (r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
         r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b"),
         r"^(?:answer\s*:\s*)?yes\b",
+        (r"^(?![\d\s()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
+         r"[:\-–=] ?(?:£ ?)?\d[\d,]*(?:\.\d+)?%?$"),
+        (r"\b(?:was|were|totals?|totalled|amounted to) (?:£ ?)?\d[\d,]*(?:\.\d+)?(?! ?(?:working |calendar )?days?\b)"
+         r"(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),
     ), unless=(r"\b(?:has|have|had|did|does|do|is|was) not\b", r"\bno\b", r"\bworking days?\b",
                r"\bcost limit|appropriate limit|£\s?(?:450|600)\b")),
     Rule("provided.answers_in_turn", "provided", "weak", (
