@@ -213,11 +213,26 @@ def render_file(env: jinja2.Environment, template_name: str, context: dict[str, 
     leftover = _LEFTOVER.search(text)
     if leftover:
         line = text[: leftover.start()].count("\n") + 1
+        source_line = _source_line(env, template_name, leftover.group(0))
+        where = f"line {source_line}" if source_line else f"output line {line}"
         raise TemplateError(
-            f"template {template_name}: output line {line} has a leftover placeholder "
-            f"{leftover.group(0)!r} (rendering for {who})"
+            f"template {template_name} {where}: leftover placeholder {leftover.group(0)!r} (rendering for {who})"
         )
     return text
+
+
+def _source_line(env: jinja2.Environment, template_name: str, token: str) -> int | None:
+    """The template line a leftover placeholder was written on, when it is literal text there."""
+    if token in ("{{", "}}", "{%", "%}", "{#", "#}") or env.loader is None:
+        return None  # Jinja's own delimiters: the text came from the data, not the template
+    try:
+        source = env.loader.get_source(env, template_name)[0]
+    except jinja2.TemplateNotFound:
+        return None
+    for number, text in enumerate(source.splitlines(), start=1):
+        if token in text:
+            return number
+    return None
 
 
 def render_request(
