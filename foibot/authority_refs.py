@@ -41,8 +41,10 @@ _HEADING_ALONE = re.compile(rf"^\s*(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{
 _HEADING_START = re.compile(rf"^\s*(?P<token>{_PREFIX_REF})\b")
 _HEADING_LABEL = re.compile(r"^\s*(?:foi |information |freedom of information )?(?:request|enquiry|case)s?\s+"
                             r"(?:no\.?\s*|number\s*)?(?P<token>[A-Z]{0,5}[/\-]?\d{2,}(?:[/\-]\d+)*)\b", re.IGNORECASE)
-_HEADING_END = re.compile(r"(?:\(|\b(?:requests?|enquiry|information|foi)\s*[-–:]\s*)"
-                          r"(?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)?\s*$", re.IGNORECASE)
+_HEADING_END = re.compile(r"\((?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)\s*$", re.IGNORECASE)
+# "Information requests - 889/18", "Request for information - CAS-123456-X1Y2", "Your request - EIR 2022/114"
+_HEADING_DASH = re.compile(rf"\b(?:requests?|enquiry|information|foi|eir)\s*[-–:]\s*(?P<token>{_PREFIX_REF}|"
+                           r"[A-Za-z]{0,6}[/\-]?\d[\w/.\-]*\d[\w/.\-]*)\s*$", re.IGNORECASE)
 
 
 def _clean(token: str) -> str:
@@ -86,14 +88,18 @@ def _from_labels(text: str) -> list[str]:
     found: list[str] = []
     text = _label_lines(text)
     for match in _LABEL.finditer(text):
-        if match.group("own"):
-            continue  # "Your ref": the requester's reference, i.e. ours
+        label = match.group(0)[: match.start("token") - match.start()]
+        # "Your ref:" heads the requester's reference (ours); "your reference number is 123" gives theirs.
+        if match.group("own") and not re.search(r"(?i)\bis\s*$", label):
+            continue
         before = text[max(0, match.start() - 40):match.start()]
         if re.search(r"\byour\s+(?:request\s+)?$", before, re.IGNORECASE):
             continue
-        label = match.group(0)[: match.start("token") - match.start()]
         if not re.search(r"(?i)ref|cyf|\bno\b|number|\bid\b|#|:", label) and not re.match(
-                rf"(?i)\s*{_PREFIX_REF}", match.group("token")):
+                rf"(?i)\s*{_PREFIX_REF}", match.group("token")) and not (
+                re.search(r"(?i)(?:freedom of information|\bfoi|\beir|information)\s*$", before)
+                and re.match(r"(?i)\s*request", label) and re.fullmatch(r"\d{3,}", match.group("token"))
+                and not re.fullmatch(r"(?:19|20)\d\d", match.group("token"))):
             continue  # "request 2019" is prose; a label needs ref/no/number/id/# or a colon
         if re.match(r"\s*email\]", text[match.end():]):
             continue  # "[FOI #123456 email]": a request site's placeholder for an address
@@ -110,11 +116,12 @@ def _from_labels(text: str) -> list[str]:
 
 
 def _from_headings(text: str) -> list[str]:
-    lines = [line for line in text.split("\n") if line.strip()][:3]
+    lines = [line for line in text.split("\n") if line.strip()][:4]
     found: list[str] = []
     for n, line in enumerate(lines):
         line = line.strip().strip("*#").strip()
-        for pattern in (_HEADING_ALONE, _HEADING_START, _HEADING_LABEL) + ((_HEADING_END,) if n == 0 else ()):
+        for pattern in (_HEADING_ALONE, _HEADING_START, _HEADING_LABEL, _HEADING_DASH) + (
+                (_HEADING_END,) if n == 0 else ()):
             match = pattern.search(line)
             if match:
                 token = _clean(match.group("token"))

@@ -172,6 +172,9 @@ def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
         return _Decision("extension", hit[0], 0.85, hit[1])
     if answer:
         return answer
+    hit = _first(signals, "other.delay_apology")
+    if hit and not signals.get("acknowledgement.logged"):
+        return _Decision("other", hit[0], 0.6, hit[1])  # a holding note: sorry, still working on it
     strong_ack = _first(signals, "acknowledgement.response_promised", "acknowledgement.logged")
     hit = _first(signals, "clarification_requested.asks_which")
     if hit and not strong_ack:

@@ -225,7 +225,7 @@ RULES: tuple[Rule, ...] = (
     Rule("not_held.not_held", "not_held", "strong", (
         r"\b(?:do|does|did) not (?:currently |actually |therefore |ordinarily )?hold\b", r"\b(?:don't|doesn't|didn't) hold\b",
         r"\b(?:is|are|was|were) not held\b", r"\bhold(?:s)? no\b", r"\bnot held by\b",
-        (rf"\bno {_NOUNS}(?:,? (?:or|and|nor) {_NOUNS})? (?:\w+ )?(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
+        (rf"\bno {_NOUNS}(?:,? (?:or|and|nor) {_NOUNS})? (?:[\w'-]+ ){{0,4}}(?:has been |have been |was |were |is |are )?(?:held|received|found|located|identified|"
         r"recorded|kept|taken|exchanged|sent|made|retained|created|produced|generated|returned|had)\b"),
         rf"\bthere (?:is|are|was|were|has been|have been|had been) no {_NOUNS}\b",
         r"\b(?:has|have|had) no (?:record|records|information|involvement|dealings|relationship|knowledge)\b",
@@ -273,6 +273,8 @@ RULES: tuple[Rule, ...] = (
         r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b"),
         (r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
         r"as follows|provided)\b"),
+        (r"\b(?:a|the) (?:full |complete |monthly |detailed )?(?:list|breakdown|table|spreadsheet|summary|schedule)\b"
+         r".{0,40}\b(?:is|are|has been|have been) (?:attached|enclosed|provided|included|set out)\b"),
         (r"\b(?:copies|a copy|the (?:e-?mails?|documents?|correspondence|minutes|notes|data|figures|spreadsheet|"
         r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b"),
     ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
@@ -282,6 +284,9 @@ RULES: tuple[Rule, ...] = (
         (r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
         r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b"),
         r"^(?:answer\s*:\s*)?yes\b",
+        (r"\b(?:issued|received|recorded|spent|employed|installed|owns|operates|paid|logged|reported|made|"
+         r"purchased|bought|carried out) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
+         r"(?! ?(?:working |calendar )?days?\b)(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),
         (r"^(?![\d\s()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
          r"[:\-–=] ?(?:£ ?)?\d[\d,]*(?:\.\d+)?%?$"),
         (r"\b(?:was|were|totals?|totalled|amounted to) (?:£ ?)?\d[\d,]*(?:\.\d+)?(?! ?(?:working |calendar )?days?\b)"
@@ -301,6 +306,9 @@ RULES: tuple[Rule, ...] = (
         (r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"
         r"assistance))\b"), r"\bin response to your (?:enquiry|request|questions?)\b",
     ), unless=(r"\b(?:does|do|did) not\b",)),
+    Rule("other.delay_apology", "delay", "medium", (
+        r"\b(?:apologi[sz]e|apologies|sorry) for the delay\b", r"\bstill (?:gathering|collating|working on|waiting for)\b",
+    )),
     Rule("other.cover_note", "cover", "medium", (
         (r"\b(?:attached|enclosed|attaching|enclosing|attach|enclose)\b.{0,30}\b(?:our|my|the|a|your) (?:formal |full |"
         r"final |written )?(?:response|reply|letter|decision|answer)\b"),

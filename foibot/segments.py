@@ -283,6 +283,7 @@ def _segments(block: list[str]) -> list[tuple[str, bool]]:
     return out
 
 
+_CONCESSION = re.compile(r"(?:although|though|even though|while|whilst)\b[^,;.]{8,160}, (?=\w)", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^\W*(?:q(?:uestion)?\s*)?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)]?$", re.IGNORECASE)
 
 
@@ -299,7 +300,16 @@ def split_sentences(text: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         pieces.append(tail)
-    return [p for p in pieces if p]
+    out: list[str] = []
+    for piece in pieces:
+        # "Although we aim to respond within 20 days, we need more time": the concession and the main clause
+        # say different things, so they are read as two sentences.
+        concession = _CONCESSION.match(piece)
+        if concession:
+            out.extend([piece[: concession.end()].rstrip(", "), piece[concession.end():]])
+        else:
+            out.append(piece)
+    return [p for p in out if p]
 
 
 def _words(text: str) -> set[str]:

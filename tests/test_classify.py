@@ -106,6 +106,11 @@ VARIED = [
     ("We have released part of the information; the rest is exempt under section 31.", "partially_provided"),
     ("The data you asked for is not available.", "not_held"),
     ("Your message was rejected by the recipient's server.", "bounce"),
+    ("Apologies for the delay. We are still gathering the information and hope to respond shortly.", "other"),
+    (("Further to your request, I can advise that no correspondence with the company has been found following "
+     "searches of the Planning mailboxes."), "not_held"),
+    (("I can confirm that the Council holds the information. During 2018 the Council issued 1,245 penalty charge "
+     "notices; a breakdown by month is provided in the attached spreadsheet."), "information_provided"),
     ("The duty to confirm or deny is set out in section 1(1)(a). Please find attached the information you requested.",
      "information_provided"),
 ]

@@ -52,6 +52,8 @@ APPLIED = [
     (("We can neither confirm nor deny by virtue of the following exemptions:\nSection 23(5) Security Bodies\n"
      "Section 24(2) National Security\nSection 23 is an absolute exemption."), ("s23(5)", "s24(2)")),
     ("We do not rely on section 12(1). The request is vexatious under section 14(1).", ("s14(1)",)),
+    (("Although we aim to reply within 20 working days, we are considering whether the exemption at section 36 "
+     "applies."), ("s36",)),
 ]
 
 

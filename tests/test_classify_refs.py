@@ -34,6 +34,10 @@ SHAPES = [
     ("FOI Request Reference – 2012/050\nThank you for your email", "2012/050"),
     ("Case Ref: 101004567\n\nDear Requester", "101004567"),
     ("Request 2211/23 - Real-time crime centres\n\nResponse", "2211/23"),
+    ("Dear Sir/Madam,\n\nRequest for information - CAS-123456-X1Y2\n\nThank you", "CAS-123456-X1Y2"),
+    ("Dear Requester\n\nYour request - EIR 2022/114\n\nWe have considered", "EIR 2022/114"),
+    ("Dear Mr Brown\n\nRe: Freedom of Information request 4421\n\nI am writing", "4421"),
+    ("Your request has been passed to the team. Your reference number is 2023/FOI/882.", "2023/FOI/882"),
 ]
 
 

@@ -130,6 +130,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "provided.holds_information": (["The council holds the information requested.",
                                     "I can confirm that we hold the information you require."],
                                    ["The council does not hold the information requested."]),
+    "other.delay_apology": (["Apologies for the delay in responding to your request.",
+                             "We are still gathering the information."], ["There was no delay in the service."]),
     "other.cover_note": (["Please find attached our response to your request.",
                           "I have attached my formal response which sets out the reasons."],
                          ["Please find attached copies of the e-mails."]),
@@ -154,7 +156,7 @@ def test_rule_ignores(name: str, sentence: str) -> None:
 
 def test_rule_names_say_their_kind() -> None:
     kinds = {"acknowledgement", "not_held", "refused", "neither_confirm_nor_deny", "clarification_requested",
-             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover"}
+             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover", "delay"}
     for rule in RULES:
         assert rule.kind in kinds
         assert rule.strength in ("strong", "medium", "weak")
