@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -31,15 +31,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from imapclient import IMAPClient  # noqa: E402
+from fixtures_imap import Dovecot, toml_text
+from imapclient import IMAPClient
 
-from fixtures_imap import Dovecot, toml_text  # noqa: E402
-from foibot import outbox, planning  # noqa: E402
-from foibot.config import load_config  # noqa: E402
-from foibot.poller import poll_once  # noqa: E402
-from foibot.store import open_store  # noqa: E402
+from foibot import outbox, planning
+from foibot.config import load_config
+from foibot.poller import poll_once
+from foibot.store import open_store
 
-SENT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NOW = SENT + timedelta(days=30)
 AUTHORITIES = 300
 PASSWORD_ENV = "FOIBOT_BENCH_IMAP_PASSWORD"

@@ -69,7 +69,7 @@ def _other_emails(extra: str | None) -> tuple[str, ...]:
         values = json.loads(extra or "{}")
     except ValueError:
         return ()
-    found = []
+    found: list[str] = []
     for key, value in values.items() if isinstance(values, dict) else ():
         if "email" in str(key).lower() and isinstance(value, str):
             found.extend(v.strip() for v in re.split(r"[;,\s]+", value) if "@" in v)

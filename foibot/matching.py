@@ -287,8 +287,8 @@ def _clues(facts: ReplyFacts, directory: Directory) -> tuple[list[_Clue], dict[s
     clues: list[_Clue] = []
     found: dict[str, Any] = {}
     if facts.is_dsn:
-        ids = _ours(directory, [facts.dsn_original_message_id] if facts.dsn_original_message_id else [])
-        clues.append(_Clue("bounce_message_id", ids, "the bounce carries our Message-ID"))
+        carried = _ours(directory, [facts.dsn_original_message_id] if facts.dsn_original_message_id else [])
+        clues.append(_Clue("bounce_message_id", carried, "the bounce carries our Message-ID"))
         failed = [a.lower() for a in facts.dsn_failed_recipients]
         found["failed_recipients"] = failed
         authorities = {a for address in failed for a in directory.by_address.get(address, set())}

@@ -22,7 +22,7 @@ import re
 import socket
 import ssl
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,7 +66,7 @@ class PollReport:
     resynced: bool = False  # the server changed UIDVALIDITY
     seconds_fetching: float = 0.0  # connect to logout: fetching and storing raw messages
     seconds_filing: float = 0.0  # parsing, matching, classifying, recording
-    timings: Counter[str] = field(default_factory=Counter)  # filing seconds by step (parse, match, ...)
+    timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # filing seconds by step
     failed_requests: int = 0  # requests a bounce marked failed
     answered: int = 0  # requests a reply moved to answered
     problems: list[str] = field(default_factory=list)
@@ -332,19 +332,25 @@ def _resync_until(store: Store, folder: str, uidvalidity: int) -> int:
     return int(row[0] or 0)
 
 
-def _move(client: IMAPClient, uids: list[int], target: str) -> int:
-    """Move stored messages to the processed folder (MOVE, or COPY + delete + UID EXPUNGE)."""
+def _move(client: IMAPClient, uids: list[int], target: str, report: PollReport) -> int:
+    """Move stored messages to the processed folder: MOVE, else COPY + \\Deleted + UID EXPUNGE of exactly
+    these. Without UIDPLUS nothing is expunged (a plain EXPUNGE would also remove what the campaigner
+    deleted and meant to keep a while): the originals stay, flagged \\Deleted, for the mail client."""
     if not uids:
         return 0
-    if client.has_capability("MOVE"):
-        client.move(uids, target)
-    else:
-        client.copy(uids, target)
-        client.delete_messages(uids)
-        if client.has_capability("UIDPLUS"):
-            client.uid_expunge(uids)
+    try:
+        if client.has_capability("MOVE"):
+            client.move(uids, target)
         else:
-            client.expunge()
+            client.copy(uids, target)
+            client.delete_messages(uids)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(uids)
+    except IMAPClientAbortError:
+        raise
+    except IMAPClientError as exc:  # refused (quota, rights): the messages are stored; they stay where they are
+        report.problems.append(f"could not move {len(uids)} message(s) to {target!r}: {_reason(exc)}")
+        return 0
     return len(uids)
 
 
@@ -377,8 +383,8 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
         if not client.folder_exists(processed):
             client.create_folder(processed)
         if last_uid:  # stored on an earlier pass that stopped before moving them
-            leftovers = [u for u in client.search(["UID", f"1:{last_uid}"]) if u <= last_uid]
-            report.moved += _move(client, leftovers, processed)
+            leftovers = [u for u in client.search(["UID", f"1:{last_uid}", "NOT", "DELETED"]) if u <= last_uid]
+            report.moved += _move(client, leftovers, processed, report)
     if uidnext is not None and int(uidnext) <= last_uid + 1:
         return  # nothing new: the cheap path
     uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
@@ -405,7 +411,7 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
         report.fetched += len(messages)
         store_batch(store, key, folder, uidvalidity, messages, top, now, report)
         if processed:
-            report.moved += _move(client, [uid for uid, _ in batch if uid not in missing], processed)
+            report.moved += _move(client, [uid for uid, _ in batch if uid not in missing], processed, report)
         done += len(batch)
         if progress:
             progress(done, len(uids))
@@ -423,7 +429,7 @@ def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress
     server = config.imap
     if server is None:
         raise ConfigError(f"{config.source}: there is no [imap] section: foibot poll needs the mailbox where "
-                          "replies arrive (see config.example.toml)")
+                          "replies arrive (see config.example.toml; `foibot demo` shows polling in a sandbox)")
     report = PollReport(folder=server.folder)
     interrupted: BaseException | None = None
     started = time.perf_counter()

@@ -169,6 +169,13 @@ def m002_runs_template_sha256(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN template_sha256 TEXT")
 
 
+@migrations(name="m003_events_message_index")
+def m003_events_message_index(db: sqlite_utils.Database) -> None:
+    # The poller asks "was this message already recorded?" once per reply: without an index every reply
+    # scanned the whole event history, so a pass got slower with every reply ever filed.
+    db.execute("CREATE INDEX IF NOT EXISTS events_message ON events(message_id)")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 

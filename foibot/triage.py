@@ -107,12 +107,12 @@ def assign_message(store: Store, config: Any, message_row_id: int, request: str,
         detail = {}
     detail["assigned"] = {"by": "campaigner", "request": target["reference"], "before": before}
     with store.transaction():
-        store.db["messages"].update(message_row_id, {
-            "request_id": target["id"], "triage": 0, "match_method": "manual", "match_confidence": 1.0,
-            "match_detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            "from_addr": message["from_addr"] or reading.parsed.from_addr,
-            "state": "parsed" if reading.error is None else "parse_error",
-        })
+        store.db.execute(
+            "UPDATE messages SET request_id = ?, triage = 0, match_method = 'manual', match_confidence = 1.0, "
+            "match_detail = ?, from_addr = ?, state = ? WHERE id = ?",
+            [target["id"], json.dumps(detail, ensure_ascii=False, sort_keys=True),
+             message["from_addr"] or reading.parsed.from_addr,
+             "parsed" if reading.error is None else "parse_error", message_row_id])
         store.add_event(target["id"], "reply_assigned", now, {"message": message_row_id, "before": before},
                         message_id=message_row_id, source="manual")
         hint = _teach(store, message["from_addr"] or reading.parsed.from_addr, target["authority_id"], now)

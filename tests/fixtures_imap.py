@@ -80,13 +80,14 @@ def _port_open(port: int) -> bool:
         return False
 
 
-def _gone(pid: int) -> bool:
-    """True when the process has exited (a zombie counts as gone: PID 1 reaps orphans late here)."""
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the process that started it dies (Linux)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def toml_value(value: Any) -> str:
@@ -126,6 +127,7 @@ class Dovecot:
         self.dovecot_path = shutil.which("dovecot") or "/usr/sbin/dovecot"
         self.ca_file = str(self.base / "certs" / "ca.pem")
         self._users = itertools.count(1)
+        self._proc: subprocess.Popen[bytes] | None = None
         self.stopped = True
         self._write_files()
 
@@ -226,16 +228,9 @@ protocol lmtp {{
         except FileNotFoundError:
             return ""
 
-    def _pid(self) -> int | None:
-        try:
-            return int((self.base / "dovecot" / "run" / "master.pid").read_text().strip())
-        except (FileNotFoundError, ValueError):
-            return None
-
     @property
     def running(self) -> bool:
-        pid = self._pid()
-        return pid is not None and not _gone(pid)
+        return self._proc is not None and self._proc.poll() is None
 
     def start(self, timeout: float = 30.0) -> None:
         """Start (or restart) the server; on the first start, ports another process grabbed meanwhile are
@@ -244,9 +239,9 @@ protocol lmtp {{
             if self._start_once(timeout):
                 self._started = True
                 return
+            self.stop()
             if getattr(self, "_started", False) or attempt == 2 or "in use" not in self.log + self._errors():
                 break
-            self.stop()
             self.imap_port, self.imaps_port, self.lmtp_port = free_port(), free_port(), free_port()
             self._write_files()
         raise RuntimeError(f"dovecot did not start: {self._errors()}\n{self.log}")
@@ -258,35 +253,38 @@ protocol lmtp {{
             return ""
 
     def _start_once(self, timeout: float) -> bool:
-        # The daemon inherits our stdio: no pipes here, or run() would wait for the daemon to exit.
+        # In the foreground (-F), as our child: stopped by its handle, never left behind; and it dies with
+        # the test process even when that is killed (PR_SET_PDEATHSIG: only from the main thread, as the
+        # signal comes when the starting thread ends).
         with open(self.base / "dovecot" / "start.err", "wb") as err:
-            code = subprocess.run([self.dovecot_path, "-c", str(self.conf)], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=err, check=False).returncode
-        if code != 0:
-            return False
+            self._proc = subprocess.Popen([self.dovecot_path, "-F", "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+                                          stdout=err, stderr=err, preexec_fn=_die_with_parent
+                                          if threading.current_thread() is threading.main_thread() else None)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            pid = self._pid()
-            if pid is not None and _gone(pid):  # the master exited: a port taken, a bad setting
+            if self._proc.poll() is not None:  # the master exited: a port taken, a bad setting
                 return False
-            if pid is not None and all(_port_open(p) for p in (self.imap_port, self.imaps_port, self.lmtp_port)):
+            if all(_port_open(p) for p in (self.imap_port, self.imaps_port, self.lmtp_port)):
                 self.stopped = False
                 return True
             time.sleep(0.02)
         return False
 
     def stop(self, timeout: float = 15.0) -> None:
-        pid = self._pid()
-        if pid is None or _gone(pid):
+        proc = self._proc
+        if proc is None:
             return
         self.stopped = True
-        os.kill(pid, signal.SIGTERM)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if _gone(pid) and not _port_open(self.imap_port):
-                return
+        while time.monotonic() < deadline and _port_open(self.imap_port):  # its children close the ports
             time.sleep(0.02)
-        os.kill(pid, signal.SIGKILL)
 
     def cleanup(self) -> None:
         self.stop()
@@ -352,7 +350,7 @@ protocol lmtp {{
         return count
 
     def doveadm(self, *args: str, input: bytes | None = None) -> str:
-        result = subprocess.run([self.doveadm_path, "-c", str(self.conf), *args], input=input,
+        result = subprocess.run([self.doveadm_path, "-c", str(self.conf), *args], input=input, check=False,
                                 capture_output=True)
         if result.returncode != 0:
             raise RuntimeError(f"doveadm {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
@@ -505,8 +503,8 @@ def dovecot() -> Iterator[Dovecot]:
     if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
         pytest.skip("Dovecot is not installed: run scripts/test.sh (it installs dovecot-imapd, dovecot-lmtpd)")
     server = Dovecot()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.cleanup()

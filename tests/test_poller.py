@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from fixtures_imap import TcpProxy
+from reply_helpers import Campaign, dsn, minimal_pdf, reply, sent_campaign
+
 from foibot.cli import cli
 from foibot.clock import parse_now
 from foibot.errors import MailServerError
 from foibot.poller import PollReport, poll_once
-from reply_helpers import Campaign, dsn, minimal_pdf, reply, sent_campaign
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
 ELSEWHERE = "responses@shared-services.example"  # a sender no layer but the one under test knows

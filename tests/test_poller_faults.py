@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from fixtures_imap import TcpProxy
+from reply_helpers import Campaign, reply, sent_campaign
+
 from foibot.cli import cli
 from foibot.clock import parse_now
 from foibot.errors import MailServerError
 from foibot.poller import PollInterrupted, PollReport, _Fetched, folder_key, poll_once, store_batch
-from reply_helpers import Campaign, reply, sent_campaign
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
 
@@ -179,13 +179,13 @@ def test_messages_stored_by_a_pass_that_stopped_before_filing_are_filed_next_tim
 def test_broken_mail_never_stops_the_pass(campaign: Campaign, dovecot) -> None:
     barnet = campaign.requests["barnet"]
     broken_mime = (
-        "From: foi@barnet.gov.uk\r\nTo: {to}\r\nSubject: =?x-unknown?q?broken?=\r\nMessage-ID: <broken@barnet>\r\n"
+        f"From: foi@barnet.gov.uk\r\nTo: {campaign.user}\r\nSubject: =?x-unknown?q?broken?=\r\nMessage-ID: <broken@barnet>\r\n"
         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"never-closed\"\r\n\r\n"
         "--never-closed\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n"
-        "Content-Transfer-Encoding: base64\r\n\r\n!!!not base64 at all {ref}\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64 at all {barnet.reference}\r\n"
         "--never-closed\r\nContent-Type: application/pdf; name=\"letter.pdf\"\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJeLjz9MK==garbage\r\n"
-    ).format(to=campaign.user, ref=barnet.reference).encode()
+    ).encode()
     not_mail = bytes(range(256)) * 40
     dovecot.append(campaign.user, broken_mime)
     dovecot.append(campaign.user, not_mail)
@@ -218,3 +218,30 @@ def test_a_server_that_went_away_and_came_back(campaign: Campaign, dovecot) -> N
     report = poll(campaign)
     assert (report.new, report.stored, report.resynced) == (1, 1, False)
     assert sorted(r["uid"] for r in campaign.incoming()) == [1, 2, 3, 4]
+
+
+def test_a_cut_pass_with_a_processed_folder_moves_the_rest_next_time(tmp_path: Path, dovecot, imap_user: str,
+                                                                     smtp_server) -> None:
+    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server,
+                             imap={"batch_size": 4, "processed_folder": "Processed"})
+    deliver_many(campaign, 20)
+    proxy = TcpProxy(dovecot.imap_port)
+    try:
+        use_port(campaign, proxy.port)
+        proxy.cut_after(30_000)
+        with pytest.raises(MailServerError):
+            poll(campaign)
+        poll(campaign)
+    finally:
+        proxy.close()
+    assert dovecot.status(campaign.user)["messages"] == 0
+    assert dovecot.status(campaign.user, "Processed")["messages"] == 20
+    rows = campaign.incoming()
+    assert len(rows) == 20 and len({r["dedupe_key"] for r in rows}) == 20
+
+
+def test_poll_without_an_imap_section_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[requester]\nname = "A"\nemail = "a@example.org"\n')
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.toml"), "poll"], obj={})
+    assert result.exit_code == 1
+    assert "there is no [imap] section" in str(result.exception)

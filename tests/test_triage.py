@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from reply_helpers import Campaign, reply, sent_campaign
 
 from foibot.cli import cli
-from reply_helpers import Campaign, reply, sent_campaign
 
 NOW = "2026-03-20T12:00:00+00:00"
 
