@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from .references import find_references
 
 # A reference token: letters, digits and / . - _ with at least one digit; or "FOI 11611" (a prefix, a space).
-_PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|IG)[ -]?\d[\w/.\-]*"
+_PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|IG)[ /-]?\d[\w/.\-]*"
 _TOKEN = rf"(?:{_PREFIX_REF}|[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*|\d+)"
 _LABEL = re.compile(
     r"(?P<own>\b(?:your|eich|my)\s+)?"

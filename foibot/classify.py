@@ -130,6 +130,9 @@ def _substantive(signals: dict[str, list[Sentence]]) -> _Decision | None:
     provided_strong = _all(signals, "provided.information_attached")
     provided = _all(signals, "provided.information_attached", "provided.facts_given")
     in_turn = _all(signals, "provided.answers_in_turn")
+    partial = _all(signals, "partially_provided.part_withheld")
+    if partial:  # said in so many words: part given, part withheld
+        return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)
     whole_request = bool(signals.get("refused.cost_limit") or signals.get("refused.vexatious"))
     if refused:
         # Some of it withheld: information given as well, or the questions answered in turn around a refusal.

@@ -102,7 +102,8 @@ RULES: tuple[Rule, ...] = (
         (r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
         r"reversed|revised)\b"),
         r"\b(?:internal )?review (?:has )?(?:found|concluded|determined|decided) that\b",
-        r"\b(?:review|reviewer|panel) (?:has )?(?:upholds?|upheld|overturn(?:s|ed)?)\b",
+        (r"\b(?:review|reviewer|reviewing officer|panel) (?:has |have )?(?:therefore |now )?(?:upholds?|upheld|"
+         r"overturn(?:s|ed)?|concluded|found|decided|determined)\b"),
         (r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
         r"decision|response)\b"),
         (r"\b(?:having|after) (?:reviewed|re-?examined|reconsidered) (?:the|your) (?:original )?(?:request|response|"
@@ -222,6 +223,14 @@ RULES: tuple[Rule, ...] = (
         r"withholding|in withholding)\b"), r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
     ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b")),
+    Rule("partially_provided.part_withheld", "partial", "strong", (
+        (r"\b(?:some|part|parts|certain|elements|sections) of (?:the|this|that|these) (?:requested )?(?:information|"
+         r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
+         r"(?:disclosed|provided|released))"),
+        r"\bpartially (?:provided|disclosed|released|withheld)\b", r"\b(?:has|have) been (?:partially|partly) (?:withheld|redacted)\b",
+        (r"\b(?:the )?(?:remaining|remainder of the|rest of the) (?:information|documents|data|correspondence)\b.{0,30}"
+         r"\b(?:is|are|has been|have been) (?:attached|enclosed|provided|released|disclosed|set out)\b"),
+    )),
     Rule("not_held.not_held", "not_held", "strong", (
         r"\b(?:do|does|did) not (?:currently |actually |therefore |ordinarily )?hold\b", r"\b(?:don't|doesn't|didn't) hold\b",
         r"\b(?:is|are|was|were) not held\b", r"\bhold(?:s)? no\b", r"\bnot held by\b",

@@ -103,6 +103,11 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["Subject to the information not being exempt, you will receive it.", "No exemptions apply.",
          "The information is not exempt."],
     ),
+    "partially_provided.part_withheld": (
+        ["Some of this information is being withheld under section 40(2).", "The remaining information is enclosed.",
+         "The report has been partially redacted."],
+        ["All of the information is enclosed.", "The remaining questions are answered below."],
+    ),
     "not_held.not_held": (
         ["The council does not hold the information you have requested.", "No communications received.",
          "No contact has been received from Fusus.", "The authority has not been in communication with Fusus.",
@@ -156,7 +161,7 @@ def test_rule_ignores(name: str, sentence: str) -> None:
 
 def test_rule_names_say_their_kind() -> None:
     kinds = {"acknowledgement", "not_held", "refused", "neither_confirm_nor_deny", "clarification_requested",
-             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover", "delay"}
+             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover", "delay", "partial"}
     for rule in RULES:
         assert rule.kind in kinds
         assert rule.strength in ("strong", "medium", "weak")
