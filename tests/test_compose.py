@@ -14,8 +14,10 @@ from foibot.compose import build_message, new_message_id
 from foibot.errors import TemplateError
 
 WHEN = datetime(2023, 4, 17, 9, 0, tzinfo=UTC)
-# Printable text from any script, no control characters (those are refused, tested below).
-TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=200)
+# Printable text from any script, no control characters (those are refused, tested below), spaced the way
+# a name or a rendered subject is (readers drop leading, trailing and doubled whitespace, by the RFCs).
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=200).map(
+    lambda s: " ".join(s.split())).filter(bool)
 
 
 def build(**overrides: object) -> bytes:
