@@ -248,12 +248,16 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
     return new_ids
 
 
-def _save_state(store: Store, key: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
+def _save_state(store: Store, key: str, uidvalidity: int, last_uid: int, now: datetime,
+                reset: bool = False) -> None:
+    """Remember the folder's last stored UID; it only moves forward (two pollers at once cannot set it
+    back), except when a new UIDVALIDITY starts the count again (`reset`)."""
     store.db.execute(
         "INSERT INTO mailbox_state (folder, uidvalidity, last_uid, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
-        "updated_at = excluded.updated_at",
-        [key, uidvalidity, last_uid, iso(now)],
+        "ON CONFLICT (folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, updated_at = excluded.updated_at, "
+        "last_uid = CASE WHEN ? OR mailbox_state.uidvalidity IS NOT excluded.uidvalidity THEN excluded.last_uid "
+        "ELSE MAX(mailbox_state.last_uid, excluded.last_uid) END",
+        [key, uidvalidity, last_uid, iso(now), int(reset)],
     )
 
 
@@ -376,7 +380,7 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
         report.resynced = True
         last_uid = 0
         with store.transaction():
-            _save_state(store, key, uidvalidity, 0, now)
+            _save_state(store, key, uidvalidity, 0, now, reset=True)
             store.add_event(None, "mailbox_resync", now, {"folder": folder, "old_uidvalidity": row[0],
                                                           "new_uidvalidity": uidvalidity})
     if processed:

@@ -245,3 +245,26 @@ def test_poll_without_an_imap_section_says_what_to_do(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.toml"), "poll"], obj={})
     assert result.exit_code == 1
     assert "there is no [imap] section" in str(result.exception)
+
+
+def test_two_polls_at_once_store_each_message_once(campaign: Campaign) -> None:
+    import threading
+
+    deliver_many(campaign, 16)
+    errors: list[BaseException] = []
+
+    def one_pass() -> None:
+        try:
+            poll(campaign)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_pass) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert_each_stored_once(campaign, 16)
+    assert campaign.rows("SELECT last_uid FROM mailbox_state")[0]["last_uid"] == 16
+    assert campaign.rows("SELECT COUNT(*) AS n FROM events WHERE type = 'reply_matched'")[0]["n"] == 16
