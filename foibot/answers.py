@@ -16,7 +16,8 @@ from .segments import Doc, Sentence
 
 MAX_ANSWER_CHARS = 1500
 
-_MARKER = re.compile(r"^\s*(?:q(?:uestion)?\s*\.?\s*(?P<a>\d{1,2})|\(?(?P<b>\d{1,2})\s*[.):]|(?P<c>\d{1,2})\s+[-–])"
+_MARKER = re.compile(r"^\s*(?:(?:(?:for|in (?:answer|response|reply) to|regarding|as for|turning to) )?(?:q|question|"
+                     r"part|point)\s*\.?\s*(?P<a>\d{1,2})(?=\W)|\(?(?P<b>\d{1,2})\s*[.):]|(?P<c>\d{1,2})\s+[-–])"
                      r"\s*[:.\-–]?\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^\s*(?:answer|response|reply|a\d*)\s*[:\-–]\s*", re.IGNORECASE)
 _BOILERPLATE = re.compile(r"^(?:thank you|yours|kind regards|regards|dear\b|please (?:quote|note that this)|"
@@ -83,7 +84,7 @@ def _looks_restated(sentence: Sentence, qwords: set[str]) -> bool:
 
 def _clean(parts: list[str]) -> str:
     text = " ".join(p.strip() for p in parts if p.strip())
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip().lstrip(",;:-–— ").strip()
     if len(text) > MAX_ANSWER_CHARS:
         text = text[: MAX_ANSWER_CHARS - 1].rstrip() + "…"
     return text
@@ -139,13 +140,16 @@ def _by_markers(sentences: list[Sentence], starts: list[tuple[int, int]], questi
         first = _MARKER.sub("", sentences[n].text, count=1)
         first_sentence = Sentence(first, "body", True, False, sentences[n].is_question, False, False,
                                   sentences[n].restated)
-        if not sentences[n].requester and not _looks_restated(first_sentence, qwords[number - 1]):
+        # After "1." a question is the question restated (answers are not questions), whoever's words they are.
+        if (not sentences[n].requester and not sentences[n].is_question
+                and not _looks_restated(first_sentence, qwords[number - 1])):
             parts.append(_ANSWER_LABEL.sub("", first))
         for k in range(n + 1, end):
             sentence = sentences[k]
             if sentence.zone != "body":
                 continue
-            if not parts and (sentence.requester or _looks_restated(sentence, qwords[number - 1])):
+            if not parts and (sentence.requester or (k == n + 1 and not first.strip() and sentence.is_question)
+                              or _looks_restated(sentence, qwords[number - 1])):
                 continue  # the rest of a restated question
             parts.append(_ANSWER_LABEL.sub("", sentence.text))
         answer = _clean(parts)
@@ -187,11 +191,29 @@ def _by_restated(sentences: list[Sentence], questions: Sequence[QuestionLike]) -
     return found
 
 
+_ANSWERING = re.compile(r"\b(?:not|no|never|none|nil|hold|holds|held|yes|attached|enclosed|exempt|withheld|"
+                        r"confirm|confirms)\b|\d", re.IGNORECASE)
+_ASIDE = re.compile(r"\b(?:please (?:contact|call|write|quote|remember|resend|note that this)|quote (?:the|this|our) "
+                    r"reference|future (?:communications|correspondence))\b", re.IGNORECASE)
+
+
+def _topic_words(questions: Sequence[QuestionLike]) -> set[str]:
+    """Words every question shares (for the Fusus request: "fusus"): what a reply must mention to answer them."""
+    sets = [_content(re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", q.text)) for q in questions]
+    return set.intersection(*sets) if len(sets) > 1 else set()
+
+
 def _by_keywords(sentences: list[Sentence], questions: Sequence[QuestionLike]) -> dict[str, str]:
-    """Running text: each sentence goes to the question whose keywords it shares most (ties: the first)."""
+    """Running text: each sentence that answers something goes to the question whose keywords it shares most
+    (ties: the first). Asides ("please contact us"), headings and conditional sentences are left out."""
     buckets: dict[str, list[str]] = {}
+    topic = _topic_words(questions)
+    if topic and not any(topic & _content(s.text) for s in sentences if s.authority):
+        return {}  # the reply never mentions what the questions are about
     for sentence in sentences:
-        if not sentence.authority or sentence.is_question or _BOILERPLATE.match(sentence.text):
+        if (not sentence.authority or sentence.is_question or sentence.hypothetical or _is_heading(sentence)
+                or _BOILERPLATE.match(sentence.text) or _ASIDE.search(sentence.text)
+                or not _ANSWERING.search(sentence.text) or len(sentence.text.split()) < 4):
             continue
         text = sentence.text.lower()
         scores = []

@@ -107,6 +107,8 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
             store.add_event(request_id, "reply_classified", now, {
                 "kind": c.kind, "confidence": c.confidence, "rule": c.rule, "authority_ref": c.authority_ref,
                 "exemptions": list(c.exemptions), "evidence": list(c.evidence[:2]),
+                "new_due_date": c.new_due_date.isoformat() if c.new_due_date else None,
+                "response_due": c.response_due.isoformat() if c.response_due else None,
             }, message_id=message_row_id)
         if changes:
             store.add_event(request_id, "request_updated", now, {"changes": changes, "because": c.kind},

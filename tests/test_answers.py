@@ -87,6 +87,24 @@ def test_the_last_answer_stops_at_the_next_heading() -> None:
     assert answers(text)["q3"] == "No discussions have taken place."
 
 
+def test_a_question_after_the_number_is_the_question_restated() -> None:
+    found = read_file(FIXTURES / "partial_numbered_answers_s21.txt", QUESTIONS).classification.answers
+    assert (found["q1"], found["q2"]) == ("The force owns 12 drones.", "£84,000.")
+
+
+def test_for_question_n_in_running_text() -> None:
+    found = read_file(FIXTURES / "partial_not_held_one_question.txt", QUESTIONS).classification.answers
+    assert found == {"q1": "Number of agency nurses used in 2020: 1,203",
+                     "q2": "Total spend on agency nurses in 2020: £4.2 million",
+                     "q3": "the Trust does not hold information on the nationality of agency staff."}
+
+
+@pytest.mark.parametrize("name", ["ack_logged_due_date.txt", "auto_reply_on_leave.txt", "other_cover_note.txt",
+                                  "not_held_trust_heading_ref.txt", "refused_s12_cost.txt"])
+def test_asides_and_replies_about_something_else_give_no_answers(name: str) -> None:
+    assert read_file(FIXTURES / name, QUESTIONS).classification.answers == {}
+
+
 def test_no_questions_means_no_answers() -> None:
     assert classify_text("1. No contact.\n2. N/A\n3. None.").answers == {}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reply_builders import FIXTURES
 
 from foibot.classify import KINDS, SUBSTANTIVE, classify_message, classify_text
@@ -199,3 +201,18 @@ def test_cli_missing_file_is_a_one_line_error(campaign: Path) -> None:
 
 def test_cli_needs_a_file() -> None:
     assert _run("classify").returncode == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000))
+def test_any_text_classifies_without_raising(text: str) -> None:
+    c = classify_text(text, subject=text[:80], questions=QUESTIONS)
+    assert c.kind in KINDS and 0 < c.confidence <= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_message_classifies_without_raising(raw: bytes) -> None:
+    from foibot.reading import read_message
+
+    assert read_message(raw, QUESTIONS).classification.kind in KINDS
