@@ -205,11 +205,13 @@ def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(tmp_path: Pat
 
 # --- bounces and auto-replies -----------------------------------------------------------------------------
 
-def test_a_dsn_marks_its_request_failed(campaign: Campaign) -> None:
+def test_a_dsn_marks_its_request_failed(campaign: Campaign, smtp_server) -> None:
     woodparish = campaign.requests["woodparish"]
+    sent_before = len(smtp_server.received)
     campaign.deliver(dsn(failed=woodparish.authority_email, original_message_id=woodparish.message_id,
                          original_subject=woodparish.subject, to=campaign.user), sender="")
     report = poll(campaign)
+    assert len(smtp_server.received) == sent_before  # never a reply to a bounce
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"], row["kind"]) == (woodparish.id, "bounce_message_id", "bounce")
     request = campaign.request("woodparish")
@@ -240,7 +242,24 @@ def test_a_bounce_without_a_dsn_part_is_recognised(campaign: Campaign) -> None:
     assert row["request_id"] == camden.id and row["kind"] == "bounce" and report.bounces == 1
 
 
-def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: Campaign) -> None:
+def test_a_bounce_in_plain_words_from_a_server_that_sends_no_dsn(campaign: Campaign) -> None:
+    camden = campaign.requests["camden"]
+    body = ("This message was created automatically by mail delivery software.\n\n"
+            "A message that you sent could not be delivered to one or more of its recipients. This is a "
+            "permanent error. The following address(es) failed:\n\n  foi@camden.gov.uk\n"
+            "    SMTP error from remote mail server after RCPT TO:<foi@camden.gov.uk>:\n"
+            "    550 5.1.1 User unknown\n\n"
+            "------ This is a copy of the message, including all the headers. ------\n\n"
+            f"Message-ID: {camden.message_id}\nSubject: {camden.subject}\n")
+    campaign.deliver(reply(from_addr="Mailer-Daemon@mx.camden.gov.uk", to=campaign.user,
+                           subject="Mail delivery failed: returning message to sender", body=body), sender="")
+    report = poll(campaign)
+    row = only_row(campaign)
+    assert (row["request_id"], row["kind"]) == (camden.id, "bounce")
+    assert campaign.request("camden")["status"] == "failed" and report.bounces == 1
+
+
+def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: Campaign, smtp_server) -> None:
     harrow = campaign.requests["harrow"]
     campaign.deliver(reply(from_addr="info@harrow.gov.uk", to=campaign.user, subject=f"Automatic reply: {harrow.subject}",
                            body="I am out of the office until Monday with no access to e-mail.",
@@ -251,6 +270,7 @@ def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: Campai
     request = campaign.request("harrow")
     assert request["status"] == "awaiting_response" and request["first_reply_at"] is None
     assert report.auto_replies == 1
+    assert len(smtp_server.received) == len(campaign.requests)  # only the requests: never a reply to it
 
 
 # --- nothing dropped, nothing changed on the server ---------------------------------------------------------
