@@ -62,7 +62,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:i am|i'm|i will be|i'll be) (?:currently |now )?(?:out of (?:the )?office|on (?:annual |maternity "
         r"|paternity |sick |study |parental )?leave|away from (?:the office|my desk|work)|not in the office|on "
         r"holiday|working part[- ]time|not working today|away (?:until|from|from the office until))\b"),
-        r"\bout of (?:the )?office\b",
+        r"\bout of (?:the )?office\b(?! hours)",
         r"\b(?:upon|on|after) my return\b", (r"\bi (?:will|shall) (?:be )?(?:back|returning|return) (?:in the "
         r"office )?(?:on|until|from)\b"), r"\bi (?:have|will have) limited (?:access to )?e-?mail\b",
         r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
