@@ -22,6 +22,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from bs4 import BeautifulSoup, Comment
 
+from .bounces import is_auto_reply, read_dsn
+
 MAX_FILENAME = 200
 
 
@@ -293,54 +295,17 @@ def tidy_text(text: str) -> str:
     return "\n".join(out).strip()
 
 
-# --- bounces and auto-replies ------------------------------------------------------------------------
-
-_DSN_SUBJECT = re.compile(
-    r"undeliver|delivery (status notification|has failed|failure|failed|notification)|"
-    r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|non[- ]?delivery|"
-    r"returned to sender|delivery problem|could not be delivered", re.IGNORECASE)
-_DSN_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.IGNORECASE)
-_DSN_BODY = re.compile(
-    r"delivery to the following recipients? (failed|has been delayed)|"
-    r"this is the mail system at host|could not be delivered to one or more recipients|"
-    r"message (could not|was not|wasn't) (be )?delivered|was undeliverable|"
-    r"(permanent|fatal) error|failed permanently|delivery has failed|user unknown|"
-    r"recipient address rejected|mailbox (unavailable|not found|full)|no such user", re.IGNORECASE)
-_STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
-_ANY_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
-_ACTION = re.compile(r"^\s*Action:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
-_FINAL_RCPT = re.compile(r"^\s*(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
-                         re.IGNORECASE | re.MULTILINE)
-_DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:smtp;)?\s*(.+(?:\n[ \t]+.+)*)", re.IGNORECASE | re.MULTILINE)
-_BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
-_DELAY = re.compile(r"delay|will (continue to )?retry|still trying|not yet been delivered|temporar", re.IGNORECASE)
-
-
-def _auto_reply(headers: dict[str, list[str]]) -> bool:
-    def first(name: str) -> str:
-        values = headers.get(name)
-        return values[0].strip().lower() if values else ""
-
-    auto_submitted = first("auto-submitted")
-    if auto_submitted and auto_submitted != "no":
-        return True
-    if "x-autoreply" in headers or "x-autorespond" in headers or "x-autoresponder" in headers:
-        return True
-    if first("precedence") in ("auto_reply", "bulk", "junk"):
-        return True
-    # Exchange marks its out-of-office replies this way (and loops of inbox rules).
-    return first("x-auto-response-suppress") in ("all", "oof") and "x-ms-exchange-inbox-rules-loop" in headers
-
+# --- bounces ---------------------------------------------------------------------------------------
 
 def _dsn(msg: Message, parsed: ParsedMessage) -> None:
-    ctype = msg.get_content_type()
+    """Collect the report parts of a delivery status notification and let bounces.read_dsn judge them."""
     report_type = ""
     try:
         report_type = str(msg.get_param("report-type") or "").lower()
     except Exception:
         pass
     status_texts: list[str] = []
-    returned: Message | None = None
+    returned_ids: list[str] = []
     returned_headers = ""
     for part in _leaves(msg):
         pctype = part.get_content_type()
@@ -348,63 +313,31 @@ def _dsn(msg: Message, parsed: ParsedMessage) -> None:
             try:
                 status_texts.append(part.as_string(policy=email.policy.compat32))
             except Exception:
-                payload = part.get_payload()
-                status_texts.append(str(payload))
-        elif pctype == "message/rfc822" and returned is None:
+                status_texts.append(str(part.get_payload()))
+        elif pctype == "message/rfc822" and not returned_ids:
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-                returned = payload[0]
+                try:
+                    returned_ids = _message_ids([str(payload[0].get("message-id", ""))])
+                except Exception:
+                    returned_ids = []
         elif pctype == "text/rfc822-headers":
             returned_headers += _decode_part(part, parsed.defects)
-    sender = parsed.from_addr or ""
-    is_dsn = (
-        (ctype == "multipart/report" and report_type == "delivery-status")
-        or bool(status_texts)
-        or "x-failed-recipients" in parsed.headers
-        or (bool(_DSN_SENDER.match(sender)) and bool(_DSN_SUBJECT.search(parsed.subject)
-                                                      or _DSN_BODY.search(parsed.text)))
-        or (bool(_DSN_SUBJECT.search(parsed.subject)) and bool(_DSN_BODY.search(parsed.text)))
+    failed_header = [a for _, a in _addresses(parsed.headers.get("x-failed-recipients", []))]
+    facts = read_dsn(
+        is_report=msg.get_content_type() == "multipart/report" and report_type == "delivery-status",
+        status_texts=status_texts, returned_ids=returned_ids, returned_headers=returned_headers,
+        failed_header=failed_header, has_failed_header="x-failed-recipients" in parsed.headers,
+        sender=parsed.from_addr or "", subject=parsed.subject, text=parsed.text,
     )
-    if not is_dsn:
+    if facts is None:
         return
     parsed.is_dsn = True
-    status_text = "\n".join(status_texts)
-    failed: list[str] = []
-    for value in parsed.headers.get("x-failed-recipients", []):
-        failed.extend(a for _, a in _addresses([value]))
-    for match in _FINAL_RCPT.finditer(status_text):
-        failed.append(match.group(1).lower())
-    if not failed:  # the human-readable part: addresses on their own lines
-        for line in parsed.text.splitlines():
-            line = line.strip().strip("<>")
-            if re.fullmatch(r"[^\s@<>]+@[^\s@<>]+\.[A-Za-z]{2,}", line):
-                failed.append(line.lower())
-    parsed.dsn_failed_recipients = list(dict.fromkeys(failed))
-    status = _STATUS.search(status_text) or _ANY_STATUS.search(status_text + "\n" + parsed.text)
-    parsed.dsn_status = status.group(1) if status else None
-    diagnostic = _DIAGNOSTIC.search(status_text)
-    if diagnostic:
-        parsed.dsn_diagnostic = re.sub(r"\s+", " ", diagnostic.group(1)).strip()[:500]
-    action = _ACTION.search(status_text)
-    if parsed.dsn_status:
-        parsed.dsn_permanent = parsed.dsn_status.startswith("5")
-    elif action:
-        parsed.dsn_permanent = action.group(1).lower() == "failed"
-    else:
-        parsed.dsn_permanent = not _DELAY.search(parsed.subject + "\n" + parsed.text)
-    original = None
-    if returned is not None:
-        try:
-            original = _message_ids([str(returned.get("message-id", ""))])
-        except Exception:
-            original = None
-    if not original and returned_headers:
-        found = _BODY_MSGID.search(returned_headers)
-        original = [found.group(1)] if found else None
-    if not original:
-        found = _BODY_MSGID.search(parsed.text)
-        original = [found.group(1)] if found else None
-    parsed.dsn_original_message_id = original[0] if original else None
+    parsed.dsn_failed_recipients = facts.failed_recipients
+    parsed.dsn_status = facts.status
+    parsed.dsn_permanent = facts.permanent
+    parsed.dsn_diagnostic = facts.diagnostic
+    parsed.dsn_original_message_id = facts.original_message_id
 
 
 # --- the whole message -------------------------------------------------------------------------------
@@ -443,7 +376,7 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
     parsed.to_addrs = recipients
     parsed.subject = (headers.get("subject") or [""])[0]
     parsed.date = _date(headers.get("date", []), defects)
-    parsed.is_auto_reply = _auto_reply(headers)
+    parsed.is_auto_reply = is_auto_reply(headers)
 
     for part in [msg, *_leaves(msg)]:
         for defect in getattr(part, "defects", []):
