@@ -110,10 +110,6 @@ def _first(signals: dict[str, list[Sentence]], *names: str) -> tuple[str, list[S
     return None
 
 
-def _count(signals: dict[str, list[Sentence]], *names: str) -> int:
-    return len({id(s) for name in names for s in signals.get(name, [])})
-
-
 def _all(signals: dict[str, list[Sentence]], *names: str) -> list[Sentence]:
     out: list[Sentence] = []
     for name in names:
@@ -152,6 +148,9 @@ def _substantive(signals: dict[str, list[Sentence]]) -> _Decision | None:
 
 
 def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
+    """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
+    decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
+    automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
     hit = _first(signals, "bounce.delivery_failure")
     if hit:
         return _Decision("bounce", hit[0], 0.9, hit[1])
