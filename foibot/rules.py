@@ -197,7 +197,7 @@ RULES: tuple[Rule, ...] = (
     )),
     Rule("refused.vexatious", "refused", "strong", (
         r"\b(?:is|are|be|as|considered|deemed|being) (?:being )?vexatious\b", r"\brepeated request\b",
-        r"\bmanifestly unreasonable\b", r"\bnot obliged to comply\b",
+        r"\bmanifestly unreasonable\b", r"\bnot obliged to (?:comply|provide|disclose|release)\b",
     )),
     Rule("refused.exempt", "refused", "strong", (
         r"\b(?:is|are|was|were|being|been|be) (?:considered |deemed |therefore |also |wholly |fully )*exempt(?:ed)?\b",
@@ -276,6 +276,9 @@ RULES: tuple[Rule, ...] = (
         (r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
         r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b"),
         r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
+        r"\bable to provide the (?:following|requested) information\b",
+        (r"\b(?:provides|contains|includes|sets out|gives) (?:all )?(?:of )?the information (?:you (?:have )?(?:requested|"
+         r"asked for|sought)|requested)\b"),
         (r"\b(?:provided|released|disclosed|attached|enclosed|provide|release|disclose) (?:some|part|parts) of the "
          r"(?:information|documents|data|correspondence)\b"),
         (r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"

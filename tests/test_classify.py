@@ -108,6 +108,9 @@ VARIED = [
     ("We have released part of the information; the rest is exempt under section 31.", "partially_provided"),
     ("The data you asked for is not available.", "not_held"),
     ("Your message was rejected by the recipient's server.", "bounce"),
+    ("Please find attached our response, which provides the information you requested.", "information_provided"),
+    ("We are able to provide the following information: 14 cameras were installed in 2021.", "information_provided"),
+    ("Under section 14(1) we are not obliged to provide this information.", "refused"),
     ("Apologies for the delay. We are still gathering the information and hope to respond shortly.", "other"),
     (("Further to your request, I can advise that no correspondence with the company has been found following "
      "searches of the Planning mailboxes."), "not_held"),
