@@ -89,8 +89,10 @@ def _from_labels(text: str) -> list[str]:
     text = _label_lines(text)
     for match in _LABEL.finditer(text):
         label = match.group(0)[: match.start("token") - match.start()]
-        # "Your ref:" heads the requester's reference (ours); "your reference number is 123" gives theirs.
-        if match.group("own") and not re.search(r"(?i)\bis\s*$", label):
+        # "Your ref:" heads the requester's reference (ours); "your reference number is 123" and "your request
+        # reference: 123" give theirs.
+        if (match.group("own") and re.match(r"(?i)(?:your|eich|my)\s+(?:ref|cyf)", label)
+                and not re.search(r"(?i)\bis\s*$", label)):
             continue
         before = text[max(0, match.start() - 40):match.start()]
         if re.search(r"\byour\s+(?:request\s+)?$", before, re.IGNORECASE):

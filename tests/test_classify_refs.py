@@ -38,6 +38,8 @@ SHAPES = [
     ("Dear Requester\n\nYour request - EIR 2022/114\n\nWe have considered", "EIR 2022/114"),
     ("Dear Mr Brown\n\nRe: Freedom of Information request 4421\n\nI am writing", "4421"),
     ("Your request has been passed to the team. Your reference number is 2023/FOI/882.", "2023/FOI/882"),
+    ("Your request reference: FOI-2023-7781\nThank you", "FOI-2023-7781"),
+    ("Your case number is 55012 and we will respond within 20 working days.", "55012"),
 ]
 
 
