@@ -19,7 +19,7 @@ from . import answers as answers_module
 from .answers import QuestionLike
 from .authority_refs import find_authority_refs
 from .exemptions import applied_exemptions
-from .rules import RULES, Rule
+from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
 
 if TYPE_CHECKING:
@@ -60,17 +60,40 @@ class Classification:
 
 # --- matching ----------------------------------------------------------------------------------------
 
+class Signals:
+    """Rule name -> the authority's sentences (and the subject line) that carry its phrases, in text order.
+
+    A rule is run the first time the decision asks for it, so a reply decided early (a bounce, an
+    acknowledgement) never pays for the rules it did not need.
+    """
+
+    def __init__(self, doc: Doc, subject: str = ""):
+        self.doc = doc
+        self.subject = subject
+        self._lowered = doc.joined.lower()
+        self._found: dict[str, list[Sentence]] = {}
+
+    def get(self, name: str, default: list[Sentence] | None = None) -> list[Sentence] | None:
+        hits = self[name]
+        return hits if hits else default
+
+    def __getitem__(self, name: str) -> list[Sentence]:
+        if name not in self._found:
+            rule = BY_NAME[name]
+            hits = _hits(rule, self.doc, self._lowered)
+            if rule.subject_ok and self.subject and rule.matches(self.subject):
+                hits.append(Sentence(self.subject, "subject", True, False, False, False, False))
+            self._found[name] = hits
+        return self._found[name]
+
+    def as_dict(self) -> dict[str, list[Sentence]]:
+        """Every rule that matched (runs them all)."""
+        return {rule.name: self[rule.name] for rule in RULES if self[rule.name]}
+
+
 def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
-    """Rule name -> the authority's sentences (and the subject line) that carry its phrases, in text order."""
-    signals: dict[str, list[Sentence]] = {}
-    lowered = doc.joined.lower()
-    for rule in RULES:
-        hits = _hits(rule, doc, lowered)
-        if rule.subject_ok and subject and rule.matches(subject):
-            hits.append(Sentence(subject, "subject", True, False, False, False, False))
-        if hits:
-            signals[rule.name] = hits
-    return signals
+    """Rule name -> the sentences carrying its phrases, for every rule that matched (for tools and tests)."""
+    return Signals(doc, subject).as_dict()
 
 
 def _hits(rule: Rule, doc: Doc, lowered: str) -> list[Sentence]:
@@ -103,14 +126,14 @@ class _Decision:
     review_outcome: str | None = None
 
 
-def _first(signals: dict[str, list[Sentence]], *names: str) -> tuple[str, list[Sentence]] | None:
+def _first(signals: Signals, *names: str) -> tuple[str, list[Sentence]] | None:
     for name in names:
         if signals.get(name):
             return name, signals[name]
     return None
 
 
-def _all(signals: dict[str, list[Sentence]], *names: str) -> list[Sentence]:
+def _all(signals: Signals, *names: str) -> list[Sentence]:
     out: list[Sentence] = []
     for name in names:
         for sentence in signals.get(name, []):
@@ -119,16 +142,20 @@ def _all(signals: dict[str, list[Sentence]], *names: str) -> list[Sentence]:
     return out
 
 
-def _substantive(signals: dict[str, list[Sentence]]) -> _Decision | None:
+def _substantive(signals: Signals) -> _Decision | None:
     """The answer itself, from refusal, not-held and provided signals; None when there is none."""
-    refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
-    not_held = _all(signals, "not_held.not_held")
-    provided_strong = _all(signals, "provided.information_attached")
-    provided = _all(signals, "provided.information_attached", "provided.facts_given")
-    in_turn = _all(signals, "provided.answers_in_turn")
     partial = _all(signals, "partially_provided.part_withheld")
     if partial:  # said in so many words: part given, part withheld
         return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)
+    refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
+    not_held = _all(signals, "not_held.not_held")
+    provided_strong = _all(signals, "provided.information_attached")
+    if not refused and not not_held:
+        if provided_strong:
+            return _Decision("information_provided", "provided.information_attached", 0.85, provided_strong)
+        return None
+    provided = _all(signals, "provided.information_attached", "provided.facts_given")
+    in_turn = _all(signals, "provided.answers_in_turn")
     whole_request = bool(signals.get("refused.cost_limit") or signals.get("refused.vexatious"))
     if refused:
         # Some of it withheld: information given as well, or the questions answered in turn around a refusal.
@@ -141,13 +168,10 @@ def _substantive(signals: dict[str, list[Sentence]]) -> _Decision | None:
             return _Decision("partially_provided", "partially_provided.some_not_held", 0.7, not_held + provided)
         if provided and len(provided) >= 2 * len(not_held):
             return _Decision("information_provided", "information_provided.mostly", 0.65, provided)
-        return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
-    if provided_strong:
-        return _Decision("information_provided", "provided.information_attached", 0.85, provided_strong)
-    return None
+    return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
 
 
-def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
+def _decide(signals: Signals, auto_header: bool) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
@@ -165,13 +189,13 @@ def _decide(signals: dict[str, list[Sentence]], auto_header: bool) -> _Decision:
         outcome = _substantive(signals)
         return _Decision("internal_review_result", hit[0], 0.85, hit[1],
                          review_outcome=outcome.kind if outcome else None)
-    answer = _substantive(signals)
     hit = _first(signals, "clarification_requested.asks_to_clarify")
     if hit:
         return _Decision("clarification_requested", hit[0], 0.85, hit[1])
     hit = _first(signals, "extension.time_extended")
     if hit:
         return _Decision("extension", hit[0], 0.85, hit[1])
+    answer = _substantive(signals)
     if answer:
         return answer
     hit = _first(signals, "other.delay_apology")
@@ -279,8 +303,7 @@ def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
 def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], auto_header: bool,
                   from_attachment: bool = False) -> Classification:
     subject = subject or doc.header_subject
-    signals = find_signals(doc, subject)
-    decision = _decide(signals, auto_header or doc.header_auto)
+    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto)
     authority = [s for s in doc.sentences if s.authority]
     new_due = response_due = None
     if decision.kind == "extension":

@@ -32,7 +32,13 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     except re.error:
         return None
     found = _sequence(list(parsed))
-    return found[0] if found and found[1] >= 3 else None
+    if not found:
+        return None
+    cues, shortest = found
+    # Three letters make a useful cue; so does a single rare sign ("£", "%") or any cue with punctuation.
+    if shortest >= 3 or all(re.search(r"[^a-z0-9 ]", cue) for cue in cues):
+        return cues
+    return None
 
 
 def _sequence(items: list[tuple[object, object]]) -> tuple[frozenset[str], int] | None:

@@ -245,7 +245,8 @@ def test_phrase_set_agrees_with_plain_regex(words: list[str]) -> None:
 @pytest.mark.parametrize(("pattern", "cues"), [
     (r"\bdelivery status notification\b", {"delivery status notification"}),
     (r"\b(?:permanent|fatal) (?:delivery )?(?:error|failure)\b", {"permanent", "fatal"}),
-    (r"£ ?\d", None),
+    (r"£ ?\d", {"£"}),
+    (r"\bno\b", None),
     # the longest sure cue wins: "information" or "record" (6+ letters) rather than " held" (5)
     (r"\bno (?:information|records?) (?:is|was) held\b", {"information", "record"}),
 ])
