@@ -3,8 +3,8 @@
 Stages (design.md), each at most once per request; a later stage is never followed by an earlier one:
 1. `reminder`: from the first working day after the due date;
 2. `internal_review`: `review_after_working_days` after the due date, still with no substantive reply;
-3. `complaint`: the first working day after the review's deadline (`complaint_after_working_days` after
-   asking) with no result: a file for the campaigner to submit to the ICO or the Scottish Information
+3. `complaint`: `complaint_after_working_days` (20) working days after the review was requested, with no
+   result: a file for the campaigner to submit to the ICO or the Scottish Information
    Commissioner; foibot never sends it.
 When a run finds more than one stage due (the machine was off for weeks), only the latest goes.
 Chasers go on the request's working days, in office hours, threaded to the original request, through the
@@ -217,10 +217,12 @@ def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSett
         if row.get("outcome") and (outcome_at is None or outcome_at >= review_requested):
             return None  # they answered after we asked for the review
         asked = london_date(review_requested)
-        # The authority has the whole of its last day: the complaint waits for the day after.
-        review_due = calendar.add(asked, settings.complaint_after)
-        candidates.append(("complaint", calendar.next_working_day(review_due),
-                           f"internal review requested {asked}, no result by {review_due}"))
+        # Like the internal review (due + 20), the complaint comes 20 working days after asking (the issue's
+        # ladder); it is a file for the campaigner, so nothing reaches the authority on its last day.
+        complaint_on = calendar.add(asked, settings.complaint_after)
+        candidates.append(("complaint", complaint_on,
+                           f"internal review requested {asked}, no result {settings.complaint_after} "
+                           "working days later"))
     owed = [c for c in candidates
             if LADDER.index(c[0]) >= after and c[0] in settings.stages and c[1] <= today]
     return owed[-1] if owed else None

@@ -102,8 +102,8 @@ def chase_days(sent: datetime) -> list[date]:
         due = due_date(RequestFacts(sent_at=sent), regime)
         assert due is not None
         reminder = calendar.next_working_day(due)
-        review = calendar.next_working_day(add_working_days(due, 20, regime))
-        complaint = calendar.next_working_day(add_working_days(review, 20, regime))
+        review = add_working_days(due, 20, regime)
+        complaint = add_working_days(review, 20, regime)
         days.update((reminder, review, complaint))
     return sorted(days)
 
