@@ -84,10 +84,31 @@ def _label_lines(text: str) -> str:
     return "\n".join(out)
 
 
+_KEYWORD = re.compile(r"ref|cyf|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|log")
+_OWNER_BEFORE = re.compile(r"(?:\b(?:your|eich|my)\s+)?(?:\b(?:our|ein)\s+)?\Z", re.IGNORECASE)
+
+
+def _label_matches(text: str) -> list[re.Match[str]]:
+    """_LABEL tried only where a label word starts (scanning a letter with it everywhere is slow)."""
+    lowered = text.lower()
+    matches: list[re.Match[str]] = []
+    end = 0
+    for keyword in _KEYWORD.finditer(lowered):
+        start = keyword.start()
+        if start < end or (start and lowered[start - 1].isalnum()):
+            continue
+        owner = _OWNER_BEFORE.search(text, max(0, start - 16), start)
+        match = _LABEL.match(text, owner.start() if owner else start)
+        if match:
+            matches.append(match)
+            end = match.end()
+    return matches
+
+
 def _from_labels(text: str) -> list[str]:
     found: list[str] = []
     text = _label_lines(text)
-    for match in _LABEL.finditer(text):
+    for match in _label_matches(text):
         label = match.group(0)[: match.start("token") - match.start()]
         # "Your ref:" heads the requester's reference (ours); "your reference number is 123" and "your request
         # reference: 123" give theirs.

@@ -41,6 +41,9 @@ _ENGLISH_DOC = re.compile(r"\bfreedom of information act 2000\b|\bfoia\b(?! ?\(s
 _EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beirs?\b|\beisrs?\b", re.IGNORECASE)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _parts(text: str) -> list[str]:
     return [re.sub(r"\s", "", p).lower() for p in re.findall(_PART, text or "")]
 
@@ -131,7 +134,7 @@ def applied_exemptions(doc: Doc, scottish: bool | None = None) -> tuple[str, ...
     eir_doc = bool(_EIR_DOC.search(doc.text))
     found: list[str] = []
     for n, sentence in enumerate(doc.sentences):
-        if not sentence.authority:
+        if not sentence.authority or not _DIGIT.search(sentence.text):
             continue
         if sentence.hypothetical and not _list_context(doc.sentences, n):
             continue
