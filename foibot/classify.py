@@ -136,7 +136,7 @@ def _first(signals: Signals, *names: str) -> tuple[str, list[Sentence]] | None:
 def _all(signals: Signals, *names: str) -> list[Sentence]:
     out: list[Sentence] = []
     for name in names:
-        for sentence in signals.get(name, []):
+        for sentence in signals[name]:
             if all(sentence is not s for s in out):
                 out.append(sentence)
     return out
