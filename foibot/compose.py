@@ -5,6 +5,7 @@ from __future__ import annotations
 import binascii
 import secrets
 from datetime import datetime
+from email.charset import Charset
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
@@ -20,16 +21,25 @@ def new_message_id(reference: str, stage: str, sender: str) -> str:
 _LINE = 78  # the recommended header line length (RFC 5322 2.1.1); 998 is the hard limit
 
 
+def _looks_encoded(value: str) -> bool:
+    """Text a reader would decode as RFC 2047 (`=?utf-8?q?=0D=0A...?=`): it must be encoded itself, or a name
+    or subject could read back as something else, line breaks included."""
+    return "=?" in value
+
+
 def _mailbox(name: str, address: str) -> str:
     check_header_value("From name", name)
     address = check_address(address)
+    if name and _looks_encoded(name):
+        return f"{Charset('utf-8').header_encode(name)} <{address}>"  # one encoded word, as formataddr writes
     return formataddr((name, address), charset="utf-8") if name else address
 
 
 def _unstructured(name: str, value: str) -> str:
-    """A checked header value, RFC 2047-encoded when it is not ASCII, folded at spaces when long."""
+    """A checked header value, RFC 2047-encoded when it is not ASCII (or a subject that would read as encoded),
+    folded at spaces when long."""
     check_header_value(name, value)
-    if not value.isascii():
+    if not value.isascii() or (name == "Subject" and _looks_encoded(value)):
         return Header(value, "utf-8", header_name=name, maxlinelen=_LINE).encode(linesep="\r\n")
     if len(name) + 2 + len(value) <= _LINE:
         return value

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .addresses import has_control
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -189,7 +190,8 @@ def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
             raise ConfigError(
                 f"{source}: [{section}] {key} must be {_type_name(expected)}, not {value!r}"
             )
-        if isinstance(value, str) and any(ord(c) < 32 for c in value):
+        # Line breaks of every kind (U+2028 too) and DEL: a name or address here ends up in a mail header.
+        if isinstance(value, str) and has_control(value):
             raise ConfigError(f"{source}: [{section}] {key} contains a control character or newline")
         out[key] = value
     return out
