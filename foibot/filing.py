@@ -143,9 +143,13 @@ def _write_file(folder: Path, name: str, data: bytes) -> None:
     target = folder / name
     temp = folder / (name + ".part")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, target)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves no half of a file behind
+        raise
 
 
 def save_attachments(store: Store, message_row_id: int, reading: Reading, max_bytes: int) -> None:

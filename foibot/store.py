@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
@@ -198,6 +199,12 @@ class Store:
             raise _wrap(exc, self.path) from exc
         try:
             yield self.db
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _ENVIRONMENT.search(str(exc)):  # the file or its disk, not a bug: one clear error
+                raise _wrap(exc, self.path) from exc
+            raise
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -230,10 +237,15 @@ class Store:
         self.db.close()
 
 
+# SQLite's words for a database that cannot be written for reasons outside foibot (a write that fails
+# mid-transaction on a read-only file or a full disk must be a clear error too, not a traceback).
+_ENVIRONMENT = re.compile(r"readonly|read-only|disk|full|locked|busy", re.IGNORECASE)
+
+
 def _wrap(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc)
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"database {path} is read-only: check the file's permissions")
+        return StoreError(f"database {path} is read-only: check the permissions of the file and its folder")
     if "locked" in text or "busy" in text:
         return StoreError(f"database {path} stayed locked by another foibot process for "
                           f"{BUSY_TIMEOUT_MS // 1000} s: try again")

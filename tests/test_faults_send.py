@@ -1,0 +1,162 @@
+"""Faults on the way out, the way a bad month brings them: a 1,000-request send killed (SIGKILL) at random
+moments and resumed each time, and one run through a server that answers 451, drops connections after the
+data, cuts them mid-DATA, stalls past the timeout and refuses everything with 421 for a while.
+
+The promise: each authority gets its request once, ever; a message whose fate a crash made unknown is
+reported by reference (never resent blindly) and, once the campaigner has checked, settles to exactly one.
+CI kills the run at 5 moments; FOIBOT_LONG_TESTS=1 (the benchmark command) at 20.
+The random moments and faults come from a seed printed with every failure (replay: FOIBOT_FAULT_SEED=...).
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from conftest import long_tests_enabled
+from faults_helpers import (
+    SmtpChaos,
+    SmtpCutProxy,
+    fault_seed,
+    foibot_process,
+    query,
+    run_foibot,
+    smtp_fault_plan,
+)
+from fixtures_smtp import SmtpServer, write_config
+from send_helpers import NOW, authorities_csv, foibot
+
+COUNT = 1_000
+KILLS = 20 if long_tests_enabled() else 5
+ENV = {"FOIBOT_NOW": NOW}
+
+
+def kill_moments(rng: random.Random, kills: int) -> list[tuple[str, float]]:
+    """("after", n): once the server holds n messages; ("at", s): s seconds after the start (start-up,
+    planning, the queueing transaction, the first sends). Spread over the whole run, in order."""
+    counts = sorted(rng.sample(range(1, COUNT), kills))
+    return [("at", round(rng.uniform(0.0, 1.6), 3)) if rng.random() < 0.25 else ("after", float(n))
+            for n in counts]
+
+
+def outgoing(database: Path) -> dict[str, dict[str, str]]:
+    return {r["to_addrs"]: dict(r) for r in query(
+        database, "SELECT m.to_addrs, m.state, q.reference, q.status FROM messages m JOIN requests q "
+                  "ON q.id = m.request_id WHERE m.direction = 'out' AND m.stage = 'request'")}
+
+
+def test_a_1000_request_send_killed_at_random_moments_sends_each_once(smtp_server: SmtpServer,
+                                                                      campaign: Path) -> None:
+    seed = fault_seed()
+    rng = random.Random(seed)
+    moments = kill_moments(rng, KILLS)
+    write_config(campaign, smtp=smtp_server.smtp_section(connections=3))
+    authorities_csv(campaign, COUNT, domains=50)
+    started = time.monotonic()
+    killed = finished_first = 0
+    for kind, value in moments:
+        proc = foibot_process(campaign, "send", "--run", "crash", "--yes", env=ENV)
+        begun = time.monotonic()
+        while proc.poll() is None:
+            if kind == "at" and time.monotonic() - begun >= value:
+                break
+            if kind == "after" and len(smtp_server.received) >= value:
+                break
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGKILL)
+        _out, err = proc.communicate(timeout=60)
+        if proc.returncode == -signal.SIGKILL:
+            killed += 1
+        else:  # it ended by itself first: done, or stopped on the unknown ones
+            finished_first += 1
+            assert proc.returncode in (0, 1) and "Traceback" not in err, f"seed {seed}: {err}"
+
+    final = run_foibot(campaign, "send", "--run", "crash", "--yes", env=ENV)
+    context = f"seed {seed}, moments {moments}"
+    assert "Traceback" not in final.stderr, context
+
+    # At the server: nobody twice. In the database: the run whole, each message sent or unknown.
+    received = collections.Counter(r.rcpt_tos[0] for r in smtp_server.received)
+    assert not {a: n for a, n in received.items() if n > 1}, f"sent twice ({context})"
+    database = campaign / "foibot.db"
+    state = outgoing(database)
+    assert len(state) == COUNT, context
+    assert {s["state"] for s in state.values()} <= {"sent", "unknown"}, context
+    sent = {a for a, s in state.items() if s["state"] == "sent"}
+    unknown = {a for a, s in state.items() if s["state"] == "unknown"}
+    assert sent <= set(received), f"recorded as sent but never at the server ({context})"
+    assert sent | unknown == set(state) and set(received) <= set(state), context
+    assert len(unknown) <= 3 * KILLS, context  # at most one in flight per connection at each kill
+    if unknown:  # each one named to the campaigner, with what to do
+        assert final.code == 1 and "may or may not have been sent" in final.stderr, context
+        assert all(state[a]["reference"] in final.stderr for a in unknown), context
+        assert "--resend-unknown" in final.stderr and "--mark-sent" in final.stderr
+    else:
+        assert final.code == 0, final.stderr
+
+    # The campaigner checks each unknown one (here: against the server) and settles it.
+    arrived = sorted(state[a]["reference"] for a in unknown if a in received)
+    lost = sorted(state[a]["reference"] for a in unknown if a not in received)
+    if unknown:
+        flags = [f for ref in arrived for f in ("--mark-sent", ref)] + \
+                [f for ref in lost for f in ("--resend-unknown", ref)]
+        settled = run_foibot(campaign, "send", *flags, "--yes", env=ENV)
+        assert settled.code == 0, f"{context}: {settled.stderr}"
+    received = collections.Counter(r.rcpt_tos[0] for r in smtp_server.received)
+    assert len(received) == COUNT and set(received.values()) == {1}, context
+    state = outgoing(database)
+    assert {s["state"] for s in state.values()} == {"sent"}
+    assert {s["status"] for s in state.values()} == {"awaiting_response"}
+    events = collections.Counter(r[0] for r in query(
+        database, "SELECT request_id FROM events WHERE type = 'sent_request'"))
+    assert len(events) == COUNT and set(events.values()) == {1}, "one 'sent' in each request's history"
+    print(f"kill campaign: {COUNT} requests, {len(moments)} kills ({killed} mid-run, {finished_first} after the "
+          f"run had ended), {len(unknown)} unknown ({len(arrived)} had arrived, {len(lost)} had not), "
+          f"0 doubled, {time.monotonic() - started:.1f} s")
+
+
+def test_one_run_through_451s_drops_mid_data_cuts_stalls_and_a_421_burst(smtp_server: SmtpServer,
+                                                                        campaign: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOIBOT_NOW", NOW)
+    seed = fault_seed()
+    rng = random.Random(seed)
+    authorities_csv(campaign, COUNT, domains=50)
+    recipients = [f"foi{i}@council{i % 50}.example" for i in range(COUNT)]
+    plan = smtp_fault_plan(recipients, rng)
+    chaos = SmtpChaos(smtp_server, plan, stall_seconds=2.0, burst_after=COUNT // 3, burst_seconds=2.0)
+    proxy = SmtpCutProxy(smtp_server.port, [a for a, f in plan.items() if f == "cut"], rng)
+    # Retries sized for a real provider: a 1 s reply timeout; backoff from 0.2 s, doubling, 8 attempts
+    # (reconnecting keeps trying for 6 s or more, longer than the 2 s burst).
+    write_config(campaign, smtp=smtp_server.smtp_section(port=proxy.port, connections=3, timeout_seconds=1,
+                                                         max_attempts=8, retry_base_seconds=0.2))
+    started = time.monotonic()
+    try:
+        result = foibot("--config", str(campaign / "config.toml"), "send", "--run", "faults", "--yes")
+    finally:
+        proxy.close()
+    seconds = time.monotonic() - started
+    context = f"seed {seed}; faults applied {chaos.log.applied}, cuts {len(proxy.cuts)}"
+    assert result.code == 0, f"{context}\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+
+    received = collections.Counter(r.rcpt_tos[0] for r in smtp_server.received)
+    assert sorted(received) == sorted(recipients), context
+    assert set(received.values()) == {1}, f"sent twice: {[a for a, n in received.items() if n > 1]} ({context})"
+    state = outgoing(campaign / "foibot.db")
+    assert {s["state"] for s in state.values()} == {"sent"} and len(state) == COUNT, context
+    attempts = {r["to_addrs"]: r["attempts"] for r in query(
+        campaign / "foibot.db", "SELECT to_addrs, attempts FROM messages WHERE direction = 'out'")}
+    for address, fault in plan.items():  # every planned fault met its message, which then went through
+        assert attempts[address] >= (3 if fault == "451x2" else 2), f"{address} ({fault}): {context}"
+    assert chaos.log.burst_started is not None and chaos.log.burst_refusals > 0, context
+    assert proxy.cuts and set(proxy.cuts) == {a for a, f in plan.items() if f == "cut"}, context
+    retried = int(result.stdout.split("(")[1].split(" retried")[0]) if "retried" in result.stdout else 0
+    assert retried >= sum(1 for f in plan.values()), context
+    print(f"fault run: {COUNT} messages in {seconds:.1f} s, each accepted once; faults {chaos.log.applied}, "
+          f"{len(proxy.cuts)} cut mid-DATA, {chaos.log.burst_refusals} refusals in a 2 s 421 burst, "
+          f"{retried} retries")
