@@ -209,12 +209,19 @@ class SmtpChaos:
 
 class SmtpCutProxy:
     """A loopback TCP proxy in front of an SMTP server; cuts each planned recipient's first attempt in the
-    middle of the message content (never after the final dot, so the server never accepted it)."""
+    middle of the message content (never after the final dot, so the server never accepted it).
 
-    def __init__(self, target_port: int, cut: Iterable[str], rng: random.Random) -> None:
+    `lose_reply`: recipients whose first attempt is cut just after the final dot went through, before the
+    server's reply comes back: the server accepted the message, the client cannot know it."""
+
+    def __init__(self, target_port: int, cut: Iterable[str], rng: random.Random,
+                 lose_reply: Iterable[str] = ()) -> None:
         self.target = ("127.0.0.1", target_port)
         self.pending = {a.lower() for a in cut}
+        self.lose = {a.lower() for a in lose_reply}
+        self.lost: list[str] = []
         self.cuts: list[str] = []
+        self.opened: list[float] = []  # when each connection came (time.monotonic())
         self.rng = rng
         self.lock = threading.Lock()
         self.listener = socket.socket()
@@ -235,6 +242,7 @@ class SmtpCutProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            self.opened.append(time.monotonic())
             try:
                 server = socket.create_connection(self.target)
             except OSError:
@@ -247,6 +255,8 @@ class SmtpCutProxy:
     def _from_server(self, c: _SmtpConnection) -> None:
         try:
             while data := c.server.recv(65536):
+                if c.losing:  # the reply to the final dot: never delivered
+                    break
                 if re.search(rb"(^|\r\n)354[ -]", data):
                     c.in_data = True  # set before the client can see the 354 and start the content
                 c.client.sendall(data)
@@ -268,6 +278,11 @@ class SmtpCutProxy:
                     c.tail = (c.tail + data)[-5:]
                     if b"\r\n.\r\n" in c.tail or data.endswith(b"\r\n.\r\n"):
                         c.in_data = False
+                        with self.lock:
+                            if c.recipient in self.lose:
+                                self.lose.discard(c.recipient)
+                                self.lost.append(c.recipient)
+                                c.losing = True  # before the dot reaches the server and it can answer
                     c.server.sendall(data)
                     continue
                 pending += data
@@ -293,6 +308,7 @@ class _SmtpConnection:
     client: socket.socket
     server: socket.socket
     in_data: bool = False
+    losing: bool = False
     recipient: str = ""
     tail: bytes = b""
 

@@ -153,10 +153,35 @@ def test_one_run_through_451s_drops_mid_data_cuts_stalls_and_a_421_burst(smtp_se
         campaign / "foibot.db", "SELECT to_addrs, attempts FROM messages WHERE direction = 'out'")}
     for address, fault in plan.items():  # every planned fault met its message, which then went through
         assert attempts[address] >= (3 if fault == "451x2" else 2), f"{address} ({fault}): {context}"
-    assert chaos.log.burst_started is not None and chaos.log.burst_refusals > 0, context
+    burst = chaos.log.burst_started
+    assert burst is not None, context
+    greeted_421 = sum(1 for t in proxy.opened if burst <= t < burst + 2.0)  # new connections turned away
+    assert chaos.log.burst_refusals + greeted_421 > 0, context
     assert proxy.cuts and set(proxy.cuts) == {a for a, f in plan.items() if f == "cut"}, context
     retried = int(result.stdout.split("(")[1].split(" retried")[0]) if "retried" in result.stdout else 0
     assert retried >= sum(1 for f in plan.values()), context
     print(f"fault run: {COUNT} messages in {seconds:.1f} s, each accepted once; faults {chaos.log.applied}, "
-          f"{len(proxy.cuts)} cut mid-DATA, {chaos.log.burst_refusals} refusals in a 2 s 421 burst, "
+          f"{len(proxy.cuts)} cut mid-DATA, a 2 s 421 burst ({chaos.log.burst_refusals} commands and "
+          f"{greeted_421} new connections refused), "
           f"{retried} retries")
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a connection lost after the final dot, before the server's "
+                   "reply, counts as not delivered (mailer.send_one) and is retried, though the server may "
+                   "have accepted it; sending once, ever, would leave such a message unknown instead")
+def test_a_reply_lost_after_the_final_dot_does_not_double_the_request(smtp_server: SmtpServer, campaign: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOIBOT_NOW", NOW)
+    authorities_csv(campaign, 3)
+    proxy = SmtpCutProxy(smtp_server.port, [], random.Random(1), lose_reply=["foi@council1.example"])
+    write_config(campaign, smtp=smtp_server.smtp_section(port=proxy.port, connections=1))
+    try:
+        result = foibot("--config", str(campaign / "config.toml"), "send", "--run", "lost-reply", "--yes")
+    finally:
+        proxy.close()
+    assert proxy.lost == ["foi@council1.example"]  # the server accepted it; its 250 never came back
+    received = collections.Counter(r.rcpt_tos[0] for r in smtp_server.received)
+    state = outgoing(campaign / "foibot.db")
+    # Either way is honest: delivered once and recorded sent, or reported as unknown; never twice.
+    assert received["foi@council1.example"] == 1, f"the request went twice: {result.stdout}{result.stderr}"
+    assert state["foi@council1.example"]["state"] in ("sent", "unknown")
