@@ -69,6 +69,8 @@ class ParsedMessage:
 
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 _MSGID = re.compile(r"<[^<>\s]+>")
+_UNFOLD = re.compile(r"[\r\n\u2028\u2029]+[ \t]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _header_text(value: object) -> str:
@@ -82,7 +84,9 @@ def _header_text(value: object) -> str:
             text = str(make_header(decode_header(text)))
         except Exception:
             pass
-    return re.sub(r"[\r\n]+[ \t]*", " ", text).strip()
+    # One line of text: line breaks unfold to a space, and control characters (ESC, BEL, the C1 set) are
+    # dropped, as they would drive the terminal that `foibot triage` and `status` print subjects on.
+    return _CONTROL.sub("", _UNFOLD.sub(" ", text)).strip()
 
 
 def _raw_headers(msg: Message, defects: list[str]) -> dict[str, list[str]]:

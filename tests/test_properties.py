@@ -400,7 +400,9 @@ def test_any_file_bytes_load_or_are_one_input_error(data: bytes) -> None:
 HEADER_LINES = st.sampled_from([
     b"From: FOI Team <foi@council.gov.uk>", b"From: =?utf-8?b?w6k=?= <a@b.gov.uk>", b"From: <>", b"From: @@@",
     b"To: campaigner+fb-7k3q98@example.org", b"Subject: RE: [ref FB-7K3Q98]", b"Subject: =?utf-8?q?bad=ZZ?=",
-    b"Subject: =?x-unknown?b?////?=", b"Date: Mon, 99 Foo 2023 25:61:00 +9999", b"Date: Fri, 20 Mar 2026 10:00:00 +0000",
+    b"Subject: =?x-unknown?b?////?=",
+    b"Subject: =?utf-8?b?G1syShtdNTI7YztaWFpwYkE9PQfCmzMxbQ==?=",  # terminal escapes
+    b"From: =?utf-8?b?G1syShtdNTI7YztaWFpwYkE9PQfCmzMxbQ==?= <evil@unknown.example>", b"Date: Mon, 99 Foo 2023 25:61:00 +9999", b"Date: Fri, 20 Mar 2026 10:00:00 +0000",
     b"Message-ID: <r1@council.gov.uk>", b"Message-ID:", b"In-Reply-To: <fb-7k3q98.request.1@example.org>",
     b"Auto-Submitted: auto-replied", b"MIME-Version: 1.0", b"Content-Transfer-Encoding: base64",
     b"Content-Transfer-Encoding: quoted-printable", b"Content-Transfer-Encoding: x-uuencode",
