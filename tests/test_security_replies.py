@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import re
+from email.header import Header
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -195,8 +196,6 @@ ESCAPES = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[1A\x9b31m\x07"
 
 
 def hostile_replies(campaign: Campaign) -> tuple[bytes, bytes]:
-    from email.header import Header
-
     barnet = campaign.requests["barnet"]
     subject = f"RE: [ref {barnet.reference}] {TEMPLATE_BAIT} <script>alert(5)</script>"
     filed = (f"From: FOI Team <foi@barnet.gov.uk>\r\nTo: {barnet.plus_address}\r\n"
