@@ -114,8 +114,10 @@ def test_a_1000_request_send_killed_at_random_moments_sends_each_once(smtp_serve
     events = collections.Counter(r[0] for r in query(
         database, "SELECT request_id FROM events WHERE type = 'sent_request'"))
     assert len(events) == COUNT and set(events.values()) == {1}, "one 'sent' in each request's history"
-    print(f"kill campaign: {COUNT} requests, {len(moments)} kills ({killed} mid-run, {finished_first} after the "
-          f"run had ended), {len(unknown)} unknown ({len(arrived)} had arrived, {len(lost)} had not), "
+    early = sum(1 for kind, _ in moments if kind == "at")
+    print(f"kill campaign: {COUNT} requests, {len(moments)} kills ({early} timed from the start, the rest at a "
+          f"count of messages at the server; {killed} mid-run, {finished_first} after the run had ended), "
+          f"{len(unknown)} unknown ({len(arrived)} had arrived, {len(lost)} had not), "
           f"0 doubled, {time.monotonic() - started:.1f} s")
 
 
