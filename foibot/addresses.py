@@ -32,6 +32,8 @@ def check_address(address: str) -> str:
         raise AddressError(f"{value[:40]}... is longer than 254 characters")
     if not _ADDRESS.match(value):
         raise AddressError(f"{value!r} is not a valid e-mail address")
+    if "=?" in value:  # mail readers decode it as RFC 2047 (=?utf-8?q?=0D=0A?= is a line break)
+        raise AddressError(f"{value!r} contains '=?', which mail programs read as an encoded word")
     local, _, domain = value.rpartition("@")
     if len(local) > 64:
         raise AddressError(f"{value!r} has a local part longer than 64 characters")

@@ -29,8 +29,10 @@ from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 from inbox_scratch import ScratchInbox
 
+from foibot.addresses import AddressError, check_address
 from foibot.authorities import JURISDICTIONS, KINDS, load_authorities, parse_authorities
 from foibot.clock import LONDON, iso, london_date
+from foibot.compose import build_message
 from foibot.config import Config, from_dict
 from foibot.deadlines import is_overdue, request_deadline, working_days_taken
 from foibot.errors import ConfigError, InputError, TemplateError
@@ -284,6 +286,8 @@ def check_message(raw: bytes, planned: Any, config: Config) -> None:
 @settings(max_examples=200, deadline=None)
 @example(rows=[{"id": "x", "name": "=?utf-8?q?=0D=0ABcc:_x@evil.example?=", "email": "foi@x.gov.uk", "kind": "council",
                 "jurisdiction": "england", "note": "CCTV", "bcc": "x"}], requester="=?utf-8?q?=0D=0A?=", plus=True)
+@example(rows=[{"id": "x", "name": "X", "email": "=?utf-8?q?=0D=0A?=@trap.gov.uk", "kind": "council",
+                "jurisdiction": "england", "note": "CCTV", "bcc": "x"}], requester="A", plus=False)
 @given(rows=csv_rows(), requester=st.sampled_from(["A. Campaigner"]) | ACCEPTED | FIELD, plus=st.booleans())
 def test_any_csv_field_or_name_is_refused_with_its_line_or_sent_with_exactly_our_headers(
         template_folder: Path, rows: list[dict[str, str]], requester: str, plus: bool) -> None:
@@ -530,3 +534,30 @@ def test_due_dates_from_stored_rows(first: datetime, second: datetime, regime: s
     assert is_overdue(row_a, now) == (days_after > 0)
     answered = datetime.combine(due_a, time(16), tzinfo=LONDON)
     assert working_days_taken({**row_a, "outcome_at": iso(answered)}) == 20
+
+
+# --- addresses: whatever the check accepts is exactly one recipient, read back as written -----------------
+
+ADDRESS_TEXT = st.one_of(
+    st.emails(),
+    st.text(st.sampled_from("abz09.-+=?'`{}|~!#$%&*/^_@\"<>,;: \\()[]\r\n\t\u2028é"), min_size=3, max_size=40),
+    st.builds(lambda local, domain: f"{local}@{domain}", st.sampled_from(
+        ["=?utf-8?q?=0D=0A?=", "a=?b?=c", "x,y", "a.b", "o'brien", "{{x}}", "a+fb-7k3q98", "\"q\"", "a..b"]),
+        st.sampled_from(["gov.uk", "x.gov.uk", "EXAMPLE.org", "xn--bcher-kva.example", "a-.b.uk"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ADDRESS_TEXT)
+def test_an_accepted_address_is_one_recipient_read_back_exactly(address: str) -> None:
+    try:
+        checked = check_address(address)
+    except AddressError:
+        event("refused")
+        return
+    event("accepted")
+    raw = build_message(from_name="A. Campaigner", from_addr="campaigner@example.org", to_addr=address,
+                        subject="s", body="b", message_id="<m@example.org>", date=NOW, reply_to=None)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert [a.addr_spec for a in message["To"].addresses] == [checked]
+    assert not message["To"].defects
