@@ -322,7 +322,8 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
             click.echo(json.dumps({"file": name, "kind": c.kind, "authority_ref": c.authority_ref,
                                    "exemptions": list(c.exemptions)}, ensure_ascii=False))
             continue
-        evidence = " | ".join(c.evidence) if c.evidence else "no deciding sentence"
+        # The evidence is the reply's own text: never let it drive the terminal (ESC, BEL, C1 codes).
+        evidence = _printable(" | ".join(c.evidence)) if c.evidence else "no deciding sentence"
         extras = [f"ref {c.authority_ref}" if c.authority_ref else "no ref"]
         if c.exemptions:
             extras.append("exemptions " + ";".join(c.exemptions))
@@ -331,6 +332,10 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
         if c.from_attachment:
             extras.append("read from the attachment")
         click.echo(f"{name}: {c.kind} ({c.confidence:.2f}, {c.rule}; {', '.join(extras)}) \"{evidence}\"")
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable() or ch == " ")
 
 
 def _template_questions(name: str) -> tuple[Any, ...]:

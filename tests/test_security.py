@@ -458,3 +458,16 @@ def test_render_text_is_fed_only_the_template_sets_questions() -> None:
     assert loops and all(ast.unparse(loop.iter) == "template_set.questions" for loop in loops)
     environments = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and dotted(n.func).endswith("Environment")]
     assert [dotted(n.func) for n in environments] == ["ImmutableSandboxedEnvironment"]
+
+
+def test_classify_never_prints_terminal_control_codes_from_a_reply(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from foibot.cli import cli
+
+    reply = tmp_path / "reply.txt"
+    reply.write_text("Dear requester,\nWe do not hold the information \x1b[2J\x07\x9brequested.\nOur ref: FOI 77\n")
+    result = CliRunner().invoke(cli, ["classify", str(reply)], obj={})
+    assert result.exit_code == 0, result.output
+    assert "not_held" in result.output and "information" in result.output
+    assert not any(ch in result.output for ch in "\x1b\x07\x9b")
