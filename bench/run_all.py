@@ -235,7 +235,7 @@ def faults(quick: bool) -> list[Row]:
         ok = True
     except _Failed as exc:
         out, seconds, ok = exc.output, 0.0, False
-    tally = re.findall(r"(\d+) (passed|failed|skipped|error|errors)", out.strip().splitlines()[-1] if out.strip() else "")
+    tally = re.findall(r"(\d+) (passed|failed|skipped|xfailed|xpassed|errors?)", out.strip().splitlines()[-1] if out.strip() else "")
     summary = ", ".join(f"{n} {word}" for n, word in tally) or "see output"
     return [Row("faults", f"{'long ' if not quick else ''}fault-injection campaigns ({len(files)} files)",
                 summary + (f" in {seconds:.0f} s" if seconds else ""), aim="all pass", met=ok)]
