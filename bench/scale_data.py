@@ -11,6 +11,7 @@ attachments, out-of-office replies, delivery failures (DSNs), and mail that is n
 from __future__ import annotations
 
 import base64
+import quopri
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -127,6 +128,39 @@ _UNRELATED = (
 )
 
 
+_SIGNATURE = ("Information Governance Team\n{body} Offices, Market Street\nTel: 01632 960{n3:03d}\n\n"
+              "This e-mail and any attachment are confidential and may be legally privileged. If you are not "
+              "the intended recipient, please tell the sender and delete it; do not copy, use or disclose it. "
+              "E-mail sent to or from the {body} may be monitored and may be released under the Freedom of "
+              "Information Act 2000.")
+
+
+def _transport(rng: random.Random, domain: str, n: int, date: str) -> str:
+    """What mail from a public body collects on its way (relays, Exchange Online, DKIM): about 1.5 KB."""
+    token = f"{rng.getrandbits(96):024x}"
+    return (
+        f"Received: from mx.campaign.example (mx.campaign.example [192.0.2.{n % 250 + 1}])\r\n\tby "
+        f"imap.campaign.example with LMTP id {token[:16]}\r\n\tfor <campaigner@campaign.example>; {date}\r\n"
+        f"Received: from mail-lo{n % 90 + 10}.outbound.protection.outlook.com (mail-lo{n % 90 + 10}.outbound"
+        f".protection.outlook.com [40.107.{n % 250}.{n % 199}])\r\n\tby mx.campaign.example (Postfix) with "
+        f"ESMTPS id {token[:10].upper()}; {date}\r\n"
+        f"Received: from LO2P265MB{n % 9000:04d}.GBRP265.PROD.OUTLOOK.COM (2603:10a6:600:{n % 999:x}::{n % 77:x})"
+        f"\r\n\tby LO0P265MB{n % 8000:04d}.GBRP265.PROD.OUTLOOK.COM with HTTPS; {date}\r\n"
+        f"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s=selector1;\r\n "
+        f"h=From:Date:Subject:Message-ID:Content-Type:MIME-Version;\r\n bh={token}{token[:20]}=;\r\n "
+        f"b={token * 3}\r\n {token * 3}\r\n {token * 2}==\r\n"
+        f"Authentication-Results: mx.campaign.example; dkim=pass header.d={domain};\r\n spf=pass "
+        f"smtp.mailfrom={domain}; dmarc=pass (p=QUARANTINE) header.from={domain}\r\n"
+        f"Thread-Topic: Freedom of Information request\r\nThread-Index: AQHZ{token[:20]}{token[4:16]}==\r\n"
+        "Accept-Language: en-GB, en-US\r\nContent-Language: en-GB\r\nX-MS-Has-Attach: \r\n"
+        f"X-MS-Exchange-Organization-SCL: 1\r\nX-MS-Exchange-CrossTenant-id: {token[:8]}-{token[8:12]}-"
+        f"{token[12:16]}-{token[16:20]}-{token[:12]}\r\nX-MS-Exchange-CrossTenant-originalarrivaltime: {date}\r\n")
+
+
+def _qp(text: str) -> str:
+    return quopri.encodestring(text.replace("\r\n", "\n").encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+
+
 def _date(sent: datetime, n: int) -> str:
     return format_datetime(sent + timedelta(days=1 + n % 25, minutes=n % 1440))
 
@@ -141,9 +175,10 @@ def _text_part(body: str) -> str:
             + body.replace("\n", "\r\n") + "\r\n")
 
 
-def _headers(sender: str, to: str, subject: str, date: str, message_id: str, extra: str = "") -> str:
-    return (f"From: Information Governance <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\n"
-            f"Message-ID: {message_id}\r\n{extra}MIME-Version: 1.0\r\n")
+def _headers(sender: str, to: str, subject: str, date: str, message_id: str, extra: str = "",
+             transport: str = "") -> str:
+    return (f"{transport}From: Information Governance <{sender}>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Date: {date}\r\nMessage-ID: {message_id}\r\n{extra}MIME-Version: 1.0\r\n")
 
 
 def reply(request: SentRequest, campaigner: str, n: int, sent: datetime, rng: random.Random) -> bytes:
@@ -155,23 +190,39 @@ def reply(request: SentRequest, campaigner: str, n: int, sent: datetime, rng: ra
     message_id = f"<scale.{n}.{rng.randrange(10**9)}@{domain}>"
     date = _date(sent, n)
     opening = _OPENINGS[rng.randrange(len(_OPENINGS))].format(day="2 March 2026", n=n, body=body_name)
-    letter = f"Dear Scale Campaigner,\n\n{opening}\n\nYours sincerely,\n\nInformation Governance Team"
+    signature = _SIGNATURE.format(body=body_name.capitalize(), n3=n % 1000)
+    letter = f"Dear Scale Campaigner,\n\n{opening}\n\nYours sincerely,\n\n{signature}"
     threaded = f"In-Reply-To: {request.message_id}\r\nReferences: {request.message_id}\r\n"
+    transport = _transport(rng, domain, n, date)
     local, _, own_domain = campaigner.rpartition("@")
-    if shape == "quoted":  # a reply in the thread, quoting our request with its reference
-        head = _headers(sender, campaigner, "RE: " + request.subject, date, message_id, threaded)
-        text = head + _text_part(letter + _QUOTE.format(subject=request.subject, reference=request.reference))
+    if shape == "quoted":  # Outlook: a reply in the thread, plain and HTML, quoting our request and reference
+        quote = _QUOTE.format(subject=request.subject, reference=request.reference)
+        boundary = f"_000_LO2P265MB{n:07d}_"
+        html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><style>'
+                "p.MsoNormal, li.MsoNormal {margin:0cm; font-size:11.0pt; font-family:\"Calibri\",sans-serif;}"
+                '</style></head><body lang="EN-GB"><div class="WordSection1">'
+                + "".join(f'<p class="MsoNormal">{p}</p>' for p in letter.split("\n\n"))
+                + '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
+                + "".join(f'<p class="MsoNormal">{p}</p>' for p in quote.strip().split("\n\n"))
+                + "</div></div></body></html>")
+        text = (_headers(sender, campaigner, "RE: " + request.subject, date, message_id, threaded, transport)
+                + f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
+                + f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_qp(letter + quote)}\r\n"
+                + f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
+                + f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_qp(html)}\r\n--{boundary}--\r\n")
     elif shape == "plus":  # answered to our per-request address, no thread headers
         to = f"{local}+{request.reference.lower()}@{own_domain}"
-        text = _headers(sender, to, "Your information request", date, message_id) + _text_part(letter)
+        text = _headers(sender, to, "Your information request", date, message_id, "", transport) + _text_part(letter)
     elif shape == "subject_ref":  # a new message naming our reference in the subject only
         subject = f"FOI {9_000_000 + n} - response [your ref {request.reference}]"
-        text = _headers(sender, campaigner, subject, date, message_id) + _text_part(letter)
+        text = _headers(sender, campaigner, subject, date, message_id, "", transport) + _text_part(letter)
     elif shape == "html":  # HTML only, as some case-management systems send
         html = ("<html><body><p>Dear Scale Campaigner,</p><p>" + opening + "</p><p>Our reference: "
                 f"FOI/{n:06d}. Your reference: {request.reference}.</p><table><tr><td>Status</td><td>Closed"
                 "</td></tr></table><p>Yours sincerely,<br>Information Governance Team</p></body></html>")
-        text = (_headers(sender, campaigner, "Response to your request " + request.reference, date, message_id)
+        text = (_headers(sender, campaigner, "Response to your request " + request.reference, date, message_id,
+                         "", transport)
                 + "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
                 + html + "\r\n")
     elif shape == "pdf":  # a cover note and the letter as a small PDF
@@ -180,7 +231,7 @@ def reply(request: SentRequest, campaigner: str, n: int, sent: datetime, rng: ra
                         "Information Governance Team"])
         encoded = base64.encodebytes(pdf).decode("ascii").replace("\n", "\r\n")
         boundary = f"=_scale_{n}"
-        text = (_headers(sender, campaigner, "RE: " + request.subject, date, message_id, threaded)
+        text = (_headers(sender, campaigner, "RE: " + request.subject, date, message_id, threaded, transport)
                 + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'
                 + f"--{boundary}\r\n"
                 + _text_part("Dear Scale Campaigner,\n\nPlease find attached our response.\n\nInformation "
@@ -190,10 +241,11 @@ def reply(request: SentRequest, campaigner: str, n: int, sent: datetime, rng: ra
                 + f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}--{boundary}--\r\n")
     elif shape == "domain":  # from the authority's domain, no reference anywhere
         text = _headers(f"foi.officer{n % 7}@{request.authority_email.rpartition('@')[2]}", campaigner,
-                        "Information request", date, message_id) + _text_part(letter)
+                        "Information request", date, message_id, "", transport) + _text_part(letter)
     elif shape == "auto":  # an out-of-office reply to our request
         extra = f"Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n{threaded}"
-        text = (_headers(sender, campaigner, "Automatic reply: " + request.subject, date, message_id, extra)
+        text = (_headers(sender, campaigner, "Automatic reply: " + request.subject, date, message_id, extra,
+                         transport)
                 + _text_part("I am out of the office until 14 April with no access to e-mail. For urgent "
                              "matters please contact the main switchboard."))
     elif shape == "dsn":  # our request bounced
