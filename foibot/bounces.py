@@ -6,6 +6,7 @@ Pure functions over what parsing.py has already read (headers, report parts, tex
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 _DSN_SUBJECT = re.compile(
@@ -38,7 +39,7 @@ class DsnFacts:
     original_message_id: str | None = None  # the Message-ID of the message that bounced
 
 
-def is_auto_reply(headers: dict[str, list[str]]) -> bool:
+def is_auto_reply(headers: Mapping[str, list[str]]) -> bool:
     """Header evidence of an automatic reply (Auto-Submitted other than "no", X-Autoreply, Precedence ...)."""
     def first(name: str) -> str:
         values = headers.get(name)

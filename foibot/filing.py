@@ -128,7 +128,7 @@ def read(raw: bytes, max_attachment_bytes: int) -> Reading:
     unparseable = [d for d in parsed.defects if d.startswith("unparseable message")]
     if unparseable:
         error = unparseable[0]
-    elif not any(name in parsed.headers for name in ("from", "subject", "date", "message-id", "to")):
+    elif not any(name in parsed.header_block for name in ("from", "subject", "date", "message-id", "to")):
         error = "no From, To, Subject, Date or Message-ID header: not an e-mail message"
     return Reading(parsed, extracted, facts_from(parsed, texts, forwarded=forwarded), error)
 

@@ -1,6 +1,8 @@
 """Raw message bytes to a `ParsedMessage`: headers, readable text, attachments, bounce and auto-reply facts.
 
-Uses the standard library's e-mail parser (modern policy) and BeautifulSoup for HTML. It never raises,
+Uses the standard library's e-mail parser: the MIME structure and bodies with its fast compat32 reader, the
+headers as the modern policy decodes them (headers.py: only those foibot reads are decoded, and a plain
+value costs a string operation instead of the header registry), HTML through html_text.py. It never raises,
 whatever the bytes: what was broken is listed in `defects`, and what can be read is read.
 """
 
@@ -16,13 +18,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from bs4 import BeautifulSoup, Comment
-
 from .bounces import is_auto_reply, read_dsn
+from .headers import STRUCTURE_POLICY, HeaderBlock, header_text
+from .html_text import html_to_text, tidy_text
+
+__all__ = ["MAX_FILENAME", "ParsedAttachment", "ParsedMessage", "html_to_text", "parse_message", "tidy_text"]
 
 MAX_FILENAME = 200
 
@@ -47,7 +50,8 @@ class ParsedMessage:
     to_addrs: list[str] = field(default_factory=list)
     subject: str = ""
     date: datetime | None = None
-    headers: dict[str, list[str]] = field(default_factory=dict)
+    # The message's headers, each decoded when first read; `headers` gives them all as a dict.
+    header_block: HeaderBlock = field(default_factory=HeaderBlock, repr=False, compare=False)
     text: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
     is_auto_reply: bool = False
@@ -59,53 +63,20 @@ class ParsedMessage:
     dsn_diagnostic: str | None = None
     defects: list[str] = field(default_factory=list)
 
+    @property
+    def headers(self) -> dict[str, list[str]]:
+        """Every header: lower-case name -> values decoded as the modern policy decodes them, in order."""
+        return self.header_block.as_dict()
+
     def header(self, name: str) -> str | None:
         """The first value of a header (name case-insensitive), or None."""
-        values = self.headers.get(name.lower())
-        return values[0] if values else None
+        return self.header_block.first(name)
 
 
 # --- headers -----------------------------------------------------------------------------------------
 
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 _MSGID = re.compile(r"<[^<>\s]+>")
-_UNFOLD = re.compile(r"[\r\n\u2028\u2029]+[ \t]*")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _header_text(value: object) -> str:
-    """A header value as readable text: RFC 2047 words decoded where possible, never raising."""
-    try:
-        text = str(value)
-    except Exception:  # a header object that cannot even print itself
-        return ""
-    if "=?" in text:
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:
-            pass
-    # One line of text: line breaks unfold to a space, and control characters (ESC, BEL, the C1 set) are
-    # dropped, as they would drive the terminal that `foibot triage` and `status` print subjects on.
-    return _CONTROL.sub("", _UNFOLD.sub(" ", text)).strip()
-
-
-def _raw_headers(msg: Message, defects: list[str]) -> dict[str, list[str]]:
-    headers: dict[str, list[str]] = {}
-    try:
-        items = list(msg.raw_items())  # type: ignore[attr-defined]
-    except Exception:
-        items = list(getattr(msg, "_headers", []))
-    for name, raw in items:
-        try:
-            value = msg.policy.header_fetch_parse(name, raw)  # decoded by the policy
-            text = _header_text(value)
-        except Exception:
-            defects.append(f"undecodable {name} header")
-            text = _header_text(raw)
-        headers.setdefault(str(name).lower(), []).append(text)
-    return headers
-
-
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
     try:
         pairs = getaddresses(values)
@@ -197,7 +168,7 @@ def _filename(part: Message) -> str | None:
         name = None
     if not name:
         return None
-    name = _header_text(name)
+    name = header_text(name)
     name = unicodedata.normalize("NFC", name)
     # Display only: keep the last path component, drop control characters.
     name = re.split(r"[\\/]", name)[-1]
@@ -246,62 +217,9 @@ def _choose_body(part: Message, defects: list[str]) -> list[tuple[str, str]]:
     return []
 
 
-# --- HTML --------------------------------------------------------------------------------------------
-
-_BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
-               "pre", "section", "article", "header", "footer", "ul", "ol", "hr", "dt", "dd", "address"}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|"
-                           r"max-height\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.IGNORECASE)
-
-
-def html_to_text(html: str) -> str:
-    """Readable text from HTML: scripts, styles, comments and hidden elements dropped, blocks on new lines."""
-    try:
-        soup = BeautifulSoup(html, "html.parser")
-        for tag in soup(["script", "style", "head", "title", "noscript", "template", "meta", "link", "object",
-                         "iframe", "svg"]):
-            tag.decompose()
-        for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-            comment.extract()
-        for tag in soup.find_all(True):
-            if getattr(tag, "decomposed", False):
-                continue
-            attrs = getattr(tag, "attrs", None) or {}
-            if ("hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true"
-                    or _HIDDEN_STYLE.search(str(attrs.get("style", "")))):
-                tag.decompose()
-        for tag in soup.find_all(["td", "th"]):
-            tag.append(" \t")
-        for tag in soup.find_all("li"):
-            tag.insert(0, "- ")
-        for tag in soup.find_all(_BLOCK_TAGS):
-            tag.insert_before("\n")
-            tag.append("\n")
-        text = soup.get_text()
-    except Exception:  # html.parser is forgiving, but never let odd markup stop a reply being read
-        text = re.sub(r"<[^>]*>", " ", html)
-    return tidy_text(text)
-
-
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]")
-
-
-def tidy_text(text: str) -> str:
-    """Normalise line ends and spaces; at most one blank line in a row."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    text = _INVISIBLE.sub("", text)
-    lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if not line and (not out or not out[-1]):
-            continue
-        out.append(line)
-    return "\n".join(out).strip()
-
-
 # --- bounces ---------------------------------------------------------------------------------------
 
-def _dsn(msg: Message, parsed: ParsedMessage) -> None:
+def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
     """Collect the report parts of a delivery status notification and let bounces.read_dsn judge them."""
     report_type = ""
     try:
@@ -311,7 +229,7 @@ def _dsn(msg: Message, parsed: ParsedMessage) -> None:
     status_texts: list[str] = []
     returned_ids: list[str] = []
     returned_headers = ""
-    for part in _leaves(msg):
+    for part in leaves:
         pctype = part.get_content_type()
         if pctype == "message/delivery-status":
             try:
@@ -322,16 +240,16 @@ def _dsn(msg: Message, parsed: ParsedMessage) -> None:
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 try:
-                    returned_ids = _message_ids([str(payload[0].get("message-id", ""))])
+                    returned_ids = _message_ids([_first_decoded(payload[0], "message-id")])
                 except Exception:
                     returned_ids = []
         elif pctype == "text/rfc822-headers":
             returned_headers += _decode_part(part, parsed.defects)
-    failed_header = [a for _, a in _addresses(parsed.headers.get("x-failed-recipients", []))]
+    failed_header = [a for _, a in _addresses(parsed.header_block.all("x-failed-recipients"))]
     facts = read_dsn(
         is_report=msg.get_content_type() == "multipart/report" and report_type == "delivery-status",
         status_texts=status_texts, returned_ids=returned_ids, returned_headers=returned_headers,
-        failed_header=failed_header, has_failed_header="x-failed-recipients" in parsed.headers,
+        failed_header=failed_header, has_failed_header="x-failed-recipients" in parsed.header_block,
         sender=parsed.from_addr or "", subject=parsed.subject, text=parsed.text,
     )
     if facts is None:
@@ -358,31 +276,48 @@ def parse_message(raw: bytes) -> ParsedMessage:
     return parsed
 
 
+def _first_decoded(msg: Message, name: str) -> str:
+    """The first value of a header as the modern policy's Message.get gives it ("" when absent)."""
+    for key, value in _raw_items(msg):
+        if key.lower() == name:
+            return str(email.policy.default.header_fetch_parse(key, value))
+    return ""
+
+
+def _raw_items(msg: Message) -> list[tuple[str, str]]:
+    try:
+        return list(msg.raw_items())
+    except Exception:
+        return list(getattr(msg, "_headers", []))
+
+
 def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
     if not isinstance(raw, (bytes, bytearray)):
         raw = str(raw).encode("utf-8", errors="replace")
-    msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
+    # The same MIME tree and part contents as with the modern policy, without running every header it looks
+    # at (Content-Type, again and again) through the header registry (headers.StructurePolicy).
+    msg = email.message_from_bytes(bytes(raw), policy=STRUCTURE_POLICY)
     defects = parsed.defects
-    headers = _raw_headers(msg, defects)
-    parsed.headers = headers
-    ids = _message_ids(headers.get("message-id", []))
+    headers = parsed.header_block = HeaderBlock(_raw_items(msg), defects)
+    ids = _message_ids(headers.all("message-id"))
     parsed.message_id = ids[0] if ids else None
-    parsed.in_reply_to = _message_ids(headers.get("in-reply-to", []))
-    parsed.references = _message_ids(headers.get("references", []))
-    senders = _addresses(headers.get("from", []))
+    parsed.in_reply_to = _message_ids(headers.all("in-reply-to"))
+    parsed.references = _message_ids(headers.all("references"))
+    senders = _addresses(headers.all("from"))
     if senders:
         parsed.from_name, parsed.from_addr = senders[0]
     recipients: list[str] = []
     for name in _RECIPIENT_HEADERS:
-        for _, addr in _addresses(headers.get(name, [])):
+        for _, addr in _addresses(headers.all(name)):
             if addr not in recipients:
                 recipients.append(addr)
     parsed.to_addrs = recipients
-    parsed.subject = (headers.get("subject") or [""])[0]
-    parsed.date = _date(headers.get("date", []), defects)
+    parsed.subject = (headers.all("subject") or [""])[0]
+    parsed.date = _date(headers.all("date"), defects)
     parsed.is_auto_reply = is_auto_reply(headers)
 
-    for part in [msg, *_leaves(msg)]:
+    leaves = list(_leaves(msg))
+    for part in [msg, *leaves]:
         for defect in getattr(part, "defects", []):
             name = type(defect).__name__
             if name not in defects:
@@ -399,11 +334,11 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
             defects.append("multipart body without its boundary: read as plain text")
 
     index = 0
-    body_parts = {id(p) for p in _body_part_objects(msg)}
-    for part in _leaves(msg):
-        if id(part) in body_parts or part.get_content_type().startswith("multipart/"):
-            continue
-        if part.get_content_type() in ("message/delivery-status", "text/rfc822-headers"):
+    for part in leaves:
+        # The body's text parts are not attachments (_is_attachment says so), nor are multipart containers
+        # or the report parts of a bounce.
+        ctype = part.get_content_type()
+        if ctype.startswith("multipart/") or ctype in ("message/delivery-status", "text/rfc822-headers"):
             continue
         if not _is_attachment(part):
             continue
@@ -412,14 +347,14 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
             ParsedAttachment(
                 index=index,
                 filename=_filename(part),
-                content_type=part.get_content_type(),
+                content_type=ctype,
                 data=data,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
             )
         )
         index += 1
-    _dsn(msg, parsed)
+    _dsn(msg, leaves, parsed)
 
 
 _BOUNDARY_LINE = re.compile(r"^--\S+$")
@@ -443,31 +378,6 @@ def _unstructured(payload: str) -> str:
                 continue
         out.append(line)
     return tidy_text("\n".join(out))
-
-
-def _body_part_objects(msg: Message) -> list[Message]:
-    """The parts `_choose_body` reads, so they are not listed as attachments too."""
-    chosen: list[Message] = []
-
-    def walk(part: Message) -> None:
-        ctype = part.get_content_type()
-        if ctype == "multipart/alternative" and isinstance(part.get_payload(), list):
-            for option in part.get_payload():
-                if isinstance(option, Message):
-                    walk(option)
-            return
-        if part.is_multipart() and not ctype.startswith("message/"):
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                for sub in payload:
-                    if isinstance(sub, Message):
-                        walk(sub)
-            return
-        if ctype in ("text/plain", "text/html") and not _is_attachment(part):
-            chosen.append(part)
-
-    walk(msg)
-    return chosen
 
 
 def _part_bytes(part: Message) -> bytes:
