@@ -19,7 +19,7 @@ OWNERS = {
     "imapclient": {"poller"},
     "apscheduler": {"daemon"},
     "sqlite_utils": {"store"},
-    "bs4": {"parsing", "extract"},
+    "bs4": {"html_text", "extract"},
     "pypdf": {"extract"},
     "docx": {"extract"},
     "aiosmtpd": {"sandbox"},
