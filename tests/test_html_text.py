@@ -5,10 +5,44 @@ from __future__ import annotations
 import re
 
 import pytest
+from bs4 import BeautifulSoup, Comment
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from foibot.html_text import html_to_text, tidy_text
+
+_BLOCK_TAGS = ["p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre",
+               "section", "article", "header", "footer", "ul", "ol", "hr", "dt", "dd", "address"]
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|"
+                           r"max-height\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.IGNORECASE)
+
+
+def soup_passes(html: str) -> str:
+    """The reading html_to_text's one walk replaced: the same soup, changed in place pass after pass."""
+    try:
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style", "head", "title", "noscript", "template", "meta", "link", "object",
+                         "iframe", "svg"]):
+            tag.decompose()
+        for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            comment.extract()
+        for tag in soup.find_all(True):
+            attrs = getattr(tag, "attrs", None) or {}
+            if not getattr(tag, "decomposed", False) and (
+                    "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true"
+                    or _HIDDEN_STYLE.search(str(attrs.get("style", "")))):
+                tag.decompose()
+        for tag in soup.find_all(["td", "th"]):
+            tag.append(" \t")
+        for tag in soup.find_all("li"):
+            tag.insert(0, "- ")
+        for tag in soup.find_all(_BLOCK_TAGS):
+            tag.insert_before("\n")
+            tag.append("\n")
+        text = soup.get_text()
+    except Exception:  # noqa: BLE001 - as html_to_text: odd markup falls back to stripping tags
+        text = re.sub(r"<[^>]*>", " ", html)
+    return tidy_text(text)
 
 _TAGS = ["p", "div", "span", "b", "td", "th", "tr", "table", "li", "ul", "br", "hr", "pre", "textarea", "head",
          "title", "body", "script", "style", "template", "rt", "rp", "ruby", "o:p", "img", "font", "a", "svg"]
@@ -39,6 +73,12 @@ def test_any_markup_gives_text_without_what_a_reader_never_sees(html: str) -> No
     text = html_to_text(html)
     assert "x()" not in text and "decoy" not in text and "<script" not in text.lower()
     assert text == text.strip() and "\n\n\n" not in text
+    assert text == soup_passes(html)  # one walk over the soup reads it as the passes that changed it did
+
+
+def test_nesting_deeper_than_python_recursion_is_still_read_and_hidden_text_dropped() -> None:
+    html = "<div>" * 3000 + "<p>Not held.</p><span hidden>decoy</span>" + "</div>" * 3000
+    assert html_to_text(html) == "Not held."
 
 
 @pytest.mark.parametrize("html, expected", [
