@@ -1,7 +1,7 @@
 """Filing stored replies: parse, save attachments, match to a request, classify, move the request on.
 
-Works only on rows already committed by the poller (`state = 'stored'`), one message per transaction, so a
-crash anywhere leaves the rest for the next pass. A message that cannot be read is kept, marked
+Works only on rows already committed by the poller (`state = 'stored'`), a batch of messages per
+transaction, so a crash anywhere leaves the batch in hand and the rest for the next pass. A message that cannot be read is kept, marked
 `parse_error` and listed in `foibot triage`; nothing the poller stored is ever dropped.
 """
 
@@ -23,6 +23,7 @@ from .clock import iso
 from .config import Config
 from .errors import FoibotError, StoreError
 from .extract import Extracted, extract_text, sniff
+from .lifecycle import apply_reply, classification_columns
 from .matching import Directory, Match, ReplyFacts, RequestInfo, facts_from, match_reply
 from .parsing import ParsedMessage, parse_message
 from .store import Store, ensure_files_dir
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_FORWARDED = 3  # attached messages read for clues
+FILING_BATCH = 100  # messages read ahead, then filed in one transaction
+FILING_BATCH_BYTES = 16 * 1024 * 1024  # ... or fewer when they are this big together
 _EXTENSIONS = {
     "application/pdf": "pdf", "text/plain": "txt", "text/html": "html", "text/csv": "csv",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
@@ -82,22 +85,26 @@ class _Questions:
     def __init__(self, store: Store, config: Config):
         self.store, self.config = store, config
         self.cache: dict[str, tuple[Any, ...]] = {}
+        self.templates: dict[int, str | None] = {}  # request id -> its run's template (fixed once queued)
 
     def for_request(self, request_id: int | None) -> tuple[Any, ...]:
         if request_id is None:
             return ()
-        row = self.store.db.execute("SELECT r.template FROM requests q JOIN runs r ON r.id = q.run "
-                                    "WHERE q.id = ?", [request_id]).fetchone()
-        if not row:
+        if request_id not in self.templates:
+            row = self.store.db.execute("SELECT r.template FROM requests q JOIN runs r ON r.id = q.run "
+                                        "WHERE q.id = ?", [request_id]).fetchone()
+            self.templates[request_id] = row[0] if row else None
+        template = self.templates[request_id]
+        if template is None:
             return ()
-        if row[0] not in self.cache:
+        if template not in self.cache:
             from .render import load_template_set
 
             try:
-                self.cache[row[0]] = load_template_set(row[0], self.config.base_dir).questions
+                self.cache[template] = load_template_set(template, self.config.base_dir).questions
             except FoibotError:
-                self.cache[row[0]] = ()
-        return self.cache[row[0]]
+                self.cache[template] = ()
+        return self.cache[template]
 
 
 # --- reading one message ----------------------------------------------------------------------------------
@@ -194,12 +201,6 @@ def _headers_columns(parsed: ParsedMessage) -> dict[str, Any]:
     }
 
 
-def _classification_columns(c: Classification) -> dict[str, Any]:
-    return {"kind": c.kind, "confidence": c.confidence, "evidence": _json(list(c.evidence)),
-            "authority_ref": c.authority_ref, "exemptions": ";".join(c.exemptions),
-            "answers": _json(c.answers)}
-
-
 def classify(reading: Reading, questions: Sequence[Any] = ()) -> Classification:
     texts = [e.text for e in reading.extracted if e.status == "ok" and e.text]
     return classify_message(reading.parsed, texts, questions)
@@ -212,77 +213,105 @@ def _update(store: Store, row_id: int, columns: dict[str, Any]) -> None:
                      [columns[n] for n in names] + [row_id])
 
 
+class _Laps:
+    """Seconds spent per filing step, added to the report (`foibot poll` and the benchmark show them)."""
+
+    def __init__(self, report: PollReport | None):
+        self.report = report
+        self.moment = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        moment = time.perf_counter()
+        if self.report is not None:
+            self.report.timings[name] += moment - self.moment
+        self.moment = moment
+
+
+def _read_safely(row_id: int, raw: bytes, max_attachment: int) -> tuple[Reading | None, str | None]:
+    """The message read, or why it could not be (a bug on hostile input must not stop the pass)."""
+    try:
+        return read(raw, max_attachment), None
+    except Exception as exc:
+        log.exception("message %s could not be read", row_id)
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+
+
 def file_message(store: Store, config: Config, row_id: int, raw: bytes, directory: Directory,
                  questions: _Questions, now: datetime, report: PollReport | None = None) -> Match | None:
     """Read, match, classify and record one stored message (one transaction). None when unreadable."""
-    from .lifecycle import apply_reply
+    laps = _Laps(report)
+    reading, failure = _read_safely(row_id, raw, int(config.storage["max_attachment_bytes"]))
+    laps("parse")
+    with store.transaction():
+        return _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
 
-    max_attachment = int(config.storage["max_attachment_bytes"])
-    clock = [time.perf_counter()]
 
-    def lap(name: str) -> None:
-        moment = time.perf_counter()
-        if report is not None:
-            report.timings[name] += moment - clock[0]
-        clock[0] = moment
-
-    try:
-        reading = read(raw, max_attachment)
-        lap("parse")
-        match = match_reply(reading.facts, directory) if reading.error is None else None
-        lap("match")
-        classification = classify(reading, questions.for_request(match.request_id if match else None))
-        lap("classify")
-    except Exception as exc:  # a bug on hostile input: keep the message, list it, go on with the others
-        log.exception("message %s could not be read", row_id)
-        with store.transaction():
-            _update(store, row_id, {"state": "parse_error", "triage": 1,
-                                    "parse_error": f"{type(exc).__name__}: {exc}"[:500]})
+def _file_read(store: Store, config: Config, row_id: int, reading: Reading | None, failure: str | None,
+               directory: Directory, questions: _Questions, now: datetime, report: PollReport | None,
+               laps: _Laps) -> Match | None:
+    """Match, classify and record a message already read, inside the caller's transaction."""
+    state = store.db.execute("SELECT state FROM messages WHERE id = ?", [row_id]).fetchone()
+    laps("record")
+    if not state or state[0] != "stored":  # another foibot process filed it meanwhile
+        return None
+    match: Match | None = None
+    classification: Classification | None = None
+    if reading is not None:
+        try:
+            match = match_reply(reading.facts, directory) if reading.error is None else None
+            laps("match")
+            classification = classify(reading, questions.for_request(match.request_id if match else None))
+            laps("classify")
+        except Exception as exc:  # a bug on hostile input: keep the message, list it, go on with the others
+            log.exception("message %s could not be read", row_id)
+            reading, failure = None, f"{type(exc).__name__}: {exc}"[:500]
+    if reading is None or classification is None:
+        _update(store, row_id, {"state": "parse_error", "triage": 1, "parse_error": failure})
         if report:
             report.parse_errors += 1
         return None
-    effect = None
-    with store.transaction():
-        state = store.db.execute("SELECT state FROM messages WHERE id = ?", [row_id]).fetchone()
-        if not state or state[0] != "stored":  # another foibot process filed it meanwhile
-            return None
-        columns = _headers_columns(reading.parsed)
-        save_attachments(store, row_id, reading, max_attachment)
-        if match is None:
-            columns.update(state="parse_error", triage=1, parse_error=reading.error,
-                           match_method="none", match_confidence=0.0,
-                           match_detail=_json({"defects": reading.parsed.defects[:20]}))
-            columns.update(_classification_columns(classification))
-            _update(store, row_id, columns)
-            store.add_event(None, "reply_unreadable", now, {"error": reading.error}, message_id=row_id)
-            if report:
-                report.parse_errors += 1
-            lap("record")
-            return None
-        detail = dict(match.detail)
-        detail.setdefault("found", {})
-        if classification.authority_refs:
-            detail["found"]["authority_refs"] = list(classification.authority_refs)
-        if reading.parsed.defects:
-            detail["defects"] = reading.parsed.defects[:20]
-        own = match.method == "own_message"
-        columns.update(state="parsed", request_id=match.request_id, match_method=match.method,
-                       match_confidence=match.confidence, match_detail=_json(detail),
-                       triage=0 if (match.filed or own) else 1, parse_error=None)
-        columns.update(_classification_columns(classification))
+    columns = _headers_columns(reading.parsed)
+    save_attachments(store, row_id, reading, int(config.storage["max_attachment_bytes"]))
+    if match is None:
+        columns.update(state="parse_error", triage=1, parse_error=reading.error,
+                       match_method="none", match_confidence=0.0,
+                       match_detail=_json({"defects": reading.parsed.defects[:20]}))
+        columns.update(classification_columns(classification))
         _update(store, row_id, columns)
-        if match.filed:
-            assert match.request_id is not None
-            store.add_event(match.request_id, "reply_matched", now,
-                            {"method": match.method, "confidence": match.confidence,
-                             "why": detail.get("why"), "kind": classification.kind}, message_id=row_id)
-            effect = apply_reply(store, match.request_id, row_id, classification, now)
-            if "status" in effect.changes or "authority_ref" in effect.changes:
-                _refresh(directory, match.request_id, effect.changes)
-        elif not own:
+        store.add_event(None, "reply_unreadable", now, {"error": reading.error}, message_id=row_id)
+        if report:
+            report.parse_errors += 1
+        laps("record")
+        return None
+    detail = dict(match.detail)
+    detail.setdefault("found", {})
+    if classification.authority_refs:
+        detail["found"]["authority_refs"] = list(classification.authority_refs)
+    if reading.parsed.defects:
+        detail["defects"] = reading.parsed.defects[:20]
+    own = match.method == "own_message"
+    columns.update(state="parsed", request_id=match.request_id, match_method=match.method,
+                   match_confidence=match.confidence, match_detail=_json(detail),
+                   triage=0 if (match.filed or own) else 1, parse_error=None)
+    if not match.filed:  # a filed reply's classification is recorded by apply_reply (a manual kind wins)
+        columns.update(classification_columns(classification))
+    _update(store, row_id, columns)
+    effect = None
+    if match.filed:
+        assert match.request_id is not None
+        store.add_event(match.request_id, "reply_matched", now,
+                        {"method": match.method, "confidence": match.confidence,
+                         "why": detail.get("why"), "kind": classification.kind}, message_id=row_id)
+        laps("record")
+        effect = apply_reply(store, match.request_id, row_id, classification, now)
+        if "status" in effect.changes or "authority_ref" in effect.changes:
+            _refresh(directory, match.request_id, effect.changes)
+        laps("update_request")
+    else:
+        if not own:
             store.add_event(None, "reply_to_triage", now, {"why": detail.get("why"),
                                                            "candidates": match.candidates}, message_id=row_id)
-    lap("record")
+        laps("record")
     if report:
         _count(report, match, classification, effect)
     return match
@@ -318,16 +347,44 @@ def _count(report: PollReport, match: Match, c: Classification, effect: Any) -> 
 
 
 def file_stored(store: Store, config: Config, now: datetime, report: PollReport | None = None) -> int:
-    """File every message the poller stored and nothing has read yet; returns how many."""
+    """File every message the poller stored and nothing has read yet; returns how many.
+
+    Messages are read (parsed, attachments extracted) a batch at a time outside any transaction, then
+    matched, classified and recorded in one transaction per batch, in order, so each sees what the ones
+    before it taught (a learned reference, a request answered). A crash loses at most the batch in hand,
+    which stays `stored` and is filed by the next pass."""
     ids = [r[0] for r in store.db.execute(
         "SELECT id FROM messages WHERE direction = 'in' AND state = 'stored' ORDER BY id")]
     if not ids:
         return 0
     directory = load_directory(store, config)
     questions = _Questions(store, config)
+    max_attachment = int(config.storage["max_attachment_bytes"])
+    batch: list[tuple[int, Reading | None, str | None]] = []
+    held = 0
+    laps = _Laps(report)
     for row_id in ids:
         row = store.db.execute("SELECT raw, state FROM messages WHERE id = ?", [row_id]).fetchone()
         if row is None or row[1] != "stored":  # another process filed it meanwhile
             continue
-        file_message(store, config, row_id, bytes(row[0] or b""), directory, questions, now, report)
+        raw = bytes(row[0] or b"")
+        laps("load")
+        batch.append((row_id, *_read_safely(row_id, raw, max_attachment)))
+        laps("parse")
+        held += len(raw)
+        if len(batch) >= FILING_BATCH or held >= FILING_BATCH_BYTES:
+            _file_batch(store, config, batch, directory, questions, now, report, laps)
+            batch, held = [], 0
+    if batch:
+        _file_batch(store, config, batch, directory, questions, now, report, laps)
     return len(ids)
+
+
+def _file_batch(store: Store, config: Config, batch: list[tuple[int, Reading | None, str | None]],
+                directory: Directory, questions: _Questions, now: datetime, report: PollReport | None,
+                laps: _Laps) -> None:
+    laps.moment = time.perf_counter()
+    with store.transaction():
+        for row_id, reading, failure in batch:
+            _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
+    laps("record")

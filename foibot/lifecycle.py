@@ -80,29 +80,54 @@ def _load_answers(stored: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in answers.items()} if isinstance(answers, dict) else {}
 
 
+def _request_row(store: Store, request_id: int) -> dict[str, Any]:
+    cursor = store.db.execute("SELECT * FROM requests WHERE id = ?", [request_id])
+    row = cursor.fetchone()
+    if row is None:
+        raise InputError(f"no request with id {request_id} in the database")
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def _update(store: Store, table: str, row_id: int, changes: dict[str, Any]) -> None:
+    """One plain UPDATE (sqlite-utils' update() reads the table's schema on every call, which costs more
+    than the write when a poll files thousands of replies). Column names are ours, never from a message."""
+    names = list(changes)
+    store.db.execute(f"UPDATE {table} SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                     [changes[n] for n in names] + [row_id])
+
+
+def classification_columns(c: Classification) -> dict[str, Any]:
+    """The columns of an incoming message that hold what the classifier read in it."""
+    return {
+        "kind": c.kind,
+        "confidence": c.confidence,
+        "evidence": json.dumps(list(c.evidence), ensure_ascii=False),
+        "authority_ref": c.authority_ref,
+        "exemptions": ";".join(c.exemptions),
+        "answers": json.dumps(c.answers, sort_keys=True, ensure_ascii=False),
+    }
+
+
 def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classification, now: datetime) -> ReplyEffect:
     """Record the classification on the message and move the request accordingly (manual choices win)."""
     with store.transaction():
-        request = _row(store, "requests", request_id)
-        message = _row(store, "messages", message_row_id)
-        if not message.get("kind_manual"):
-            store.db.table("messages").update(message_row_id, {
-                "kind": c.kind,
-                "confidence": c.confidence,
-                "evidence": json.dumps(list(c.evidence), ensure_ascii=False),
-                "authority_ref": c.authority_ref,
-                "exemptions": ";".join(c.exemptions),
-                "answers": json.dumps(c.answers, sort_keys=True, ensure_ascii=False),
-            })
+        request = _request_row(store, request_id)
+        found = store.db.execute("SELECT kind, kind_manual, date_header FROM messages WHERE id = ?",
+                                 [message_row_id]).fetchone()
+        if found is None:
+            raise InputError(f"no message with id {message_row_id} in the database")
+        message = {"kind": found[0], "kind_manual": found[1], "date_header": found[2]}
+        if not message["kind_manual"]:
+            _update(store, "messages", message_row_id, classification_columns(c))
         c = _effective(message, c)
         at = _reply_time(message, request, now)
         changes = _request_changes(request, c, at)
         status_before = request["status"]
         if changes:
-            store.db.table("requests").update(request_id, changes)
-        already = list(store.db.query(
+            _update(store, "requests", request_id, changes)
+        already = store.db.execute(
             "SELECT 1 FROM events WHERE message_id = ? AND type = 'reply_classified' AND json_extract(detail, "
-            "'$.kind') = ?", [message_row_id, c.kind]))
+            "'$.kind') = ? LIMIT 1", [message_row_id, c.kind]).fetchone()
         if not already:
             store.add_event(request_id, "reply_classified", now, {
                 "kind": c.kind, "confidence": c.confidence, "rule": c.rule, "authority_ref": c.authority_ref,
