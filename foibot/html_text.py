@@ -77,10 +77,10 @@ _RUNS_OF_SPACE = re.compile(r"[ \t\f\v]+")
 def tidy_text(text: str) -> str:
     """Normalise line ends and spaces; at most one blank line in a row."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    text = _INVISIBLE.sub("", text)
+    text = _RUNS_OF_SPACE.sub(" ", _INVISIBLE.sub("", text))  # one pass: the runs never cross a line end
     out: list[str] = []
     for line in text.split("\n"):
-        line = _RUNS_OF_SPACE.sub(" ", line).strip()
+        line = line.strip()
         if not line and (not out or not out[-1]):
             continue
         out.append(line)

@@ -77,7 +77,12 @@ class ParsedMessage:
 
 _RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 _MSGID = re.compile(r"<[^<>\s]+>")
+_PATH_SEPARATORS = re.compile(r"[\\/]")
+
+
 def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    if not values:
+        return []
     try:
         pairs = getaddresses(values)
     except Exception:
@@ -171,7 +176,7 @@ def _filename(part: Message) -> str | None:
     name = header_text(name)
     name = unicodedata.normalize("NFC", name)
     # Display only: keep the last path component, drop control characters.
-    name = re.split(r"[\\/]", name)[-1]
+    name = _PATH_SEPARATORS.split(name)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
     return name[:MAX_FILENAME] or None
 
