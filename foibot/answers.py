@@ -8,8 +8,10 @@ question whose keywords it shares most.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 from .segments import Doc, Sentence
@@ -40,15 +42,20 @@ class QuestionLike(Protocol):
     def keywords(self) -> tuple[str, ...]: ...
 
 
+_WORD = re.compile(r"[a-z][a-z-]{2,}")
+_SUFFIX = re.compile(r"(?:ations?|ings?|ed|es|s)$")
+
+
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z][a-z-]{2,}", text.lower()))
+    return set(_WORD.findall(text.lower()))
 
 
+@functools.lru_cache(maxsize=65536)  # the same words, again and again: a poll stems millions
 def _stem(word: str) -> str:
-    return re.sub(r"(?:ations?|ings?|ed|es|s)$", "", word.lower())
+    return _SUFFIX.sub("", word.lower())
 
 
-def _question_words(question: QuestionLike) -> set[str]:
+def _question_words(question: QuestionLike) -> AbstractSet[str]:
     text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", question.text)
     return _content(text) | {_stem(k) for k in question.keywords}
 
@@ -63,11 +70,12 @@ _STOPWORDS = {"the", "and", "for", "with", "that", "this", "you", "your", "our",
               "which", "whether", "please", "can", "could", "would", "will", "did", "does", "how", "many"}
 
 
-def _content(text: str) -> set[str]:
-    return {_stem(w) for w in _words(text) if w not in _STOPWORDS}
+@functools.lru_cache(maxsize=8192)  # each sentence is weighed against each question, and replies repeat boilerplate
+def _content(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _words(text) if w not in _STOPWORDS)
 
 
-def _looks_restated(sentence: Sentence, qwords: set[str]) -> bool:
+def _looks_restated(sentence: Sentence, qwords: AbstractSet[str]) -> bool:
     """A restated question: a question sharing words with ours, or a long sentence made mostly of its words.
 
     Short answers echo the question's words ("No contact has been received from Fusus"), so a sentence that
@@ -200,7 +208,7 @@ _ASIDE = re.compile(r"\b(?:please (?:contact|call|write|quote|remember|resend|no
 def _topic_words(questions: Sequence[QuestionLike]) -> set[str]:
     """Words every question shares (for the Fusus request: "fusus"): what a reply must mention to answer them."""
     sets = [_content(re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", q.text)) for q in questions]
-    return set.intersection(*sets) if len(sets) > 1 else set()
+    return set(sets[0]).intersection(*sets[1:]) if len(sets) > 1 else set()
 
 
 def _by_keywords(sentences: list[Sentence], questions: Sequence[QuestionLike]) -> dict[str, str]:
