@@ -1,7 +1,7 @@
 """Filing stored replies: parse, save attachments, match to a request, classify, move the request on.
 
 Works only on rows already committed by the poller (`state = 'stored'`), a batch of messages per
-transaction, so a crash anywhere leaves the batch in hand and the rest for the next pass. A message that cannot be read is kept, marked
+transaction (a savepoint each), so a crash anywhere leaves the batch in hand and the rest for the next pass. A message that cannot be read is kept, marked
 `parse_error` and listed in `foibot triage`; nothing the poller stored is ever dropped.
 """
 
@@ -351,8 +351,9 @@ def file_stored(store: Store, config: Config, now: datetime, report: PollReport 
 
     Messages are read (parsed, attachments extracted) a batch at a time outside any transaction, then
     matched, classified and recorded in one transaction per batch, in order, so each sees what the ones
-    before it taught (a learned reference, a request answered). A crash loses at most the batch in hand,
-    which stays `stored` and is filed by the next pass."""
+    before it taught (a learned reference, a request answered). A message that cannot be recorded stops the
+    pass with those before it committed; a crash loses at most the batch in hand. What is not filed stays
+    `stored` and is filed by the next pass."""
     ids = [r[0] for r in store.db.execute(
         "SELECT id FROM messages WHERE direction = 'in' AND state = 'stored' ORDER BY id")]
     if not ids:
@@ -384,7 +385,20 @@ def _file_batch(store: Store, config: Config, batch: list[tuple[int, Reading | N
                 directory: Directory, questions: _Questions, now: datetime, report: PollReport | None,
                 laps: _Laps) -> None:
     laps.moment = time.perf_counter()
+    stopped: BaseException | None = None
     with store.transaction():
         for row_id, reading, failure in batch:
-            _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
+            # A savepoint per message: when one cannot be recorded (a full disk, an interrupt), those before
+            # it in the batch are still committed, and it and the rest stay `stored` for the next pass.
+            store.db.execute("SAVEPOINT filing_message")
+            try:
+                _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, once the messages before it are kept
+                store.db.execute("ROLLBACK TO filing_message")
+                store.db.execute("RELEASE filing_message")
+                stopped = exc
+                break
+            store.db.execute("RELEASE filing_message")
     laps("record")
+    if stopped is not None:
+        raise stopped

@@ -1,4 +1,5 @@
-"""Filing in batches: one transaction per batch, in order; a failure mid-batch loses nothing and files nothing twice."""
+"""Filing in batches: one transaction per batch, in order; a failure mid-batch keeps what was filed before it,
+loses nothing and files nothing twice."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ def _reply(n: int) -> bytes:
             f"Dear Campaigner,\r\n\r\nThe council does not hold the information (reply {n}).\r\n").encode()
 
 
-def test_a_failure_mid_batch_keeps_that_batch_stored_and_the_next_pass_files_each_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("error", [OSError("No space left on device"), KeyboardInterrupt()])
+def test_a_failure_mid_batch_keeps_what_came_before_and_the_next_pass_files_the_rest_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
     inbox = ScratchInbox(tmp_path)
     monkeypatch.setattr(filing, "FILING_BATCH", 10)
     real = filing._file_read
@@ -27,20 +29,20 @@ def test_a_failure_mid_batch_keeps_that_batch_stored_and_the_next_pass_files_eac
     def failing(*args: object, **kwargs: object) -> object:
         calls["n"] += 1
         if calls["n"] == 15:  # the fifth message of the second batch
-            raise OSError("disk full")
+            raise error
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(filing, "_file_read", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(type(error)):
         inbox.deliver([_reply(n) for n in range(25)])
     states = [r["state"] for r in inbox.rows("SELECT state FROM messages ORDER BY id")]
-    assert states == ["parsed"] * 10 + ["stored"] * 15  # the first batch committed, the second rolled back
-    assert inbox.rows("SELECT COUNT(*) AS n FROM events")[0]["n"] == 10
+    assert states == ["parsed"] * 14 + ["stored"] * 11  # the failing message and those after it wait
+    assert inbox.rows("SELECT COUNT(*) AS n FROM events")[0]["n"] == 14
 
     monkeypatch.setattr(filing, "_file_read", real)
     report = PollReport(folder="INBOX")
-    assert filing.file_stored(inbox.store, inbox.config, NOW, report) == 15
-    assert report.triage == 15
+    assert filing.file_stored(inbox.store, inbox.config, NOW, report) == 11
+    assert report.triage == 11
     assert {r["state"] for r in inbox.rows("SELECT state FROM messages")} == {"parsed"}
     per_message = inbox.rows("SELECT message_id, COUNT(*) AS n FROM events GROUP BY message_id")
     assert len(per_message) == 25 and {r["n"] for r in per_message} == {1}  # each filed once
