@@ -128,15 +128,20 @@ def poll(quick: bool) -> list[Row]:
         args += ["--messages", "500", "--large", "2000", "--rounds", "1"]
     out, _ = _run("poll: foibot poll vs a bare imapclient fetch; empty passes", args)
     n = _num(r"Seeded (\d+) replies", out)
-    ratio = _num(r"ratio:\s+([\d.]+)x", out)
-    foibot_rate = _num(r"foibot poll:\s+(\d+) msg/s", out)
-    bare_rate = _num(r"bare fetch:\s+(\d+) msg/s", out)
-    rows = [Row("poll", f"ingest {_fmt(n, '', 0)} replies (fetch, store, parse, match, classify)",
-                _fmt(foibot_rate, " msg/s", 0), _fmt(bare_rate, " msg/s", 0), _fmt(ratio, "x", 1), "within 3x",
-                ratio is not None and ratio <= 3)]
-    fetch_only = _num(r"fetch\+store alone: ([\d.]+)x", out)
-    if fetch_only is not None:
-        rows.append(Row("poll", "  of which fetch + store only", "", "", _fmt(fetch_only, "x", 1), "", None))
+    bare_rate = _num(r"bare imapclient fetch:\s+(\d+) msg/s", out)
+    ingest = re.search(r"foibot ingest \(([^)]*)\):\s+(\d+) msg/s .*?([\d.]+)x the bare fetch", out)
+    whole = re.search(r"foibot poll \(([^)]*)\):\s+(\d+) msg/s .*?([\d.]+)x the bare fetch", out)
+    bare = _fmt(bare_rate, " msg/s", 0)
+    rows = []
+    if ingest:
+        ratio = float(ingest.group(3))
+        rows.append(Row("poll", f"ingest {_fmt(n, '', 0)} replies ({ingest.group(1)})", f"{ingest.group(2)} msg/s",
+                        bare, f"{ratio:.1f}x", "within 3x", ratio <= 3))
+    if whole:
+        rows.append(Row("poll", f"whole poll of {_fmt(n, '', 0)} ({whole.group(1).lstrip('+ ')} too)",
+                        f"{whole.group(2)} msg/s", bare, f"{float(whole.group(3)):.1f}x", "", None))
+    if not rows:
+        rows.append(Row("poll", "ingest", "? (see the output above)"))
     empties = re.findall(r"empty pass, (\d+) messages in the folder: ([\d.]+) ms", out)
     for size, ms in empties:
         rows.append(Row("poll", f"pass with nothing new, {int(size):,} in the folder", f"{float(ms):.1f} ms", "",
@@ -276,10 +281,14 @@ def main() -> int:
     failures = []
     for name in chosen:
         try:
-            rows += steps[name]()
+            got = steps[name]()
         except (_Failed, SystemExit) as exc:
             failures.append(f"{name}: {exc}")
             rows.append(Row(name, "did not finish", str(exc)[:80], met=False))
+            continue
+        rows += got
+        if name == "faults" and any(r.met is False for r in got):  # a missed speed aim is a figure; a failed test is not
+            failures.append("faults: a fault-injection test failed (see its output above)")
     minutes = (time.perf_counter() - started) / 60
     print(f"\n===== summary ({minutes:.0f} min; before: {before}; after: {machine()})\n")
     print(table(rows))
