@@ -59,7 +59,12 @@ def _fold(text: str) -> str:
 
 
 def _canonical(code: str) -> str | None:
-    symbols = "".join(ch for ch in code if ch not in " -").upper()
+    # A reference split by a space or dash ("7K3 Q9X") is read whole, but a lone symbol after a break is a
+    # neighbouring word: "FB-7K3Q9 2 May" is a reference missing a character, never FB-7K3Q92.
+    groups = re.split(r"[ -]", code)
+    if len(groups) > 1 and len(groups[-1]) < 2:
+        return None
+    symbols = "".join(groups).upper()
     if len(symbols) != PAYLOAD_LENGTH + 1 or not all(c in _VALUE for c in symbols):
         return None
     reference = f"{PREFIX}-{symbols}"

@@ -75,7 +75,9 @@ def mangle(ref: str, how: str, at: int, char: str, separator: str) -> str:
     if how == "lower":
         return ref.lower()
     if how == "space":
-        split = 1 + at % 5
+        # A break inside the reference (a wrapped line, "7K3 Q9X"); a lone last symbol after a break reads
+        # as the next word, so the split leaves at least two symbols on each side of it.
+        split = 2 + at % 3
         return f"FB-{code[:split]} {code[split:]}"
     if how == "separator":
         return "FB" + separator + code

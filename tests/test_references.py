@@ -119,3 +119,11 @@ def test_plus_addresses_carry_the_reference_both_ways(ref: str) -> None:
 def test_an_address_without_a_reference() -> None:
     assert reference_from_address("campaigner@example.org") is None
     assert reference_from_address("campaigner+newsletter@example.org") is None
+
+
+def test_a_lone_symbol_after_a_break_is_the_next_word_not_part_of_the_reference() -> None:
+    # "FB-XU3TA" lost its R; the "2" of the next word would complete another valid reference, FB-XU3TA2.
+    assert is_valid("FB-XU3TA2")
+    assert find_references("about FB-XU3TA 2 May") == []
+    assert find_references("about FB-XU3TA2 on 2 May") == ["FB-XU3TA2"]
+    assert find_references("about FB-XU 3TA2 on 2 May") == ["FB-XU3TA2"]
