@@ -80,6 +80,9 @@ class Directory:
     own_addresses: tuple[str, ...] = ()  # the campaigner's own address(es)
 
     def __post_init__(self) -> None:
+        self._listed = list(self.requests)  # `requests`, replaced in place when a request changes
+        self.requests = self._listed
+        self._position = {r.id: n for n, r in enumerate(self._listed)}
         self.by_id = {r.id: r for r in self.requests}
         self.by_reference = {r.reference.upper(): r.id for r in self.requests}
         self.outgoing = {k.lower(): v for k, v in self.outgoing.items()}
@@ -100,22 +103,28 @@ class Directory:
         # The authority's references by their longest run of digits: a message is searched only for the
         # references whose digits it contains (hundreds of learned references, one cheap set lookup).
         self.authority_refs: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._ref_keys: dict[int, list[str]] = {}  # request id -> its keys in authority_refs
         for r in self.requests:
             self._index_refs(r)
 
     def _index_refs(self, r: RequestInfo) -> None:
         for ref in (r.authority_ref or "").split(";"):
             if _usable_ref(ref):
-                self.authority_refs.setdefault(_digits_key(ref), []).append((r.id, _ref_pattern(ref)))
+                key = _digits_key(ref)
+                self.authority_refs.setdefault(key, []).append((r.id, _ref_pattern(ref)))
+                self._ref_keys.setdefault(r.id, []).append(key)
 
     def update_request(self, info: RequestInfo) -> None:
-        """Take a request's new status or learned reference into account (later messages of a pass)."""
+        """Take a request's new status or learned reference into account (later messages of a pass).
+        Costs the same whatever the number of requests: a poll calls it for most replies it files."""
         old = self.by_id.get(info.id)
-        self.requests = [info if r.id == info.id else r for r in self.requests]
+        position = self._position.get(info.id)
+        if position is not None:
+            self._listed[position] = info
         self.by_id[info.id] = info
         if old is None or old.authority_ref != info.authority_ref:
-            for key, entries in list(self.authority_refs.items()):
-                self.authority_refs[key] = [e for e in entries if e[0] != info.id]
+            for key in self._ref_keys.pop(info.id, ()):
+                self.authority_refs[key] = [e for e in self.authority_refs.get(key, ()) if e[0] != info.id]
             self._index_refs(info)
 
     def find_authority_refs(self, text: str) -> list[int]:
