@@ -19,7 +19,8 @@ def _requests(refs: list[str | None]) -> list[RequestInfo]:
 
 
 def _view(directory: Directory, texts: list[str]) -> tuple[object, ...]:
-    return (list(directory.requests), directory.by_id, [directory.find_authority_refs(t) for t in texts],
+    """What the matcher reads (the order of requests found by a reference does not matter)."""
+    return (list(directory.requests), directory.by_id, [sorted(directory.find_authority_refs(t)) for t in texts],
             directory.open_requests(r.authority_id for r in directory.requests))
 
 
@@ -36,7 +37,4 @@ def test_updates_in_place_match_a_directory_built_afresh(refs: list[str | None],
         requests[index] = replace(requests[index], authority_ref=ref, status=status)
         directory.update_request(requests[index])
     texts = ["Our ref: FOI-1234", "ref CA226 and 9645568", "EIR/2023/114", "nothing here 12"]
-    fresh = Directory(list(requests))
-    assert [sorted(found) for found in _view(directory, texts)[2]] == [sorted(found) for found in _view(fresh, texts)[2]]
-    assert _view(directory, texts)[0:2] == _view(fresh, texts)[0:2]
-    assert _view(directory, texts)[3] == _view(fresh, texts)[3]
+    assert _view(directory, texts) == _view(Directory(list(requests)), texts)
