@@ -16,7 +16,7 @@ from typing import Any
 from bs4 import BeautifulSoup, CData, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 # Elements whose content is never text for a reader.
-_DROPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "meta", "link", "object",
+_DROPPED = frozenset({"script", "style", "title", "noscript", "template", "meta", "link", "object",
                       "iframe", "svg"})
 _BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
                      "pre", "section", "article", "header", "footer", "ul", "ol", "hr", "dt", "dd", "address"})

@@ -21,7 +21,7 @@ def soup_passes(html: str) -> str:
     """The reading html_to_text's one walk replaced: the same soup, changed in place pass after pass."""
     try:
         soup = BeautifulSoup(html, "html.parser")
-        for tag in soup(["script", "style", "head", "title", "noscript", "template", "meta", "link", "object",
+        for tag in soup(["script", "style", "title", "noscript", "template", "meta", "link", "object",
                          "iframe", "svg"]):
             tag.decompose()
         for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
@@ -101,6 +101,8 @@ def test_nesting_deeper_than_python_recursion_is_still_read_and_hidden_text_drop
     ("<ul><li>one</li><li>two</li></ul>", "- one\n\n- two"),
     ('<p>Shown</p><div style="display:none">decoy</div><span hidden>decoy</span><script>x()</script>', "Shown"),
     ("<p>A &#150; B &euro;</p><!-- note -->", "A – B €"),
+    # An unclosed <head> holds the whole body in html.parser's tree: the body is still the reply.
+    ("<html><head><title>Re: FOI</title><body><p>We do not hold it.</p></body></html>", "We do not hold it."),
 ])
 def test_readable_text(html: str, expected: str) -> None:
     assert html_to_text(html) == expected
