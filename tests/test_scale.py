@@ -1,10 +1,10 @@
 """A CI-sized scale check: `foibot poll`'s peak memory does not grow with the mailbox.
 
 The full sizes (a run of 10,000 authorities, a mailbox of 100,000 messages) are in bench/scale.py. Here a
-real Dovecot folder of 100, then 500, replies carrying a 64 KB attachment each is polled by `foibot poll`
+real Dovecot folder of 200, then 700, replies carrying a 64 KB attachment each is polled by `foibot poll`
 as a process, into a fresh database each time; its peak RSS is the kernel's (wait4). Holding the messages
-(raw or parsed) rather than streaming them in batches would add at least 400 x 64 KB = 25 MB; a pass holds
-about two fetch batches (here 20 messages each) at a time, whatever the folder's size.
+(raw or parsed) rather than streaming them in batches would add at least 500 x 64 KB = 31 MB; a pass holds
+a fetch batch or two (here 20 messages each) and a filing batch at a time, whatever the folder's size.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from benchlib import Measured, child_env, foibot_command, measure  # bench/: the
 
 SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ATTACHMENT = 64 * 1024
-SMALL, LARGE = 100, 500
-BATCH = 20  # [imap] batch_size: both sizes span enough batches to reach the steady state
+SMALL, LARGE = 200, 700
+BATCH = 20  # [imap] batch_size; both sizes span several fetch batches and filing batches (100)
 
 
 def _sent_campaign(folder: Path, dovecot, user: str) -> list[tuple[str, str, str, str]]:  # type: ignore[no-untyped-def]
