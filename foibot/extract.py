@@ -76,15 +76,16 @@ def extract_text(data: bytes, content_type: str, filename: str | None) -> Extrac
         if kind == "encrypted_office":
             return Extracted("", "encrypted", "a password-protected Office document")
         if kind == "html":
-            return Extracted(html_to_text(_decode(data))[:MAX_CHARS], "ok", "html")
+            return Extracted(html_to_text(decode_text(data))[:MAX_CHARS], "ok", "html")
         if kind == "text":
-            return Extracted(tidy_text(_decode(data))[:MAX_CHARS], "ok", "text")
+            return Extracted(tidy_text(decode_text(data))[:MAX_CHARS], "ok", "text")
         return Extracted("", "unsupported", f"cannot read {content_type or 'this type'}")
     except Exception as exc:  # a library bug on hostile input is a broken file, not a crash
         return Extracted("", "broken", f"{type(exc).__name__}: {exc}"[:300])
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """Text of unknown encoding: a BOM wins, then UTF-8, then Windows-1252 (what Word and Outlook write)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):

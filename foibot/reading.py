@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .classify import Classification, QuestionLike, classify_message, classify_text
 from .errors import InputError
-from .extract import Extracted, attachment_texts
+from .extract import Extracted, attachment_texts, decode_text
 from .parsing import ParsedMessage, parse_message
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -57,15 +57,5 @@ def read_file(path: Path, questions: Sequence[QuestionLike] = ()) -> Reading:
         raise InputError(f"reply file {path} cannot be read: {exc.strerror}") from exc
     if path.suffix.lower() in (".eml", ".msg", ".mbox"):
         return read_message(data, questions)
-    return read_text(_decode(data), questions)
+    return read_text(decode_text(data), questions)
 
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
