@@ -58,4 +58,3 @@ def read_file(path: Path, questions: Sequence[QuestionLike] = ()) -> Reading:
     if path.suffix.lower() in (".eml", ".msg", ".mbox"):
         return read_message(data, questions)
     return read_text(decode_text(data), questions)
-
