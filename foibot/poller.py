@@ -180,14 +180,17 @@ def _close(client: IMAPClient) -> None:
 
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID in the header block, read without parsing the message."""
-    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw[:65536] else raw.split(b"\n\n", 1)[0]
-    found = _MESSAGE_ID.search(head[:262144])
+    end = raw.find(b"\r\n\r\n", 0, 65536)
+    if end < 0:
+        end = raw.find(b"\n\n")
+    found = _MESSAGE_ID.search(raw, 0, min(len(raw) if end < 0 else end, 262144))
     return found.group(1).decode("ascii", errors="replace") if found else None
 
 
-def dedupe_key(raw: bytes) -> str:
-    """`mid:<Message-ID>`, or for a message without one `sha:` + the hash of it without trace headers."""
-    message_id = header_message_id(raw)
+def dedupe_key(raw: bytes, message_id: str | None = None) -> str:
+    """`mid:<Message-ID>`, or for a message without one `sha:` + the hash of it without trace headers
+    (`message_id`: its header_message_id when the caller has read it already)."""
+    message_id = message_id or header_message_id(raw)
     if message_id:
         return f"mid:{message_id}"
     lines = raw.replace(b"\r\n", b"\n").split(b"\n")
@@ -228,12 +231,13 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
     new_ids: list[int] = []
     with store.transaction():
         for m in messages:
-            dedupe = dedupe_key(m.raw)
+            message_id = header_message_id(m.raw)
+            dedupe = dedupe_key(m.raw, message_id)
             cursor = store.db.execute(
                 "INSERT OR IGNORE INTO messages (direction, state, dedupe_key, message_id, sha256, size, raw, "
                 "created_at, folder, uid, uidvalidity, last_error) "
                 "VALUES ('in', 'stored', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [dedupe, header_message_id(m.raw), hashlib.sha256(m.raw).hexdigest(), m.size, m.raw, iso(now),
+                [dedupe, message_id, hashlib.sha256(m.raw).hexdigest(), m.size, m.raw, iso(now),
                  folder, m.uid, uidvalidity,
                  f"truncated: the message is {m.size} bytes; the first {len(m.raw)} are stored"
                  if m.truncated else None],
@@ -423,13 +427,17 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
 
 # --- one pass -----------------------------------------------------------------------------------------
 
+def _unfiled(store: Store) -> bool:
+    """Whether a stored message waits to be filed (one indexed lookup)."""
+    return store.db.execute("SELECT 1 FROM messages WHERE direction = 'in' AND state = 'stored' LIMIT 1"
+                            ).fetchone() is not None
+
+
 _CONNECTION_ERRORS = (OSError, imaplib.IMAP4.abort, imaplib.IMAP4.error, IMAPClientError)
 
 
 def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress | None = None) -> PollReport:
     """One pass: fetch what is new, store it, then parse, match and classify everything stored."""
-    from .filing import file_stored
-
     server = config.imap
     if server is None:
         raise ConfigError(f"{config.source}: there is no [imap] section: foibot poll needs the mailbox where "
@@ -448,7 +456,10 @@ def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress
         _close(client)
         report.seconds_fetching = time.perf_counter() - started
     started = time.perf_counter()
-    file_stored(store, config, now, report)  # also whatever an interrupted pass stored
+    if _unfiled(store):  # also whatever an interrupted pass stored
+        from .filing import file_stored  # the readers and the classifier: imported only when there is mail
+
+        file_stored(store, config, now, report)
     report.seconds_filing = time.perf_counter() - started
     if interrupted is not None:
         raise PollInterrupted(

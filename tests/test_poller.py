@@ -8,6 +8,8 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from foibot.errors import MailServerError
 from foibot.poller import PollReport, poll_once
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
+ROOT = Path(__file__).resolve().parent.parent
 ELSEWHERE = "responses@shared-services.example"  # a sender no layer but the one under test knows
 
 
@@ -331,6 +334,26 @@ def test_a_pass_with_no_new_mail_is_four_commands(campaign: Campaign, dovecot, m
     # imaplib asks for CAPABILITY on connecting; then LOGIN, EXAMINE (UIDNEXT tells nothing is new), LOGOUT.
     assert proxy.commands == ["CAPABILITY", "LOGIN", "EXAMINE", "LOGOUT"]
     assert report.summary() == "INBOX: no new mail"
+
+
+def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: Campaign) -> None:
+    # A cron or daemon poll every few minutes mostly finds nothing: it must not pay for importing the
+    # parsers, BeautifulSoup and the classifier's rules (a third of a second) to learn that.
+    campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="note"))
+    assert poll(campaign).stored == 1
+    code = ("import sys; from foibot.cli import main; sys.argv = ['foibot', '--config', sys.argv[1], 'poll']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', ' '.join(m for m in ('foibot.filing', 'foibot.classify', 'bs4') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(campaign.config_path)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert "no new mail" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "LOADED", done.stdout
+    # ... while a message waiting to be filed is filed by that same command.
+    campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="another note"))
+    done = subprocess.run([sys.executable, "-c", code, str(campaign.config_path)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert "1 stored" in done.stdout and "foibot.filing" in done.stdout.splitlines()[-1], done.stdout
+    assert [r["state"] for r in campaign.incoming()] == ["parsed", "parsed"]
 
 
 # --- counts in the export -----------------------------------------------------------------------------------
