@@ -131,8 +131,12 @@ def poll(quick: bool) -> list[Row]:
     bare_rate = _num(r"bare imapclient fetch:\s+(\d+) msg/s", out)
     ingest = re.search(r"foibot ingest \(([^)]*)\):\s+(\d+) msg/s .*?([\d.]+)x the bare fetch", out)
     whole = re.search(r"foibot poll \(([^)]*)\):\s+(\d+) msg/s .*?([\d.]+)x the bare fetch", out)
+    floors = re.findall(r"\+ (stdlib parse \([^)]*\)), nothing kept:\s+(\d+) msg/s .*?([\d.]+)x the bare fetch", out)
     bare = _fmt(bare_rate, " msg/s", 0)
     rows = []
+    for what, rate, ratio in floors:  # what parsing alone costs: the floor under any ingest that parses
+        rows.append(Row("poll", f"floor: bare fetch + {what} only, nothing kept", f"{rate} msg/s", bare,
+                        f"{float(ratio):.1f}x", "", None))
     if ingest:
         ratio = float(ingest.group(3))
         rows.append(Row("poll", f"ingest {_fmt(n, '', 0)} replies ({ingest.group(1)})", f"{ingest.group(2)} msg/s",
