@@ -16,7 +16,6 @@ import asyncio
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import sqlite3
@@ -24,29 +23,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def own_dovecot() -> Iterator[Any]:
-    """A Dovecot of the test's own (fixtures_imap.Dovecot): stopping it disturbs no other test."""
-    from fixtures_imap import Dovecot
-
-    if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
-        pytest.skip("Dovecot is not installed: run scripts/test.sh")
-    server = Dovecot()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
 
 
 def fault_seed() -> int:

@@ -31,6 +31,8 @@ Fixture API (other test files use this; keep it stable):
         .commands              the client's IMAP commands seen so far ("LOGIN", "EXAMINE", "UID FETCH", ...)
         .cut_after(n)          the next connection is cut once n bytes went from the server to the client
         .close()
+    own_dovecot        (function) a Dovecot of the test's own, to stop and start (fault tests, the daemon)
+    serving(server)    context manager: start a Dovecot (or a subclass), remove it afterwards
     imap_user          (function) a fresh address on `dovecot`; also sets FOIBOT_IMAP_PASSWORD=secret
     imap_config        (function) config.toml written in the test's folder for `imap_user`
                                (security "none", database ./foibot.db); returns its Path
@@ -55,6 +57,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -498,16 +501,29 @@ class TcpProxy:
             sock.close()
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
+@contextmanager
+def serving(server: Dovecot) -> Iterator[Dovecot]:
+    """Start a Dovecot (skip the test when none is installed), hand it over, remove it and its mail after."""
     if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
         pytest.skip("Dovecot is not installed: run scripts/test.sh (it installs dovecot-imapd, dovecot-lmtpd)")
-    server = Dovecot()
     try:
         server.start()
         yield server
     finally:
         server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    with serving(Dovecot()) as server:
+        yield server
+
+
+@pytest.fixture
+def own_dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of the test's own: stopping it (fault tests, the daemon's) disturbs no other test."""
+    with serving(Dovecot()) as server:
+        yield server
 
 
 @pytest.fixture

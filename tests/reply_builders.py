@@ -6,7 +6,9 @@ does not depend on the PDF writer it tests against; DOCX comes from python-docx,
 
 from __future__ import annotations
 
+import email
 import io
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -91,6 +93,14 @@ def message(body: str | None = None, *, subject: str = "RE: Freedom of Informati
     msg["In-Reply-To"] = "<fb-7k3q98.request@example.org>"
     for name, value in (headers or {}).items():
         msg[name] = value
+    add_content(msg, body, html, attachments)
+    return msg.as_bytes()
+
+
+def add_content(msg: EmailMessage, body: str | None, html: str | None,
+                attachments: Iterable[tuple[str, str, bytes]] = ()) -> None:
+    """Plain and/or HTML body (multipart/alternative when both), then attachments as (filename, content
+    type, data); a message/rfc822 one is attached whole, as a forwarded message is."""
     if body is not None:
         msg.set_content(body)
         if html is not None:
@@ -99,8 +109,10 @@ def message(body: str | None = None, *, subject: str = "RE: Freedom of Informati
         msg.set_content(html, subtype="html")
     for filename, ctype, data in attachments:
         maintype, _, subtype = ctype.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+        if ctype == "message/rfc822":
+            msg.add_attachment(email.message_from_bytes(data, policy=msg.policy))
+        else:
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
 
 
 COVER_NOTE = "Dear A. Campaigner,\n\nPlease find attached our response to your request.\n\nInformation Rights Team\n"

@@ -19,6 +19,8 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from reply_builders import add_content, make_pdf
+
 from foibot.cli import cli
 from foibot.config import Config, load_config
 from foibot.store import Store, open_store
@@ -126,27 +128,12 @@ def reply(*, from_addr: str, to: str, subject: str, body: str | None = "Thank yo
         msg["References"] = " ".join(references)
     for name, value in (headers or {}).items():
         msg[name] = value
-    if body is not None:
-        msg.set_content(body)
-        if html is not None:
-            msg.add_alternative(html, subtype="html")
-    elif html is not None:
-        msg.set_content(html, subtype="html")
-    for filename, ctype, data in attachments:
-        maintype, _, subtype = ctype.partition("/")
-        if ctype == "message/rfc822":  # a forwarded message, attached whole
-            import email
-
-            msg.add_attachment(email.message_from_bytes(data, policy=SMTP))
-        else:
-            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    add_content(msg, body, html, attachments)
     return msg.as_bytes()
 
 
 def minimal_pdf(*lines: str) -> bytes:
     """A small valid PDF whose text pypdf can read (one page, Helvetica): the classifier tests' builder."""
-    from reply_builders import make_pdf
-
     return make_pdf(list(lines))
 
 

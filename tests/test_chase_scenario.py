@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -104,19 +103,6 @@ def reply_to(original: EmailMessage, user: str, body: str, at: str) -> bytes:
     message["In-Reply-To"] = original["Message-ID"]
     message.set_content(body)
     return message.as_bytes()
-
-
-@pytest.fixture
-def own_dovecot() -> Iterator[Dovecot]:
-    """A Dovecot of this test's own, so stopping it under the daemon disturbs no other test."""
-    if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
-        pytest.skip("Dovecot is not installed")
-    server = Dovecot()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.cleanup()
 
 
 def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(

@@ -24,7 +24,6 @@ from faults_helpers import (
     Done,
     SlowSmtp,
     foibot_process,
-    own_dovecot,  # noqa: F401 - the fixture
     query,
     run_foibot,
     scalar,
@@ -78,7 +77,7 @@ class Campaigner:
 
 
 def test_the_daemon_and_the_campaigners_commands_share_the_database(
-        tmp_path: Path, smtp_server: SmtpServer, own_dovecot: Dovecot,  # noqa: F811
+        tmp_path: Path, smtp_server: SmtpServer, own_dovecot: Dovecot,
         monkeypatch: pytest.MonkeyPatch) -> None:
     dovecot = own_dovecot
     user = dovecot.new_user()

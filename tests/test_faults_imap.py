@@ -23,7 +23,6 @@ from faults_helpers import (
     CuttingProxy,
     fault_seed,
     foibot_process,
-    own_dovecot,  # noqa: F401 - the fixture
     query,
     scalar,
     stop_dovecot_hard,
@@ -80,7 +79,7 @@ def stored(campaign: Campaign) -> int:
 
 
 def test_every_reply_is_stored_once_through_stops_cuts_renumbering_and_redelivery(
-        tmp_path: Path, own_dovecot: Dovecot, smtp_server: Any,  # noqa: F811 - the imported fixture
+        tmp_path: Path, own_dovecot: Dovecot, smtp_server: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
     seed = fault_seed()
     rng = random.Random(seed)

@@ -12,7 +12,6 @@ import base64
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -27,7 +26,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fixtures_imap import PASSWORD, Dovecot, free_port, toml_text
+from fixtures_imap import PASSWORD, Dovecot, free_port, serving, toml_text
 from fixtures_smtp import SmtpServer, write_config
 from reply_helpers import reply
 from send_helpers import authorities_csv, foibot
@@ -207,14 +206,8 @@ class SecretDovecot(Dovecot):
 
 @pytest.fixture(scope="module")
 def secret_dovecot() -> Iterator[Dovecot]:
-    if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
-        pytest.skip("Dovecot is not installed")
-    server = SecretDovecot()
-    server.start()
-    try:
+    with serving(SecretDovecot()) as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 class Evidence:
