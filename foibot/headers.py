@@ -188,7 +188,11 @@ class HeaderBlock(Mapping[str, list[str]]):
             self.raw.append((name, raw))
             key = name.lower()
             self._positions.setdefault(key, []).append(position)
-            if not _simple(_kind(key), _unfolded(raw)):
+            kind = _kind(key)
+            if kind in ("address", "date", "msgid"):  # _simple would work out the text: keep it
+                text = _quick(kind, _unfolded(raw))
+                self._text[position] = registry_text(name, raw, defects) if text is None else text
+            elif not _simple(kind, _unfolded(raw)):
                 self._text[position] = registry_text(name, raw, defects)
 
     def __contains__(self, name: object) -> bool:
