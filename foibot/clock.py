@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigError
@@ -17,7 +17,7 @@ def parse_now(value: str) -> datetime:
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(9, 0), tzinfo=LONDON)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise ConfigError(
             f"FOIBOT_NOW={value!r} is not an ISO 8601 date or date-time (e.g. 2023-04-17T10:00:00+01:00)"
@@ -32,21 +32,21 @@ def now() -> datetime:
     override = os.environ.get("FOIBOT_NOW")
     if override:
         return parse_now(override)
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime | None) -> str | None:
     """The one way foibot writes a date-time: ISO 8601 in UTC, seconds precision."""
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def from_iso(text: str | None) -> datetime | None:
     if not text:
         return None
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def london_date(moment: datetime) -> date:

@@ -1,8 +1,9 @@
 """Filing stored replies: parse, save attachments, match to a request, classify, move the request on.
 
 Works only on rows already committed by the poller (`state = 'stored'`), a batch of messages per
-transaction (a savepoint each), so a crash anywhere leaves the batch in hand and the rest for the next pass. A message that cannot be read is kept, marked
-`parse_error` and listed in `foibot triage`; nothing the poller stored is ever dropped.
+transaction (a savepoint each), so a crash anywhere leaves the batch in hand and the rest for the next
+pass. A message that cannot be read is kept, marked `parse_error` and listed in `foibot triage`; nothing
+the poller stored is ever dropped.
 """
 
 from __future__ import annotations

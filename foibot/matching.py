@@ -233,7 +233,7 @@ def _digits_key(ref: str) -> str:
 def _ref_pattern(ref: str) -> re.Pattern[str]:
     tokens = [t for t in re.split(r"[^A-Za-z0-9]+", ref.strip()) if t]
     return re.compile(r"(?<![A-Za-z0-9])" + r"[\s\-/:.#_]*".join(map(re.escape, tokens)) + r"(?![A-Za-z0-9])",
-                      re.I)
+                      re.IGNORECASE)
 
 
 # --- the layers -------------------------------------------------------------------------------------------

@@ -65,8 +65,8 @@ def build_report(store: Store, now: datetime, run: str | None = None) -> str:
         f"<title>{escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">{len(items)} request(s); figures as of {london_date(now).isoformat()}. '
-        "Made by foibot.</p>",
+        (f'<p class="meta">{len(items)} request(s); figures as of {london_date(now).isoformat()}. '
+        "Made by foibot.</p>"),
         _summary(items),
         '<div class="charts">',
         _figure("Outcomes", _bar_chart(_ordered(Counter(i.outcome or "(none yet)" for i in items),
@@ -144,7 +144,7 @@ def _plain_text(raw: bytes | None) -> str:
         body = msg.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
         if body is not None:
             return str(body.get_content())
-    except Exception:  # a broken message is still shown, as its bytes
+    except Exception:  # noqa: BLE001, S110 - a broken message is still shown, as its bytes
         pass
     return raw.decode("utf-8", "replace")
 
@@ -203,8 +203,8 @@ def _bar_chart(rows: list[tuple[str, int]], name: str, colour: str | None = None
     width, height = label_w + bar_w + count_w, row_h * len(rows) + 4
     top = max(n for _, n in rows) or 1
     out = [
-        f'<svg class="chart" data-chart="{escape(name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        (f'<svg class="chart" data-chart="{escape(name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'),
         f"<title>{escape(', '.join(f'{label}: {n}' for label, n in rows))}</title>",
     ]
     for index, (label, n) in enumerate(rows):

@@ -127,7 +127,7 @@ def sandbox_imap(username: str, password: str) -> Iterator[SandboxMailbox]:
             config.apply_context()
             callback = ProxyProtocolReader(config.proxy_protocol).get_callback(IMAPServer(backend.login, config))
             server = await asyncio.start_server(callback, host=LOOPBACK, port=0)
-        except Exception as exc:  # reported to the caller's thread below
+        except Exception as exc:  # noqa: BLE001 - reported to the caller's thread below
             state["error"] = exc
             started.set()
             return

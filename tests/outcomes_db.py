@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from foibot.store import Store, open_store
 
 # Sent 2023-04-17 (the contract's example): due 2023-05-17 for FOIA bodies.
 SENT = "2023-04-17T09:00:00+00:00"
-NOW = datetime(2023, 7, 3, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2023, 7, 3, 10, 0, tzinfo=UTC)
 RUN = "fusus-2023"
 
 
@@ -249,7 +249,7 @@ def build(folder: Path) -> Built:
         store.add_event(
             ids["reviewed"],
             "complaint_written",
-            datetime(2023, 7, 3, 9, 30, tzinfo=timezone.utc),
+            datetime(2023, 7, 3, 9, 30, tzinfo=UTC),
             {
                 "path": str((folder / "complaints" / "FB-DDDDD2-complaint-ico.txt").resolve()),
                 "regulator": "Information Commissioner's Office",

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-
 from reply_builders import add_content, make_pdf
 
 from foibot.cli import cli

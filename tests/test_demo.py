@@ -30,7 +30,7 @@ def readme_commands() -> list[str]:
     """The fenced code blocks before the README's first section heading."""
     text = README.read_text(encoding="utf-8")
     top = text.split("\n## ", 1)[0]
-    return [block.strip() for block in re.findall(r"```(?:sh|bash|console)?\n(.*?)```", top, re.S)]
+    return [block.strip() for block in re.findall(r"```(?:sh|bash|console)?\n(.*?)```", top, re.DOTALL)]
 
 
 def test_readme_starts_with_the_two_commands() -> None:
@@ -58,13 +58,13 @@ def demo_run(
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
     env["TMPDIR"] = str(where)  # the demo's "fresh temporary folder" lands here
     started = time.monotonic()
-    result = subprocess.run(_demo_command(), cwd=where, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(_demo_command(), check=False, cwd=where, env=env, capture_output=True, text=True, timeout=300)
     return result, time.monotonic() - started, where
 
 
 def _csv_rows(demo_run: tuple[subprocess.CompletedProcess[str], float, Path]) -> tuple[Path, dict[str, dict]]:
     result = demo_run[0]
-    found = re.search(r"^Outcome CSV: (.+)$", result.stdout, re.M)
+    found = re.search(r"^Outcome CSV: (.+)$", result.stdout, re.MULTILINE)
     assert found, result.stdout[-3000:]
     path = Path(found.group(1).strip())
     with path.open(encoding="utf-8", newline="") as handle:
@@ -149,7 +149,7 @@ def test_demo_prints_as_it_goes_and_ends_with_the_table(
         "Report:",
     ):
         assert line in out
-    report = Path(re.search(r"^Report: +(.+)$", out, re.M).group(1).strip())  # type: ignore[union-attr]
+    report = Path(re.search(r"^Report: +(.+)$", out, re.MULTILINE).group(1).strip())  # type: ignore[union-attr]
     page = report.read_text(encoding="utf-8")
     assert page.count('<svg class="chart"') >= 4 and "Greater Manchester Police" in page
 

@@ -256,7 +256,7 @@ def test_two_polls_at_once_store_each_message_once(campaign: Campaign) -> None:
     def one_pass() -> None:
         try:
             poll(campaign)
-        except BaseException as exc:  # reported below, in the test's thread
+        except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
             errors.append(exc)
 
     threads = [threading.Thread(target=one_pass) for _ in range(2)]
