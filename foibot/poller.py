@@ -8,9 +8,11 @@ together with the folder's new last UID: a crash or a dropped connection at any 
 stores nothing twice (the unique dedupe key, `mid:<Message-ID>`, or a hash when there is none). Stored
 messages are then parsed, matched and classified (filing.py).
 
-A changed UIDVALIDITY means the server renumbered the folder: the pass starts again from UID 1 and lets the
-dedupe key skip what is already stored; while renumbered UIDs may hold known messages, only their Message-ID
-header is fetched first. A message bigger than `[imap] max_message_bytes` is stored truncated to that size
+The first pass over a folder leaves alone what arrived before the campaign's first request went out (the
+folder may be a mailbox in use for years): none of it can be a reply. A changed UIDVALIDITY means the
+server renumbered the folder: the pass starts again from UID 1 and lets the dedupe key skip what is
+already stored; while renumbered UIDs may hold known messages, only their Message-ID header is fetched
+first. A message bigger than `[imap] max_message_bytes` is stored truncated to that size
 (headers and the start of the body are enough to file it), marked as such, and left whole on the server.
 """
 
@@ -25,13 +27,13 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from .clock import iso
+from .clock import from_iso, iso
 from .config import Config, ServerConfig
 from .errors import ConfigError, MailServerError
 from .store import Store
@@ -64,6 +66,7 @@ class PollReport:
     truncated: int = 0  # bigger than [imap] max_message_bytes: stored up to the cap
     moved: int = 0  # copied to [imap] processed_folder
     resynced: bool = False  # the server changed UIDVALIDITY
+    before_run: int = 0  # in the folder from before the first request was sent: left alone (first pass only)
     seconds_fetching: float = 0.0  # connect to logout: fetching and storing raw messages
     seconds_filing: float = 0.0  # parsing, matching, classifying, recording
     timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # filing seconds by step
@@ -98,6 +101,9 @@ class PollReport:
             if self.moved:
                 parts.append(f"{self.moved} moved")
             text = ", ".join(parts)
+        if self.before_run:
+            text += (f" ({self.before_run} older message{'s' if self.before_run != 1 else ''} from before the "
+                     "first request was sent left alone: they cannot be replies)")
         if self.resynced:
             text += " (the server renumbered the folder: checked everything again, nothing stored twice)"
         return text
@@ -340,6 +346,23 @@ def _resync_until(store: Store, folder: str, uidvalidity: int) -> int:
     return int(row[0] or 0)
 
 
+def _since_first_request(client: IMAPClient, store: Store, uids: list[int], report: PollReport) -> list[int]:
+    """The UIDs that arrived since our first request went out (two days' margin: the server's SINCE is by
+    day in its own time zone). A campaign may read a mailbox with years of other mail in it: nothing from
+    before its first request can be a reply, and none of it is stored or listed in triage. Only the first
+    pass asks; later ones take every new UID, whatever its date (mail moved in from another folder too)."""
+    row = store.db.execute("SELECT MIN(created_at) FROM messages WHERE direction = 'out'").fetchone()
+    first = from_iso(row[0]) if row and row[0] else None
+    if first is None:
+        kept: list[int] = []  # nothing sent yet: nothing here can be a reply
+    else:
+        since = (first - timedelta(days=2)).date()
+        recent = set(client.search(["UID", f"{uids[0]}:*", "SINCE", since]))
+        kept = [u for u in uids if u in recent]
+    report.before_run = len(uids) - len(kept)
+    return kept
+
+
 def _move(client: IMAPClient, uids: list[int], target: str, report: PollReport) -> int:
     """Move stored messages to the processed folder: MOVE, else COPY + \\Deleted + UID EXPUNGE of exactly
     these. Without UIDPLUS nothing is expunged (a plain EXPUNGE would also remove what the campaigner
@@ -396,9 +419,12 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
     if uidnext is not None and int(uidnext) <= last_uid + 1:
         return  # nothing new: the cheap path
     uids = sorted(u for u in client.search(["UID", f"{last_uid + 1}:*"]) if u > last_uid)
+    highest = uids[-1] if uids else last_uid
+    if last_uid == 0 and uids:  # a first pass (or a renumbered folder): what came before our requests stays
+        uids = _since_first_request(client, store, uids, report)
     report.new = len(uids)
     if not uids:
-        if uidnext is not None and int(uidnext) - 1 > last_uid:  # UIDs used by mail since expunged
+        if uidnext is not None and int(uidnext) - 1 > last_uid:  # UIDs of mail expunged or left alone
             with store.transaction():
                 _save_state(store, key, uidvalidity, int(uidnext) - 1, now)
         return
@@ -423,6 +449,9 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
         done += len(batch)
         if progress:
             progress(done, len(uids))
+    if highest > uids[-1]:  # older mail left alone above the last one stored: later passes start after it
+        with store.transaction():
+            _save_state(store, key, uidvalidity, highest, now)
 
 
 # --- one pass -----------------------------------------------------------------------------------------

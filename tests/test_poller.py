@@ -10,6 +10,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,10 @@ from reply_helpers import Campaign, dsn, minimal_pdf, reply, sent_campaign
 
 from foibot.cli import cli
 from foibot.clock import parse_now
+from foibot.config import load_config
 from foibot.errors import MailServerError
 from foibot.poller import PollReport, poll_once
+from foibot.store import open_store
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,6 +300,51 @@ def test_a_reply_to_an_answered_request_is_still_filed(campaign: Campaign) -> No
                            in_reply_to=barnet.message_id, body="A correction to our earlier letter."))
     poll(campaign)
     assert [r["request_id"] for r in campaign.incoming()] == [barnet.id, barnet.id]
+
+
+# --- a mailbox with other mail in it -----------------------------------------------------------------------
+
+def test_mail_from_before_the_first_request_is_left_alone(campaign: Campaign, dovecot) -> None:
+    # The campaign was sent on 2 March 2026 (SENT_AT): a mailbox that has been in use for years holds mail
+    # from long before, which cannot be a reply; the first pass stores none of it, nor lists it in triage.
+    old = [dovecot.append(campaign.user, reply(from_addr=f"friend{n}@home.example", to=campaign.user,
+                                               subject=f"old news {n}", date=datetime(2025, 6, n + 1, tzinfo=UTC)),
+                          when=datetime(2025, 6, n + 1, 12, 0, tzinfo=UTC)) for n in range(3)]
+    barnet = campaign.requests["barnet"]
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject=f"RE: {barnet.subject}",
+                           in_reply_to=barnet.message_id), to=barnet.plus_address)
+    late_old = dovecot.append(campaign.user, reply(from_addr="friend9@home.example", to=campaign.user,
+                                                   subject="older still"),
+                              when=datetime(2024, 1, 5, 9, 0, tzinfo=UTC))  # a higher UID with an old date
+    report = poll(campaign)
+    assert (report.new, report.stored, report.before_run) == (1, 1, 4)
+    assert "4 older messages from before the first request was sent left alone" in report.summary()
+    assert [(r["request_id"], r["triage"]) for r in campaign.incoming()] == [(barnet.id, 0)]
+    assert max(old) < late_old
+    # The next pass starts after all of them; mail moved in later is taken whatever its date.
+    assert poll(campaign).new == 0
+    dovecot.append(campaign.user, reply(from_addr="foi@barnet.gov.uk", to=campaign.user,
+                                        subject=f"Fwd: {barnet.subject}", in_reply_to=barnet.message_id),
+                   when=datetime(2024, 2, 1, 9, 0, tzinfo=UTC))
+    report = poll(campaign)
+    assert (report.stored, report.before_run) == (1, 0)
+    assert len(campaign.incoming()) == 2
+
+
+def test_a_poll_before_anything_was_sent_stores_nothing(tmp_path: Path, dovecot, imap_user: str) -> None:
+    for n in range(2):
+        dovecot.deliver(imap_user, reply(from_addr=ELSEWHERE, to=imap_user, subject=f"note {n}"))
+    config_path = dovecot.write_config(tmp_path / "config.toml", imap_user)
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "poll"], obj={})
+    assert result.exit_code == 0, result.output
+    assert "2 older messages from before the first request was sent left alone" in result.output
+    config = load_config(config_path)
+    store = open_store(config.database_path, config.files_dir)
+    try:
+        assert store.db.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
+        assert store.db.execute("SELECT last_uid FROM mailbox_state").fetchone()[0] == 2
+    finally:
+        store.close()
 
 
 def test_mail_stays_unread_and_in_place(campaign: Campaign, dovecot) -> None:
