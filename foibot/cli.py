@@ -145,7 +145,7 @@ class _Progress:
     """A progress bar on stderr when it is a terminal; nothing otherwise (the summary line follows)."""
 
     def __init__(self, label: str = "Sending") -> None:
-        self.stream = click.get_text_stream("stderr")
+        self.stream = sys.stderr
         self.label = label
         self.bar: Any = None
 
