@@ -222,7 +222,7 @@ def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSett
         complaint_on = calendar.add(asked, settings.complaint_after)
         candidates.append(("complaint", complaint_on,
                            (f"internal review requested {asked}, no result {settings.complaint_after} "
-                           "working days later")))
+                            "working days later")))
     owed = [c for c in candidates
             if LADDER.index(c[0]) >= after and c[0] in settings.stages and c[1] <= today]
     return owed[-1] if owed else None

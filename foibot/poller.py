@@ -42,7 +42,8 @@ MAX_BATCH_BYTES = 16 * 1024 * 1024  # a fetch never holds more than this (or one
 SIZE_CHUNK = 2000  # UIDs per RFC822.SIZE fetch
 # Trace headers a server adds on each delivery: left out of the hash of a message without a Message-ID,
 # so the same message delivered twice still hashes the same.
-_TRACE = re.compile(rb"^(received|return-path|delivered-to|x-original-to|x-delivered-to|envelope-to):", re.IGNORECASE)
+_TRACE = re.compile(rb"^(received|return-path|delivered-to|x-original-to|x-delivered-to|envelope-to):",
+                    re.IGNORECASE)
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 
 Progress = Callable[[int, int], None]

@@ -66,7 +66,7 @@ def build_report(store: Store, now: datetime, run: str | None = None) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         (f'<p class="meta">{len(items)} request(s); figures as of {london_date(now).isoformat()}. '
-        "Made by foibot.</p>"),
+         "Made by foibot.</p>"),
         _summary(items),
         '<div class="charts">',
         _figure("Outcomes", _bar_chart(_ordered(Counter(i.outcome or "(none yet)" for i in items),
@@ -204,7 +204,7 @@ def _bar_chart(rows: list[tuple[str, int]], name: str, colour: str | None = None
     top = max(n for _, n in rows) or 1
     out = [
         (f'<svg class="chart" data-chart="{escape(name)}" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'),
+         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'),
         f"<title>{escape(', '.join(f'{label}: {n}' for label, n in rows))}</title>",
     ]
     for index, (label, n) in enumerate(rows):

@@ -260,7 +260,7 @@ protocol lmtp {{
         # the test process even when that is killed (PR_SET_PDEATHSIG: only from the main thread, as the
         # signal comes when the starting thread ends).
         with open(self.base / "dovecot" / "start.err", "wb") as err:
-            # preexec_fn only sets the parent-death signal, and only from the main thread (never beside others).
+            # preexec_fn only sets the parent-death signal, and only from the main thread (no threads beside).
             self._proc = subprocess.Popen([self.dovecot_path, "-F", "-c", str(self.conf)], stdin=subprocess.DEVNULL,
                                           stdout=err, stderr=err, preexec_fn=_die_with_parent  # noqa: PLW1509
                                           if threading.current_thread() is threading.main_thread() else None)

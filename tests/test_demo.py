@@ -58,7 +58,8 @@ def demo_run(
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
     env["TMPDIR"] = str(where)  # the demo's "fresh temporary folder" lands here
     started = time.monotonic()
-    result = subprocess.run(_demo_command(), check=False, cwd=where, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(_demo_command(), check=False, cwd=where, env=env, capture_output=True, text=True,
+                            timeout=300)
     return result, time.monotonic() - started, where
 
 

@@ -311,8 +311,8 @@ def test_mail_from_before_the_first_request_is_left_alone(campaign: Campaign, do
                                                subject=f"old news {n}", date=datetime(2025, 6, n + 1, tzinfo=UTC)),
                           when=datetime(2025, 6, n + 1, 12, 0, tzinfo=UTC)) for n in range(3)]
     barnet = campaign.requests["barnet"]
-    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject=f"RE: {barnet.subject}",
-                           in_reply_to=barnet.message_id), to=barnet.plus_address)
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
+                           subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
     late_old = dovecot.append(campaign.user, reply(from_addr="friend9@home.example", to=campaign.user,
                                                    subject="older still"),
                               when=datetime(2024, 1, 5, 9, 0, tzinfo=UTC))  # a higher UID with an old date
@@ -391,15 +391,16 @@ def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: Campaign) -
     assert poll(campaign).stored == 1
     code = ("import sys; from foibot.cli import main; sys.argv = ['foibot', '--config', sys.argv[1], 'poll']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('LOADED', ' '.join(m for m in ('foibot.filing', 'foibot.classify', 'bs4') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code, str(campaign.config_path)], check=False, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+            "heavy = ('foibot.filing', 'foibot.classify', 'bs4')\n"
+            "print('LOADED', ' '.join(m for m in heavy if m in sys.modules))")
+    command = [sys.executable, "-c", code, str(campaign.config_path)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
     assert "no new mail" in done.stdout, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1] == "LOADED", done.stdout
     # ... while a message waiting to be filed is filed by that same command.
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="another note"))
-    done = subprocess.run([sys.executable, "-c", code, str(campaign.config_path)], check=False, capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
     assert "1 stored" in done.stdout and "foibot.filing" in done.stdout.splitlines()[-1], done.stdout
     assert [r["state"] for r in campaign.incoming()] == ["parsed", "parsed"]
 
