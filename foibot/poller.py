@@ -358,7 +358,14 @@ def _since_first_request(client: IMAPClient, store: Store, uids: list[int], repo
         kept: list[int] = []  # nothing sent yet: nothing here can be a reply
     else:
         since = (first - timedelta(days=2)).date()
-        recent = set(client.search(["UID", f"{uids[0]}:*", "SINCE", since]))
+        try:
+            recent = set(client.search(["UID", f"{uids[0]}:*", "SINCE", since]))
+        except IMAPClientAbortError:
+            raise
+        except IMAPClientError as exc:  # a server that cannot search by date: better all than none
+            report.problems.append(f"the server refused to search by date ({_reason(exc)}): the mail from "
+                                   "before the first request is collected too")
+            return uids
         kept = [u for u in uids if u in recent]
     report.before_run = len(uids) - len(kept)
     return kept

@@ -30,6 +30,8 @@ Fixture API (other test files use this; keep it stable):
         .port                  where the client connects instead
         .commands              the client's IMAP commands seen so far ("LOGIN", "EXAMINE", "UID FETCH", ...)
         .cut_after(n)          the next connection is cut once n bytes went from the server to the client
+        .rewrite               None, or a function applied to the bytes the client sends (a server that
+                               refuses a command: turn it into one it does not know)
         .close()
     own_dovecot        (function) a Dovecot of the test's own, to stop and start (fault tests, the daemon)
     serving(server)    context manager: start a Dovecot (or a subclass), remove it afterwards
@@ -56,7 +58,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -433,6 +435,7 @@ class TcpProxy:
     def __init__(self, target_port: int, host: str = "127.0.0.1"):
         self.target = (host, target_port)
         self.commands: list[str] = []
+        self.rewrite: Callable[[bytes], bytes] | None = None  # applied to what the client sends
         self._cut: int | None = None
         self._lock = threading.Lock()
         self._listener = socket.socket()
@@ -487,6 +490,8 @@ class TcpProxy:
                             if name == "UID" and len(words) > 2:
                                 name += " " + words[2].upper().decode(errors="replace")
                             self.commands.append(name)
+                if from_client and self.rewrite is not None:
+                    data = self.rewrite(data)
                 if cut is not None and sent + len(data) >= cut:
                     sink.sendall(data[:max(0, cut - sent)])
                     break

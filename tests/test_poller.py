@@ -331,6 +331,27 @@ def test_mail_from_before_the_first_request_is_left_alone(campaign: Campaign, do
     assert len(campaign.incoming()) == 2
 
 
+def test_a_server_that_cannot_search_by_date_still_gets_polled(campaign: Campaign, dovecot) -> None:
+    # SEARCH ... SINCE is standard IMAP, but a server that refuses it must not stop the poll for good: the
+    # first pass then takes everything, old mail too, and says so.
+    dovecot.append(campaign.user, reply(from_addr="friend@home.example", to=campaign.user, subject="old news"),
+                   when=datetime(2025, 6, 1, 12, 0, tzinfo=UTC))
+    barnet = campaign.requests["barnet"]
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
+                           subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
+    proxy = TcpProxy(dovecot.imap_port)
+    proxy.rewrite = lambda data: data.replace(b" SINCE ", b" NOTAKEYWORD ")  # Dovecot answers BAD
+    try:
+        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
+        campaign.config_path.write_text(text)
+        report = poll(campaign)
+    finally:
+        proxy.close()
+    assert (report.stored, report.before_run) == (2, 0)
+    assert any("refused to search by date" in p for p in report.problems), report.problems
+    assert sorted(r["triage"] for r in campaign.incoming()) == [0, 1]
+
+
 def test_a_poll_before_anything_was_sent_stores_nothing(tmp_path: Path, dovecot, imap_user: str) -> None:
     for n in range(2):
         dovecot.deliver(imap_user, reply(from_addr=ELSEWHERE, to=imap_user, subject=f"note {n}"))
