@@ -30,6 +30,7 @@ Fixture API (other test files use this; keep it stable):
         .port                  where the client connects instead
         .commands              the client's IMAP commands seen so far ("LOGIN", "EXAMINE", "UID FETCH", ...)
         .cut_after(n)          the next connection is cut once n bytes went from the server to the client
+        .throttle              seconds to wait after each chunk from the server (a slow link); 0: none
         .rewrite               None, or a function applied to the bytes the client sends (a server that
                                refuses a command: turn it into one it does not know)
         .close()
@@ -430,10 +431,13 @@ protocol lmtp {{
 
 
 class TcpProxy:
-    """A loopback TCP proxy that records IMAP command names and can cut a connection mid-stream."""
+    """A loopback TCP proxy that records IMAP command names, can cut a connection mid-stream or slow the
+    server's bytes down (`throttle` seconds a chunk), and survives the server being down (the client's
+    connection is then closed at once, as a refused one would be)."""
 
-    def __init__(self, target_port: int, host: str = "127.0.0.1"):
+    def __init__(self, target_port: int, host: str = "127.0.0.1", throttle: float = 0.0):
         self.target = (host, target_port)
+        self.throttle = throttle
         self.commands: list[str] = []
         self.rewrite: Callable[[bytes], bytes] | None = None  # applied to what the client sends
         self._cut: int | None = None
@@ -465,7 +469,12 @@ class TcpProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            server = socket.create_connection(self.target)
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+                server.settimeout(None)
+            except OSError:  # the server is down: refuse the client too
+                client.close()
+                continue
             with self._lock:
                 cut, self._cut = self._cut, None
             self._sockets += [client, server]
@@ -477,7 +486,7 @@ class TcpProxy:
         pending = b""
         try:
             while True:
-                data = source.recv(65536)
+                data = source.recv(8192 if self.throttle and not from_client else 65536)
                 if not data:
                     break
                 if from_client:
@@ -495,6 +504,8 @@ class TcpProxy:
                 if cut is not None and sent + len(data) >= cut:
                     sink.sendall(data[:max(0, cut - sent)])
                     break
+                if self.throttle and not from_client:
+                    time.sleep(self.throttle)
                 sink.sendall(data)
                 sent += len(data)
         except OSError:

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from conftest import long_tests_enabled
 from faults_helpers import (
-    CuttingProxy,
     fault_seed,
     foibot_process,
     query,
@@ -28,7 +27,7 @@ from faults_helpers import (
     stop_dovecot_hard,
     wait_until,
 )
-from fixtures_imap import PASSWORD_ENV, Dovecot
+from fixtures_imap import PASSWORD_ENV, Dovecot, TcpProxy
 from reply_helpers import Campaign, reply, sent_campaign
 
 from foibot.clock import parse_now
@@ -86,7 +85,7 @@ def test_every_reply_is_stored_once_through_stops_cuts_renumbering_and_redeliver
     dovecot = own_dovecot
     user = dovecot.new_user()
     monkeypatch.setenv(PASSWORD_ENV, dovecot.password)
-    proxy = CuttingProxy(dovecot.imap_port)
+    proxy = TcpProxy(dovecot.imap_port)
     campaign = sent_campaign(tmp_path, dovecot, user, smtp_server, imap={"port": proxy.port, "batch_size": 25,
                                                                          "timeout_seconds": 10})
     mail = replies(campaign, COUNT, rng)
@@ -173,12 +172,12 @@ def test_every_reply_is_stored_once_through_stops_cuts_renumbering_and_redeliver
           f"passes cut, {figures['appended_again']} appended again, each stored once; {figures['seconds']} s")
 
 
-def cut_passes(campaign: Campaign, proxy: CuttingProxy, rng: random.Random, passes: int) -> int:
+def cut_passes(campaign: Campaign, proxy: TcpProxy, rng: random.Random, passes: int) -> int:
     """Up to `passes` polls each cut at a random byte, then clean polls until one finds nothing new;
     returns how many passes the cut interrupted."""
     interrupted = 0
     for _ in range(passes):
-        proxy.cut_next(rng.randint(100, 400_000))
+        proxy.cut_after(rng.randint(100, 400_000))
         try:
             poll(campaign)
         except PollInterrupted:
