@@ -57,26 +57,13 @@ def bare_send(db: str, port: int, connections: int) -> dict[str, float]:
     import asyncio
     import sqlite3
 
-    import aiosmtplib
+    from bare_smtp import bare_loop
 
     conn = sqlite3.connect(db)
     wire = conn.execute("SELECT from_addr, to_addrs, raw FROM messages WHERE direction = 'out' ORDER BY id").fetchall()
     conn.close()
-    todo = list(reversed(wire))
-
-    async def worker() -> None:
-        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False,
-                                   local_hostname="bench.example") as smtp:
-            while todo:
-                sender, recipient, data = todo.pop()
-                await smtp.sendmail(sender, [recipient], data)
-
-    async def send_all() -> None:
-        await asyncio.gather(*(worker() for _ in range(connections)))
-
-    t0 = time.perf_counter()
-    asyncio.run(send_all())
-    return {"send": time.perf_counter() - t0, "sent": len(wire), "rss": _rss_mb()}
+    seconds = asyncio.run(bare_loop(port, wire, connections))
+    return {"send": seconds, "sent": len(wire), "rss": _rss_mb()}
 
 
 def bare_fetch(port: int, user: str, password: str, batch: int) -> dict[str, float]:

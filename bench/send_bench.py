@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import aiosmtplib
+from bare_smtp import bare_loop
 
 from foibot import outbox, planning, sending
 from foibot.clock import now as clock_now
@@ -105,21 +105,6 @@ def bare_round(port: int, wire: list[tuple[str, str, bytes]], connections: int) 
     c0 = time.process_time()
     wall = asyncio.run(bare_loop(port, wire, connections))
     return wall, time.process_time() - c0
-
-
-async def bare_loop(port: int, wire: list[tuple[str, str, bytes]], connections: int) -> float:
-    todo = list(reversed(wire))
-
-    async def worker() -> None:
-        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False,
-                                   local_hostname="bench.example") as smtp:
-            while todo:
-                sender, recipient, data = todo.pop()
-                await smtp.sendmail(sender, [recipient], data)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return time.perf_counter() - t0
 
 
 def main() -> None:
