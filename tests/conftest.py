@@ -10,6 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Subprocesses (`python -m foibot ...`) import this checkout's package, not whichever one pip installed last
+# (several checkouts of the project can share one Python).
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
 pytest_plugins = [p for p in ("fixtures_smtp", "fixtures_imap") if (Path(__file__).parent / f"{p}.py").exists()]
 
