@@ -7,7 +7,7 @@ Each FOLDER holds reply files (.txt bodies or .eml messages) and a labels.csv wi
 `file, kind, authority_ref, exemptions` (as in ../shared/corpus/dev/). Prints accuracy per kind, overall
 kind accuracy, the exact-match rate of authority_ref (after trimming; both empty counts as a match) and
 exemption precision/recall (normalised, micro-averaged). The classifier is run exactly as `foibot classify`
-runs it (foibot.reading.read_file).
+runs it (foibot.understand.read.read_file).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from foibot.exemptions import parse_list
-from foibot.reading import read_file
+from foibot.understand.exemptions import parse_list
+from foibot.understand.read import read_file
 
 
 def _questions(name: str | None):  # type: ignore[no-untyped-def]
@@ -102,7 +102,7 @@ def evaluate(folders: list[Path], show_errors: bool, questions) -> int:  # type:
 
 def speed(count: int, folders: list[Path], questions) -> int:  # type: ignore[no-untyped-def]
     """Classify `count` replies (the labelled ones, cycled, or built-in samples) and report the rate."""
-    from foibot.classify import classify_text
+    from foibot.understand.classify import classify_text
 
     texts: list[str] = []
     for folder in folders:

@@ -48,9 +48,10 @@ import poll_replies
 from fixtures_imap import Dovecot, toml_text
 from imapclient import IMAPClient
 
-from foibot import outbox, planning
+from foibot.collect.imap import poll_once
 from foibot.config import load_config
-from foibot.poller import poll_once
+from foibot.send import outbox
+from foibot.send import plan as planning
 from foibot.store import open_store
 
 SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

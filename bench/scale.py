@@ -148,8 +148,9 @@ def _print_send(r: dict[str, Any]) -> None:
 
 def _sent_campaign(folder: Path, authorities: str, dovecot: Dovecot, user: str) -> list[SentRequest]:
     """A run sent the real way up to the wire (render, check, queue, recorded as sent), no SMTP leg."""
-    from foibot import outbox, planning
     from foibot.config import load_config
+    from foibot.send import outbox
+    from foibot.send import plan as planning
     from foibot.store import open_store
 
     folder.mkdir(parents=True)

@@ -25,9 +25,10 @@ def _rss_mb() -> float:
 def phases(folder: str, run: str) -> dict[str, float]:
     """Render+check, queue and send timed apart, with the peak memory reached after each."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from foibot import planning, sending
     from foibot.clock import now as clock_now
     from foibot.config import load_config
+    from foibot.send import plan as planning
+    from foibot.send import run as sending
     from foibot.store import open_store
 
     base = Path(folder)

@@ -26,9 +26,11 @@ sys.path.insert(0, str(HERE.parent))
 
 from bare_smtp import bare_loop
 
-from foibot import outbox, planning, sending
 from foibot.clock import now as clock_now
 from foibot.config import load_config
+from foibot.send import outbox
+from foibot.send import plan as planning
+from foibot.send import run as sending
 from foibot.store import open_store
 
 KINDS = ("council", "police_force", "police_commissioner", "combined_authority")

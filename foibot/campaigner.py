@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from .chase import cancel_stale_chasers
+from .chase.ladder import cancel_stale_chasers
 from .clock import from_iso, iso, london_date
 from .deadlines import RequestFacts, due_date
 from .errors import FoibotError

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .classify import KINDS, SUBSTANTIVE, Classification
 from .clock import from_iso, iso
 from .errors import InputError
-from .exemptions import parse_list
 from .references import find_references
 from .store import Store
+from .understand.classify import KINDS, SUBSTANTIVE, Classification
+from .understand.exemptions import parse_list
 
 # Statuses a reply may move a request out of (overdue is derived from awaiting_response, never stored).
 _OPEN = ("queued", "awaiting_response", "awaiting_clarification", "internal_review", "failed")

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from foibot.clock import iso, parse_now
-from foibot.compose import build_message, new_message_id
 from foibot.config import Config, load_config
-from foibot.outbox import enqueue, mark_sending, mark_sent, queued
 from foibot.references import new_reference
+from foibot.send.compose import build_message, new_message_id
+from foibot.send.outbox import enqueue, mark_sending, mark_sent, queued
 from foibot.store import Store, open_store
 
 REQUESTER = "campaigner@foibot.test"

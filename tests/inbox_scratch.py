@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from foibot.collect.filing import file_stored
+from foibot.collect.imap import PollReport, _Fetched, store_batch
 from foibot.config import Config, from_dict
-from foibot.filing import file_stored
-from foibot.poller import PollReport, _Fetched, store_batch
 from foibot.store import Store, open_store
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

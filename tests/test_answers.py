@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from reply_builders import FIXTURES
 
-from foibot.answers import find_answers
-from foibot.classify import classify_text
-from foibot.reading import read_file
 from foibot.render import Question, load_template_set
-from foibot.segments import build
+from foibot.understand.answers import find_answers
+from foibot.understand.classify import classify_text
+from foibot.understand.read import read_file
+from foibot.understand.segments import build
 
 QUESTIONS = load_template_set("fusus").questions
 

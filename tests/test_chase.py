@@ -16,7 +16,7 @@ from chase_helpers import Campaign, when
 from click.testing import CliRunner
 
 from foibot.campaigner import record_clarified, set_hold, withdraw
-from foibot.chase import (
+from foibot.chase.ladder import (
     ChaseItem,
     ChaseSettings,
     cancel_stale_chasers,
@@ -28,8 +28,8 @@ from foibot.chase import (
 )
 from foibot.cli import cli
 from foibot.errors import FoibotError, TemplateError
-from foibot.outbox import mark_sending, mark_sent, queued
 from foibot.render import make_environment, template_dirs
+from foibot.send.outbox import mark_sending, mark_sent, queued
 
 SENT = "2023-04-17T10:00:00+01:00"  # due 2023-05-17 (FOIA and FOISA alike)
 

@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reply_builders import FIXTURES
 
-from foibot.classify import KINDS, SUBSTANTIVE, classify_message, classify_text
 from foibot.cli import cli
-from foibot.exemptions import parse_list
-from foibot.parsing import parse_message
-from foibot.reading import read_file
 from foibot.render import load_template_set
+from foibot.understand.classify import KINDS, SUBSTANTIVE, classify_message, classify_text
+from foibot.understand.exemptions import parse_list
+from foibot.understand.parsing import parse_message
+from foibot.understand.read import read_file
 
 QUESTIONS = load_template_set("fusus").questions
 
@@ -216,6 +216,6 @@ def test_any_text_classifies_without_raising(text: str) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=2000))
 def test_any_message_classifies_without_raising(raw: bytes) -> None:
-    from foibot.reading import read_message
+    from foibot.understand.read import read_message
 
     assert read_message(raw, QUESTIONS).classification.kind in KINDS

@@ -14,8 +14,8 @@ from reply_builders import (
     message,
 )
 
-from foibot.extract import extract_text
-from foibot.reading import read_message
+from foibot.understand.extract import extract_text
+from foibot.understand.read import read_message
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -70,7 +70,7 @@ def test_html_and_text_attachments() -> None:
 
 def test_unknown_and_oversized_attachments() -> None:
     assert extract_text(b"\x89PNG\r\n\x1a\n....", "image/png", "logo.png").status == "unsupported"
-    from foibot import extract
+    from foibot.understand import extract
 
     big = b"%PDF-1.4" + b" " * (extract.MAX_BYTES + 1)
     assert extract_text(big, "application/pdf", "big.pdf").status == "too_large"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from foibot.classify import classify_text
-from foibot.exemptions import normalise, parse_list
+from foibot.understand.classify import classify_text
+from foibot.understand.exemptions import normalise, parse_list
 
 NORMALISED = [
     ("section 43(2)", "s43(2)"),

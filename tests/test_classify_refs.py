@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.authority_refs import find_authority_refs
-from foibot.classify import classify_text
 from foibot.references import new_reference
+from foibot.understand.authority_refs import find_authority_refs
+from foibot.understand.classify import classify_text
 
 SHAPES = [
     ("Our ref: 9645568\n\nDear Requester", "9645568"),

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.phrases import PhraseSet, required_literals, split_alternatives
-from foibot.rules import BY_NAME, RULES
-from foibot.segments import build
+from foibot.understand.phrases import PhraseSet, required_literals, split_alternatives
+from foibot.understand.rules import BY_NAME, RULES
+from foibot.understand.segments import build
 
 # rule name -> (sentences it matches, sentences it must not match)
 CASES: dict[str, tuple[list[str], list[str]]] = {

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("jinja2", "aiosmtplib", "aiosmtpd", "imapclient", "apscheduler", "sqlite_utils", "sqlite3", "bs4", "pypdf",
-         "docx", "holidays", "pymap", "asyncio", "email.message", "foibot.sending", "foibot.mailer",
+         "docx", "holidays", "pymap", "asyncio", "email.message", "foibot.send.run", "foibot.send.mailer",
          "foibot.store", "foibot.render")
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.compose import build_message, new_message_id
 from foibot.errors import TemplateError
+from foibot.send.compose import build_message, new_message_id
 
 WHEN = datetime(2023, 4, 17, 9, 0, tzinfo=UTC)
 # Printable text from any script, no control characters (those are refused, tested below), spaced the way

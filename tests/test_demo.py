@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from foibot.cli import cli
 from foibot.config import _SCHEMA, load_config
-from foibot.demo_authorities import SCRIPTS
+from foibot.demo.authorities import SCRIPTS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from outcomes_db import FORMULA_NAME, NOW, RUN, build
 
 from foibot.cli import cli
-from foibot.export import CONTRACT_COLUMNS, neutralise, write_csv
+from foibot.publish.export import CONTRACT_COLUMNS, neutralise, write_csv
 
 # reference -> the cells a campaigner should see, worked out by hand from the facts in outcomes_db.build
 # (sent 2023-04-17, due 2023-05-17; 1 May, 8 May and 29 May 2023 are bank holidays; "now" is 2023-07-03).

@@ -31,8 +31,8 @@ from fixtures_imap import PASSWORD_ENV, Dovecot, TcpProxy
 from reply_helpers import Campaign, reply, sent_campaign
 
 from foibot.clock import parse_now
+from foibot.collect.imap import PollInterrupted, PollReport, poll_once
 from foibot.errors import MailServerError
-from foibot.poller import PollInterrupted, PollReport, poll_once
 
 COUNT = 5_000 if long_tests_enabled() else 1_000
 NOW = parse_now("2026-03-20T12:00:00+00:00")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from inbox_scratch import NOW, ScratchInbox
 
-from foibot import filing
-from foibot.poller import PollReport
+from foibot.collect import filing
+from foibot.collect.imap import PollReport
 
 
 def _reply(n: int) -> bytes:

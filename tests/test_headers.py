@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from foibot.headers import STRUCTURE_POLICY, HeaderBlock, header_text
+from foibot.understand.headers import STRUCTURE_POLICY, HeaderBlock, header_text
 
 NAMES = ["From", "To", "Cc", "Reply-To", "Sender", "Resent-From", "Date", "Resent-Date", "Message-ID", "Subject",
          "In-Reply-To", "References", "Received", "X-Auto-Response-Suppress", "MIME-Version", "Content-Type",

@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup, Comment
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from foibot.html_text import html_to_text, tidy_text
+from foibot.understand.html_text import html_to_text, tidy_text
 
 _BLOCK_TAGS = ["p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre",
                "section", "article", "header", "footer", "ul", "ol", "hr", "dt", "dd", "address"]

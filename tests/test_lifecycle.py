@@ -15,15 +15,15 @@ import pytest
 from click.testing import CliRunner
 from reply_builders import FIXTURES
 
-from foibot.classify import Classification, classify_text
 from foibot.cli import cli
 from foibot.config import load_config
 from foibot.errors import InputError
-from foibot.export import write_csv
 from foibot.lifecycle import apply_reply, mark_message, mark_request
-from foibot.reading import read_file
+from foibot.publish.export import write_csv
 from foibot.render import load_template_set
 from foibot.store import Store, open_store
+from foibot.understand.classify import Classification, classify_text
+from foibot.understand.read import read_file
 
 SENT = "2023-04-17T09:00:00+00:00"
 NOW = datetime(2023, 5, 20, 10, 0, tzinfo=UTC)

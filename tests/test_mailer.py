@@ -11,7 +11,7 @@ from fixtures_smtp import SmtpServer, write_config
 from send_helpers import NOW, authorities_csv, foibot, rows
 
 from foibot.errors import MailServerError
-from foibot.mailer import MAX_BACKOFF_SECONDS, Envelope, SmtpSettings, backoff, deliver, run_sync
+from foibot.send.mailer import MAX_BACKOFF_SECONDS, Envelope, SmtpSettings, backoff, deliver, run_sync
 
 
 class Recorder:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.matching import Directory, ReplyFacts, RequestInfo, match_reply, organisation_domain
+from foibot.collect.matching import Directory, ReplyFacts, RequestInfo, match_reply, organisation_domain
 from foibot.references import check_char
 
 ME = "campaigner@example.org"

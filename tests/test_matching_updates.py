@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.matching import Directory, RequestInfo
+from foibot.collect.matching import Directory, RequestInfo
 
 REFS = st.sampled_from([None, "FOI-1234", "FOI 1234", "CA226", "9645568", "EIR/2023/114", "FOI-1234;CA226", "12"])
 STATUSES = st.sampled_from(["awaiting_response", "answered", "internal_review", "failed"])

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reply_builders import FIXTURES, make_pdf, message
 
-from foibot.parsing import html_to_text, parse_message
+from foibot.understand.parsing import html_to_text, parse_message
 
 
 def test_plain_reply_headers_and_text() -> None:

@@ -20,9 +20,9 @@ from reply_helpers import Campaign, dsn, minimal_pdf, reply, sent_campaign
 
 from foibot.cli import cli
 from foibot.clock import parse_now
+from foibot.collect.imap import PollReport, poll_once
 from foibot.config import load_config
 from foibot.errors import MailServerError
-from foibot.poller import PollReport, poll_once
 from foibot.store import open_store
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
@@ -412,7 +412,7 @@ def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: Campaign) -
     assert poll(campaign).stored == 1
     code = ("import sys; from foibot.cli import main; sys.argv = ['foibot', '--config', sys.argv[1], 'poll']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "heavy = ('foibot.filing', 'foibot.classify', 'bs4')\n"
+            "heavy = ('foibot.collect.filing', 'foibot.understand.classify', 'bs4')\n"
             "print('LOADED', ' '.join(m for m in heavy if m in sys.modules))")
     command = [sys.executable, "-c", code, str(campaign.config_path)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -422,7 +422,7 @@ def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: Campaign) -
     # ... while a message waiting to be filed is filed by that same command.
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="another note"))
     done = subprocess.run(command, check=False, capture_output=True, text=True, env=env, timeout=60)
-    assert "1 stored" in done.stdout and "foibot.filing" in done.stdout.splitlines()[-1], done.stdout
+    assert "1 stored" in done.stdout and "foibot.collect.filing" in done.stdout.splitlines()[-1], done.stdout
     assert [r["state"] for r in campaign.incoming()] == ["parsed", "parsed"]
 
 

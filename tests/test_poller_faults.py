@@ -14,8 +14,8 @@ from reply_helpers import Campaign, reply, sent_campaign
 
 from foibot.cli import cli
 from foibot.clock import parse_now
+from foibot.collect.imap import PollInterrupted, PollReport, _Fetched, folder_key, poll_once, store_batch
 from foibot.errors import MailServerError
-from foibot.poller import PollInterrupted, PollReport, _Fetched, folder_key, poll_once, store_batch
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
 

@@ -32,15 +32,15 @@ from inbox_scratch import ScratchInbox
 from foibot.addresses import AddressError, check_address
 from foibot.authorities import JURISDICTIONS, KINDS, load_authorities, parse_authorities
 from foibot.clock import LONDON, iso, london_date
-from foibot.compose import build_message
+from foibot.collect.imap import dedupe_key
+from foibot.collect.matching import Directory, ReplyFacts, RequestInfo, match_reply
+from foibot.collect.triage import list_triage, triage_text
 from foibot.config import Config, from_dict
 from foibot.deadlines import is_overdue, request_deadline, working_days_taken
 from foibot.errors import ConfigError, InputError, TemplateError
-from foibot.matching import Directory, ReplyFacts, RequestInfo, match_reply
-from foibot.planning import plan_run
-from foibot.poller import dedupe_key
 from foibot.references import ALPHABET, check_char
-from foibot.triage import list_triage, triage_text
+from foibot.send.compose import build_message
+from foibot.send.plan import plan_run
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ANY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)

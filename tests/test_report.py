@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from outcomes_db import NOW, build
 
 from foibot.cli import cli
-from foibot.report import build_report
+from foibot.publish.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # A reply whose HTML would fetch and run things if the report let it.

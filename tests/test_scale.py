@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from foibot import outbox, planning
 from foibot.config import load_config
+from foibot.send import outbox
+from foibot.send import plan as planning
 from foibot.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

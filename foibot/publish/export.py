@@ -17,9 +17,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .clock import from_iso, london_date
-from .deadlines import RequestFacts, due_date, effective_status, working_days_between
-from .store import Store
+from ..clock import from_iso, london_date
+from ..deadlines import RequestFacts, due_date, effective_status, working_days_between
+from ..store import Store
 
 # The contract's columns first (contract.md, "Outcome CSV"), then ours; q<n>_answer columns go before
 # reply_files, one per question of the runs exported.
@@ -288,8 +288,8 @@ def question_ids(store: Store, run: str | None = None, base_dir: Path | None = N
 
 def _template_question_ids(templates: list[str], base_dir: Path | None) -> set[str]:
     """The questions a run's template declares, when that template can still be found (else none)."""
-    from .errors import FoibotError
-    from .render import load_template_set  # only here: exporting needs no Jinja2 otherwise
+    from ..errors import FoibotError
+    from ..render import load_template_set  # only here: exporting needs no Jinja2 otherwise
 
     ids: set[str] = set()
     for name in templates:

@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .clock import from_iso, london_date
-from .compose import build_message, new_message_id
-from .config import Config
-from .deadlines import RequestFacts, add_working_days, due_date, working_days
-from .errors import ConfigError, FoibotError, StoreError, TemplateError
-from .outbox import enqueue, mark_failed, queued
-from .references import plus_address
-from .render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
-from .store import Store
+from ..clock import from_iso, london_date
+from ..config import Config
+from ..deadlines import RequestFacts, add_working_days, due_date, working_days
+from ..errors import ConfigError, FoibotError, StoreError, TemplateError
+from ..references import plus_address
+from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
+from ..send.compose import build_message, new_message_id
+from ..send.outbox import enqueue, mark_failed, queued
+from ..store import Store
 
 EMAIL_STAGES = ("reminder", "internal_review")
 LADDER = ("reminder", "internal_review", "complaint")
@@ -309,7 +309,7 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
     pending = [m.id for m in queued(store, EMAIL_STAGES)]
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
-        from .sending import send_pending  # the same sending path as requests (rate limits, retries)
+        from ..send.run import send_pending  # the same sending path as requests (rate limits, retries)
 
         try:
             send_pending(store, config, now, stages=EMAIL_STAGES)

@@ -19,18 +19,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .classify import Classification, classify_message
-from .clock import iso
-from .config import Config
-from .errors import FoibotError, StoreError
-from .extract import Extracted, extract_text, sniff
-from .lifecycle import apply_reply, classification_columns
+from ..clock import iso
+from ..config import Config
+from ..errors import FoibotError, StoreError
+from ..lifecycle import apply_reply, classification_columns
+from ..store import Store, ensure_files_dir
+from ..understand.classify import Classification, classify_message
+from ..understand.extract import Extracted, extract_text, sniff
+from ..understand.parsing import ParsedMessage, parse_message
 from .matching import Directory, Match, ReplyFacts, RequestInfo, facts_from, match_reply
-from .parsing import ParsedMessage, parse_message
-from .store import Store, ensure_files_dir
 
 if TYPE_CHECKING:
-    from .poller import PollReport
+    from .imap import PollReport
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class _Questions:
         if template is None:
             return ()
         if template not in self.cache:
-            from .render import load_template_set
+            from ..render import load_template_set
 
             try:
                 self.cache[template] = load_template_set(template, self.config.base_dir).questions

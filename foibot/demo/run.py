@@ -24,12 +24,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .campaign_folder import shipped_file
-from .clock import LONDON, london_date
-from .config import Config, load_config
-from .deadlines import RequestFacts, add_working_days, due_date, working_days
-from .demo_authorities import SCRIPTS, Received, Script
-from .store import Store, open_store
+from ..campaign_folder import shipped_file
+from ..clock import LONDON, london_date
+from ..config import Config, load_config
+from ..deadlines import RequestFacts, add_working_days, due_date, working_days
+from ..store import Store, open_store
+from .authorities import SCRIPTS, Received, Script
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)  # a Monday morning
 RUN = "fusus-demo"
@@ -199,13 +199,13 @@ def _last_message_id(store: Store) -> int:
 
 def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     """The whole demo; returns where the outcome CSV and the report were written."""
-    from .chase import chase_due
-    from .export import write_csv
-    from .poller import poll_once
-    from .report import write_report
-    from .sandbox import ImapDelivery, sandbox_imap, sandbox_smtp
-    from .sending import plan_run, send_run
-    from .status import status_text
+    from ..chase.ladder import chase_due
+    from ..collect.imap import poll_once
+    from ..publish.export import write_csv
+    from ..publish.report import write_report
+    from ..publish.status import status_text
+    from ..sandbox import ImapDelivery, sandbox_imap, sandbox_smtp
+    from ..send.run import plan_run, send_run
 
     started = time.monotonic()
     folder = Path(folder or tempfile.mkdtemp(prefix="foibot-demo-")).resolve()

@@ -16,11 +16,11 @@ from email import message_from_bytes, policy
 from html import escape
 from pathlib import Path
 
-from .clock import LONDON, from_iso, london_date
-from .errors import StoreError
+from ..clock import LONDON, from_iso, london_date
+from ..errors import StoreError
+from ..store import Store
 from .export import Outcome, outcomes
 from .status import OUTCOME_ORDER, STATUS_ORDER
-from .store import Store
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 MAX_REPLY_CHARS = 20_000

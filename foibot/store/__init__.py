@@ -19,8 +19,8 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .clock import iso
-from .errors import StoreError
+from ..clock import iso
+from ..errors import StoreError
 
 BUSY_TIMEOUT_MS = 60_000
 

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .clock import from_iso, london_date
+from ..clock import from_iso, london_date
+from ..store import Store
 from .export import Outcome, outcomes
-from .store import Store
 
 WIDTH = 80
 STATUS_ORDER = ("queued", "awaiting_response", "awaiting_clarification", "overdue", "internal_review",

@@ -19,15 +19,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..addresses import domain_of
+from ..clock import from_iso, london_date
+from ..config import Config, ServerConfig
+from ..errors import ConfigError, FoibotError, InputError
+from ..references import find_references
+from ..store import Store, open_store
 from . import outbox
-from .addresses import domain_of
-from .clock import from_iso, london_date
-from .config import Config, ServerConfig
-from .errors import ConfigError, FoibotError, InputError
 from .mailer import DeliveryStats, Envelope, SmtpSettings, check_server, deliver, run_sync
-from .planning import RunPlan, plan_run, queue_run, server_name
-from .references import find_references
-from .store import Store, open_store
+from .plan import RunPlan, plan_run, queue_run, server_name
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -95,7 +95,7 @@ def smtp_settings(config: Config, server: ServerConfig | None = None) -> SmtpSet
 
 
 def sandbox_maildir(config: Config) -> Path:
-    from .sandbox import SANDBOX_MAIL_DIR
+    from ..sandbox import SANDBOX_MAIL_DIR
 
     return config.database_path.parent / SANDBOX_MAIL_DIR
 
@@ -245,7 +245,7 @@ def send_pending(store: Store, config: Config, now: datetime, *, stages: tuple[s
                 if settings is not None:
                     stats = run_sync(deliver(envelopes, settings, hooks, advance))
                 else:
-                    from .sandbox import sandbox_smtp
+                    from ..sandbox import sandbox_smtp
 
                     with sandbox_smtp(sandbox_maildir(config)) as box:
                         sandbox = SmtpSettings(host=box.host, port=box.port, security="none", connections=2,

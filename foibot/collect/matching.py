@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .references import find_references, reference_from_address
+from ..references import find_references, reference_from_address
 
 # Statuses in which a request still expects an answer (`overdue` is derived from awaiting_response).
 OPEN_STATUSES = ("awaiting_response", "awaiting_clarification", "internal_review", "overdue")

@@ -18,16 +18,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..addresses import domain_of
+from ..authorities import Authority, load_authorities
+from ..clock import iso, london_date
+from ..config import Config
+from ..errors import FoibotError, InputError
+from ..references import new_reference, plus_address
+from ..render import TemplateSet, environment_for, load_template_set, render_request
+from ..store import Store
 from . import outbox
-from .addresses import domain_of
-from .authorities import Authority, load_authorities
-from .clock import iso, london_date
 from .compose import build_message, new_message_id
-from .config import Config
-from .errors import FoibotError, InputError
-from .references import new_reference, plus_address
-from .render import TemplateSet, environment_for, load_template_set, render_request
-from .store import Store
 
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .addresses import is_noreply
-from .errors import InputError
+from ..addresses import is_noreply
+from ..errors import InputError
+from ..store import Store
 from .matching import SHARED_DOMAINS
-from .store import Store
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Assigned:
 
 
 def _teach(store: Store, sender: str | None, authority_id: str, now: datetime) -> str:
-    from .clock import iso
+    from ..clock import iso
 
     if not sender or "@" not in sender:
         return "no sender address to learn"
@@ -86,8 +86,8 @@ def _teach(store: Store, sender: str | None, authority_id: str, now: datetime) -
 
 def assign_message(store: Store, config: Any, message_row_id: int, request: str, now: datetime) -> Assigned:
     """File one incoming message under a request (reference or number) by hand, and learn its sender."""
+    from ..lifecycle import apply_reply, find_request
     from .filing import _Questions, classify, read
-    from .lifecycle import apply_reply, find_request
 
     rows = list(store.db.query("SELECT id, direction, request_id, raw, from_addr, match_detail FROM messages "
                                "WHERE id = ?", [message_row_id]))

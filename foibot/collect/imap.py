@@ -33,10 +33,10 @@ from pathlib import Path
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from .clock import from_iso, iso
-from .config import Config, ServerConfig
-from .errors import ConfigError, MailServerError
-from .store import Store
+from ..clock import from_iso, iso
+from ..config import Config, ServerConfig
+from ..errors import ConfigError, MailServerError
+from ..store import Store
 
 MAX_BATCH_BYTES = 16 * 1024 * 1024  # a fetch never holds more than this (or one message) in memory
 SIZE_CHUNK = 2000  # UIDs per RFC822.SIZE fetch

@@ -21,8 +21,8 @@ from typing import Any, Protocol, TypeVar
 
 import aiosmtplib
 
-from .addresses import domain_of
-from .errors import FoibotError, MailServerError
+from ..addresses import domain_of
+from ..errors import FoibotError, MailServerError
 
 MAX_BACKOFF_SECONDS = 300.0
 T = TypeVar("T")

@@ -9,8 +9,8 @@ from email.charset import Charset
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
-from .addresses import AddressError, check_address, check_header_value, domain_of
-from .errors import TemplateError
+from ..addresses import AddressError, check_address, check_header_value, domain_of
+from ..errors import TemplateError
 
 
 def new_message_id(reference: str, stage: str, sender: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .references import find_references
+from ..references import find_references
 
 # A reference token: letters, digits and / . - _ with at least one digit; or "FOI 11611" (a prefix, a space).
 _PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|IG)[ /-]?\d[\w/.\-]*"

@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from .clock import iso
-from .store import Store
+from ..clock import iso
+from ..store import Store
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InputError
 from .classify import Classification, QuestionLike, classify_message, classify_text
-from .errors import InputError
 from .extract import Extracted, attachment_texts, decode_text
 from .parsing import ParsedMessage, parse_message
 
