@@ -321,7 +321,8 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
         c = read_file(path, questions).classification
         if as_json:
             click.echo(json.dumps({"file": name, "kind": c.kind, "authority_ref": c.authority_ref,
-                                   "exemptions": list(c.exemptions)}, ensure_ascii=False))
+                                   "exemptions": list(c.exemptions), "confidence": round(c.confidence, 3),
+                                   "evidence": list(c.evidence), "answers": c.answers}, ensure_ascii=False))
             continue
         # The evidence is the reply's own text: never let it drive the terminal (ESC, BEL, C1 codes).
         evidence = _printable(" | ".join(c.evidence)) if c.evidence else "no deciding sentence"

@@ -24,9 +24,10 @@ from ..config import Config
 from ..errors import FoibotError, StoreError
 from ..lifecycle import apply_reply, classification_columns
 from ..store import Store, ensure_files_dir
-from ..understand.classify import Classification, classify_message
-from ..understand.extract import Extracted, extract_text, sniff
-from ..understand.parsing import ParsedMessage, parse_message
+from ..understand.classify import Classification
+from ..understand.extract import Extracted, sniff
+from ..understand.parsing import ParsedMessage
+from ..understand.read import Opened, open_message, read_opened
 from .matching import Directory, Match, ReplyFacts, RequestInfo, facts_from, match_reply
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_FORWARDED = 3  # attached messages read for clues
 FILING_BATCH = 100  # messages read ahead, then filed in one transaction
 FILING_BATCH_BYTES = 16 * 1024 * 1024  # ... or fewer when they are this big together
 _EXTENSIONS = {
@@ -112,33 +112,30 @@ class _Questions:
 
 @dataclass
 class Reading:
-    parsed: ParsedMessage
-    extracted: list[Extracted]  # one per attachment, in order
+    """A stored message opened by the one reader (`understand.open_message`), with the facts the matcher reads."""
+
+    opened: Opened
     facts: ReplyFacts
-    error: str | None  # why the message counts as unreadable
+
+    @property
+    def parsed(self) -> ParsedMessage:
+        return self.opened.parsed
+
+    @property
+    def extracted(self) -> list[Extracted]:
+        return self.opened.extracted
+
+    @property
+    def error(self) -> str | None:
+        return self.opened.error
 
 
 def read(raw: bytes, max_attachment_bytes: int) -> Reading:
-    """Parse, extract attachment texts, gather the facts the matcher reads; never raises."""
-    parsed = parse_message(raw)
-    extracted = []
-    for a in parsed.attachments:
-        if a.size > max_attachment_bytes:
-            extracted.append(Extracted("", "too_large", f"{a.size} bytes, more than {max_attachment_bytes}"))
-        else:
-            extracted.append(extract_text(a.data, a.content_type, a.filename))
-    forwarded = [facts_from(parse_message(a.data)) for a in parsed.attachments
-                 if a.content_type == "message/rfc822"][:MAX_FORWARDED]
+    """Open the message (parse, extract attachment texts) and gather the facts the matcher reads."""
+    opened = open_message(raw, max_attachment_bytes)
+    forwarded = [facts_from(p) for p in opened.forwarded]
     # Attached messages are read as forwarded messages (their headers count), not as letters.
-    texts = [e.text for a, e in zip(parsed.attachments, extracted)
-             if e.status == "ok" and e.text and a.content_type != "message/rfc822"]
-    error = None
-    unparseable = [d for d in parsed.defects if d.startswith("unparseable message")]
-    if unparseable:
-        error = unparseable[0]
-    elif not any(name in parsed.header_block for name in ("from", "subject", "date", "message-id", "to")):
-        error = "no From, To, Subject, Date or Message-ID header: not an e-mail message"
-    return Reading(parsed, extracted, facts_from(parsed, texts, forwarded=forwarded), error)
+    return Reading(opened, facts_from(opened.parsed, opened.letter_texts, forwarded=forwarded))
 
 
 def _extension(content_type: str, data: bytes, filename: str | None) -> str:
@@ -203,8 +200,8 @@ def _headers_columns(parsed: ParsedMessage) -> dict[str, Any]:
 
 
 def classify(reading: Reading, questions: Sequence[Any] = ()) -> Classification:
-    texts = [e.text for e in reading.extracted if e.status == "ok" and e.text]
-    return classify_message(reading.parsed, texts, questions)
+    """The one reader's classification of an opened message (the same as `foibot classify` gives)."""
+    return read_opened(reading.opened, questions).classification
 
 
 def _update(store: Store, row_id: int, columns: dict[str, Any]) -> None:

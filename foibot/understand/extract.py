@@ -14,7 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from .parsing import ParsedMessage, html_to_text, tidy_text
+from .parsing import html_to_text, tidy_text
 
 MAX_BYTES = 25 * 1024 * 1024  # bigger files are kept but not read (status too_large)
 MAX_PAGES = 300
@@ -148,8 +148,3 @@ def _docx(data: bytes) -> Extracted:
                     cells.append(cell.text)
             lines.append(" | ".join(cells))
     return Extracted(tidy_text("\n".join(lines))[:MAX_CHARS], "ok", "DOCX")
-
-
-def attachment_texts(parsed: ParsedMessage) -> list[Extracted]:
-    """Extract every attachment of a parsed message, in order (one Extracted per attachment)."""
-    return [extract_text(a.data, a.content_type, a.filename) for a in parsed.attachments]

@@ -1,7 +1,13 @@
-"""One path from a reply (raw message bytes, a body text, or a file) to its classification.
+"""One path from a reply (raw message bytes, a body text, or a file) to its reading.
 
-The poller, `foibot classify` and the benchmark all read replies through here, so a reply is understood
-the same way wherever it comes from: parse, extract the attachments' text, classify.
+The poller's filing, `foibot classify`, `foibot assign` and the benchmarks all read replies through here, so a
+reply is understood the same way wherever it comes from. Reading a message is two steps, because the poller
+must match a reply to a request (which tells which questions were asked) between them:
+
+    opened = open_message(raw)               parse, extract the attachments' text, find forwarded messages
+    reading = read_opened(opened, questions) classify with the questions of the request it answers
+
+`read_message(raw, questions)` does both at once.
 """
 
 from __future__ import annotations
@@ -12,10 +18,35 @@ from pathlib import Path
 
 from ..errors import InputError
 from .classify import Classification, QuestionLike, classify_message, classify_text
-from .extract import Extracted, attachment_texts, decode_text
+from .extract import Extracted, decode_text, extract_text
 from .parsing import ParsedMessage, parse_message
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # the default of [storage] max_attachment_bytes
+MAX_FORWARDED = 3  # attached messages read for clues
+
+
+@dataclass
+class Opened:
+    """A message parsed, before it is classified: what matching needs and what classifying reads."""
+
+    parsed: ParsedMessage
+    extracted: list[Extracted]  # one per attachment, in order
+    forwarded: list[ParsedMessage]  # attached messages (message/rfc822), parsed, at most MAX_FORWARDED
+    error: str | None  # why the message cannot count as an e-mail (kept, listed for the campaigner)
+
+    @property
+    def letter_texts(self) -> list[str]:
+        """The text of the attached letters (PDF, DOCX, text...) that could be read; not forwarded messages,
+        whose own headers and text the matcher reads as forwarded mail."""
+        return [e.text for a, e in zip(self.parsed.attachments, self.extracted, strict=True)
+                if e.status == "ok" and e.text and a.content_type != "message/rfc822"]
+
+    @property
+    def texts_to_classify(self) -> list[str]:
+        """Every attachment's text that could be read, letters and forwarded messages alike: a cover note
+        forwarding the authority's letter is decided by that letter."""
+        return [e.text for e in self.extracted if e.status == "ok" and e.text]
 
 
 @dataclass
@@ -25,14 +56,36 @@ class Reading:
     extracted: list[Extracted] = field(default_factory=list)  # one per attachment, in order
 
 
-def read_message(raw: bytes, questions: Sequence[QuestionLike] = ()) -> Reading:
-    """A whole message: parsed, its attachments' text extracted, classified."""
+def open_message(raw: bytes, max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> Opened:
+    """Parse a whole message and extract its attachments' text; never raises on a malformed message."""
     parsed = parse_message(raw)
-    extracted = attachment_texts(parsed)
-    # Letters are read with the e-mail; an attached message is a forwarded e-mail, not the authority's letter.
-    texts = [e.text for a, e in zip(parsed.attachments, extracted, strict=True)
-             if e.status == "ok" and e.text and a.content_type != "message/rfc822"]
-    return Reading(classify_message(parsed, texts, questions), parsed, extracted)
+    extracted = []
+    for a in parsed.attachments:
+        if a.size > max_attachment_bytes:
+            extracted.append(Extracted("", "too_large", f"{a.size} bytes, more than {max_attachment_bytes}"))
+        else:
+            extracted.append(extract_text(a.data, a.content_type, a.filename))
+    forwarded = [parse_message(a.data) for a in parsed.attachments
+                 if a.content_type == "message/rfc822"][:MAX_FORWARDED]
+    error = None
+    unparseable = [d for d in parsed.defects if d.startswith("unparseable message")]
+    if unparseable:
+        error = unparseable[0]
+    elif not any(name in parsed.header_block for name in ("from", "subject", "date", "message-id", "to")):
+        error = "no From, To, Subject, Date or Message-ID header: not an e-mail message"
+    return Opened(parsed, extracted, forwarded, error)
+
+
+def read_opened(opened: Opened, questions: Sequence[QuestionLike] = ()) -> Reading:
+    """Classify an opened message, answers cut to `questions` (those of the request it answers)."""
+    return Reading(classify_message(opened.parsed, opened.texts_to_classify, questions), opened.parsed,
+                   opened.extracted)
+
+
+def read_message(raw: bytes, questions: Sequence[QuestionLike] = (),
+                 max_attachment_bytes: int = MAX_ATTACHMENT_BYTES) -> Reading:
+    """A whole message: parsed, its attachments' text extracted, classified."""
+    return read_opened(open_message(raw, max_attachment_bytes), questions)
 
 
 def read_text(text: str, questions: Sequence[QuestionLike] = ()) -> Reading:
