@@ -438,7 +438,7 @@ def daemon() -> None:
 @_config_option
 def withdraw(request: str) -> None:
     """Withdraw REQUEST (a reference such as FB-7K3Q9X): nothing more is chased; replies are still filed."""
-    from .campaigner import withdraw as withdraw_request
+    from .lifecycle import withdraw as withdraw_request
 
     config = load()
     moment = now()
@@ -467,7 +467,7 @@ def resume(request: str) -> None:
 
 
 def _set_hold(request: str, on_hold: bool) -> None:
-    from .campaigner import set_hold
+    from .lifecycle import set_hold
 
     config = load()
     moment = now()
@@ -487,8 +487,8 @@ def _set_hold(request: str, on_hold: bool) -> None:
 @_config_option
 def clarified(request: str, answered_on: str | None) -> None:
     """Record that you answered the authority's clarification request: the 20 working days start again."""
-    from .campaigner import record_clarified
     from .clock import parse_now
+    from .lifecycle import record_clarified
 
     config = load()
     moment = now()

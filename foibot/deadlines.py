@@ -26,6 +26,8 @@ import holidays
 from dateutil.easter import easter  # python-dateutil comes with `holidays`, which uses it for the same job
 
 from .clock import from_iso, london_date
+from .vocab import REGIMES as ALL_REGIMES
+from .vocab import Status
 
 RESPONSE_WORKING_DAYS = 20  # FOIA s10(1), FOISA s10(1), EIR reg 5(2), EISR reg 5(2)
 EXTENSION_WORKING_DAYS = 20  # an extension that names no date: ICO guidance allows 20 more at most
@@ -36,9 +38,10 @@ SUBDIVISIONS: dict[str, tuple[str, ...]] = {
     "foisa": ("SCT",),
 }
 REGIMES = tuple(SUBDIVISIONS)
+assert set(REGIMES) == set(ALL_REGIMES)
 
-# Statuses in which the authority still owes us a response (the clock runs) and nothing substantive came.
-OPEN_STATUSES = ("awaiting_response",)
+# The status in which the clock runs and nothing substantive came: the only one that can become overdue.
+CLOCK_RUNNING = (Status.AWAITING_RESPONSE,)
 
 
 class WorkingDays:
@@ -220,7 +223,7 @@ def request_deadline(row: Mapping[str, Any]) -> date | None:
 
 def is_overdue(row: Mapping[str, Any], now: datetime) -> bool:
     """Past the due date with no substantive reply, while the authority still owes the response."""
-    if row.get("status") not in OPEN_STATUSES or row.get("outcome"):
+    if row.get("status") not in CLOCK_RUNNING or row.get("outcome"):
         return False
     due = request_deadline(row)
     return due is not None and london_date(now) > due

@@ -1,29 +1,42 @@
-"""What a classified reply does to its request, and the campaigner's corrections, which always win.
+"""Every change to a request, automatic or by hand, and the rule of when a request may be chased.
 
-`apply_reply` is called by the poller once a stored, parsed message has been matched to a request; `mark_request`
-and `mark_message` are `foibot mark`. Every change is an event; manual ones have `source = 'manual'`, and no
-automatic step ever overrides a manual status, outcome, reference or message kind.
+- `apply_reply`: what a read reply does to its request (the poller's filing, `assign`, `mark --kind`);
+- the campaigner's moves: `mark_request`, `mark_message` (`foibot mark`), `withdraw`, `set_hold`,
+  `record_clarified`; each is a manual event (`source = 'manual'`), and no automatic step ever overrides a
+  manual status, outcome, reference or message kind;
+- `chase_stop_reason`: why a request is owed no chaser now. The ladder asks it before queueing one, and the
+  outbox asks it again before sending one, so a chaser left queued can never leave for a request that was
+  withdrawn, held, answered or failed since, however that came about.
+
+Nothing else in foibot writes a request's status, outcome or hold.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .clock import from_iso, iso
-from .errors import InputError
+from .clock import from_iso, iso, london_date
+from .deadlines import RequestFacts, due_date
+from .errors import FoibotError, InputError
 from .references import find_references
 from .store import Store
-from .understand.classify import KINDS, SUBSTANTIVE, Classification
+from .understand.classify import Classification
 from .understand.exemptions import parse_list
+from .vocab import CHASERS, KINDS, MANUAL_STATUSES, NOT_REPLIES, REPLY_MAY_MOVE, SUBSTANTIVE, Stage, Status
 
-# Statuses a reply may move a request out of (overdue is derived from awaiting_response, never stored).
-_OPEN = ("queued", "awaiting_response", "awaiting_clarification", "internal_review", "failed")
-MANUAL_STATUSES = ("awaiting_response", "awaiting_clarification", "internal_review", "answered", "failed",
-                   "withdrawn")
+_OPEN = REPLY_MAY_MOVE
+# A request in one of these is owed nothing more by the ladder, and why, in words.
+CHASE_STOPS = {
+    Status.QUEUED: "not sent yet",
+    Status.FAILED: "the request bounced or was refused",
+    Status.WITHDRAWN: "withdrawn",
+    Status.ANSWERED: "a substantive reply came",
+    Status.AWAITING_CLARIFICATION: "the authority asked for clarification (clock stopped)",
+}
 
 
 @dataclass
@@ -125,6 +138,7 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
         status_before = request["status"]
         if changes:
             _update(store, "requests", request_id, changes)
+            cancel_stopped_chasers(store, now, request_id)
         already = store.db.execute(
             "SELECT 1 FROM events WHERE message_id = ? AND type = 'reply_classified' AND json_extract(detail, "
             "'$.kind') = ? LIMIT 1", [message_row_id, c.kind]).fetchone()
@@ -148,7 +162,7 @@ def _request_changes(request: dict[str, Any], c: Classification, at: datetime) -
     status = request["status"]
     status_free = not request.get("status_manual") and status != "withdrawn"
     outcome_free = not request.get("outcome_manual")
-    real_reply = kind not in ("bounce", "auto_reply")
+    real_reply = kind not in NOT_REPLIES
     if real_reply and not request.get("first_reply_at"):
         changes["first_reply_at"] = iso(at)
     if real_reply and c.authority_ref and not request.get("authority_ref"):
@@ -260,6 +274,7 @@ def mark_request(store: Store, reference_or_id: str, *, outcome: str | None = No
             store.add_event(request["id"], "marked", now, {"changes": changes,
                                                            "before": {k: request.get(k) for k in changes}},
                             source="manual")
+            cancel_stopped_chasers(store, now, request["id"])
     return _row(store, "requests", request["id"])
 
 
@@ -291,3 +306,98 @@ def mark_message(store: Store, message_row_id: int, kind: str, now: datetime,
                            answers=answers if isinstance(answers, dict) else {})
         apply_reply(store, message["request_id"], message_row_id, c, now)
     return _row(store, "messages", message_row_id)
+
+
+# --- the campaigner's moves -----------------------------------------------------------------------------
+
+def withdraw(store: Store, reference: str, now: datetime) -> dict[str, Any]:
+    """The campaigner withdraws the request: nothing more is chased; replies are still filed."""
+    with store.transaction():
+        row = find_request(store, reference)
+        store.db.execute("UPDATE requests SET status = ?, withdrawn_at = ?, status_manual = 1 WHERE id = ?",
+                         [Status.WITHDRAWN, iso(now), row["id"]])
+        store.add_event(row["id"], "withdrawn", now, {"previous_status": row["status"]}, source="manual")
+        cancel_stopped_chasers(store, now, row["id"])
+    return row
+
+
+def set_hold(store: Store, reference: str, on_hold: bool, now: datetime) -> dict[str, Any]:
+    """Pause (or resume) chasing one request; its deadline keeps running."""
+    with store.transaction():
+        row = find_request(store, reference)
+        store.db.execute("UPDATE requests SET on_hold = ? WHERE id = ?", [int(on_hold), row["id"]])
+        store.add_event(row["id"], "hold" if on_hold else "resume", now, source="manual")
+        cancel_stopped_chasers(store, now, row["id"])
+    return row
+
+
+def record_clarified(store: Store, reference: str, answered_at: datetime, now: datetime) -> date:
+    """We answered the authority's clarification request: the clock restarts at day 0. Returns the new due date."""
+    row = find_request(store, reference)
+    asked = from_iso(row.get("clarification_at"))
+    if asked is None:
+        raise FoibotError(f"{row['reference']}: no clarification request is recorded for this request, so "
+                          "there is nothing to answer (use `foibot mark` to correct what foibot concluded)")
+    if london_date(answered_at) < london_date(asked):
+        raise FoibotError(f"{row['reference']}: the answer cannot come before the clarification request "
+                          f"of {london_date(asked)}")
+    if answered_at > now:
+        raise FoibotError(f"{row['reference']}: {london_date(answered_at)} is in the future")
+    answered_at = max(answered_at, asked)  # same day, earlier hour: still an answer to that request
+    with store.transaction():
+        store.db.execute(
+            "UPDATE requests SET clarification_answered_at = ?, status = CASE WHEN status = ? THEN ? "
+            "ELSE status END WHERE id = ?",
+            [iso(answered_at), Status.AWAITING_CLARIFICATION, Status.AWAITING_RESPONSE, row["id"]])
+        store.add_event(row["id"], "clarification_answered", now, {"at": iso(answered_at)}, source="manual")
+    new_row = find_request(store, row["reference"])
+    due = due_date(RequestFacts.from_row(new_row), new_row["regime"])
+    assert due is not None
+    return due
+
+
+# --- may this request be chased? --------------------------------------------------------------------------
+
+def chase_stop_reason(row: dict[str, Any], stage: str | None = None) -> str | None:
+    """Why the request (a `requests` row) is owed no chaser now, in words; None when it may be chased.
+
+    With `stage`, for a chaser already queued: a reminder is not owed once any outcome is known either."""
+    if row.get("on_hold"):
+        return "on hold"
+    if row.get("withdrawn_at"):
+        return "withdrawn"
+    if row["status"] in CHASE_STOPS:
+        return CHASE_STOPS[Status(row["status"])]
+    if not row.get("sent_at"):
+        return "not sent yet"
+    if stage == Stage.REMINDER and row.get("outcome"):
+        return "a substantive reply came"
+    return None
+
+
+def cancel_stopped_chasers(store: Store, now: datetime, request_id: int | None = None) -> int:
+    """Every chaser still queued (a temporary failure left it) for a request that may no longer be chased is
+    marked not sent, with the reason. Runs inside the caller's transaction when there is one."""
+    where = "m.direction = 'out' AND m.state = 'queued' AND m.stage IN ({})".format(", ".join("?" for _ in CHASERS))
+    params: list[Any] = list(CHASERS)
+    if request_id is not None:
+        where += " AND m.request_id = ?"
+        params.append(request_id)
+    cursor = store.db.execute(f"SELECT m.id AS message_id, m.stage AS stage, q.* FROM messages m "
+                              f"JOIN requests q ON q.id = m.request_id WHERE {where} ORDER BY m.id", params)
+    names = [d[0] for d in cursor.description]
+    cancelled = 0
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        reason = chase_stop_reason(row, row["stage"])
+        if reason:
+            refuse_chaser(store, row["message_id"], row["id"], row["stage"], reason, now)
+            cancelled += 1
+    return cancelled
+
+
+def refuse_chaser(store: Store, message_id: int, request_id: int, stage: str, reason: str, now: datetime) -> None:
+    """Record that a queued chaser will never leave (inside the caller's transaction)."""
+    store.db.execute("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ? AND state = 'queued'",
+                     [f"not sent: {reason}", message_id])
+    store.add_event(request_id, f"failed_{stage}", now, {"reason": f"not sent: {reason}"}, message_id=message_id)

@@ -27,25 +27,17 @@ from ..clock import from_iso, london_date
 from ..config import Config
 from ..deadlines import RequestFacts, add_working_days, due_date, working_days
 from ..errors import ConfigError, FoibotError, StoreError, TemplateError
+from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
 from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
 from ..send.compose import build_message, new_message_id
-from ..send.outbox import enqueue, mark_failed, queued
+from ..send.outbox import enqueue, queued
 from ..store import Store
+from ..vocab import EMAIL_STAGES, LADDER
 
-EMAIL_STAGES = ("reminder", "internal_review")
-LADDER = ("reminder", "internal_review", "complaint")
 STAGE_NAMES = {"reminder": ("reminder", "reminders"),
                "internal_review": ("internal review request", "internal review requests"),
                "complaint": ("complaint file", "complaint files")}
-# A request in one of these states is owed nothing more by the ladder.
-STOP_STATUSES = {
-    "queued": "not sent yet",
-    "failed": "the request bounced or was refused",
-    "withdrawn": "withdrawn",
-    "answered": "a substantive reply came",
-    "awaiting_clarification": "the authority asked for clarification (clock stopped)",
-}
 REGULATORS = {"foia": "ico", "foisa": "sic"}
 
 
@@ -175,22 +167,9 @@ class Done:
     reminder_sent_at: datetime | None = None
 
 
-def stop_reason(row: dict[str, Any]) -> str | None:
-    """Why the ladder does nothing for this request at all, or None."""
-    if row.get("on_hold"):
-        return "on hold"
-    if row.get("withdrawn_at"):
-        return "withdrawn"
-    if row["status"] in STOP_STATUSES:
-        return STOP_STATUSES[row["status"]]
-    if not row.get("sent_at"):
-        return "not sent yet"
-    return None
-
-
 def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSettings) -> tuple[str, date, str] | None:
     """The stage owed today (the latest one whose day has come), its day and why; None when none is."""
-    if not settings.enabled or stop_reason(row):
+    if not settings.enabled or chase_stop_reason(row):
         return None
     regime = row["regime"]
     calendar = working_days(regime)
@@ -289,7 +268,7 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     report = ChaseReport(now=now, dry_run=dry_run, enabled=settings.enabled)
     if not dry_run:
         record_review_requests(store, now)
-        cancel_stale_chasers(store, now)
+        cancel_stopped_chasers(store, now)
     report.planned = plan(store, settings, now)
     if dry_run or not settings.enabled:
         return report
@@ -350,20 +329,6 @@ def record_review_requests(store: Store, now: datetime) -> None:
                 [r["sent_at"], r["id"]],
             )
             store.add_event(r["id"], "review_requested", now, {"at": r["sent_at"]})
-
-
-def cancel_stale_chasers(store: Store, now: datetime) -> int:
-    """A chaser still queued (a temporary failure) for a request that has since stopped is never sent."""
-    stale = 0
-    for message in queued(store, EMAIL_STAGES):
-        found = list(store.db.query("SELECT * FROM requests WHERE id = ?", [message.request_id]))
-        reason = stop_reason(found[0]) if found else "the request is missing"
-        if reason is None and found[0].get("outcome") and message.stage == "reminder":
-            reason = "a substantive reply came"
-        if reason:
-            mark_failed(store, message, now, f"not sent: {reason}")
-            stale += 1
-    return stale
 
 
 def _authority_data(store: Store, row: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..references import find_references, reference_from_address
-
-# Statuses in which a request still expects an answer (`overdue` is derived from awaiting_response).
-OPEN_STATUSES = ("awaiting_response", "awaiting_clarification", "internal_review", "overdue")
+from ..vocab import OPEN_STATUSES
 
 # Mail domains shared by many unrelated senders: a sender there says nothing about the authority.
 SHARED_DOMAINS = frozenset(

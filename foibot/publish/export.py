@@ -20,6 +20,7 @@ from typing import IO, Any
 from ..clock import from_iso, london_date
 from ..deadlines import RequestFacts, due_date, effective_status, working_days_between
 from ..store import Store
+from ..vocab import LADDER
 
 # The contract's columns first (contract.md, "Outcome CSV"), then ours; q<n>_answer columns go before
 # reply_files, one per question of the runs exported.
@@ -37,15 +38,8 @@ EXTRA_COLUMNS = (
     "complaint_file",
     "failed_reason",
 )
-SUBSTANTIVE = (
-    "information_provided",
-    "partially_provided",
-    "not_held",
-    "refused",
-    "neither_confirm_nor_deny",
-)
 # The chase ladder in order; a later stage reached is the one reported in `chase_stage`.
-CHASE_LADDER = ("reminder", "internal_review", "complaint")
+CHASE_LADDER = LADDER
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Base statuses in which, without an outcome, the authority still owes the response (so lateness grows).

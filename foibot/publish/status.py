@@ -11,13 +11,12 @@ from datetime import datetime
 
 from ..clock import from_iso, london_date
 from ..store import Store
+from ..vocab import OUTCOMES, STATUSES
 from .export import Outcome, outcomes
 
 WIDTH = 80
-STATUS_ORDER = ("queued", "awaiting_response", "awaiting_clarification", "overdue", "internal_review",
-                "answered", "failed", "withdrawn")
-OUTCOME_ORDER = ("information_provided", "partially_provided", "not_held", "refused",
-                 "neither_confirm_nor_deny")
+STATUS_ORDER = STATUSES
+OUTCOME_ORDER = OUTCOMES
 MAX_LATE_SHOWN = 20
 MAX_TRIAGE_SHOWN = 15
 

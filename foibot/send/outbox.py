@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..clock import iso
+from ..clock import now as utc_now
+from ..lifecycle import chase_stop_reason, refuse_chaser
 from ..store import Store
+from ..vocab import Stage
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def queued(store: Store, stages: tuple[str, ...] | None = None) -> list[Outgoing
 def mark_sending(store: Store, message: Outgoing, now: datetime) -> bool:
     """Claim the message before the SMTP conversation; False if another process claimed it first."""
     with store.transaction():
-        return _claim(store, message)
+        return _claim(store, message, now)
 
 
 def mark_sent(store: Store, message: Outgoing, now: datetime, smtp_reply: str) -> None:
@@ -95,7 +98,18 @@ def record_sent_and_claim(
         return _claim(store, claim) if claim is not None else False
 
 
-def _claim(store: Store, message: Outgoing) -> bool:
+def _claim(store: Store, message: Outgoing, now: datetime | None = None) -> bool:
+    """Move the message to `sending`, unless another process did, or it is a chaser for a request that may
+    no longer be chased (withdrawn, held, answered, failed...: `lifecycle.chase_stop_reason`), which is then
+    marked not sent instead: the last check before a chaser leaves, whatever path queued it."""
+    if message.stage != Stage.REQUEST:
+        cursor = store.db.execute("SELECT * FROM requests WHERE id = ?", [message.request_id])
+        found = cursor.fetchone()
+        row = dict(zip([d[0] for d in cursor.description], found, strict=True)) if found else None
+        reason = chase_stop_reason(row, message.stage) if row else "the request is missing"
+        if reason:
+            refuse_chaser(store, message.id, message.request_id, message.stage, reason, now or utc_now())
+            return False
     cursor = store.db.execute(
         "UPDATE messages SET state = 'sending', attempts = attempts + 1, sent_at = NULL WHERE id = ? "
         "AND state = 'queued'",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ..vocab import SUBSTANTIVE
 from . import answers as answers_module
 from .answers import QuestionLike
 from .authority_refs import find_authority_refs
@@ -25,10 +26,6 @@ from .segments import Doc, Sentence, build
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
 
-KINDS = ("acknowledgement", "information_provided", "partially_provided", "not_held", "refused",
-         "neither_confirm_nor_deny", "clarification_requested", "extension", "internal_review_result",
-         "auto_reply", "bounce", "other")
-SUBSTANTIVE = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny")
 
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
