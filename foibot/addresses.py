@@ -1,4 +1,5 @@
-"""E-mail addresses and header values: strict checks so nothing from a CSV or template can inject a header."""
+"""E-mail addresses and header values: strict checks so nothing from a CSV or template can inject a header
+(pure)."""
 
 from __future__ import annotations
 

@@ -90,8 +90,7 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     """Render the request for every authority and send each one once, ever.
 
     Run it again after any interruption: it sends only what was not sent."""
-    from .send import plan as planning
-    from .send import run as sending
+    from . import send as sending
 
     if run_name is None and not (resend_unknown or mark_sent):
         raise click.UsageError("Missing option '--run'.")
@@ -101,7 +100,7 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     moment = now()
     plan = None
     if run_name is not None:
-        plan = planning.plan_run(config, run_name, template_name, authorities_file, moment,
+        plan = sending.plan_run(config, run_name, template_name, authorities_file, moment,
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
@@ -165,7 +164,7 @@ class _Progress:
 
 
 def _show_plan(plan: Any, config: Config) -> None:
-    from .send.plan import message_as_text
+    from .send import message_as_text
 
     rows = [(p.authority.id, p.authority.email, p.subject) for p in plan.new]
     if rows:
@@ -226,7 +225,7 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
 @_config_option
 def preview(authority_id: str, template_name: str, authorities_file: str) -> None:
     """Show the request exactly as one authority would receive it (AUTHORITY_ID: its id in the CSV)."""
-    from .send.plan import message_as_text, preview_request
+    from .send import message_as_text, preview_request
 
     planned = preview_request(load(), authority_id, template_name, authorities_file, now())
     click.echo(message_as_text(planned.raw))
@@ -242,7 +241,7 @@ def poll() -> None:
     """One pass over the IMAP folder: fetch what is new, store, match, classify.
 
     Nothing on the server is changed (mail stays unread) unless [imap] processed_folder is set."""
-    from .collect.imap import PollInterrupted, poll_once
+    from .collect import PollInterrupted, poll_once
 
     config = load()
     store = open_db(config)
@@ -267,7 +266,7 @@ def poll() -> None:
 @_config_option
 def triage() -> None:
     """List replies that could not be filed under a request, with the best candidates."""
-    from .collect.triage import list_triage, triage_text
+    from .collect import list_triage, triage_text
 
     config = load()
     store = open_db(config, create=False)
@@ -285,7 +284,7 @@ def assign(message: int, request: str) -> None:
     """File MESSAGE (its number in `foibot triage`) under REQUEST (a reference such as FB-7K3Q9X).
 
     The request is updated as if the reply had been matched, and the sender is remembered."""
-    from .collect.triage import assign_message
+    from .collect import assign_message
 
     config = load()
     store = open_db(config, create=False)
@@ -309,7 +308,7 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
     """Classify replies given as .eml (a whole message) or .txt (a body). Writes nothing."""
     import json
 
-    from .understand.read import read_file
+    from .understand import read_file
 
     paths = [Path(f) for f in files]
     for path in paths:  # every file checked before any output, so a typo never gives half an answer
@@ -403,7 +402,7 @@ def mark(request: str, outcome: str | None, status: str | None, authority_ref: s
 @_config_option
 def chase(dry_run: bool) -> None:
     """Send the chasers that are due now, each at most once per request and stage."""
-    from .chase.ladder import chase_due
+    from .chase import chase_due
 
     config = load()
     moment = now()
@@ -512,7 +511,7 @@ def clarified(request: str, answered_on: str | None) -> None:
 @_config_option
 def status(run_name: str | None) -> None:
     """A table of requests by status and outcome, the late ones, and what waits in triage."""
-    from .publish.status import status_text
+    from .publish import status_text
 
     config = load()
     moment = now()
@@ -540,7 +539,7 @@ def _check_run(store: Store, run_name: str | None) -> None:
 @_config_option
 def export(run_name: str | None, output: str | None) -> None:
     """The outcome CSV: one row per request."""
-    from .publish.export import write_csv
+    from .publish import write_csv
 
     config = load()
     moment = now()
@@ -572,7 +571,7 @@ def export(run_name: str | None, output: str | None) -> None:
 @_config_option
 def report(run_name: str | None, output: str) -> None:
     """One self-contained HTML page of outcomes (charts, exemptions, every reply) to publish."""
-    from .publish.report import write_report
+    from .publish import write_report
 
     config = load()
     moment = now()
@@ -593,7 +592,7 @@ def demo(folder: str | None) -> None:
     """The whole life of a run in a sandbox: send, replies, chasing, outcomes. No account, no network.
 
     Uses its own folder and config (any --config is ignored), simulated authorities and simulated time."""
-    from .demo.run import run_demo
+    from .demo import run_demo
 
     run_demo(Path(folder) if folder else None, say=click.echo)
 

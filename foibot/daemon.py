@@ -96,7 +96,7 @@ class Daemon:
 
     def poll(self) -> bool:
         """One `foibot poll`; False (logged) when it failed."""
-        from .collect.imap import poll_once
+        from .collect import poll_once
 
         try:
             store = self._open()
@@ -121,7 +121,7 @@ class Daemon:
 
     def chase(self) -> None:
         """A fresh poll, then one `foibot chase`; a failure is retried after one poll interval."""
-        from .chase.ladder import chase_due
+        from .chase import chase_due
 
         if self.stopping.is_set():
             return
@@ -197,7 +197,7 @@ class Daemon:
         if self.config.imap is None:
             raise ConfigError(f"{self.config.source}: foibot daemon needs an [imap] section: it chases only after "
                               "checking for new replies (see config.example.toml)")
-        from .chase.ladder import ChaseSettings
+        from .chase import ChaseSettings
 
         ChaseSettings.from_config(self.config)  # a bad [chase] section is an error now, not every morning
         handle = acquire_lock(lock_path(self.config))

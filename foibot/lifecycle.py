@@ -24,8 +24,7 @@ from .deadlines import RequestFacts, due_date
 from .errors import FoibotError, InputError
 from .references import find_references
 from .store import Store
-from .understand.classify import Classification
-from .understand.exemptions import parse_list
+from .understand import Classification, parse_list
 from .vocab import CHASERS, KINDS, MANUAL_STATUSES, NOT_REPLIES, REPLY_MAY_MOVE, SUBSTANTIVE, Stage, Status
 
 _OPEN = REPLY_MAY_MOVE

@@ -1,4 +1,4 @@
-"""Our reference for each request: short, unique, typo-tolerant, found again in mangled text.
+"""Our reference for each request: short, unique, typo-tolerant, found again in mangled text (pure).
 
 Shape: `FB-` then five characters from an alphabet with no 0/O, 1/I/L, then a check character.
 The check character (weights 1..5, mod 31, a prime) catches every single substitution and every swap

@@ -1,4 +1,4 @@
-"""foibot's vocabulary, defined once: reply kinds, outcomes, request statuses, chase stages, regimes.
+"""foibot's vocabulary, defined once (pure): reply kinds, outcomes, request statuses, chase stages, regimes.
 
 Each is a `StrEnum`, so a member is the very string stored in the database and written in the CSV
 (`ReplyKind.BOUNCE == "bounce"`); the sets below are built from them and used everywhere a rule asks

@@ -17,10 +17,11 @@ from reply_builders import FIXTURES
 
 from foibot.cli import cli
 from foibot.render import load_template_set
-from foibot.understand.classify import KINDS, SUBSTANTIVE, classify_message, classify_text
+from foibot.understand.classify import classify_message, classify_text
 from foibot.understand.exemptions import parse_list
 from foibot.understand.parsing import parse_message
 from foibot.understand.read import read_file
+from foibot.vocab import KINDS, SUBSTANTIVE
 
 QUESTIONS = load_template_set("fusus").questions
 

@@ -30,8 +30,7 @@ from ..errors import ConfigError, FoibotError, StoreError, TemplateError
 from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
 from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
-from ..send.compose import build_message, new_message_id
-from ..send.outbox import enqueue, queued
+from ..send import build_message, enqueue, new_message_id, queued
 from ..store import Store
 from ..vocab import EMAIL_STAGES, LADDER
 
@@ -288,7 +287,7 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
     pending = [m.id for m in queued(store, EMAIL_STAGES)]
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
-        from ..send.run import send_pending  # the same sending path as requests (rate limits, retries)
+        from ..send import send_pending  # the same sending path as requests (rate limits, retries)
 
         try:
             send_pending(store, config, now, stages=EMAIL_STAGES)

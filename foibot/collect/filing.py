@@ -24,10 +24,7 @@ from ..config import Config
 from ..errors import FoibotError, StoreError
 from ..lifecycle import apply_reply, classification_columns
 from ..store import Store, ensure_files_dir
-from ..understand.classify import Classification
-from ..understand.extract import Extracted, sniff
-from ..understand.parsing import ParsedMessage
-from ..understand.read import Opened, open_message, read_opened
+from ..understand import Classification, Extracted, Opened, ParsedMessage, open_message, read_opened, sniff
 from .matching import Directory, Match, ReplyFacts, RequestInfo, facts_from, match_reply
 
 if TYPE_CHECKING:
@@ -80,7 +77,7 @@ def _other_emails(extra: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
-class _Questions:
+class RequestQuestions:
     """The questions of each run's template, loaded once (answers are found per question)."""
 
     def __init__(self, store: Store, config: Config):
@@ -235,7 +232,7 @@ def _read_safely(row_id: int, raw: bytes, max_attachment: int) -> tuple[Reading 
 
 
 def file_message(store: Store, config: Config, row_id: int, raw: bytes, directory: Directory,
-                 questions: _Questions, now: datetime, report: PollReport | None = None) -> Match | None:
+                 questions: RequestQuestions, now: datetime, report: PollReport | None = None) -> Match | None:
     """Read, match, classify and record one stored message (one transaction). None when unreadable."""
     laps = _Laps(report)
     reading, failure = _read_safely(row_id, raw, int(config.storage["max_attachment_bytes"]))
@@ -245,7 +242,7 @@ def file_message(store: Store, config: Config, row_id: int, raw: bytes, director
 
 
 def _file_read(store: Store, config: Config, row_id: int, reading: Reading | None, failure: str | None,
-               directory: Directory, questions: _Questions, now: datetime, report: PollReport | None,
+               directory: Directory, questions: RequestQuestions, now: datetime, report: PollReport | None,
                laps: _Laps) -> Match | None:
     """Match, classify and record a message already read, inside the caller's transaction."""
     state = store.db.execute("SELECT state FROM messages WHERE id = ?", [row_id]).fetchone()
@@ -357,7 +354,7 @@ def file_stored(store: Store, config: Config, now: datetime, report: PollReport 
     if not ids:
         return 0
     directory = load_directory(store, config)
-    questions = _Questions(store, config)
+    questions = RequestQuestions(store, config)
     max_attachment = int(config.storage["max_attachment_bytes"])
     batch: list[tuple[int, Reading | None, str | None]] = []
     held = 0
@@ -380,7 +377,7 @@ def file_stored(store: Store, config: Config, now: datetime, report: PollReport 
 
 
 def _file_batch(store: Store, config: Config, batch: list[tuple[int, Reading | None, str | None]],
-                directory: Directory, questions: _Questions, now: datetime, report: PollReport | None,
+                directory: Directory, questions: RequestQuestions, now: datetime, report: PollReport | None,
                 laps: _Laps) -> None:
     laps.moment = time.perf_counter()
     stopped: BaseException | None = None

@@ -87,7 +87,7 @@ def _teach(store: Store, sender: str | None, authority_id: str, now: datetime) -
 def assign_message(store: Store, config: Any, message_row_id: int, request: str, now: datetime) -> Assigned:
     """File one incoming message under a request (reference or number) by hand, and learn its sender."""
     from ..lifecycle import apply_reply, find_request
-    from .filing import _Questions, classify, read
+    from .filing import RequestQuestions, classify, read
 
     rows = list(store.db.query("SELECT id, direction, request_id, raw, from_addr, match_detail FROM messages "
                                "WHERE id = ?", [message_row_id]))
@@ -100,7 +100,7 @@ def assign_message(store: Store, config: Any, message_row_id: int, request: str,
         row = store.db.execute("SELECT reference FROM requests WHERE id = ?", [message["request_id"]]).fetchone()
         before = row[0] if row else None
     reading = read(bytes(message["raw"] or b""), int(config.storage["max_attachment_bytes"]))
-    classification = classify(reading, _Questions(store, config).for_request(target["id"]))
+    classification = classify(reading, RequestQuestions(store, config).for_request(target["id"]))
     try:
         detail = json.loads(message["match_detail"] or "{}")
     except ValueError:

@@ -199,13 +199,11 @@ def _last_message_id(store: Store) -> int:
 
 def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     """The whole demo; returns where the outcome CSV and the report were written."""
-    from ..chase.ladder import chase_due
-    from ..collect.imap import poll_once
-    from ..publish.export import write_csv
-    from ..publish.report import write_report
-    from ..publish.status import status_text
+    from ..chase import chase_due
+    from ..collect import poll_once
+    from ..publish import status_text, write_csv, write_report
     from ..sandbox import ImapDelivery, sandbox_imap, sandbox_smtp
-    from ..send.run import plan_run, send_run
+    from ..send import plan_run, send_run
 
     started = time.monotonic()
     folder = Path(folder or tempfile.mkdtemp(prefix="foibot-demo-")).resolve()

@@ -1,27 +1,31 @@
 """Understanding replies (pure: bytes or text in, a reading out; no database, no network).
 
-The front door: `read_message(raw, questions)`, `open_message(raw)` then `read_opened(opened, questions)`,
-`read_text(text)`, `read_file(path)`, and the records they return (`Reading`, `Opened`, `Classification`).
-Inside, by stage: parsing (MIME, headers, html_text) -> extract (attachments) -> bounces -> segments (whose
-words each sentence is) -> phrases/rules -> classify (kind, evidence, confidence) with answers, exemptions and
-authority_refs. Names are loaded on first use, so importing a sibling module does not load the whole reader.
+The front door: `read_message(raw, questions)`, or `open_message(raw)` then `read_opened(opened, questions)`
+(the poller matches a reply between the two), `read_text(text)`, `read_file(path)`, and the records they
+return. Inside, by stage: parsing (MIME, headers, html_text) -> extract (attachments) -> bounces -> segments
+(whose words each sentence is) -> phrases/rules -> classify (kind, evidence, confidence) with answers,
+exemptions and authority_refs.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .classify import Classification
+    from .classify import Classification, QuestionLike
+    from .exemptions import parse_list
+    from .extract import Extracted, sniff
+    from .parsing import ParsedMessage
     from .read import Opened, Reading, open_message, read_file, read_message, read_opened, read_text
 
-__all__ = ["Classification", "Opened", "Reading", "open_message", "read_file", "read_message", "read_opened",
-           "read_text"]
-_HOME = {"Classification": ".classify"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(import_module(_HOME.get(name, ".read"), __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_HOMES = {"Classification": ".classify", "QuestionLike": ".classify", "parse_list": ".exemptions",
+          "Extracted": ".extract", "sniff": ".extract", "ParsedMessage": ".parsing",
+          **{n: ".read" for n in ("Opened", "Reading", "open_message", "read_file", "read_message", "read_opened",
+                                  "read_text")}}
+__all__ = [
+    "Classification", "Extracted", "Opened", "ParsedMessage", "QuestionLike", "Reading", "open_message",
+    "parse_list", "read_file", "read_message", "read_opened", "read_text", "sniff",
+]
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -1,4 +1,4 @@
-"""Bounces and auto-replies told from real replies: delivery status notifications and auto-reply headers.
+"""Bounces and auto-replies told from real replies (pure): delivery status notifications, auto-reply headers.
 
 Pure functions over what parsing.py has already read (headers, report parts, text); stdlib only.
 """

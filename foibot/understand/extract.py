@@ -1,4 +1,4 @@
-"""Text from attachments (PDF via pypdf, DOCX via python-docx, plain text, HTML); never raises.
+"""Text from attachments (PDF via pypdf, DOCX via python-docx, plain text, HTML); pure, never raises.
 
 Authorities often put the real answer in a letter attached to a one-line cover e-mail, so the letter's text
 is what the classifier reads. A broken, encrypted or unknown file is recorded as such, never fatal.

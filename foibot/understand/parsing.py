@@ -1,4 +1,4 @@
-"""Raw message bytes to a `ParsedMessage`: headers, readable text, attachments, bounce and auto-reply facts.
+"""Raw message bytes to a `ParsedMessage` (pure): headers, readable text, attachments, bounce, auto-reply facts.
 
 Uses the standard library's e-mail parser: the MIME structure and bodies with its fast compat32 reader, the
 headers as the modern policy decodes them (headers.py: only those foibot reads are decoded, and a plain

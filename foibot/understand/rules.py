@@ -1,4 +1,4 @@
-"""The phrase rules that say what a reply is: each names the phrases it looks for and the kind it points to.
+"""The phrase rules that say what a reply is (pure): each names the phrases it looks for and the kind it points to.
 
 A rule is data: `phrases` (regular expressions, case-insensitive, matched inside one sentence of the
 authority's own words), `unless` (phrases that veto a match in the same sentence), and which sentences it may
