@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import AddressError
+
 # A deliberately plain address syntax: what UK public authorities actually publish. No quoted local parts,
 # no comments, no display names, no IP literals.
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -13,10 +15,6 @@ _ADDRESS = re.compile(rf"^{_LOCAL}@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$")
 _NOREPLY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|mailer[-_.]?daemon|postmaster|bounces?)\b",
                       re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]")
-
-
-class AddressError(ValueError):
-    """Why an address or header value is unusable, in words for a campaigner."""
 
 
 def has_control(value: str) -> bool:

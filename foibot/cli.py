@@ -241,7 +241,8 @@ def poll() -> None:
     """One pass over the IMAP folder: fetch what is new, store, match, classify.
 
     Nothing on the server is changed (mail stays unread) unless [imap] processed_folder is set."""
-    from .collect import PollInterrupted, poll_once
+    from .collect import poll_once
+    from .errors import PollInterruptedError
 
     config = load()
     store = open_db(config)
@@ -249,7 +250,7 @@ def poll() -> None:
         with _Progress("Fetching") as progress:
             try:
                 report = poll_once(store, config, now(), progress=progress)
-            except PollInterrupted as exc:
+            except PollInterruptedError as exc:
                 click.echo(exc.report.summary())
                 raise
         click.echo(report.summary())

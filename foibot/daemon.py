@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -30,7 +29,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from . import clock
 from .config import Config
-from .errors import AlreadyRunning, ConfigError, FoibotError
+from .errors import AlreadyRunningError, ConfigError, FoibotError
+from .files import open_lock_file, try_lock
 from .store import Store, open_store
 
 log = logging.getLogger("foibot.daemon")
@@ -44,20 +44,15 @@ def lock_path(config: Config) -> Path:
 
 def acquire_lock(path: Path) -> IO[str]:
     """Hold an exclusive lock for the daemon's lifetime (released by the kernel even after a crash)."""
-    try:
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while the daemon runs
-    except OSError as exc:
-        raise FoibotError(f"cannot create the daemon lock file {path}: {exc.strerror}") from exc
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
+    handle = open_lock_file(path)  # kept open while the daemon runs
+    if not try_lock(handle):
         handle.seek(0)
         holder = handle.read().strip() or "unknown"
         handle.close()
-        raise AlreadyRunning(
+        raise AlreadyRunningError(
             f"another foibot daemon (pid {holder}) is already running on this database ({path} is locked): "
             "stop it first, or use a different database"
-        ) from exc
+        )
     handle.seek(0)
     handle.truncate()
     handle.write(f"{os.getpid()}\n")

@@ -1,5 +1,9 @@
 """The one exception family: every expected failure is a FoibotError with a message for a campaigner."""
 
+from __future__ import annotations
+
+from typing import Protocol
+
 
 class FoibotError(Exception):
     """An expected failure, explained in plain words; the CLI prints it as `Error: ...` and exits 1."""
@@ -25,5 +29,22 @@ class StoreError(FoibotError):
     """The database or files folder cannot be used (names the path)."""
 
 
-class AlreadyRunning(FoibotError):
+class AlreadyRunningError(FoibotError):
     """Another foibot daemon holds the lock on this database."""
+
+
+class PollInterruptedError(MailServerError):
+    """The connection broke off during a pass; what was stored before is kept and `report` says what."""
+
+    def __init__(self, message: str, report: Summarised):
+        super().__init__(message)
+        self.report = report
+
+
+class AddressError(ValueError):
+    """Why an address or header value is unusable, in words for a campaigner (a ValueError: callers check
+    addresses and turn this into the InputError or ConfigError that names the file)."""
+
+
+class Summarised(Protocol):
+    def summary(self) -> str: ...

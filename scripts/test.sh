@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every Debian package the suite needs, each checked on its own (a machine may have dovecot-imapd without
+# dovecot-lmtpd, and then every delivery test fails).
+APT_PACKAGES=(dovecot-imapd dovecot-lmtpd chromium)
 need_apt=()
-command -v doveadm >/dev/null 2>&1 || need_apt+=(dovecot-imapd dovecot-lmtpd)
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$package")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "The tests need these Debian packages: ${need_apt[*]}. Run this script as root, or install them:" >&2

@@ -23,7 +23,7 @@ from fixtures_imap import Dovecot
 from foibot.cli import cli
 from foibot.config import load_config
 from foibot.daemon import Daemon, acquire_lock, lock_path
-from foibot.errors import AlreadyRunning
+from foibot.errors import AlreadyRunningError
 
 
 def start_daemon(folder: Path, env: dict[str, str] | None = None,
@@ -39,7 +39,7 @@ def test_a_second_daemon_on_the_same_database_refuses(tmp_path: Path) -> None:
     c = Campaign.create(tmp_path, '[imap]\nhost = "127.0.0.1"\nsecurity = "none"\n')
     held = acquire_lock(lock_path(c.config))
     try:
-        with pytest.raises(AlreadyRunning, match=f"pid {os.getpid()}"):
+        with pytest.raises(AlreadyRunningError, match=f"pid {os.getpid()}"):
             acquire_lock(lock_path(c.config))
         process = start_daemon(tmp_path)
         _out, err = process.communicate(timeout=30)

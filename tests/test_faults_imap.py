@@ -31,8 +31,8 @@ from fixtures_imap import PASSWORD_ENV, Dovecot, TcpProxy
 from reply_helpers import Campaign, reply, sent_campaign
 
 from foibot.clock import parse_now
-from foibot.collect.imap import PollInterrupted, PollReport, poll_once
-from foibot.errors import MailServerError
+from foibot.collect.imap import PollReport, poll_once
+from foibot.errors import MailServerError, PollInterruptedError
 
 COUNT = 5_000 if long_tests_enabled() else 1_000
 NOW = parse_now("2026-03-20T12:00:00+00:00")
@@ -180,7 +180,7 @@ def cut_passes(campaign: Campaign, proxy: TcpProxy, rng: random.Random, passes: 
         proxy.cut_after(rng.randint(100, 400_000))
         try:
             poll(campaign)
-        except PollInterrupted:
+        except PollInterruptedError:
             interrupted += 1
         except MailServerError as exc:  # cut during the greeting or the login
             assert "IMAP server" in str(exc), exc

@@ -109,7 +109,8 @@ def test_a_full_files_disk_is_one_clear_error_and_nothing_is_half_written(replie
         result = foibot("--config", config, "poll")
         assert result.code == 1, result.stdout + result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-        assert result.stderr.startswith(f"Error: cannot write an attachment into {files}: No space left on device")
+        assert result.stderr.startswith(f"Error: cannot write the attachment {files}/") and result.stderr.rstrip().endswith(
+            ": No space left on device")
 
         rows = campaign.incoming()  # every message stored whole before anything was parsed
         database = campaign.folder / "data" / "foibot.db"

@@ -14,8 +14,8 @@ from reply_helpers import Campaign, reply, sent_campaign
 
 from foibot.cli import cli
 from foibot.clock import parse_now
-from foibot.collect.imap import PollInterrupted, PollReport, _Fetched, folder_key, poll_once, store_batch
-from foibot.errors import MailServerError
+from foibot.collect.imap import PollReport, _Fetched, folder_key, poll_once, store_batch
+from foibot.errors import MailServerError, PollInterruptedError
 
 NOW = parse_now("2026-03-20T12:00:00+00:00")
 
@@ -66,7 +66,7 @@ def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: Campaign,
         with pytest.raises(MailServerError) as failure:
             poll(campaign)
         kept = len(campaign.incoming())
-        if isinstance(failure.value, PollInterrupted):
+        if isinstance(failure.value, PollInterruptedError):
             assert "the next poll resumes" in str(failure.value)
             assert failure.value.report.stored == kept
         assert kept < 30
@@ -90,7 +90,7 @@ def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: Campaig
         proxy.close()
     assert result.exit_code == 1
     assert "stored" in result.output
-    assert isinstance(result.exception, PollInterrupted)
+    assert isinstance(result.exception, PollInterruptedError)
 
 
 def test_a_changed_uidvalidity_stores_nothing_twice(campaign: Campaign, dovecot) -> None:

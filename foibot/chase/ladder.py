@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -27,6 +26,7 @@ from ..clock import from_iso, london_date
 from ..config import Config
 from ..deadlines import RequestFacts, add_working_days, due_date, working_days
 from ..errors import ConfigError, FoibotError, StoreError, TemplateError
+from ..files import write_atomic
 from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
 from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
@@ -488,15 +488,7 @@ def write_complaint(store: Store, config: Config, settings: ChaseSettings, env: 
     text = render_file(env, f"chase/complaint/{regulator}.j2", context, who).strip() + "\n"
     # The name comes from our own reference (checked when it was made), never from anything received.
     path = settings.complaints_dir / f"{row['reference']}-complaint-{regulator}.txt"
-    try:
-        settings.complaints_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(partial, path)
-    except OSError as exc:
-        raise StoreError(f"cannot write the complaint file {path}: {exc.strerror}") from exc
+    write_atomic(path, text, what="complaint file")
     with store.transaction():
         store.add_event(item.request_id, "complaint_written", now,
                         {"path": str(path), "regulator": REGIMES[row["regime"]]["regulator"]})

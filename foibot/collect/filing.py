@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..clock import iso
 from ..config import Config
-from ..errors import FoibotError, StoreError
+from ..errors import FoibotError
+from ..files import write_atomic
 from ..lifecycle import apply_reply, classification_columns
 from ..store import Store, ensure_files_dir
 from ..understand import Classification, Extracted, Opened, ParsedMessage, open_message, read_opened, sniff
@@ -139,19 +138,6 @@ def _extension(content_type: str, data: bytes, filename: str | None) -> str:
     return _BY_SNIFF.get(sniff(data, content_type, filename)) or _EXTENSIONS.get(content_type.lower(), "bin")
 
 
-def _write_file(folder: Path, name: str, data: bytes) -> None:
-    """Write owner-only, atomically: a crash leaves the old file or the new one, never half of one."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = folder / name
-    temp = folder / (name + ".part")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)  # a full disk leaves no half of a file behind
-        raise
 
 
 def save_attachments(store: Store, message_row_id: int, reading: Reading, max_bytes: int) -> None:
@@ -164,10 +150,7 @@ def save_attachments(store: Store, message_row_id: int, reading: Reading, max_by
         if attachment.size <= max_bytes:
             name = (f"{attachment.index}-{attachment.sha256[:16]}."
                     f"{_extension(attachment.content_type, attachment.data, attachment.filename)}")
-            try:
-                _write_file(files / str(message_row_id), name, attachment.data)
-            except OSError as exc:
-                raise StoreError(f"cannot write an attachment into {files}: {exc.strerror}") from exc
+            write_atomic(files / str(message_row_id) / name, attachment.data, what="attachment")
             stored_path = f"{message_row_id}/{name}"
         store.db.execute(
             "INSERT OR REPLACE INTO attachments (message_id, part_index, filename, stored_path, content_type, "

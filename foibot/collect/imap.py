@@ -35,7 +35,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from ..clock import from_iso, iso
 from ..config import Config, ServerConfig
-from ..errors import ConfigError, MailServerError
+from ..errors import ConfigError, MailServerError, PollInterruptedError
 from ..store import Store
 
 MAX_BATCH_BYTES = 16 * 1024 * 1024  # a fetch never holds more than this (or one message) in memory
@@ -108,14 +108,6 @@ class PollReport:
         if self.resynced:
             text += " (the server renumbered the folder: checked everything again, nothing stored twice)"
         return text
-
-
-class PollInterrupted(MailServerError):
-    """The connection broke off during a pass; what was stored before is kept and `report` says what."""
-
-    def __init__(self, message: str, report: PollReport):
-        super().__init__(message)
-        self.report = report
 
 
 # --- connecting ---------------------------------------------------------------------------------------
@@ -499,7 +491,7 @@ def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress
         file_stored(store, config, now, report)
     report.seconds_filing = time.perf_counter() - started
     if interrupted is not None:
-        raise PollInterrupted(
+        raise PollInterruptedError(
             f"lost the connection to {server.label} during the pass ({_reason(interrupted)}); "
             f"{report.stored} new message(s) were stored first and the next poll resumes from there",
             report) from interrupted

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 
 from ..clock import LONDON, from_iso, london_date
-from ..errors import StoreError
+from ..files import write_atomic
 from ..store import Store
 from .export import Outcome, outcomes
 from .status import OUTCOME_ORDER, STATUS_ORDER
@@ -85,12 +85,7 @@ def build_report(store: Store, now: datetime, run: str | None = None) -> str:
 
 
 def write_report(store: Store, path: Path, now: datetime, run: str | None = None) -> Path:
-    page = build_report(store, now, run)
-    try:
-        path.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise StoreError(f"cannot write the report {path}: {exc.strerror}") from exc
-    return path
+    return write_atomic(path, build_report(store, now, run), what="report", mode=0o644)
 
 
 # --- data -------------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import threading
 import time
@@ -22,7 +21,8 @@ from typing import Any
 from ..addresses import domain_of
 from ..clock import from_iso, london_date
 from ..config import Config, ServerConfig
-from ..errors import ConfigError, FoibotError, InputError
+from ..errors import ConfigError, InputError
+from ..files import exclusive_lock
 from ..references import find_references
 from ..store import Store, open_store
 from . import outbox
@@ -113,24 +113,13 @@ def send_lock(database: Path) -> Iterator[None]:
     if path in held:
         yield
         return
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise FoibotError(f"cannot create the lock file {path}: {exc.strerror}") from exc
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise FoibotError(
-                f"another foibot is sending from {database} right now: wait for it to finish, then run this again"
-            ) from exc
+    with exclusive_lock(path, f"another foibot is sending from {database} right now: wait for it to finish, "
+                              "then run this again"):
         held.add(path)
         try:
             yield
         finally:
             held.discard(path)
-    finally:
-        os.close(fd)
 
 
 def _clock(now: datetime) -> Callable[[], datetime]:
