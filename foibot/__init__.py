@@ -1,3 +1,3 @@
 """foibot: send one FOI request to many UK public authorities and follow every reply."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
