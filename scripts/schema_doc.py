@@ -25,13 +25,13 @@ def schema_markdown() -> str:
         try:
             db = store.db
             lines = ["# The database (generated)", "",
-                     "Written by `python scripts/schema_doc.py` from the migrations in `foibot/store/`; "
+                     ("Written by `python scripts/schema_doc.py` from the migrations in `foibot/store/`; "
                      "`tests/test_docs.py` fails when it is out of date. Dates and times are ISO 8601 text "
-                     "in UTC; the raw bytes of every message are kept in `messages.raw`.", "",
+                     "in UTC; the raw bytes of every message are kept in `messages.raw`."), "",
                      "Migrations, in order: " + ", ".join(f"`{m.name}`" for m in migrations._migrations) + ".",
                      ""]
             for name in sorted(db.table_names()):
-                if name.startswith("_") or name.startswith("sqlite_"):
+                if name.startswith(("_", "sqlite_")):
                     continue
                 table = db.table(name)
                 lines += [f"## `{name}`", "", "| column | type | not null | default | primary key |",
