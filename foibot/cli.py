@@ -40,9 +40,12 @@ def load() -> Config:
 
 
 def open_db(config: Config, create: bool = True) -> Store:
+    """The campaign's store, closed by the click context when the command ends (however it ends)."""
     from .store import open_store
 
-    return open_store(config.database_path, config.files_dir, create=create)
+    store = open_store(config.database_path, config.files_dir, create=create)
+    click.get_current_context().call_on_close(store.close)
+    return store
 
 
 def now() -> Any:
@@ -246,21 +249,18 @@ def poll() -> None:
 
     config = load()
     store = open_db(config)
-    try:
-        with _Progress("Fetching") as progress:
-            try:
-                report = poll_once(store, config, now(), progress=progress)
-            except PollInterruptedError as exc:
-                click.echo(exc.report.summary())
-                raise
-        click.echo(report.summary())
-        for problem in report.problems:
-            click.echo(f"  {problem}", err=True)
-        waiting = store.db.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in' AND triage = 1").fetchone()[0]
-        if waiting:
-            click.echo(f"{waiting} message(s) wait in triage: see foibot triage")
-    finally:
-        store.close()
+    with _Progress("Fetching") as progress:
+        try:
+            report = poll_once(store, config, now(), progress=progress)
+        except PollInterruptedError as exc:
+            click.echo(exc.report.summary())
+            raise
+    click.echo(report.summary())
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    waiting = store.triage_count()
+    if waiting:
+        click.echo(f"{waiting} message(s) wait in triage: see foibot triage")
 
 
 @cli.command()
@@ -271,10 +271,7 @@ def triage() -> None:
 
     config = load()
     store = open_db(config, create=False)
-    try:
-        click.echo(triage_text(list_triage(store)), nl=False)
-    finally:
-        store.close()
+    click.echo(triage_text(list_triage(store)), nl=False)
 
 
 @cli.command()
@@ -289,10 +286,7 @@ def assign(message: int, request: str) -> None:
 
     config = load()
     store = open_db(config, create=False)
-    try:
-        done = assign_message(store, config, message, request, now())
-    finally:
-        store.close()
+    done = assign_message(store, config, message, request, now())
     moved = f" (moved from {done.moved_from})" if done.moved_from else ""
     click.echo(f"Message {done.message_id} filed under {done.reference} ({done.authority}){moved}: "
                f"read as {done.kind}; the request is now {done.status_after}.")
@@ -374,21 +368,18 @@ def mark(request: str, outcome: str | None, status: str | None, authority_ref: s
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        if message_id is not None and kind is not None:
-            mark_message(store, message_id, kind, moment, request=request)
-            if outcome is None and status is None and authority_ref is None and exemptions is None:
-                from .lifecycle import find_request
+    if message_id is not None and kind is not None:
+        mark_message(store, message_id, kind, moment, request=request)
+        if outcome is None and status is None and authority_ref is None and exemptions is None:
+            from .lifecycle import find_request
 
-                row = find_request(store, request)
-            else:
-                row = mark_request(store, request, outcome=outcome, status=status, authority_ref=authority_ref,
-                                   exemptions=exemptions, now=moment)
+            row = find_request(store, request)
         else:
             row = mark_request(store, request, outcome=outcome, status=status, authority_ref=authority_ref,
                                exemptions=exemptions, now=moment)
-    finally:
-        store.close()
+    else:
+        row = mark_request(store, request, outcome=outcome, status=status, authority_ref=authority_ref,
+                           exemptions=exemptions, now=moment)
     locks = [name for name, flag in (("status", row["status_manual"]), ("outcome", row["outcome_manual"])) if flag]
     click.echo(f"{row['reference']} ({row['authority_name']}): status {row['status']}, outcome "
                f"{row['outcome'] or '-'}, authority ref {row['authority_ref'] or '-'}, exemptions "
@@ -408,10 +399,7 @@ def chase(dry_run: bool) -> None:
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        result = chase_due(store, config, moment, dry_run=dry_run)
-    finally:
-        store.close()
+    result = chase_due(store, config, moment, dry_run=dry_run)
     for item in result.planned:
         held = f"  [not now: {item.held}]" if item.held else ""
         click.echo(f"{item.reference}  {item.stage:<15}  {item.authority} <{item.to_addr}>  {item.why}{held}")
@@ -443,10 +431,7 @@ def withdraw(request: str) -> None:
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        row = withdraw_request(store, request, moment)
-    finally:
-        store.close()
+    row = withdraw_request(store, request, moment)
     click.echo(f"{row['reference']} ({row['authority_name']}) withdrawn: no more chasers will go")
 
 
@@ -472,10 +457,7 @@ def _set_hold(request: str, on_hold: bool) -> None:
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        row = set_hold(store, request, on_hold, moment)
-    finally:
-        store.close()
+    row = set_hold(store, request, on_hold, moment)
     click.echo(f"{row['reference']} ({row['authority_name']}) " + ("on hold: no chasers until `foibot resume`"
                                                                    if on_hold else "chased again when due"))
 
@@ -497,10 +479,7 @@ def clarified(request: str, answered_on: str | None) -> None:
     except FoibotError as exc:
         raise click.BadParameter(f"{answered_on!r} is not a date like 2023-05-02", param_hint="--on") from exc
     store = open_db(config, create=False)
-    try:
-        due = record_clarified(store, request, answered_at, moment)
-    finally:
-        store.close()
+    due = record_clarified(store, request, answered_at, moment)
     click.echo(f"Clock restarted: the response is now due on {due.isoformat()}")
 
 
@@ -517,21 +496,8 @@ def status(run_name: str | None) -> None:
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        _check_run(store, run_name)
-        click.echo(status_text(store, moment, run_name), nl=False)
-    finally:
-        store.close()
-
-
-def _check_run(store: Store, run_name: str | None) -> None:
-    """An unknown --run is an error that lists the runs there are, not an empty table."""
-    if run_name is None:
-        return
-    runs = [row[0] for row in store.db.execute("SELECT id FROM runs ORDER BY created_at")]
-    if run_name not in runs:
-        known = ", ".join(runs) if runs else "none yet"
-        raise FoibotError(f"no run named {run_name!r} in {store.path} (runs: {known})")
+    store.require_run(run_name)
+    click.echo(status_text(store, moment, run_name), nl=False)
 
 
 @cli.command()
@@ -545,24 +511,21 @@ def export(run_name: str | None, output: str | None) -> None:
     config = load()
     moment = now()
     store = open_db(config, create=False)
+    store.require_run(run_name)
+    if output is None:
+        write_csv(store, sys.stdout, moment, run_name, base_dir=config.base_dir)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
     try:
-        _check_run(store, run_name)
-        if output is None:
-            write_csv(store, sys.stdout, moment, run_name, base_dir=config.base_dir)
-            sys.stdout.flush()
-            return
-        target = Path(output)
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            with partial.open("w", encoding="utf-8", newline="") as handle:
-                count = write_csv(store, handle, moment, run_name, base_dir=config.base_dir)
-            partial.replace(target)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise FoibotError(f"cannot write {target}: {exc.strerror}") from exc
-        click.echo(f"Wrote {count} row(s) to {target}", err=True)
-    finally:
-        store.close()
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            count = write_csv(store, handle, moment, run_name, base_dir=config.base_dir)
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise FoibotError(f"cannot write {target}: {exc.strerror}") from exc
+    click.echo(f"Wrote {count} row(s) to {target}", err=True)
 
 
 @cli.command()
@@ -577,11 +540,8 @@ def report(run_name: str | None, output: str) -> None:
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        _check_run(store, run_name)
-        path = write_report(store, Path(output), moment, run_name)
-    finally:
-        store.close()
+    store.require_run(run_name)
+    path = write_report(store, Path(output), moment, run_name)
     click.echo(f"Wrote {path}", err=True)
 
 

@@ -249,3 +249,11 @@ def test_cli_starts_without_heavy_imports() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", f"the CLI imports heavy modules at start-up: {out}"
+
+
+def test_the_cli_holds_no_sql_and_never_closes_the_store_itself() -> None:
+    """The CLI translates; the library owns the database, and the click context closes it."""
+    text = (PACKAGE / "cli.py").read_text(encoding="utf-8")
+    assert not re.search(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET)\b", text), "SQL in cli.py"
+    assert ".execute(" not in text and ".query(" not in text, "cli.py talks to the database directly"
+    assert "store.close()" not in text, "close the store through the click context (open_db), not by hand"

@@ -55,8 +55,7 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
 
 def _triage(store: Store, run: str | None) -> tuple[int, list[dict]]:
     """Replies not filed under any request. They belong to no run, so they are shown whatever --run says."""
-    total = store.db.execute(
-        "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND triage = 1").fetchone()[0]
+    total = store.triage_count()
     rows = list(store.db.query(
         "SELECT id, created_at, from_addr, subject FROM messages WHERE direction = 'in' AND triage = 1 "
         "ORDER BY created_at, id LIMIT ?", [MAX_TRIAGE_SHOWN]))

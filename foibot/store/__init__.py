@@ -236,6 +236,26 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    # --- row helpers every stage shares (one place for each count the CLI, status and report show) ---
+
+    def triage_count(self) -> int:
+        """Incoming messages waiting for the campaigner in `foibot triage`."""
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND triage = 1").fetchone()[0])
+
+    def run_names(self) -> list[str]:
+        """Every run, oldest first."""
+        return [row[0] for row in self.db.execute("SELECT id FROM runs ORDER BY created_at")]
+
+    def require_run(self, run: str | None) -> None:
+        """An unknown run name is an error that lists the runs there are (None: all runs, always fine)."""
+        if run is None:
+            return
+        runs = self.run_names()
+        if run not in runs:
+            known = ", ".join(runs) if runs else "none yet"
+            raise StoreError(f"no run named {run!r} in {self.path} (runs: {known})")
+
 
 # SQLite's words for a database that cannot be written for reasons outside foibot (a write that fails
 # mid-transaction on a read-only file or a full disk must be a clear error too, not a traceback).
