@@ -7,12 +7,10 @@ reading; the database is written in one transaction at the very end, so nothing 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,10 +20,10 @@ from ..addresses import domain_of
 from ..authorities import Authority, load_authorities
 from ..clock import iso, london_date
 from ..config import Config
-from ..errors import FoibotError, InputError
+from ..errors import InputError
 from ..references import new_reference, plus_address
 from ..render import TemplateSet, environment_for, load_template_set, render_request
-from ..store import Store
+from ..store import Store, open_readonly, table_columns
 from . import outbox
 from .compose import build_message, new_message_id
 
@@ -128,28 +126,6 @@ def _fresh_reference(taken: set[str]) -> str:
             return reference
 
 
-@contextlib.contextmanager
-def _read_only(database: Path) -> Iterator[sqlite3.Connection | None]:
-    """The existing database opened for reading only, or None when there is none yet (dry run: no file)."""
-    if not database.exists():
-        yield None
-        return
-    try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=60)
-        conn.row_factory = sqlite3.Row
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error as exc:
-        raise FoibotError(f"database {database} cannot be read: {exc}") from exc
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-
-
 def plan_run(config: Config, run: str, template_name: str, authorities_file: str | Path, now: datetime,
              *, allow_duplicate_run: bool = False) -> RunPlan:
     """Load, check and render everything; raises before anything is written if any of it is wrong."""
@@ -164,7 +140,7 @@ def plan_run(config: Config, run: str, template_name: str, authorities_file: str
     waiting: list[str] = []
     taken: set[str] = set()
     run_exists = False
-    with _read_only(config.database_path) as conn:
+    with open_readonly(config.database_path) as conn:
         if conn is not None and "requests" in _tables(conn):
             taken = {r[0] for r in conn.execute("SELECT reference FROM requests")}
             row = conn.execute("SELECT * FROM runs WHERE id = ?", [run]).fetchone()
@@ -207,7 +183,7 @@ def _check_same_template(run: str, row: sqlite3.Row, template: TemplateSet, temp
 
 
 def _refuse_duplicate(conn: sqlite3.Connection, template_sha: str, authorities_sha: str) -> None:
-    if "template_sha256" not in _columns(conn, "runs"):
+    if "template_sha256" not in table_columns(conn, "runs"):
         return
     row = conn.execute(
         "SELECT r.id, count(m.id) AS sent FROM runs r JOIN requests q ON q.run = r.id JOIN messages m "

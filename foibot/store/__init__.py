@@ -303,6 +303,30 @@ def open_store(database: Path, files_dir: Path, *, create: bool = True) -> Store
     return Store(database, files_dir, db)
 
 
+@contextlib.contextmanager
+def open_readonly(database: Path) -> Iterator[sqlite3.Connection | None]:
+    """The existing database opened for reading only, or None when there is none yet: what a dry run reads,
+    never creating, migrating or writing anything."""
+    if not database.exists():
+        yield None
+        return
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=60)
+        conn.row_factory = sqlite3.Row
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise StoreError(f"database {database} cannot be read: {exc}") from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The column names of a table (empty when it does not exist: an older database)."""
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
 def ensure_files_dir(store: Store) -> Path:
     """The attachments folder, created readable by its owner only."""
     try:
