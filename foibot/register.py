@@ -1,0 +1,372 @@
+"""The register of UK public authorities shipped with foibot: read, checked, filtered, and a campaign's list picked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+
+from .addresses import AddressError, check_address, has_control
+from .authorities import JURISDICTIONS, KINDS
+from .errors import InputError
+
+# What a row of the register holds. `channel` says how the authority takes requests, as its pages show it:
+# `email` (an address), `email_or_form` (an address and a web form), `web_form` (a form, no usable address),
+# `post` (only a postal address was found) or `unknown` (nothing was found: usually "not seen", not "none").
+COLUMNS = (
+    "id", "name", "kind", "type", "jurisdiction", "regime", "environmental_regime", "channel", "email",
+    "alt_email", "form_url", "postal_address", "address_flags", "defunct", "defunct_since", "successor",
+    "gss_code", "whatdotheyknow", "source", "source_date", "dataset",
+)
+CHANNELS = ("email", "email_or_form", "web_form", "post", "unknown")
+# How a request to each register channel goes out; `unknown` ones are written out like forms, for the
+# campaigner to send once they have found the way in.
+SENDING_CHANNEL = {"email": "email", "email_or_form": "email", "web_form": "web_form", "post": "post",
+                   "unknown": "unknown"}
+# The columns of a campaign's authorities CSV written by `pick` (the format `send` reads, plus what a
+# campaigner needs to send by hand and to judge an address).
+CAMPAIGN_COLUMNS = (
+    "id", "name", "email", "kind", "jurisdiction", "channel", "form_url", "postal_address", "alt_email",
+    "regime", "type", "address_flags", "source", "source_date",
+)
+# Flags the build script puts on an address, for a campaigner to weigh before a run.
+ADDRESS_FLAGS = {
+    "old_pnn_domain": "an old *.pnn.police.uk / *.pnn.gov.uk domain: most bodies have moved to *.police.uk",
+    "unusual_domain": "not a gov.uk / police.uk / gov.scot / gov.wales / llyw.cymru domain: check it is theirs",
+    "shared_address": "the same address serves another body in the register",
+    "older_copy": "seen on an older copy of the authority's page",
+    "related_page": "seen on a related page (re-use, EIR, publication scheme, reviews), not the FOI page",
+    "general_mailbox": "a general enquiries mailbox, not a dedicated FOI one",
+    "third_party_copy": "seen on a copy of the page held elsewhere",
+    "wdtk_address": "the address WhatDoTheyKnow used (2024)",
+    "form_url_is_page": "the form URL is the page that links to the form",
+    "sources_disagree": "two sources give different addresses: the other is in alt_email",
+}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
+_URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+OWN_REQUIRED = ("id", "name", "kind", "jurisdiction")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One body of the register (every value a string as in the file; `defunct` read as a bool)."""
+
+    id: str
+    name: str
+    kind: str
+    type: str = ""
+    jurisdiction: str = "england"
+    regime: str = ""
+    environmental_regime: str = ""
+    channel: str = "unknown"
+    email: str = ""
+    alt_email: str = ""
+    form_url: str = ""
+    postal_address: str = ""
+    address_flags: str = ""
+    defunct: bool = False
+    defunct_since: str = ""
+    successor: str = ""
+    gss_code: str = ""
+    whatdotheyknow: str = ""
+    source: str = ""
+    source_date: str = ""
+    dataset: str = ""
+    line: int = field(default=0, compare=False)
+
+    @property
+    def sending_channel(self) -> str:
+        return SENDING_CHANNEL[self.channel]
+
+    def as_row(self) -> dict[str, str]:
+        row = {name: getattr(self, name) for name in COLUMNS}
+        row["defunct"] = "yes" if self.defunct else ""
+        return row
+
+    def campaign_row(self) -> dict[str, str]:
+        row = self.as_row()
+        row["channel"] = self.sending_channel
+        return {name: row[name] for name in CAMPAIGN_COLUMNS}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What `authorities list` and `pick` select; an empty tuple means any."""
+
+    kinds: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    search: str = ""
+    include_defunct: bool = False
+
+    def matches(self, entry: Entry) -> bool:
+        if entry.defunct and not self.include_defunct:
+            return False
+        if self.kinds and entry.kind not in self.kinds:
+            return False
+        if self.jurisdictions and entry.jurisdiction not in self.jurisdictions:
+            return False
+        if self.channels and entry.channel not in self.channels:
+            return False
+        if self.types and entry.type not in self.types:
+            return False
+        if self.search:
+            needle = self.search.casefold()
+            haystack = f"{entry.id} {entry.name} {entry.email} {entry.alt_email} {entry.type} {entry.gss_code}"
+            if needle not in haystack.casefold():
+                return False
+        return True
+
+
+def parse_filters(kinds: Iterable[str] = (), jurisdictions: Iterable[str] = (), channels: Iterable[str] = (),
+                  types: Iterable[str] = (), search: str = "", include_defunct: bool = False) -> Filters:
+    """Filters from command-line values (each may be repeated or comma-separated), every value checked."""
+
+    def split(values: Iterable[str], allowed: Sequence[str] | None, what: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for value in values:
+            for part in value.split(","):
+                part = part.strip()
+                if not part:
+                    continue
+                if allowed is not None and part not in allowed:
+                    raise InputError(f"{what} {part!r} is not one of {', '.join(allowed)}")
+                out.append(part)
+        return tuple(out)
+
+    return Filters(split(kinds, KINDS, "kind"), split(jurisdictions, JURISDICTIONS, "jurisdiction"),
+                   split(channels, CHANNELS, "channel"), split(types, None, "type"), search.strip(),
+                   include_defunct)
+
+
+@dataclass
+class Pick:
+    """A campaign's list: the bodies chosen and those left out, each with the reason."""
+
+    chosen: list[Entry]
+    left_out: list[tuple[Entry, str]]
+
+    def by_channel(self) -> Counter[str]:
+        return Counter(entry.sending_channel for entry in self.chosen)
+
+
+# -- reading ----------------------------------------------------------------------------------------------
+
+def shipped_register_text() -> str:
+    return (resources.files("foibot") / "data" / "register.csv").read_text(encoding="utf-8")
+
+
+def load_register(path: str | Path | None = None) -> list[Entry]:
+    """The shipped register, or the one at `path`; InputError naming the file and line of any bad row."""
+    if path is None:
+        return parse_register(shipped_register_text(), "register.csv (shipped)")
+    file = Path(path)
+    return parse_register(_read_text(file), str(file))
+
+
+def parse_register(text: str, source: str) -> list[Entry]:
+    rows = _read_rows(text, source, COLUMNS)
+    entries = [_entry(values, line) for line, values in rows]
+    problems = check_register(entries, source)
+    if problems:
+        raise InputError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems[:50]))
+    return entries
+
+
+def load_own_rows(path: str | Path) -> list[Entry]:
+    """A campaigner's own rows (at least id, name, kind, jurisdiction, and an email, form_url or
+    postal_address), in the register's columns; the channel is worked out when not given."""
+    file = Path(path)
+    source = str(file)
+    rows = _read_rows(_read_text(file), source, OWN_REQUIRED)
+    entries = []
+    for line, values in rows:
+        values = {k: v for k, v in values.items() if k in COLUMNS}
+        if not values.get("channel"):
+            values["channel"] = _channel_from(values)
+        values.setdefault("source", f"added by the campaigner ({file.name})")
+        if not values["source"]:
+            values["source"] = f"added by the campaigner ({file.name})"
+        values.setdefault("dataset", "own")
+        entries.append(_entry(values, line))
+    problems = check_register(entries, source)
+    if problems:
+        raise InputError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems[:50]))
+    return entries
+
+
+def _channel_from(values: dict[str, str]) -> str:
+    email, form, post = (values.get(k, "").strip() for k in ("email", "form_url", "postal_address"))
+    if email and form:
+        return "email_or_form"
+    if email:
+        return "email"
+    if form:
+        return "web_form"
+    return "post" if post else "unknown"
+
+
+def _read_text(file: Path) -> str:
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{file} does not exist") from exc
+    except OSError as exc:
+        raise InputError(f"{file} cannot be read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{file}:{line}: not UTF-8 text (save the CSV as UTF-8)") from exc
+
+
+def _read_rows(text: str, source: str, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InputError(f"{source}: the file is empty (expected a header row: {', '.join(required)})")
+    except csv.Error as exc:
+        raise InputError(f"{source}:1: not readable as CSV: {exc}") from exc
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
+    rows: list[tuple[int, dict[str, str]]] = []
+    end_of_previous = reader.line_num
+    try:
+        for row in reader:
+            line, end_of_previous = end_of_previous + 1, reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise InputError(f"{source}:{line}: has {len(row)} cells, the header has {len(header)}")
+            rows.append((line, {k: v.strip() for k, v in zip(header, row)}))
+    except csv.Error as exc:
+        raise InputError(f"{source}:{reader.line_num}: not readable as CSV: {exc}") from exc
+    return rows
+
+
+def _entry(values: dict[str, str], line: int) -> Entry:
+    names = {f.name for f in fields(Entry)} - {"line", "defunct"}
+    kwargs = {k: v for k, v in values.items() if k in names}
+    defunct = values.get("defunct", "").lower() in ("yes", "true", "1")
+    return Entry(**kwargs, defunct=defunct, line=line)
+
+
+# -- checking ---------------------------------------------------------------------------------------------
+
+def check_register(entries: Sequence[Entry], source: str = "register.csv") -> list[str]:
+    """Every problem with a set of rows, as `source:line: problem` (empty when the rows are sound)."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for e in entries:
+        where = f"{source}:{e.line}"
+        bad = [name for name, value in e.as_row().items() if has_control(value)]
+        if bad:
+            problems.append(f"{where}: {', '.join(bad)} contains a newline or control character")
+        if not _ID.match(e.id):
+            problems.append(f"{where}: id {e.id!r} must be lower-case letters, digits, '-', '_' or '.'")
+        elif e.id in seen:
+            problems.append(f"{where}: duplicate id {e.id!r} (first on line {seen[e.id]})")
+        else:
+            seen[e.id] = e.line
+        if not e.name:
+            problems.append(f"{where}: name is empty")
+        if e.kind not in KINDS:
+            problems.append(f"{where}: kind {e.kind!r} is not one of {', '.join(KINDS)}")
+        if e.jurisdiction not in JURISDICTIONS:
+            problems.append(f"{where}: jurisdiction {e.jurisdiction!r} is not one of {', '.join(JURISDICTIONS)}")
+        if e.channel not in CHANNELS:
+            problems.append(f"{where}: channel {e.channel!r} is not one of {', '.join(CHANNELS)}")
+        for column in ("email", "alt_email"):
+            value = getattr(e, column)
+            if value:
+                try:
+                    check_address(value)
+                except AddressError as exc:
+                    problems.append(f"{where}: {column} {exc}")
+        if e.channel in ("email", "email_or_form") and not e.email:
+            problems.append(f"{where}: channel {e.channel} needs an email")
+        if e.channel in ("web_form", "email_or_form") and not e.form_url:
+            problems.append(f"{where}: channel {e.channel} needs a form_url")
+        if e.form_url and not _URL.match(e.form_url):
+            problems.append(f"{where}: form_url {e.form_url!r} is not an http(s) address")
+        if e.channel == "post" and not e.postal_address:
+            problems.append(f"{where}: channel post needs a postal_address")
+        if not e.source:
+            problems.append(f"{where}: source is empty (every row says where its facts come from)")
+        for flag in filter(None, e.address_flags.split(";")):
+            if flag not in ADDRESS_FLAGS:
+                problems.append(f"{where}: address flag {flag!r} is not one of {', '.join(ADDRESS_FLAGS)}")
+    ids = set(seen)
+    for e in entries:
+        for successor in filter(None, e.successor.split(";")):
+            if successor not in ids:
+                problems.append(f"{source}:{e.line}: successor {successor!r} is not an id in the register")
+    return problems
+
+
+# -- choosing ---------------------------------------------------------------------------------------------
+
+def merge_own(entries: Sequence[Entry], own: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """The register with the campaigner's rows applied (a row with a register id replaces it), and the own
+    rows that are new bodies (always picked: the campaigner chose them)."""
+    by_id = {e.id: e for e in own}
+    merged = [by_id.pop(e.id, e) for e in entries]
+    return merged, list(by_id.values())
+
+
+def select(entries: Iterable[Entry], filters: Filters) -> list[Entry]:
+    return [e for e in entries if filters.matches(e)]
+
+
+def pick(entries: Sequence[Entry], filters: Filters, own: Sequence[Entry] = (), known_only: bool = False) -> Pick:
+    """A campaign's list from the register: the bodies the filters select (never a defunct one), plus the
+    campaigner's new rows. Left out, with the reason: a body whose address another picked body already
+    uses (the authorities CSV holds each mailbox once), and with `known_only` those with no known way in."""
+    merged, extra = merge_own(entries, own)
+    candidates = select(merged, replace(filters, include_defunct=False)) + [e for e in extra if not e.defunct]
+    chosen: list[Entry] = []
+    left_out: list[tuple[Entry, str]] = []
+    mailboxes: dict[str, str] = {}
+    for entry in candidates:
+        if known_only and entry.channel == "unknown":
+            left_out.append((entry, "no address, form or postal address known"))
+            continue
+        if entry.sending_channel == "email":
+            key = entry.email.lower()
+            if key in mailboxes:
+                left_out.append((entry, f"its address {entry.email} is also {mailboxes[key]}'s"))
+                continue
+            mailboxes[key] = entry.id
+        chosen.append(entry)
+    return Pick(chosen, left_out)
+
+
+def campaign_csv(chosen: Sequence[Entry]) -> str:
+    """The campaign's authorities CSV (the columns `send` reads, then the register's facts)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CAMPAIGN_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in chosen:
+        writer.writerow(entry.campaign_row())
+    return out.getvalue()
+
+
+def register_csv(entries: Sequence[Entry]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in entries:
+        writer.writerow(entry.as_row())
+    return out.getvalue()
+
+
+def counts(entries: Iterable[Entry], column: str) -> Counter[str]:
+    return Counter(str(getattr(e, column)) for e in entries)
