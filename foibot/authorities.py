@@ -23,6 +23,11 @@ KINDS = (
     "other_public_body",
 )
 JURISDICTIONS = ("england", "wales", "scotland", "northern_ireland", "uk")
+# How a request reaches the authority (an optional `channel` column; empty means email). Only `email` goes by
+# mail; the others are written out for the campaigner to send by hand (web form, post, or a way still to find).
+CHANNELS = ("email", "web_form", "post", "unknown")
+BY_HAND = ("web_form", "post", "unknown")
+_CHANNEL_ALIASES = {"": "email", "email_or_form": "email", "form": "web_form", "not_found": "unknown"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 MAX_ROWS = 100_000
 
@@ -36,6 +41,15 @@ class Authority:
     jurisdiction: str
     extra: dict[str, str] = field(default_factory=dict)
     line: int = 0
+
+    @property
+    def channel(self) -> str:
+        value = self.extra.get("channel", "").strip().lower()
+        return _CHANNEL_ALIASES.get(value, value)
+
+    @property
+    def by_hand(self) -> bool:
+        return self.channel in BY_HAND
 
     @property
     def regime(self) -> str:
@@ -99,11 +113,17 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
                 seen_ids[ident] = line
             if not values["name"]:
                 row_problems.append("name is empty")
-            try:
-                email = check_address(values["email"])
-            except AddressError as exc:
-                row_problems.append(f"email {exc}" if values["email"] else "email is missing")
-                email = ""
+            raw_channel = values.get("channel", "").lower()
+            channel = _CHANNEL_ALIASES.get(raw_channel, raw_channel)
+            if channel not in CHANNELS:
+                row_problems.append(f"channel {values['channel']!r} is not one of {', '.join(CHANNELS)}")
+            email = ""
+            if values["email"] or channel not in BY_HAND:
+                try:
+                    email = check_address(values["email"])
+                except AddressError as exc:
+                    row_problems.append(f"email {exc}" if values["email"] else
+                                        "email is missing (or give channel web_form, post or unknown)")
             if email:
                 local, _, domain = email.lower().rpartition("@")
                 key = f"{local.partition('+')[0]}@{domain}"  # foi+x@ and foi@ are one mailbox

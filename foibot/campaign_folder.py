@@ -32,8 +32,10 @@ def shipped_file(name: str) -> Path:
     raise FoibotError(f"the shipped file {name} is missing from this installation: reinstall foibot")
 
 
-def init_campaign(folder: Path) -> list[Path]:
-    """Create the campaign folder's starting files; never overwrites anything. Returns what was written."""
+def init_campaign(folder: Path, authorities_text: str | None = None) -> list[Path]:
+    """Create the campaign folder's starting files; never overwrites anything. Returns what was written.
+
+    `authorities_text`: the campaign's list (picked from the register); default, the shipped authorities.csv."""
     config = folder / "config.toml"
     authorities = folder / "authorities.csv"
     templates = folder / "templates"
@@ -43,7 +45,10 @@ def init_campaign(folder: Path) -> list[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shipped_file("config.example.toml"), config)
-        shutil.copyfile(shipped_file("authorities.csv"), authorities)
+        if authorities_text is None:
+            shutil.copyfile(shipped_file("authorities.csv"), authorities)
+        else:
+            authorities.write_text(authorities_text, encoding="utf-8")
         templates.mkdir(exist_ok=True)
         note = templates / "README.txt"
         if not note.exists():

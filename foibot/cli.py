@@ -124,8 +124,8 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
                 _finish(report, None, config)
             return
     assert plan is not None
-    if plan.to_send:
-        _confirm_send(config, plan.to_send, len(plan.recipients), yes, len(plan.domains))
+    if plan.to_mail:
+        _confirm_send(config, plan.to_mail, len(plan.recipients), yes, len(plan.domains))
     with _Progress() as progress:
         queued, report = sending.send_run(config, plan, moment, progress=progress)
     _finish(report, plan, config, queued)
@@ -182,9 +182,12 @@ def _show_plan(plan: Any, config: Config) -> None:
     if plan.existing:
         click.echo(f"{len(plan.existing)} authorit{'ies' if len(plan.existing) != 1 else 'y'} already in run "
                    f"{plan.run}: never sent again.")
-    click.echo(f"Dry run: {plan.to_send} request{'s' * (plan.to_send != 1)} would go to "
+    by_hand = len(plan.by_hand)
+    click.echo(f"Dry run: {plan.to_mail} request{'s' * (plan.to_mail != 1)} would go to "
                f"{len(plan.recipients)} addresses ({len(plan.domains)} domains) through {plan.server} as "
-               f"{config.requester.email}. Nothing was sent or written.")
+               f"{config.requester.email}" + (f", and {by_hand} would be written out for you to send by hand "
+                                              "(web form or post)" if by_hand else "")
+               + ". Nothing was sent or written.")
 
 
 def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
@@ -196,8 +199,9 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
     if report.sent or report.failed or report.deferred:
         click.echo(f"Sent {report.sent} message{'s' * (report.sent != 1)} through {report.server} in "
                    f"{report.seconds:.1f} s" + (f" ({report.retried} retried)" if report.retried else "") + ".")
-    elif not report.unknown:
+    elif not report.unknown and not report.by_hand:
         click.echo("Nothing to send: every request was sent already.")
+    _list_by_hand(report.by_hand)
     err = functools.partial(click.echo, err=True)
     if report.failed:
         err(f"{len(report.failed)} refused by the server (recorded as failed; not retried):")
@@ -217,6 +221,16 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
             f"not arrive, or `foibot send --mark-sent {ref}` if it did.")
     if not report.ok:
         sys.exit(1)
+
+
+def _list_by_hand(items: list[Any]) -> None:
+    """The messages that wait to be sent by hand, each with its file (the form's address at the top)."""
+    if not items:
+        return
+    click.echo(f"{len(items)} to send by hand (web form or post), each ready to paste; then record it with "
+               "`foibot sent-by-hand REF --on DATE`:")
+    for item in items:
+        click.echo(f"  {item.reference}  {item.stage:<15}  {item.channel:<8}  {item.authority}  {item.path}")
 
 
 @cli.command()
@@ -405,6 +419,7 @@ def chase(dry_run: bool) -> None:
         click.echo(f"{item.reference}  {item.stage:<15}  {item.authority} <{item.to_addr}>  {item.why}{held}")
     for path in result.complaints:
         click.echo(f"Wrote {path}: check it and submit it yourself (foibot never sends complaints)")
+    _list_by_hand(result.by_hand)
     for problem in result.failed + result.errors:
         click.echo(f"Error: {problem}", err=True)
     click.echo(("Dry run, nothing sent: " if dry_run else "") + result.summary())
@@ -560,15 +575,198 @@ def demo(folder: str | None) -> None:
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False), default=".")
-def init(folder: str) -> None:
+@click.option("--authorities", "kinds", default=None, metavar="KINDS",
+              help="Start with these kinds from the register, e.g. 'council,combined_authority' "
+                   "(default: the shipped authorities.csv).")
+@click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="J",
+              help="With --authorities: only these nations (england, wales, scotland, northern_ireland, uk).")
+def init(folder: str, kinds: str | None, jurisdictions: tuple[str, ...]) -> None:
     """Start a campaign folder: config.toml to fill in, the authorities list, a templates/ folder."""
     from .campaign_folder import init_campaign
 
-    written = init_campaign(Path(folder))
+    text = None
+    chosen = None
+    if kinds is not None:
+        from . import register
+
+        chosen = register.pick(register.load_register(), register.parse_filters([kinds], jurisdictions))
+        if not chosen.chosen:
+            raise FoibotError(f"no body in the register is of kind {kinds}")
+        text = register.campaign_csv(chosen.chosen)
+    elif jurisdictions:
+        raise click.UsageError("--jurisdiction goes with --authorities KINDS")
+    written = init_campaign(Path(folder), text)
     for path in written:
         click.echo(f"Wrote {path}")
+    if chosen is not None:
+        _say_pick(chosen, written[1])
     click.echo(f"Next: edit {written[0]} ([requester], [smtp], [imap]), then in {folder}:\n"
                "  foibot send --run fusus-1 --template fusus --dry-run")
+
+
+# --- the register of authorities ----------------------------------------------------------------------
+
+
+def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The filters `authorities list` and `authorities pick` share (each repeatable or comma-separated)."""
+    for option in reversed((
+        click.option("--kind", "kinds", multiple=True, metavar="K",
+                     help="council, combined_authority, police_force, police_commissioner, fire_authority, ..."),
+        click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="J",
+                     help="england, wales, scotland, northern_ireland, uk."),
+        click.option("--channel", "channels", multiple=True, metavar="C",
+                     help="email, email_or_form, web_form, post, unknown."),
+        click.option("--type", "types", multiple=True, metavar="T",
+                     help="e.g. district, unitary, territorial, pcc, police_and_crime_panel."),
+        click.option("--search", default="", metavar="TEXT", help="Part of a name, id, address or GSS code."),
+        click.option("--register", "register_file", type=click.Path(dir_okay=False), default=None,
+                     help="Another register file in the same columns (default: the one shipped)."),
+    )):
+        func = option(func)
+    return func
+
+
+def _load_register(register_file: str | None) -> Any:
+    from . import register
+
+    return register.load_register(register_file)
+
+
+@cli.group()
+def authorities() -> None:
+    """The register of UK authorities shipped with foibot: list it, pick a campaign's list from it."""
+
+
+@authorities.command("list")
+@_filter_options
+@click.option("--include-defunct", is_flag=True, help="Show bodies that no longer exist too.")
+@click.option("--csv", "as_csv", is_flag=True, help="The register's rows as CSV (every column).")
+def authorities_list(kinds: tuple[str, ...], jurisdictions: tuple[str, ...], channels: tuple[str, ...],
+                     types: tuple[str, ...], search: str, register_file: str | None, include_defunct: bool,
+                     as_csv: bool) -> None:
+    """Show the bodies of the register that match the filters."""
+    from . import register
+
+    filters = register.parse_filters(kinds, jurisdictions, channels, types, search, include_defunct)
+    rows = register.select(_load_register(register_file), filters)
+    if as_csv:
+        click.echo(register.register_csv(rows), nl=False)
+        return
+    table = [(e.id, e.name + (" (defunct)" if e.defunct else ""), e.kind, e.jurisdiction, e.channel,
+              e.email or e.form_url or e.postal_address) for e in rows]
+    head = ("id", "name", "kind", "jurisdiction", "channel", "address / form")
+    widths = [min(40, max([len(h)] + [len(r[i]) for r in table])) for i, h in enumerate(head[:-1])]
+    for row in [head, *table]:
+        cells = [(v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(row, widths)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+    channel_counts = register.counts(rows, "channel")
+    click.echo(f"{len(rows)} bod{'y' if len(rows) == 1 else 'ies'}"
+               + (": " + ", ".join(f"{c} {channel_counts[c]}" for c in register.CHANNELS if channel_counts[c])
+                  if rows else ""))
+
+
+@authorities.command("pick")
+@_filter_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The campaign's authorities CSV to write (the file `foibot send --authorities` reads).")
+@click.option("--add", "own_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Your own rows (id, name, kind, jurisdiction, and email, form_url or postal_address): a row "
+                   "with a register id replaces it, others are added.")
+@click.option("--known-only", is_flag=True,
+              help="Leave out the bodies with no known address, form or postal address.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def authorities_pick(kinds: tuple[str, ...], jurisdictions: tuple[str, ...], channels: tuple[str, ...],
+                     types: tuple[str, ...], search: str, register_file: str | None, output: str,
+                     own_files: tuple[str, ...], known_only: bool, force: bool) -> None:
+    """Write a campaign's authorities CSV from the register (never a defunct body)."""
+    from . import register
+
+    filters = register.parse_filters(kinds, jurisdictions, channels, types, search)
+    own = [row for name in own_files for row in register.load_own_rows(name)]
+    chosen = register.pick(_load_register(register_file), filters, own, known_only=known_only)
+    if not chosen.chosen:
+        raise FoibotError("no body matches these filters: see `foibot authorities list` with the same ones")
+    target = Path(output)
+    if target.exists() and not force:
+        raise FoibotError(f"{target} already exists: give another file, or --force to replace it")
+    try:
+        target.write_text(register.campaign_csv(chosen.chosen), encoding="utf-8")
+    except OSError as exc:
+        raise FoibotError(f"cannot write {target}: {exc.strerror}") from exc
+    _say_pick(chosen, target)
+
+
+def _say_pick(chosen: Any, target: Path) -> None:
+    by = chosen.by_channel()
+    parts = [f"{by[c]} {label}" for c, label in (("email", "by e-mail"), ("web_form", "by web form"),
+                                                  ("post", "by post"), ("unknown", "with no known address"))
+             if by[c]]
+    click.echo(f"Wrote {len(chosen.chosen)} authorities to {target}: {', '.join(parts)}.")
+    if by["unknown"]:
+        click.echo(f"{by['unknown']} have no address, form or postal address in the register: `foibot send` "
+                   "writes their requests out for you to send by hand once you find the way in (the source "
+                   "column says where we looked); --known-only leaves them out.", err=True)
+    if chosen.left_out:
+        click.echo(f"Left out {len(chosen.left_out)}:", err=True)
+        for entry, why in chosen.left_out:
+            click.echo(f"  {entry.id}: {why}", err=True)
+
+
+# --- requests sent by hand, addresses that were wrong ---------------------------------------------------
+
+
+@cli.command("sent-by-hand")
+@click.argument("request")
+@click.option("--on", "sent_on", required=True, metavar="DATE", help="The day you sent it (2026-03-02).")
+@click.option("--their-ref", default=None, help="The reference the authority's form or letter gave you.")
+@click.option("--stage", default=None, help="A chaser (reminder, internal_review) rather than the request.")
+@_config_option
+def sent_by_hand(request: str, sent_on: str, their_ref: str | None, stage: str | None) -> None:
+    """Record that you sent REQUEST by web form or post on DATE: its clock starts that day."""
+    from .clock import parse_now
+    from .lifecycle import record_sent_by_hand as record
+
+    config = load()
+    moment = now()
+    try:
+        on = parse_now(sent_on)
+    except FoibotError as exc:
+        raise click.BadParameter(f"{sent_on!r} is not a date like 2026-03-02", param_hint="--on") from exc
+    store = open_db(config, create=False)
+    try:
+        row, recorded, due = record(store, request, on, moment, their_ref=their_ref, stage=stage)
+    finally:
+        store.close()
+    what = "request" if recorded == "request" else recorded.replace("_", " ")
+    click.echo(f"{row['reference']} ({row['authority_name']}): {what} recorded as sent on "
+               f"{on.date().isoformat()}" + (f"; the response is due on {due.isoformat()}" if due else "")
+               + (f"; their reference {row['authority_ref']}" if their_ref else ""))
+
+
+@cli.command()
+@click.argument("request")
+@click.argument("address")
+@_config_option
+def readdress(request: str, address: str) -> None:
+    """Send REQUEST again to a corrected ADDRESS (`alt`: the other address its row or the register knows).
+
+    Same reference, the wrong address kept; the clock starts anew when it goes."""
+    from .send.readdress import readdress as send_again
+
+    config = load()
+    moment = now()
+    if config.smtp is not None:
+        from .send.run import smtp_settings
+
+        smtp_settings(config)  # a missing password: before anything is written
+    store = open_db(config, create=False)
+    try:
+        done = send_again(store, config, request, address, moment)
+    finally:
+        store.close()
+    click.echo(f"{done.reference} ({done.authority}): sent again to {done.new_address}"
+               + (f" instead of {done.old_address}" if done.old_address else ""))
+    _finish(done.report, None, config)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@
 - the campaigner's moves: `mark_request`, `mark_message` (`foibot mark`), `withdraw`, `set_hold`,
   `record_clarified`; each is a manual event (`source = 'manual'`), and no automatic step ever overrides a
   manual status, outcome, reference or message kind;
+- by hand: `record_sent_by_hand` (`foibot sent-by-hand`: a web-form or postal request went, its clock starts)
+  and `record_readdress` (`foibot readdress`: sent again to a corrected address, the wrong one kept);
 - `chase_stop_reason`: why a request is owed no chaser now. The ladder asks it before queueing one, and the
   outbox asks it again before sending one, so a chaser left queued can never leave for a request that was
   withdrawn, held, answered or failed since, however that came about.
@@ -355,6 +357,68 @@ def record_clarified(store: Store, reference: str, answered_at: datetime, now: d
     return due
 
 
+# --- requests sent by hand, and addresses that were wrong -------------------------------------------------
+
+def is_request_stage(stage: str) -> bool:
+    """The request itself: first sent (`request`), or sent again to a corrected address (`readdress...`)."""
+    return stage == Stage.REQUEST or stage.startswith("readdress")
+
+
+def record_sent_by_hand(store: Store, reference: str, on: datetime, now: datetime, *, their_ref: str | None = None,
+                        stage: str | None = None) -> tuple[dict[str, Any], str, date | None]:
+    """The campaigner sent a message of a by-hand request (the request, or the chaser `stage`) on `on`; for
+    the request the clock starts that day. Returns the request, the stage recorded and the due date."""
+    row = find_request(store, reference)
+    waiting = list(store.db.query(
+        "SELECT id, stage, to_addrs, message_id FROM messages WHERE request_id = ? AND direction = 'out' "
+        "AND state = 'by_hand'" + (" AND stage = ?" if stage else "") + " ORDER BY id",
+        [row["id"], stage] if stage else [row["id"]]))
+    if not waiting:
+        sent = [r["stage"] for r in store.db.query(
+            "SELECT stage FROM messages WHERE request_id = ? AND direction = 'out' AND state = 'sent'", [row["id"]])]
+        how = "it goes by e-mail" if row.get("channel", "email") == "email" else "nothing is waiting"
+        done = f" (already sent: {', '.join(sent)})" if sent else ""
+        raise FoibotError(f"{row['reference']} has no {stage or 'message'} waiting to be sent by hand: {how}{done}")
+    if london_date(on) > london_date(now):
+        raise FoibotError(f"{row['reference']}: {london_date(on)} is in the future")
+    created = from_iso(row["created_at"])
+    if created is not None and london_date(on) < london_date(created):
+        raise FoibotError(f"{row['reference']}: it was written on {london_date(created)}, so it cannot have "
+                          f"been sent on {london_date(on)}")
+    message = waiting[0]
+    with store.transaction():
+        store.db.execute("UPDATE messages SET state = 'sent', sent_at = ?, smtp_reply = ?, last_error = NULL "
+                         "WHERE id = ? AND state = 'by_hand'", [iso(on), "sent by hand by the campaigner",
+                                                                message["id"]])
+        if is_request_stage(message["stage"]):
+            store.db.execute("UPDATE requests SET sent_at = ?, status = CASE WHEN status = 'queued' THEN "
+                             "'awaiting_response' ELSE status END WHERE id = ?", [iso(on), row["id"]])
+        store.add_event(row["id"], f"sent_{message['stage']}", on,
+                        {"to": message["to_addrs"], "message_id": message["message_id"]}, message_id=message["id"])
+        detail: dict[str, Any] = {"stage": message["stage"], "on": iso(on), "channel": row.get("channel")}
+        if their_ref and their_ref.strip():
+            store.db.execute("UPDATE requests SET authority_ref = ? WHERE id = ?", [their_ref.strip(), row["id"]])
+            detail["their_ref"] = their_ref.strip()
+        store.add_event(row["id"], "sent_by_hand", now, detail, message_id=message["id"], source="manual")
+    new_row = find_request(store, row["reference"])
+    return new_row, message["stage"], due_date(RequestFacts.from_row(new_row), new_row["regime"])
+
+
+def record_readdress(store: Store, request: dict[str, Any], new: str, stage: str, now: datetime) -> None:
+    """The request goes again, same reference, to `new` (inside the caller's transaction, before the new
+    message is queued): the old address is kept as wrong, and the request is queued until the new one goes
+    (its clock starts then). Whatever of it still waited to go (queued, or to send by hand) never will."""
+    old = request.get("authority_email") or ""
+    wrong = ";".join(a for a in ((request.get("wrong_addresses") or ""), old) if a)
+    store.db.execute(
+        "UPDATE messages SET state = 'failed', last_error = ? WHERE request_id = ? AND direction = 'out' "
+        "AND state IN ('by_hand', 'queued')", [f"not sent: readdressed to {new}", request["id"]])
+    store.db.execute(
+        "UPDATE requests SET authority_email = ?, channel = 'email', wrong_addresses = ?, status = 'queued', "
+        "status_manual = 0, failed_reason = NULL WHERE id = ?", [new, wrong, request["id"]])
+    store.add_event(request["id"], "readdressed", now, {"from": old, "to": new, "stage": stage}, source="manual")
+
+
 # --- may this request be chased? --------------------------------------------------------------------------
 
 def chase_stop_reason(row: dict[str, Any], stage: str | None = None) -> str | None:
@@ -377,7 +441,7 @@ def chase_stop_reason(row: dict[str, Any], stage: str | None = None) -> str | No
 def cancel_stopped_chasers(store: Store, now: datetime, request_id: int | None = None) -> int:
     """Every chaser still queued (a temporary failure left it) for a request that may no longer be chased is
     marked not sent, with the reason. Runs inside the caller's transaction when there is one."""
-    where = "m.direction = 'out' AND m.state = 'queued' AND m.stage IN ({})".format(", ".join("?" for _ in CHASERS))
+    where = "m.direction = 'out' AND m.state IN ('queued', 'by_hand') AND m.stage IN ({})".format(", ".join("?" for _ in CHASERS))
     params: list[Any] = list(CHASERS)
     if request_id is not None:
         where += " AND m.request_id = ?"
@@ -397,6 +461,6 @@ def cancel_stopped_chasers(store: Store, now: datetime, request_id: int | None =
 
 def refuse_chaser(store: Store, message_id: int, request_id: int, stage: str, reason: str, now: datetime) -> None:
     """Record that a queued chaser will never leave (inside the caller's transaction)."""
-    store.db.execute("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ? AND state = 'queued'",
-                     [f"not sent: {reason}", message_id])
+    store.db.execute("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('queued', "
+                     "'by_hand')", [f"not sent: {reason}", message_id])
     store.add_event(request_id, f"failed_{stage}", now, {"reason": f"not sent: {reason}"}, message_id=message_id)

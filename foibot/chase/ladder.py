@@ -31,6 +31,7 @@ from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
 from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
 from ..send import build_message, enqueue, new_message_id, queued
+from ..send.by_hand import ByHand, write_pending
 from ..store import Store
 from ..vocab import EMAIL_STAGES, LADDER
 
@@ -115,6 +116,7 @@ class ChaseReport:
     waiting: int = 0  # queued but not sent (a temporary failure: retried at the next run)
     complaints: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # per-item problems (a template that does not render)
+    by_hand: list[ByHand] = field(default_factory=list)  # chasers of by-hand requests, written out to send
 
     @property
     def held(self) -> list[ChaseItem]:
@@ -135,6 +137,8 @@ class ChaseReport:
         text = "sent " + ", ".join(parts) if parts else ""
         if self.complaints:
             text += ("; " if text else "") + f"wrote {_count(len(self.complaints), *STAGE_NAMES['complaint'])}"
+        if self.by_hand:
+            text += ("; " if text else "") + f"{_count(len(self.by_hand), 'chaser', 'chasers')} to send by hand"
         if self.failed:
             text += ("; " if text else "") + f"{len(self.failed)} refused by the server"
         if self.waiting:
@@ -284,6 +288,7 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
                 queue_chaser(store, config, env, item, now)
         except (TemplateError, StoreError) as exc:
             report.errors.append(f"{item.reference}: {item.stage}: {exc}")
+    report.by_hand = [m for m in write_pending(store, config) if m.stage != "request"]
     # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
     pending = [m.id for m in queued(store, EMAIL_STAGES)]
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
@@ -423,8 +428,10 @@ def queue_chaser(store: Store, config: Config, env: Any, item: ChaseItem, now: d
     sender = config.requester.email
     message_id = new_message_id(row["reference"], item.stage, sender)
     reply_to = plus_address(sender, row["reference"]) if config.requester.reply_address == "plus" else None
+    # A chaser of a request sent by hand goes by hand too (enqueue keeps it out of the mail): addressed to us.
+    to_addr = row["authority_email"] or sender
     raw = build_message(
-        from_name=config.requester.name, from_addr=sender, to_addr=row["authority_email"], subject=subject,
+        from_name=config.requester.name, from_addr=sender, to_addr=to_addr, subject=subject,
         body=body, message_id=message_id, date=now, reply_to=reply_to, in_reply_to=parent,
         references=[parent] if parent else None, reference=row["reference"],
     )
@@ -455,7 +462,7 @@ def _timeline(store: Store, request_id: int) -> tuple[list[dict[str, str]], list
     entries: list[tuple[str, str]] = []
     copies: list[dict[str, str]] = []
     names = {"request": "request sent", "reminder": "reminder sent",
-             "internal_review": "internal review requested"}
+             "internal_review": "internal review requested", "readdress": "request sent to a corrected address"}
     for m in store.db.query(
         "SELECT direction, stage, state, sent_at, created_at, kind, raw, subject FROM messages "
         "WHERE request_id = ? AND (direction = 'in' OR state = 'sent') ORDER BY COALESCE(sent_at, created_at), id",

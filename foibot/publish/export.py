@@ -37,6 +37,8 @@ EXTRA_COLUMNS = (
     "chase_stage",
     "complaint_file",
     "failed_reason",
+    "channel",
+    "wrong_addresses",
 )
 # The chase ladder in order; a later stage reached is the one reported in `chase_stage`.
 CHASE_LADDER = LADDER
@@ -81,6 +83,8 @@ class Outcome:
     reply_files: list[str] = field(default_factory=list)
     failed_reason: str | None = None
     complaint_file: str | None = None
+    channel: str = "email"  # how the request went: email, or by hand (web_form, post, unknown)
+    wrong_addresses: list[str] = field(default_factory=list)  # addresses it went to first, found wrong
 
     @property
     def on_time(self) -> bool | None:
@@ -99,7 +103,8 @@ _QUERY = """
 WITH chasers AS (
     SELECT request_id, COUNT(*) AS chases, group_concat(stage, char(31)) AS chase_stages FROM (
         SELECT request_id, stage FROM messages
-        WHERE direction = 'out' AND stage != 'request' AND state = 'sent' AND request_id IS NOT NULL
+        WHERE direction = 'out' AND stage != 'request' AND stage NOT LIKE 'readdress%' AND state = 'sent'
+        AND request_id IS NOT NULL
         ORDER BY request_id, sent_at, id)
     GROUP BY request_id
 ), inbound AS (
@@ -122,7 +127,7 @@ SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_e
        r.regime,
        r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
        r.exemptions, r.answers, r.clarification_at, r.clarification_answered_at, r.extension_to,
-       r.extension_at, r.review_requested_at, r.withdrawn_at,
+       r.extension_at, r.review_requested_at, r.withdrawn_at, r.channel, r.wrong_addresses,
        a.kind AS authority_kind,
        COALESCE(c.chases, 0) AS chases, c.chase_stages,
        COALESCE(i.replies, 0) AS replies,
@@ -206,6 +211,8 @@ def _outcome(
         complaint_file=_display_path(Path(row["complaint_file"]), base_dir)
         if row["complaint_file"]
         else None,
+        channel=row["channel"] or "email",
+        wrong_addresses=[a for a in (row["wrong_addresses"] or "").split(";") if a],
     )
 
 
@@ -343,6 +350,8 @@ def csv_row(item: Outcome, questions: Iterable[str]) -> dict[str, str]:
         "chase_stage": item.chase_stage,
         "failed_reason": item.failed_reason,
         "complaint_file": item.complaint_file,
+        "channel": item.channel,
+        "wrong_addresses": ";".join(item.wrong_addresses),
         "reply_files": ";".join(item.reply_files),
     }
     for q in questions:

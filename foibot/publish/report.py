@@ -181,6 +181,8 @@ def _summary(items: list[Outcome]) -> str:
         ("late, still owed", str(sum(1 for i in items if not i.outcome and i.on_time is False))),
         ("refused", str(sum(1 for i in items if i.outcome in ("refused", "neither_confirm_nor_deny")))),
         ("median working days to answer", f"{statistics.median(days):g}" if days else "–"),
+        ("sent by web form or post", str(sum(1 for i in items if i.channel != "email"))),
+        ("addresses found wrong", str(sum(len(i.wrong_addresses) for i in items))),
     ]
     cells = "".join(f'<div class="fact"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for k, v in facts)
     return f'<section class="facts">{cells}</section>'
@@ -263,6 +265,7 @@ def _table(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
     head = (
         "authority",
         "kind",
+        "channel",
         "status",
         "outcome",
         "their ref",
@@ -282,7 +285,8 @@ def _table(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
         cls = f' class="{escape(i.status)}"'
         rows.append(
             f'<tr id="{escape(i.reference)}"{cls}><td>{escape(i.authority)}</td>'
-            f"<td>{escape(_words(i.kind))}</td><td>{escape(_words(i.status))}</td>"
+            f"<td>{escape(_words(i.kind))}</td><td>{escape(_words(i.channel))}</td>"
+            f"<td>{escape(_words(i.status))}</td>"
             f"<td>{escape(_words(i.outcome or ''))}</td>"
             f"<td>{escape(i.authority_ref or '')}</td><td>{escape('; '.join(i.exemptions))}</td>"
             f"<td class=d>{_day(i.sent_at)}</td><td class=d>{_day(i.due_date)}</td>"

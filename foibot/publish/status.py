@@ -33,6 +33,9 @@ class Summary:
     late: list[Outcome] = field(default_factory=list)  # still owed past the due date
     triage: list[dict] = field(default_factory=list)
     triage_total: int = 0
+    by_channel: Counter[str] = field(default_factory=Counter)
+    by_hand_waiting: list[Outcome] = field(default_factory=list)  # by-hand requests not recorded as sent
+    readdressed: int = 0  # requests whose first address was wrong
 
 
 def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
@@ -41,6 +44,11 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
         summary.total += 1
         summary.by_status[item.status] += 1
         summary.by_outcome[item.outcome or "(none yet)"] += 1
+        summary.by_channel[item.channel] += 1
+        if item.channel != "email" and item.base_status == "queued":
+            summary.by_hand_waiting.append(item)
+        if item.wrong_addresses:
+            summary.readdressed += 1
         if item.outcome and item.days_late is not None:
             if item.days_late == 0:
                 summary.on_time += 1
@@ -83,6 +91,17 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             a = left[i] if i < len(left) else ""
             b = right[i] if i < len(right) else ""
             lines.append(f"{a:<38}  {b}".rstrip())
+        if set(summary.by_channel) != {"email"} or summary.readdressed:
+            lines.append("")
+            lines.append("Channel: " + ", ".join(f"{c} {n}" for c, n in sorted(summary.by_channel.items()))
+                         + (f"; {summary.readdressed} sent again to a corrected address" if summary.readdressed
+                            else ""))
+            if summary.by_hand_waiting:
+                lines.append(f"To send by hand: {len(summary.by_hand_waiting)} (texts in by-hand/; then "
+                             "foibot sent-by-hand REF --on DATE)")
+                for item in summary.by_hand_waiting[:MAX_LATE_SHOWN]:
+                    head = f"  {item.reference:<9}  {item.channel:<8}  "
+                    lines.append(head + cut(item.authority, WIDTH - len(head)))
         answered = summary.on_time + summary.answered_late
         if answered:
             lines.append("")

@@ -2,6 +2,8 @@
 
 States of an outgoing message: queued -> sending -> sent | failed. A message found in `sending` after a
 crash becomes `unknown`: it may or may not have reached the server, so it is reported, never resent blindly.
+A message of a request that goes by hand (web form, post) is `by_hand` from the start: never mailed, it is
+written out for the campaigner and becomes `sent` when they record it (`foibot sent-by-hand`).
 The unique index (request_id, stage) makes "each stage at most once per request" a property of the data.
 """
 
@@ -13,9 +15,8 @@ from datetime import datetime
 
 from ..clock import iso
 from ..clock import now as utc_now
-from ..lifecycle import chase_stop_reason, refuse_chaser
+from ..lifecycle import chase_stop_reason, is_request_stage, refuse_chaser
 from ..store import Store
-from ..vocab import Stage
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,16 @@ def enqueue(
     subject: str,
     now: datetime,
 ) -> int | None:
-    """Queue one message; returns its id, or None when this request already has a message for this stage."""
+    """Queue one message; returns its id, or None when this request already has a message for this stage.
+
+    For a request that goes by hand the message is `by_hand` instead of `queued`: nothing mails it."""
     cursor = store.db.execute(
         """INSERT OR IGNORE INTO messages
            (direction, request_id, stage, state, message_id, from_addr, to_addrs, subject, sha256, size, raw,
             created_at)
-           VALUES ('out', ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [request_id, stage, message_id, from_addr, to_addr, subject, hashlib.sha256(raw).hexdigest(),
+           VALUES ('out', ?, ?, CASE WHEN (SELECT channel FROM requests WHERE id = ?) IN ('web_form', 'post',
+           'unknown') THEN 'by_hand' ELSE 'queued' END, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [request_id, stage, request_id, message_id, from_addr, to_addr, subject, hashlib.sha256(raw).hexdigest(),
          len(raw), raw, iso(now)],
     )
     if cursor.rowcount == 0:
@@ -102,7 +106,7 @@ def _claim(store: Store, message: Outgoing, now: datetime | None = None) -> bool
     """Move the message to `sending`, unless another process did, or it is a chaser for a request that may
     no longer be chased (withdrawn, held, answered, failed...: `lifecycle.chase_stop_reason`), which is then
     marked not sent instead: the last check before a chaser leaves, whatever path queued it."""
-    if message.stage != Stage.REQUEST:
+    if not is_request_stage(message.stage):
         cursor = store.db.execute("SELECT * FROM requests WHERE id = ?", [message.request_id])
         found = cursor.fetchone()
         row = dict(zip([d[0] for d in cursor.description], found, strict=True)) if found else None
@@ -123,7 +127,7 @@ def _sent(store: Store, message: Outgoing, now: datetime, smtp_reply: str) -> No
         "UPDATE messages SET state = 'sent', sent_at = ?, smtp_reply = ?, last_error = NULL WHERE id = ?",
         [iso(now), smtp_reply, message.id],
     )
-    if message.stage == "request":
+    if is_request_stage(message.stage):  # the clock starts when the request itself goes
         store.db.execute(
             "UPDATE requests SET sent_at = ?, status = CASE WHEN status = 'queued' THEN "
             "'awaiting_response' ELSE status END WHERE id = ?",
@@ -139,7 +143,7 @@ def mark_failed(store: Store, message: Outgoing, now: datetime, reason: str) -> 
         store.db.execute(
             "UPDATE messages SET state = 'failed', last_error = ? WHERE id = ?", [reason, message.id]
         )
-        if message.stage == "request":
+        if is_request_stage(message.stage):
             store.db.execute(
                 "UPDATE requests SET status = 'failed', failed_reason = ? WHERE id = ? AND status_manual = 0",
                 [reason, message.request_id],

@@ -65,7 +65,17 @@ class RunPlan:
 
     @property
     def recipients(self) -> set[str]:
-        return {p.authority.email.lower() for p in self.new} | {w.lower() for w in self.waiting}
+        return {p.authority.email.lower() for p in self.new if not p.authority.by_hand} | {
+            w.lower() for w in self.waiting if w}
+
+    @property
+    def by_hand(self) -> list[Planned]:
+        """The new requests written out for the campaigner to send (web form, post), never mailed."""
+        return [p for p in self.new if p.authority.by_hand]
+
+    @property
+    def to_mail(self) -> int:
+        return len(self.new) - len(self.by_hand) + len(self.waiting)
 
     @property
     def domains(self) -> set[str]:
@@ -88,7 +98,8 @@ def template_fingerprint(template: TemplateSet) -> str:
 
 def authorities_fingerprint(authorities: list[Authority]) -> str:
     """The set of addresses written to: the same list in another order or spelling is the same list."""
-    return hashlib.sha256("\n".join(sorted(a.email.lower() for a in authorities)).encode()).hexdigest()
+    return hashlib.sha256("\n".join(sorted(a.email.lower() or f"{a.channel}:{a.id}" for a in authorities))
+                          .encode()).hexdigest()
 
 
 def check_run_name(run: str) -> str:
@@ -111,8 +122,11 @@ def plan_request(config: Config, template: TemplateSet, env: Any, authority: Aut
     email = config.requester.email
     reply_to = plus_address(email, reference) if config.requester.reply_address == "plus" else None
     message_id = new_message_id(reference, "request", email)
+    # A request sent by hand is kept as a message too (addressed to the campaigner, never mailed): the
+    # same text is what the campaigner pastes, and what `readdress` sends if an address turns up.
+    to_addr = email if authority.by_hand else authority.email
     raw = build_message(
-        from_name=config.requester.name, from_addr=email, to_addr=authority.email, subject=rendered.subject,
+        from_name=config.requester.name, from_addr=email, to_addr=to_addr, subject=rendered.subject,
         body=rendered.body, message_id=message_id, date=now, reply_to=reply_to, reference=reference,
     )
     return Planned(authority, reference, rendered.subject, rendered.body, message_id, reply_to, raw)
@@ -237,15 +251,16 @@ def queue_run(store: Store, config: Config, plan: RunPlan, now: datetime) -> int
                 item = plan_request(config, plan.template, env, a, _fresh_reference(taken), now)
             cursor = db.execute(
                 "INSERT INTO requests (run, authority_id, reference, authority_name, authority_email, "
-                "jurisdiction, regime, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-                [plan.run, a.id, item.reference, a.name, a.email, a.jurisdiction, a.regime, iso(now)],
+                "jurisdiction, regime, status, created_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                [plan.run, a.id, item.reference, a.name, a.email, a.jurisdiction, a.regime, iso(now), a.channel],
             )
             request_id = int(cursor.lastrowid or 0)
             outbox.enqueue(store, request_id=request_id, stage="request", raw=item.raw,
                            message_id=item.message_id, to_addr=a.email, from_addr=config.requester.email,
                            subject=item.subject, now=now)
             store.add_event(request_id, "queued_request", now,
-                            {"reference": item.reference, "to": a.email, "template": plan.template.name})
+                            {"reference": item.reference, "to": a.email, "template": plan.template.name,
+                             "channel": a.channel})
             queued += 1
     return queued
 

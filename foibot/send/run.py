@@ -26,6 +26,7 @@ from ..files import exclusive_lock
 from ..references import find_references
 from ..store import Store, open_store
 from . import outbox
+from .by_hand import ByHand, write_pending
 from .mailer import DeliveryStats, Envelope, SmtpSettings, check_server, deliver, run_sync
 from .plan import RunPlan, plan_run, queue_run, server_name
 
@@ -57,6 +58,7 @@ class SendReport:
     skipped: int = 0
     seconds: float = 0.0
     connections: int = 0
+    by_hand: list[ByHand] = field(default_factory=list)  # written out for the campaigner to send
 
     @property
     def ok(self) -> bool:
@@ -258,13 +260,15 @@ def _add_stats(report: SendReport, stats: DeliveryStats) -> None:
 def send_run(config: Config, plan: RunPlan, now: datetime, *,
              progress: Progress | None = None) -> tuple[int, SendReport]:
     """Check the server, queue the plan's new requests (one transaction), then send everything queued."""
-    if config.smtp is not None and plan.to_send:
+    if config.smtp is not None and plan.to_mail:
         run_sync(check_server(smtp_settings(config)))  # unreachable, wrong password: nothing written yet
     store = open_store(config.database_path, config.files_dir)
     try:
         with send_lock(store.path):
             queued = queue_run(store, config, plan, now)
-            return queued, send_pending(store, config, now, progress=progress)
+            report = send_pending(store, config, now, progress=progress)
+            report.by_hand = write_pending(store, config)
+            return queued, report
     finally:
         store.close()
 

@@ -177,6 +177,14 @@ def m003_events_message_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS events_message ON events(message_id)")
 
 
+@migrations(name="m004_request_channel")
+def m004_request_channel(db: sqlite_utils.Database) -> None:
+    # How each request goes (email, or by hand: web_form, post, unknown), and the addresses it was sent to
+    # that turned out wrong (`foibot readdress`), ";"-joined, oldest first.
+    db.execute("ALTER TABLE requests ADD COLUMN channel TEXT NOT NULL DEFAULT 'email'")
+    db.execute("ALTER TABLE requests ADD COLUMN wrong_addresses TEXT NOT NULL DEFAULT ''")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 
