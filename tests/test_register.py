@@ -225,3 +225,104 @@ def test_the_build_script_reproduces_the_shipped_register(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_register.py"), "--data", str(SHARED),
                     "--out", str(out)], check=True, capture_output=True)
     assert out.read_text(encoding="utf-8") == shipped_register_text()
+
+
+# -- the commands ------------------------------------------------------------------------------------------
+
+def test_authorities_list_shows_every_scottish_council(tmp_path):
+    from send_helpers import foibot
+
+    shown = foibot("authorities", "list", "--kind", "council", "--jurisdiction", "scotland")
+    assert shown.code == 0
+    lines = shown.stdout.splitlines()
+    assert lines[0].split()[:2] == ["id", "name"] and "glasgow-city" in shown.stdout
+    assert lines[-1].startswith("32 bodies: ")
+    as_csv = foibot("authorities", "list", "--kind", "council", "--jurisdiction", "scotland", "--csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == 32 and set(rows[0]) == set(COLUMNS) and {r["regime"] for r in rows} == {"foisa"}
+    found = foibot("authorities", "list", "--search", "barnet")
+    assert "foi@barnet.gov.uk" in found.stdout
+    gone = foibot("authorities", "list", "--search", "allerdale")
+    assert gone.stdout.strip().endswith("0 bodies")
+    web = foibot("authorities", "list", "--channel", "web_form", "--kind", "fire_authority", "--csv")
+    assert {r["channel"] for r in csv.DictReader(io.StringIO(web.stdout))} == {"web_form"}
+
+
+def test_authorities_pick_writes_the_campaign_list(tmp_path):
+    from send_helpers import foibot
+
+    target = tmp_path / "authorities.csv"
+    picked = foibot("authorities", "pick", "--kind", "council", "--jurisdiction", "scotland", "-o", str(target))
+    assert picked.code == 0, picked.stderr
+    assert f"Wrote 32 authorities to {target}" in picked.stdout
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert len(rows) == 32 and {r["channel"] for r in rows} <= {"email", "web_form", "post", "unknown"}
+    assert "19 have no address, form or postal address" in picked.stderr  # said, not hidden
+    again = foibot("authorities", "pick", "--kind", "council", "-o", str(target))
+    assert again.code == 1 and "already exists" in again.stderr and len(target.read_text().splitlines()) == 33
+    known = foibot("authorities", "pick", "--kind", "council", "--jurisdiction", "scotland", "--known-only",
+                   "--force", "-o", str(target))
+    assert known.code == 0 and "unknown" not in {r["channel"] for r in csv.DictReader(target.open())}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--kind", "parish"), "Error: kind 'parish' is not one of council"),
+    (("--jurisdiction", "cornwall"), "Error: jurisdiction 'cornwall'"),
+    (("--search", "no such body anywhere"), "Error: no body matches these filters"),
+])
+def test_authorities_pick_refuses_bad_filters_in_one_line(tmp_path, args, message):
+    from send_helpers import foibot
+
+    result = foibot("authorities", "pick", *args, "-o", str(tmp_path / "a.csv"))
+    assert result.code == 1 and result.stderr.startswith(message) and "Traceback" not in result.stderr
+    assert not (tmp_path / "a.csv").exists()
+
+
+def test_own_rows_join_the_pick_and_a_bad_one_names_its_line(tmp_path):
+    from send_helpers import foibot
+
+    own = tmp_path / "mine.csv"
+    own.write_text("id,name,kind,jurisdiction,email\nmy-panel,My Police and Crime Panel,other_public_body,"
+                   "england,panel@council.gov.example\n")
+    target = tmp_path / "a.csv"
+    done = foibot("authorities", "pick", "--kind", "police_force", "--jurisdiction", "wales", "--add", str(own),
+                  "-o", str(target))
+    assert done.code == 0 and "Wrote 5 authorities" in done.stdout
+    assert [r["id"] for r in csv.DictReader(target.open())][-1] == "my-panel"
+    own.write_text("id,name,kind,jurisdiction,email\nmy-panel,My Panel,other_public_body,england,nope\n")
+    bad = foibot("authorities", "pick", "--kind", "police_force", "--add", str(own), "-o", str(target), "--force")
+    assert bad.code == 1 and f"{own}:2: email" in bad.stderr
+
+
+def test_init_starts_a_campaign_with_councils_and_combined_authorities(tmp_path):
+    from send_helpers import foibot
+
+    folder = tmp_path / "campaign"
+    done = foibot("init", str(folder), "--authorities", "council,combined_authority")
+    assert done.code == 0, done.stderr
+    authorities = parse_authorities((folder / "authorities.csv").read_text(), "authorities.csv")
+    ids = {a.id for a in authorities}
+    assert {a.kind for a in authorities} == {"council", "combined_authority"}
+    assert "glasgow-city" in ids and "west-midlands-ca" in ids and "allerdale" not in ids
+    left_out = {e.id for e, _ in pick(REGISTER, parse_filters(["council,combined_authority"])).left_out}
+    assert len(authorities) == 382 + 15 - len(left_out) and "south-yorkshire-ca" in left_out
+    assert "Left out" in done.stderr and "south-yorkshire-ca" in done.stderr
+    assert (folder / "config.toml").exists()
+    plain = foibot("init", str(tmp_path / "shipped"))
+    assert plain.code == 0 and (tmp_path / "shipped" / "authorities.csv").read_text() == (
+        ROOT / "authorities.csv").read_text()
+
+
+def test_a_picked_list_goes_through_a_dry_run(tmp_path, monkeypatch):
+    from send_helpers import foibot
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FOIBOT_NOW", "2026-03-02T10:00:00+00:00")
+    assert foibot("authorities", "pick", "--kind", "council", "--jurisdiction", "wales", "-o", "a.csv").code == 0
+    channels = [r["channel"] for r in csv.DictReader((tmp_path / "a.csv").open())]
+    mailed = channels.count("email")
+    dry = foibot("send", "--run", "wales-1", "--authorities", "a.csv", "--dry-run")
+    assert dry.code == 0, dry.stderr
+    assert f"Dry run: {mailed} requests would go to {mailed} addresses" in dry.stdout
+    assert f"and {22 - mailed} would be written out for you to send by hand" in dry.stdout
+    assert not (tmp_path / "foibot.db").exists()
