@@ -34,6 +34,9 @@ class Mixed(Scenario):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         (self.folder / "authorities.csv").write_text(AUTHORITIES)
+        self.dovecot.write_config(self.folder / "config.toml", self.user, smtp=self.smtp.smtp_section(),
+                                  requester={"name": "Alex Campaigner", "email": self.user,
+                                             "reply_address": "plus"})
 
     def requests(self, at: str = "2023-09-01T12:00:00+01:00") -> dict[str, dict[str, str]]:
         """The outcome CSV's rows by authority id (form requests have no address)."""
@@ -73,6 +76,7 @@ def test_web_form_requests_are_written_recorded_by_hand_answered_by_mail_and_cha
     assert text.splitlines()[2] == "Web form:      https://former.gov.example/foi/form"
     assert f"Freedom of Information request: Fusus [ref {former}]" in text and "Dear Former District Council" in text
     assert f"foibot sent-by-hand {former} --on" in text
+    assert f"Your e-mail:   {s.user.replace('@', '+' + former.lower() + '@')}" in text  # replies find their way
     assert rows["former"]["channel"] == "web_form" and rows["mailer"]["channel"] == "email"
     assert rows["former"]["status"] == "queued" and rows["former"]["sent_at"] == ""
 
@@ -136,6 +140,9 @@ def test_a_bounced_address_is_readdressed_once_and_counted_as_wrong(mixed: Mixed
     to_new = s.smtp.messages_to("foi@bouncer.gov.example")
     assert len(to_new) == 1 and reference in to_new[0].subject
     assert to_new[0].header("X-Foibot-Reference") == reference
+    first = s.smtp.messages_to("foi@old.bouncer.gov.example")[0]
+    assert to_new[0].header("Reply-To") == first.header("Reply-To") and "+fb-" in first.header("Reply-To")
+    assert to_new[0].body == first.body
 
     # delivered once: neither another readdress nor another send mails it again
     again = s.run("2023-04-18T11:00:00+01:00", "readdress", reference, "alt", code=1)

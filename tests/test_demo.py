@@ -89,7 +89,26 @@ def test_demo_csv_has_one_row_per_authority(
     _, rows = _csv_rows(demo_run)
     with (ROOT / "authorities.csv").open(encoding="utf-8", newline="") as handle:
         ids = {row["id"] for row in csv.DictReader(handle)}
-    assert set(rows) == ids and len(ids) == 86
+    web_forms = {s.authority_id for s in SCRIPTS if s.web_form}
+    assert set(rows) == ids | web_forms and len(ids) == 86 and web_forms == {"avon-fire"}
+
+
+def test_demo_sends_one_request_by_web_form_and_readdresses_one_bounce(
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path],
+) -> None:
+    path, rows = _csv_rows(demo_run)
+    form = rows["avon-fire"]
+    assert (form["channel"], form["authority_email"], form["status"], form["outcome"]) == (
+        "web_form", "", "answered", "not_held")
+    assert form["sent_at"].startswith("2026-03-02T11:00")  # the day it was pasted into the form
+    (written,) = (path.parent / "by-hand").glob(f"{form['reference']}-request-avon-fire.txt")
+    assert "Web form:" in written.read_text(encoding="utf-8").splitlines()[2]
+    essex = rows["essex-police"]
+    assert essex["wrong_addresses"] == "info.rights.freedom@essex.police.uk"
+    assert essex["authority_email"] == "info.rights@essex.police.uk" and essex["status"] == "internal_review"
+    out = demo_run[0].stdout
+    assert f"readdress: {essex['reference']} sent again to info.rights@essex.police.uk" in out
+    assert f"sent by hand: the campaigner pastes {form['reference']}" in out
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.authority_id)
@@ -123,7 +142,7 @@ def test_demo_runs_the_chase_ladder_for_the_silent(
     path, rows = _csv_rows(demo_run)
     scripted = {s.authority_id for s in SCRIPTS}
     silent = [row for key, row in rows.items() if key not in scripted]
-    assert len(silent) == 79
+    assert len(silent) == 78
     for row in silent:
         assert (row["status"], row["chases"], row["chase_stage"]) == ("internal_review", "2", "complaint"), (
             row

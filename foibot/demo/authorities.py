@@ -47,6 +47,12 @@ class Script:
     # Sent by the campaigner's own mail provider (a bounce) to the address the request came from,
     # rather than by the authority to the reply address.
     from_mail_system: bool = False
+    # Once the bounce is filed, the campaigner sends the request again to the other address known for the
+    # authority (`foibot readdress REF alt`).
+    readdress: bool = False
+    # The authority takes requests by web form only: the campaigner pastes the request into it by hand on
+    # the day it is written (`foibot sent-by-hand`); the answer comes by e-mail.
+    web_form: bool = False
 
 
 def _reply(received: Received, when: datetime, subject: str, text: str, *, sender: str | None = None,
@@ -138,6 +144,27 @@ Information Management Team
 """
     subject = f"RE: {received.subject}"
     return _reply(received, when, subject, text, sender_name="Information Management Team").as_bytes()
+
+
+def form_answer(received: Received, when: datetime) -> bytes:
+    """The answer to a request sent through the authority's web form: by e-mail from its casework system,
+    quoting our reference (the form had a box for it), not threaded to any message of ours."""
+    text = f"""Dear {received.from_name},
+
+Thank you for your request for information submitted through our online form on 2 March 2026, which we
+have dealt with under the Freedom of Information Act 2000.
+
+We have searched the records of our fire protection, procurement and control room teams. The fire
+authority has had no contact with Fusus, and does not hold any information falling within the scope of
+your request.
+
+If you are unhappy with how we have handled your request you may ask for an internal review.
+
+Information Governance
+{received.authority_name}
+"""
+    return _reply(received, when, f"Your information request {received.subject.rpartition('[')[2].rstrip(']')}",
+                  text, sender_name="Information Governance", threaded=False).as_bytes()
 
 
 def refused(received: Received, when: datetime) -> bytes:
@@ -341,6 +368,29 @@ SCRIPTS: tuple[Script, ...] = (
         "failed",
         "",
         from_mail_system=True,
+    ),
+    Script(
+        "essex-police",
+        "its address bounces; the campaigner sends it again to the other address the register knows",
+        "a delivery failure report",
+        0,
+        "10:02",
+        bounce,
+        "internal_review",
+        "",
+        from_mail_system=True,
+        readdress=True,
+    ),
+    Script(
+        "avon-fire",
+        "takes requests by web form only: the request is written out and pasted into the form by hand",
+        "an answer by e-mail to the form request",
+        11,
+        "11:40",
+        form_answer,
+        "answered",
+        "not_held",
+        web_form=True,
     ),
     Script(
         "dorset-pcc",

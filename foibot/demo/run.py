@@ -9,12 +9,12 @@ simulated: each step is given the `now` it would happen at, months compressed in
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
 import mailbox
 import os
 import secrets
-import shutil
 import smtplib
 import tempfile
 import time
@@ -37,6 +37,7 @@ CAMPAIGNER_NAME = "Sam Campaigner"
 CAMPAIGNER = "sam@campaign.example"
 PASSWORD_ENV = "FOIBOT_DEMO_IMAP_PASSWORD"
 CHASE_AT = (9, 30)
+FORM_CASEWORK = "casework@forms.demo.invalid"  # where a simulated web-form authority answers from
 
 Say = Callable[[str], None]
 
@@ -53,7 +54,7 @@ class DemoResult:
 class Step:
     at: datetime
     order: int  # at the same moment: replies arrive (0) before a poll (1) before a chase (2)
-    kind: str  # "reply" | "poll" | "chase"
+    kind: str  # "reply" | "poll" | "chase" | "by_hand" (the campaigner pastes a request into a web form)
     script: Script | None = None
 
 
@@ -112,6 +113,8 @@ def timeline(sent: datetime) -> list[Step]:
     """Every scripted reply, a poll a few minutes after each, and the chase mornings."""
     steps: list[Step] = []
     for script in SCRIPTS:
+        if script.web_form:  # pasted into the authority's form an hour after it was written
+            steps.append(Step(sent + timedelta(hours=1), 1, "by_hand", script))
         hour, minute = (int(p) for p in script.at.split(":"))
         day = london_date(sent) + timedelta(days=script.after_days)
         moment = _at(day, hour, minute)
@@ -125,6 +128,39 @@ def timeline(sent: datetime) -> list[Step]:
 
 
 # --- what the authorities received ------------------------------------------------------------------------
+
+
+def write_demo_authorities(path: Path) -> None:
+    """The shipped authorities.csv, plus the scripted web-form authorities as the register has them."""
+    from ..register import load_register
+
+    with shipped_file("authorities.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    register = {e.id: e for e in load_register()}
+    for script in SCRIPTS:
+        if script.web_form:
+            rows.append(register[script.authority_id].campaign_row())
+    columns = list(dict.fromkeys([*rows[0], "channel", "form_url"]))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def by_hand_received(store: Store, authority_id: str) -> Received:
+    """A request sent by web form, as its authority got it: the text the campaigner pasted into the form."""
+    row = next(iter(store.db.query(
+        "SELECT q.authority_name, m.message_id, m.subject, m.raw FROM requests q JOIN messages m ON "
+        "m.request_id = q.id AND m.direction = 'out' AND m.stage = 'request' WHERE q.authority_id = ?",
+        [authority_id])))
+    msg = email.message_from_bytes(row["raw"], policy=email.policy.default)
+    body = msg.get_body(preferencelist=("plain",))
+    return Received(
+        authority_id=authority_id, authority_name=row["authority_name"],
+        to_addr=FORM_CASEWORK, from_name=CAMPAIGNER_NAME, from_addr=CAMPAIGNER,
+        reply_to=str(msg.get("Reply-To", CAMPAIGNER)).rpartition("<")[2].rstrip(">") or CAMPAIGNER,
+        message_id=row["message_id"], subject=row["subject"], body=str(body.get_content()) if body else "",
+    )
 
 
 def received_requests(maildir: Path, names: dict[str, tuple[str, str]]) -> dict[str, Received]:
@@ -190,6 +226,16 @@ def _describe(row: dict[str, Any]) -> str:
     )
 
 
+def _reference(store: Store, authority_id: str) -> str:
+    return str(store.db.execute("SELECT reference FROM requests WHERE authority_id = ? AND run = ?",
+                                [authority_id, RUN]).fetchone()[0])
+
+
+def _status(store: Store, authority_id: str) -> str:
+    return str(store.db.execute("SELECT status FROM requests WHERE authority_id = ? AND run = ?",
+                                [authority_id, RUN]).fetchone()[0])
+
+
 def _last_message_id(store: Store) -> int:
     return int(store.db.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0])
 
@@ -209,7 +255,7 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     folder = Path(folder or tempfile.mkdtemp(prefix="foibot-demo-")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     authorities_csv = folder / "authorities.csv"
-    shutil.copyfile(shipped_file("authorities.csv"), authorities_csv)
+    write_demo_authorities(authorities_csv)
     password = secrets.token_urlsafe(16)
     os.environ[PASSWORD_ENV] = password  # the password reaches foibot the way a real one does
     say(f"foibot demo: a whole request run, in {folder}")
@@ -274,6 +320,9 @@ def _play(
     poll_once: Any,
     chase_due: Any,
 ) -> None:
+    from ..lifecycle import record_sent_by_hand
+    from ..send.readdress import readdress
+
     now = START
     plan = plan_run(config, RUN, "fusus", authorities_csv, now)
     say("")
@@ -291,8 +340,11 @@ def _play(
         f"{'':21}  due: {dues['foia']:%a %d %b} (20 working days; FOIA counts a bank holiday anywhere in "
         f"the UK), {dues['foisa']:%a %d %b} for Scottish bodies (FOISA)"
     )
-    names = {a.email.lower(): (a.id, a.name) for a in plan.authorities}
+    for item in report.by_hand:
+        say(f"{'':21}  {item.authority} takes requests by web form only: written out to paste, {item.path}")
+    names = {a.email.lower(): (a.id, a.name) for a in plan.authorities if a.email}
     received = received_requests(maildir, names)
+    received.update({s.authority_id: by_hand_received(store, s.authority_id) for s in SCRIPTS if s.web_form})
     say(
         f"{'':21}  the authorities: {len(SCRIPTS)} answer as scripted, "
         f"{len(received) - len(SCRIPTS)} stay silent"
@@ -307,10 +359,22 @@ def _play(
             who = received[step.script.authority_id]
             _send_reply(host, port, step.script, who, now)
             say(f"{_stamp(now)}  mail from {who.authority_name}: {step.script.arrives}")
+        elif step.kind == "by_hand":
+            assert step.script is not None
+            reference = _reference(store, step.script.authority_id)
+            record_sent_by_hand(store, reference, now, now)
+            say(f"{_stamp(now)}  sent by hand: the campaigner pastes {reference} into "
+                f"{received[step.script.authority_id].authority_name}'s web form, then records it "
+                f"(foibot sent-by-hand {reference} --on {london_date(now)}): its clock starts today")
         elif step.kind == "poll":
             poll_once(store, config, now)
             for row in _new_replies(store, seen):
                 say(f"{_stamp(now)}  poll: {_describe(row)}")
+            for script in SCRIPTS:
+                if script.readdress and _status(store, script.authority_id) == "failed":
+                    done = readdress(store, config, _reference(store, script.authority_id), "alt", now)
+                    say(f"{_stamp(now)}  readdress: {done.reference} sent again to {done.new_address} (the other "
+                        f"address the register knows) instead of {done.old_address}; the clock starts anew")
             seen = _last_message_id(store)
         else:
             result = chase_due(store, config, now)
