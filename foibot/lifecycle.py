@@ -187,11 +187,20 @@ def _request_changes(request: dict[str, Any], c: Classification, at: datetime) -
         if status_free and status in _OPEN:
             changes["status"] = "answered"
     elif (kind == "bounce" and c.bounce_permanent and status_free and status in ("queued", "awaiting_response")
-          and not request.get("first_reply_at")):
+          and not request.get("first_reply_at") and not _about_a_wrong_address(request, c)):
         # A hard bounce before any real reply: the request never arrived.
         changes["status"] = "failed"
         changes["failed_reason"] = ("bounced: " + "; ".join(c.evidence))[:500]
     return {k: v for k, v in changes.items() if request.get(k) != v}
+
+
+def _about_a_wrong_address(request: dict[str, Any], c: Classification) -> bool:
+    """A late bounce of the address the request was sent to before `foibot readdress` corrected it: the
+    request went again since, so that bounce does not fail it."""
+    wrong = [a.lower() for a in (request.get("wrong_addresses") or "").split(";") if a]
+    said = " ".join(c.evidence).lower()
+    current = (request.get("authority_email") or "").lower()
+    return any(a in said for a in wrong) and not (current and current in said)
 
 
 def _outcome_changes(request: dict[str, Any], outcome: str, c: Classification, at: datetime,

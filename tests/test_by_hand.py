@@ -159,6 +159,11 @@ def test_a_bounced_address_is_readdressed_once_and_counted_as_wrong(mixed: Mixed
     assert row["sent_at"].startswith("2023-04-18") and row["due_date"] == "2023-05-18"  # the clock started anew
     assert row["chases"] == "0" and row["channel"] == "email"
 
+    # a late bounce of the old address does not fail the request sent again since
+    s.bounce("bouncer", "2023-04-18T13:00:00+01:00")
+    s.run("2023-04-18T14:00:00+01:00", "poll")
+    assert s.requests("2023-04-18T15:00:00+01:00")["bouncer"]["status"] == "awaiting_response"
+
     # a reply to the new address is filed under the same request
     s.mail_from("bouncer", "2023-04-20T12:00:00+01:00", f"RE: {to_new[0].subject}", NOT_HELD)
     s.run("2023-04-20T16:00:00+01:00", "poll")
