@@ -169,7 +169,8 @@ class _Progress:
 def _show_plan(plan: Any, config: Config) -> None:
     from .send import message_as_text
 
-    rows = [(p.authority.id, p.authority.email, p.subject) for p in plan.new]
+    rows = [(p.authority.id, p.authority.email or f"(by hand: {p.authority.channel})", p.subject)
+            for p in plan.new]
     if rows:
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(("authority", "address"))]
         click.echo(f"{'authority':<{widths[0]}}  {'address':<{widths[1]}}  subject")
@@ -416,7 +417,8 @@ def chase(dry_run: bool) -> None:
     result = chase_due(store, config, moment, dry_run=dry_run)
     for item in result.planned:
         held = f"  [not now: {item.held}]" if item.held else ""
-        click.echo(f"{item.reference}  {item.stage:<15}  {item.authority} <{item.to_addr}>  {item.why}{held}")
+        to = f"<{item.to_addr}>" if item.to_addr else "(by hand)"
+        click.echo(f"{item.reference}  {item.stage:<15}  {item.authority} {to}  {item.why}{held}")
     for path in result.complaints:
         click.echo(f"Wrote {path}: check it and submit it yourself (foibot never sends complaints)")
     _list_by_hand(result.by_hand)

@@ -194,6 +194,8 @@ def load_own_rows(path: str | Path) -> list[Entry]:
         if not values["source"]:
             values["source"] = f"added by the campaigner ({file.name})"
         values.setdefault("dataset", "own")
+        if not values.get("regime"):
+            values["regime"] = "foisa" if values.get("jurisdiction") == "scotland" else "foia"
         entries.append(_entry(values, line))
     problems = check_register(entries, source)
     if problems:

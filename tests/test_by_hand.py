@@ -174,3 +174,43 @@ def test_a_bounced_address_is_readdressed_once_and_counted_as_wrong(mixed: Mixed
     page = report.read_text()
     assert "<b>1</b><span>addresses found wrong</span>" in page
     assert "<b>2</b><span>sent by web form or post</span>" in page
+
+
+def test_an_address_found_later_sends_the_written_request_by_mail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    import mailbox
+
+    from send_helpers import foibot
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FOIBOT_CONFIG", raising=False)
+    (tmp_path / "authorities.csv").write_text(
+        "id,name,email,kind,jurisdiction,channel,postal_address\n"
+        "lost,Lost Borough Council,,council,wales,unknown,\n"
+        "posted,Posted District Council,,council,england,post,\"Town Hall, High Street, AB1 2CD\"\n")
+    monkeypatch.setenv("FOIBOT_NOW", "2026-03-02T10:00:00+00:00")
+    sent = foibot("send", "--run", "r1", "--authorities", "authorities.csv")
+    assert sent.code == 0, sent.stderr
+    assert not (tmp_path / "sandbox-mail").exists() or not list(mailbox.Maildir(str(tmp_path / "sandbox-mail")))
+    posted = next((tmp_path / "by-hand").glob("*-request-posted.txt"))
+    assert "Postal address: Posted District Council, Town Hall, High Street, AB1 2CD" in posted.read_text()
+    lost = next((tmp_path / "by-hand").glob("*-request-lost.txt"))
+    assert "Found an e-mail address?" in lost.read_text()
+    reference = lost.name.split("-request-")[0]
+
+    monkeypatch.setenv("FOIBOT_NOW", "2026-03-04T10:00:00+00:00")
+    bad = foibot("readdress", reference, "not an address")
+    assert bad.code == 1 and bad.stderr.startswith("Error: the new address") and "Traceback" not in bad.stderr
+    done = foibot("readdress", reference, "foi@lost.gov.example")
+    assert done.code == 0, done.stderr
+    assert not lost.exists() and posted.exists()  # the text to send by hand is gone: it went by mail
+    delivered = [m for m in mailbox.Maildir(str(tmp_path / "sandbox-mail"))]
+    assert [str(m["To"]) for m in delivered] == ["foi@lost.gov.example"] and reference in str(delivered[0]["Subject"])
+    export = foibot("export")
+    rows = {r["authority_id"]: r for r in csv.DictReader(io.StringIO(export.stdout))}
+    assert (rows["lost"]["channel"], rows["lost"]["wrong_addresses"], rows["lost"]["status"]) == (
+        "email", "", "awaiting_response")
+    assert rows["lost"]["sent_at"].startswith("2026-03-04") and rows["posted"]["channel"] == "post"
+    assert rows["posted"]["status"] == "queued"
+    nothing = foibot("sent-by-hand", reference, "--on", "2026-03-04")
+    assert nothing.code == 1 and "no message waiting to be sent by hand: it goes by e-mail" in nothing.stderr
