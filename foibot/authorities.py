@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .addresses import AddressError, check_address, has_control, is_noreply, same_mailbox
 from .errors import InputError
+from .vocab import BY_HAND, CHANNELS
 
 REQUIRED_COLUMNS = ("id", "name", "email", "kind", "jurisdiction")
 KINDS = (
@@ -25,8 +26,6 @@ KINDS = (
 JURISDICTIONS = ("england", "wales", "scotland", "northern_ireland", "uk")
 # How a request reaches the authority (an optional `channel` column; empty means email). Only `email` goes by
 # mail; the others are written out for the campaigner to send by hand (web form, post, or a way still to find).
-CHANNELS = ("email", "web_form", "post", "unknown")
-BY_HAND = ("web_form", "post", "unknown")
 _CHANNEL_ALIASES = {"": "email", "email_or_form": "email", "form": "web_form", "not_found": "unknown"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 MAX_ROWS = 100_000

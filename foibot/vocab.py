@@ -59,6 +59,15 @@ class Stage(StrEnum):
     COMPLAINT = "complaint"
 
 
+class Channel(StrEnum):
+    """How a request reaches its authority: by mail, or by the campaigner's hand (written out, never mailed)."""
+
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+    POST = "post"
+    UNKNOWN = "unknown"  # no address, form or postal address known yet
+
+
 class Regime(StrEnum):
     """The access-to-information law a request is made under (it decides the calendar and the wording)."""
 
@@ -85,3 +94,5 @@ LADDER: tuple[str, ...] = (Stage.REMINDER, Stage.INTERNAL_REVIEW, Stage.COMPLAIN
 EMAIL_STAGES: tuple[str, ...] = (Stage.REMINDER, Stage.INTERNAL_REVIEW)  # the complaint is a file, not mail
 CHASERS: tuple[str, ...] = EMAIL_STAGES
 REGIMES: tuple[str, ...] = tuple(r.value for r in Regime)
+CHANNELS: tuple[str, ...] = tuple(c.value for c in Channel)
+BY_HAND: tuple[str, ...] = (Channel.WEB_FORM, Channel.POST, Channel.UNKNOWN)
