@@ -753,12 +753,12 @@ def readdress(request: str, address: str) -> None:
     """Send REQUEST again to a corrected ADDRESS (`alt`: the other address its row or the register knows).
 
     Same reference, the wrong address kept; the clock starts anew when it goes."""
-    from .send.readdress import readdress as send_again
+    from .send import readdress_request as send_again
 
     config = load()
     moment = now()
     if config.smtp is not None:
-        from .send.run import smtp_settings
+        from .send import smtp_settings
 
         smtp_settings(config)  # a missing password: before anything is written
     store = open_db(config, create=False)

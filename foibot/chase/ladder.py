@@ -30,8 +30,7 @@ from ..files import write_atomic
 from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
 from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
-from ..send import build_message, enqueue, new_message_id, queued
-from ..send.by_hand import ByHand, write_pending
+from ..send import ByHand, build_message, enqueue, new_message_id, queued, write_by_hand
 from ..store import Store
 from ..vocab import EMAIL_STAGES, LADDER
 
@@ -288,7 +287,7 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
                 queue_chaser(store, config, env, item, now)
         except (TemplateError, StoreError) as exc:
             report.errors.append(f"{item.reference}: {item.stage}: {exc}")
-    report.by_hand = [m for m in write_pending(store, config) if m.stage != "request"]
+    report.by_hand = [m for m in write_by_hand(store, config) if m.stage != "request"]
     # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
     pending = [m.id for m in queued(store, EMAIL_STAGES)]
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):

@@ -321,7 +321,7 @@ def _play(
     chase_due: Any,
 ) -> None:
     from ..lifecycle import record_sent_by_hand
-    from ..send.readdress import readdress
+    from ..send import readdress_request
 
     now = START
     plan = plan_run(config, RUN, "fusus", authorities_csv, now)
@@ -372,7 +372,7 @@ def _play(
                 say(f"{_stamp(now)}  poll: {_describe(row)}")
             for script in SCRIPTS:
                 if script.readdress and _status(store, script.authority_id) == "failed":
-                    done = readdress(store, config, _reference(store, script.authority_id), "alt", now)
+                    done = readdress_request(store, config, _reference(store, script.authority_id), "alt", now)
                     say(f"{_stamp(now)}  readdress: {done.reference} sent again to {done.new_address} (the other "
                         f"address the register knows) instead of {done.old_address}; the clock starts anew")
             seen = _last_message_id(store)

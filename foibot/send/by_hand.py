@@ -80,7 +80,7 @@ def render_text(row: dict[str, Any], extra: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def pending(store: Store, config: Config, request_id: int | None = None) -> list[ByHand]:
+def pending_by_hand(store: Store, config: Config, request_id: int | None = None) -> list[ByHand]:
     """Every message still waiting to be sent by hand (oldest first), with the path of its file."""
     where = " AND m.request_id = ?" if request_id is not None else ""
     rows = store.db.query(
@@ -92,9 +92,9 @@ def pending(store: Store, config: Config, request_id: int | None = None) -> list
                    folder / f"{r['reference']}-{r['stage']}-{r['authority_id']}.txt") for r in rows]
 
 
-def write_pending(store: Store, config: Config) -> list[ByHand]:
+def write_by_hand(store: Store, config: Config) -> list[ByHand]:
     """Write a file for every message waiting to be sent by hand that has none yet; returns them all."""
-    waiting = pending(store, config)
+    waiting = pending_by_hand(store, config)
     if not waiting:
         return []
     folder = by_hand_folder(config)

@@ -20,7 +20,7 @@ from ..config import Config
 from ..errors import FoibotError
 from ..lifecycle import find_request, record_readdress
 from ..store import Store
-from .by_hand import pending as by_hand_pending
+from .by_hand import pending_by_hand
 from .compose import build_message, new_message_id
 from .outbox import enqueue
 
@@ -64,7 +64,7 @@ def _message_parts(raw: bytes) -> tuple[str, str | None, str]:
     return str(message["Subject"] or ""), reply_to or None, text.rstrip("\n")
 
 
-def readdress(store: Store, config: Config, reference: str, address: str, now: datetime) -> Readdressed:
+def readdress_request(store: Store, config: Config, reference: str, address: str, now: datetime) -> Readdressed:
     """Send the request again, same reference, to a corrected address (`alt`: the row's or the register's
     other address); the old one is kept as wrong, and the clock starts anew when the new message goes."""
     row = find_request(store, reference)
@@ -97,7 +97,7 @@ def readdress(store: Store, config: Config, reference: str, address: str, now: d
     raw = build_message(from_name=config.requester.name, from_addr=sender, to_addr=new, subject=subject,
                         body=body + "\n", message_id=message_id, date=now, reply_to=reply_to,
                         reference=row["reference"])
-    stale = [item.path for item in by_hand_pending(store, config, row["id"])]
+    stale = [item.path for item in pending_by_hand(store, config, row["id"])]
     with store.transaction():
         record_readdress(store, row, new, stage, now)
         enqueue(store, request_id=row["id"], stage=stage, raw=raw, message_id=message_id, to_addr=new,

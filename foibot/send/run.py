@@ -26,7 +26,7 @@ from ..files import exclusive_lock
 from ..references import find_references
 from ..store import Store, open_store
 from . import outbox
-from .by_hand import ByHand, write_pending
+from .by_hand import ByHand, write_by_hand
 from .mailer import DeliveryStats, Envelope, SmtpSettings, check_server, deliver, run_sync
 from .plan import RunPlan, plan_run, queue_run, server_name
 
@@ -267,7 +267,7 @@ def send_run(config: Config, plan: RunPlan, now: datetime, *,
         with send_lock(store.path):
             queued = queue_run(store, config, plan, now)
             report = send_pending(store, config, now, progress=progress)
-            report.by_hand = write_pending(store, config)
+            report.by_hand = write_by_hand(store, config)
             return queued, report
     finally:
         store.close()
