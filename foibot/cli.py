@@ -688,13 +688,12 @@ def authorities_pick(kinds: tuple[str, ...], jurisdictions: tuple[str, ...], cha
     chosen = register.pick(_load_register(register_file), filters, own, known_only=known_only)
     if not chosen.chosen:
         raise FoibotError("no body matches these filters: see `foibot authorities list` with the same ones")
+    from .files import write_atomic
+
     target = Path(output)
     if target.exists() and not force:
         raise FoibotError(f"{target} already exists: give another file, or --force to replace it")
-    try:
-        target.write_text(register.campaign_csv(chosen.chosen), encoding="utf-8")
-    except OSError as exc:
-        raise FoibotError(f"cannot write {target}: {exc.strerror}") from exc
+    write_atomic(target, register.campaign_csv(chosen.chosen), what="authorities list", mode=0o644)
     _say_pick(chosen, target)
 
 
@@ -734,11 +733,8 @@ def sent_by_hand(request: str, sent_on: str, their_ref: str | None, stage: str |
         on = parse_now(sent_on)
     except FoibotError as exc:
         raise click.BadParameter(f"{sent_on!r} is not a date like 2026-03-02", param_hint="--on") from exc
-    store = open_db(config, create=False)
-    try:
-        row, recorded, due = record(store, request, on, moment, their_ref=their_ref, stage=stage)
-    finally:
-        store.close()
+    row, recorded, due = record(open_db(config, create=False), request, on, moment, their_ref=their_ref,
+                                stage=stage)
     what = "request" if recorded == "request" else recorded.replace("_", " ")
     click.echo(f"{row['reference']} ({row['authority_name']}): {what} recorded as sent on "
                f"{on.date().isoformat()}" + (f"; the response is due on {due.isoformat()}" if due else "")
@@ -761,11 +757,7 @@ def readdress(request: str, address: str) -> None:
         from .send import smtp_settings
 
         smtp_settings(config)  # a missing password: before anything is written
-    store = open_db(config, create=False)
-    try:
-        done = send_again(store, config, request, address, moment)
-    finally:
-        store.close()
+    done = send_again(open_db(config, create=False), config, request, address, moment)
     click.echo(f"{done.reference} ({done.authority}): sent again to {done.new_address}"
                + (f" instead of {done.old_address}" if done.old_address else ""))
     _finish(done.report, None, config)

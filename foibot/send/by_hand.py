@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..errors import StoreError
+from ..files import write_atomic
 from ..store import Store
 
 BY_HAND_DIR = "by-hand"
@@ -97,18 +97,12 @@ def write_by_hand(store: Store, config: Config) -> list[ByHand]:
     waiting = pending_by_hand(store, config)
     if not waiting:
         return []
-    folder = by_hand_folder(config)
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for item in waiting:
-            if item.path.exists():
-                continue
-            row = next(iter(store.db.query(
-                "SELECT m.raw, m.stage, q.reference, q.authority_id, q.authority_name, q.channel FROM messages m "
-                "JOIN requests q ON q.id = m.request_id WHERE m.id = ?", [item.message_id])))
-            partial = item.path.with_name(f".{item.path.name}.partial")
-            partial.write_text(render_text(row, _authority_extra(store, row["authority_id"])), encoding="utf-8")
-            partial.replace(item.path)
-    except OSError as exc:
-        raise StoreError(f"cannot write the by-hand requests to {folder}: {exc.strerror}") from exc
+    for item in waiting:
+        if item.path.exists():
+            continue
+        row = next(iter(store.db.query(
+            "SELECT m.raw, m.stage, q.reference, q.authority_id, q.authority_name, q.channel FROM messages m "
+            "JOIN requests q ON q.id = m.request_id WHERE m.id = ?", [item.message_id])))
+        write_atomic(item.path, render_text(row, _authority_extra(store, row["authority_id"])),
+                     what="request to send by hand")
     return waiting
