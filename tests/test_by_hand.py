@@ -116,6 +116,8 @@ def test_web_form_requests_are_written_recorded_by_hand_answered_by_mail_and_cha
     assert "Web form:      https://silentform.gov.example/ask" in reminder.read_text()
     assert silent in reminder.read_text() and "--stage reminder" in reminder.read_text()
     assert silent in chased and "1 chaser to send by hand" in chased
+    waiting = s.run("2023-05-18T10:30:00+01:00", "status").output
+    assert "To send by hand: 1" in waiting and f"{silent}  reminder" in waiting
     assert not list(by_hand.glob(f"{former}-reminder-*"))  # answered: nothing owed
     s.run("2023-05-18T11:00:00+01:00", "sent-by-hand", silent, "--on", "2023-05-18", "--stage", "reminder")
     assert s.chase("2023-05-18T14:00:00+01:00") == [] and len(list(by_hand.glob("*reminder*"))) == 1

@@ -35,6 +35,7 @@ class Summary:
     triage_total: int = 0
     by_channel: Counter[str] = field(default_factory=Counter)
     by_hand_waiting: list[Outcome] = field(default_factory=list)  # by-hand requests not recorded as sent
+    by_hand_chasers: list[dict] = field(default_factory=list)  # their chasers written out, not recorded as sent
     readdressed: int = 0  # requests whose first address was wrong
 
 
@@ -58,6 +59,10 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
             summary.late.append(item)
     summary.late.sort(key=lambda o: (o.due_date, o.authority.lower()))
     summary.triage_total, summary.triage = _triage(store, run)
+    summary.by_hand_chasers = list(store.db.query(
+        "SELECT q.reference, q.channel, q.authority_name, m.stage FROM messages m JOIN requests q ON q.id = "
+        "m.request_id WHERE m.direction = 'out' AND m.state = 'by_hand' AND m.stage != 'request'"
+        + (" AND q.run = ?" if run else "") + " ORDER BY m.id", [run] if run else []))
     return summary
 
 
@@ -96,12 +101,14 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             lines.append("Channel: " + ", ".join(f"{c} {n}" for c, n in sorted(summary.by_channel.items()))
                          + (f"; {summary.readdressed} sent again to a corrected address" if summary.readdressed
                             else ""))
-            if summary.by_hand_waiting:
-                lines.append(f"To send by hand: {len(summary.by_hand_waiting)} (texts in by-hand/; then "
+            waiting = [(i.reference, "request", i.channel, i.authority) for i in summary.by_hand_waiting] + [
+                (r["reference"], r["stage"], r["channel"], r["authority_name"]) for r in summary.by_hand_chasers]
+            if waiting:
+                lines.append(f"To send by hand: {len(waiting)} (texts in by-hand/; then "
                              "foibot sent-by-hand REF --on DATE)")
-                for item in summary.by_hand_waiting[:MAX_LATE_SHOWN]:
-                    head = f"  {item.reference:<9}  {item.channel:<8}  "
-                    lines.append(head + cut(item.authority, WIDTH - len(head)))
+                for reference, stage, channel, authority in waiting[:MAX_LATE_SHOWN]:
+                    head = f"  {reference:<9}  {stage:<15}  {channel:<8}  "
+                    lines.append(head + cut(authority, WIDTH - len(head)))
         answered = summary.on_time + summary.answered_late
         if answered:
             lines.append("")
