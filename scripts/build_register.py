@@ -43,8 +43,10 @@ PUBLIC_DOMAINS = (".gov.uk", ".police.uk", ".gov.scot", ".gov.wales", ".llyw.cym
 _POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
 # Postal addresses the council notes quote ("post to ...", "write to ...", "letter or email to ..."), up to the
 # postcode.
-_POSTAL = [re.compile(p + r"\s+(?:the\s+)?([^;'\"()\[\]]{5,160}?" + _POSTCODE + r")\b", re.IGNORECASE) for p in (
-    r"(?:by post to|posting it to|post to|write to|writing to|letter to|postal address:?|postal route \(|postal)",
+_TEXT = r"(?:[^;'\"()\[\]]|(?<=\w)'(?=\w))"  # an apostrophe inside a word (Chief Executive's Office) is text
+_POSTAL = [re.compile(p + r"\s*(?:the\s+)?(" + _TEXT + r"{5,160}?" + _POSTCODE + r")\b", re.IGNORECASE) for p in (
+    (r"(?:by post to|posting it to|post to|write to|writing to|letter to|postal address:?|postal route \(|postal"
+     r"|post\s*[:\-])"),
     r"(?:letter or e-?mail to|in writing[^;()]{0,40}? to)",
 )] + [re.compile(r"^Not found \(([^;()]{5,160}?" + _POSTCODE + r")\)")]
 
@@ -69,7 +71,7 @@ def postal_from_notes(notes: str) -> str:
     for pattern in _POSTAL:
         match = pattern.search(notes)
         if match:
-            address = match.group(1).strip(" ,:-")
+            address = match.group(1).strip(" ,:-.")
             return re.sub(r"^(?:us|the)\s*:\s*", "", address)
     return ""
 
