@@ -160,3 +160,34 @@ def test_a_control_character_anywhere_is_refused(rows: list[dict[str, str]], dat
     with pytest.raises(InputError) as caught:
         parse_authorities(to_csv(full), "list.csv")
     assert f"list.csv:{victim + 2}: {column} contains a newline or control character" in str(caught.value)
+
+
+CHANNEL_HEADER = "id,name,email,kind,jurisdiction,channel,form_url\n"
+
+
+@pytest.mark.parametrize(("row", "channel", "email"), [
+    ("a,A,foi@a.gov.example,council,england,,", "email", "foi@a.gov.example"),
+    ("a,A,foi@a.gov.example,council,england,email_or_form,https://a.example/f", "email", "foi@a.gov.example"),
+    ("a,A,,council,england,web_form,https://a.example/f", "web_form", ""),
+    ("a,A,,council,england,post,", "post", ""),
+    ("a,A,,council,england,not_found,", "unknown", ""),
+])
+def test_a_channel_says_how_the_request_goes(row: str, channel: str, email: str) -> None:
+    (authority,) = parse_authorities(CHANNEL_HEADER + row + "\n", "a.csv")
+    assert (authority.channel, authority.email, authority.by_hand) == (channel, email, channel != "email")
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("a,A,,council,england,email,", "a.csv:2: email is missing (or give channel web_form, post or unknown)"),
+    ("a,A,,council,england,,", "a.csv:2: email is missing"),
+    ("a,A,foi@a.gov.example,council,england,fax,", "a.csv:2: channel 'fax' is not one of email, web_form"),
+])
+def test_a_row_that_cannot_be_sent_names_its_line(row: str, expected: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_authorities(CHANNEL_HEADER + row + "\n", "a.csv")
+    assert expected in str(caught.value)
+
+
+def test_several_bodies_without_an_address_are_not_duplicates() -> None:
+    text = CHANNEL_HEADER + "a,A,,council,england,web_form,https://a.example/f\nb,B,,council,wales,unknown,\n"
+    assert [a.id for a in parse_authorities(text, "a.csv")] == ["a", "b"]
