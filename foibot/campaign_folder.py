@@ -32,7 +32,36 @@ def shipped_file(name: str) -> Path:
     raise FoibotError(f"the shipped file {name} is missing from this installation: reinstall foibot")
 
 
-def init_campaign(folder: Path) -> list[Path]:
+def config_for(provider: str, example: str) -> str:
+    """config.example.toml set for a provider: `provider = ...` in [smtp] and [imap], and the keys its
+    preset fills left as comments (still there to read and to override)."""
+    if provider == "custom":
+        return example
+    from .providers import preset_defaults
+
+    out: list[str] = []
+    section = ""
+    for line in example.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        key = stripped.split("=", 1)[0].strip() if "=" in stripped and not stripped.startswith("#") else ""
+        if section in ("smtp", "imap") and key:
+            preset = preset_defaults(provider, section)
+            if key == "provider":
+                line = line.replace('"custom"', f'"{provider}"', 1)
+            elif key in preset or (key == "password_env" and preset.get("auth") == "oauth2"):
+                line = f"# {line}" if key not in preset else f"# {line.rstrip()}  (the {provider} preset: " \
+                       f"{_toml(preset[key])})\n"
+        out.append(line)
+    return "".join(out)
+
+
+def _toml(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def init_campaign(folder: Path, provider: str = "custom") -> list[Path]:
     """Create the campaign folder's starting files; never overwrites anything. Returns what was written."""
     config = folder / "config.toml"
     authorities = folder / "authorities.csv"
@@ -42,7 +71,8 @@ def init_campaign(folder: Path) -> list[Path]:
         raise FoibotError(f"{existing[0]} already exists: foibot init never overwrites a campaign's files")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shipped_file("config.example.toml"), config)
+        example = shipped_file("config.example.toml").read_text(encoding="utf-8")
+        config.write_text(config_for(provider, example), encoding="utf-8")
         shutil.copyfile(shipped_file("authorities.csv"), authorities)
         templates.mkdir(exist_ok=True)
         note = templates / "README.txt"

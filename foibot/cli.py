@@ -107,6 +107,11 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
+            if not config.sandbox or config.imap is not None:
+                from .check import check_servers
+
+                if not _report_checks(check_servers(config)):
+                    sys.exit(1)
             return
     if config.smtp is not None:
         sending.smtp_settings(config)  # a missing password variable or CA file: before anything is written
@@ -560,15 +565,68 @@ def demo(folder: str | None) -> None:
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False), default=".")
-def init(folder: str) -> None:
+@click.option("--provider", type=click.Choice(["gmail", "google_workspace", "microsoft365", "fastmail", "custom"]),
+              default="custom", show_default=True,
+              help="Your mailbox's provider: fills in its servers, login method and daily limit.")
+def init(folder: str, provider: str) -> None:
     """Start a campaign folder: config.toml to fill in, the authorities list, a templates/ folder."""
     from .campaign_folder import init_campaign
 
-    written = init_campaign(Path(folder))
+    written = init_campaign(Path(folder), provider)
     for path in written:
         click.echo(f"Wrote {path}")
+    if provider in ("gmail", "google_workspace", "microsoft365"):
+        guide = "Using Gmail" if provider != "microsoft365" else "Using Microsoft 365"
+        click.echo(f"Next: register foibot with your provider (README, \"{guide}\"), put its client id in "
+                   f"[oauth2] client_id and your address in [requester], [smtp] and [imap] of {written[0]}; "
+                   f"then in {folder}:\n  foibot login\n  foibot check\n"
+                   "  foibot send --run fusus-1 --template fusus --dry-run")
+        return
     click.echo(f"Next: edit {written[0]} ([requester], [smtp], [imap]), then in {folder}:\n"
-               "  foibot send --run fusus-1 --template fusus --dry-run")
+               "  foibot check\n  foibot send --run fusus-1 --template fusus --dry-run")
+
+
+# --- the mailbox ----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--device", "flow", flag_value="device", default=None,
+              help="Log in with a code typed in any browser, on any machine (RFC 8628).")
+@click.option("--browser", "flow", flag_value="browser",
+              help="Log in in a browser on this machine, which comes back to foibot (RFC 8252).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="With --browser: the local port the browser comes back to (0: any free one; fix it to "
+                   "forward it over ssh from your own machine).")
+@click.option("--no-open", is_flag=True, help="With --browser: print the address, do not open a browser.")
+@_config_option
+def login(flow: str | None, port: int, no_open: bool) -> None:
+    """Log in to your mailbox with OAuth2 (Gmail, Microsoft 365): foibot keeps the login and renews it.
+
+    Run it once, and again whenever foibot says so. The flow ([oauth2] flow) is your provider's usual one
+    unless --device or --browser says otherwise."""
+    from .oauth import login as oauth_login
+
+    config = load()
+    for line in oauth_login(config, lambda text: click.echo(text, err=True), flow=flow, port=port,
+                            open_browser=not no_open):
+        click.echo(line)
+
+
+@cli.command()
+@_config_option
+def check() -> None:
+    """Log in to the SMTP and the IMAP server and say what works. Sends nothing, changes nothing."""
+    from .check import check_servers
+
+    if not _report_checks(check_servers(load())):
+        sys.exit(1)
+    click.echo("Both servers work; nothing was sent.")
+
+
+def _report_checks(results: list[Any]) -> bool:
+    for result in results:
+        click.echo(result.line, err=not result.ok)
+    return all(r.ok for r in results)
 
 
 def main() -> None:

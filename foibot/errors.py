@@ -50,6 +50,6 @@ class Summarised(Protocol):
     def summary(self) -> str: ...
 
 
-class OAuthLoginError(FoibotError):
+class OAuthLoginError(MailServerError):
     """An OAuth2 login is missing, was refused, or cannot be refreshed; the message says to run `foibot login`
     again, and never holds a token."""

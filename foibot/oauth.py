@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -429,7 +428,7 @@ class _Listener:
         self.nonce = secrets.token_hex(4)
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+            def do_GET(self) -> None:
                 if urlsplit(self.path).path not in ("", "/"):
                     self.send_error(404)
                     return
@@ -442,7 +441,7 @@ class _Listener:
                 self.wfile.write(body)
                 owner.done.set()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the code is in the query
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         try:

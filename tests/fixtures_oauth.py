@@ -75,13 +75,13 @@ class AuthServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 owner._get(self)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 owner._post(self)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -303,7 +303,7 @@ class OAuthDovecot(Dovecot):
 class _OAuthHandler(_Handler):
     """The test SMTP server's handler, with the XOAUTH2 mechanism (aiosmtpd calls auth_<MECHANISM>)."""
 
-    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
         blob = args[1] if len(args) > 1 else None
         if blob is None:
             answer = await server.challenge_auth("", encode_to_b64=False)

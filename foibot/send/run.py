@@ -91,7 +91,16 @@ def smtp_settings(config: Config, server: ServerConfig | None = None) -> SmtpSet
         max_attempts=max(1, server.max_attempts),
         retry_base=float(server.retry_base_seconds),
         local_hostname=domain_of(config.requester.email),
+        oauth_token=_oauth_token(config, server),
     )
+
+
+def _oauth_token(config: Config, server: ServerConfig) -> Callable[[str | None], str] | None:
+    if not server.uses_oauth:
+        return None
+    from ..oauth import token_source
+
+    return token_source(config, server).access_token
 
 
 def sandbox_maildir(config: Config) -> Path:
