@@ -338,7 +338,8 @@ def device_login(oauth: OAuthConfig, username: str, say: Say, *, sleep: Callable
     try:
         try:
             answer = session.post(oauth.device_url, data={"client_id": oauth.client_id, "scope": scope},
-                                  headers={"Accept": "application/json"}, timeout=oauth.timeout_seconds)
+                                  headers={"Accept": "application/json"}, timeout=oauth.timeout_seconds,
+                                  withhold_token=True)
             grant = answer.json()
         except (requests.RequestException, ValueError) as exc:
             raise _failure(exc, oauth, f"starting the login for {username}") from None

@@ -143,7 +143,7 @@ def oauth_token(config: Config, server: ServerConfig) -> Callable[[str | None], 
     return token_source(config, server).access_token
 
 
-def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str | None], str]) -> str:
+def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str | None], str], access: str) -> str:
     """AUTHENTICATE XOAUTH2 or OAUTHBEARER with an access token; a refused token is refreshed and tried
     once more (revoked, or expired early). Returns the mechanism used."""
     mechanism = server.oauth_mechanism
@@ -153,9 +153,9 @@ def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str 
             raise MailServerError(f"{server.label} offers no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER): "
                                   "use [imap] auth = \"password\"")
         mechanism = offered[0]
-    rejected: str | None = None
-    for _ in range(2):
-        access = token(rejected)
+    for attempt in range(2):
+        if attempt:
+            access = token(access)  # the one just refused: a refreshed one
         try:
             if mechanism == "xoauth2":
                 client.oauth2_login(server.username, access)
@@ -163,7 +163,7 @@ def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str 
                 client.oauthbearer_login(server.username, access)
             return mechanism.upper()
         except LoginError:
-            rejected = access
+            pass
     raise MailServerError(f"{server.label} refused the OAuth2 login ({mechanism.upper()}) for {server.username}: "
                           "check [imap] username (the account you logged in as), then run `foibot login` again")
 
@@ -174,6 +174,7 @@ def connect(server: ServerConfig, token: Callable[[str | None], str] | None = No
     if not server.username:
         raise ConfigError(f"{server.source}: [imap] username is required to log in")
     password = server.password() or ""
+    access = token(None) if token is not None else ""  # a login that cannot be renewed: before any connection
     context = _tls_context(server) if server.security != "none" else None
     try:
         client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls", ssl_context=context,
@@ -187,7 +188,7 @@ def connect(server: ServerConfig, token: Callable[[str | None], str] | None = No
                                       "(port 993) if it supports that")
             client.starttls(context)
         if token is not None:
-            _oauth_login(client, server, token)
+            _oauth_login(client, server, token, access)
         else:
             client.login(server.username, password)
     except LoginError as exc:

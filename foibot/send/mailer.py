@@ -253,6 +253,8 @@ class _Delivery:
 
     async def _open(self) -> aiosmtplib.SMTP:
         s = self.s
+        # A login that cannot be renewed fails here, before any connection.
+        access = await asyncio.to_thread(s.oauth_token, None) if s.oauth_token is not None else ""
         smtp = aiosmtplib.SMTP(
             hostname=s.host,
             port=s.port,
@@ -268,7 +270,7 @@ class _Delivery:
             await smtp.connect()
             if s.oauth_token is not None:
                 try:
-                    await self._oauth_login(smtp)
+                    await self._oauth_login(smtp, access)
                 except BaseException:
                     smtp.close()
                     raise
@@ -301,7 +303,7 @@ class _Delivery:
         self.ever_connected = True
         return smtp
 
-    async def _oauth_login(self, smtp: aiosmtplib.SMTP) -> None:
+    async def _oauth_login(self, smtp: aiosmtplib.SMTP, access: str) -> None:
         """AUTH XOAUTH2 with the account's access token; a refused token is refreshed and tried once more
         (it may have been revoked or have expired early), then the refusal is the campaigner's to see."""
         s = self.s
@@ -312,14 +314,14 @@ class _Delivery:
             offered = " ".join(smtp.server_auth_methods) or "none"
             raise MailServerError(f"{s.label} does not offer the XOAUTH2 login (it offers: {offered}): use "
                                   "[smtp] auth = \"password\"")
-        rejected: str | None = None
-        for _ in range(2):
-            token = await asyncio.to_thread(s.oauth_token, rejected)
+        for attempt in range(2):
+            if attempt:  # the token just refused: a refreshed one
+                access = await asyncio.to_thread(s.oauth_token, access)
             try:
-                await smtp.auth_xoauth2(s.username, token)
+                await smtp.auth_xoauth2(s.username, access)
                 return
             except aiosmtplib.SMTPAuthenticationError as exc:
-                rejected, refusal = token, exc
+                refusal = exc
         raise MailServerError(
             f"{s.label} refused the OAuth2 login for {s.username!r}: {_reason(refusal)}; check that the account "
             "may send by SMTP, then run `foibot login` again"
