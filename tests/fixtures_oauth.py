@@ -21,7 +21,8 @@ Fixture API (loaded by tests/conftest.py as a plugin):
                        by its oauth2 passdb against `auth_server` (introspection_mode = post);
                        .xoauth2_logins() counts the logins it checked by token
     make_oauth_smtp(**kw) -> SmtpServer   aiosmtpd that offers only AUTH XOAUTH2 and checks each token
-                       with `auth_server` (kw: security, lmtp as for make_smtp_server)
+                       with `auth_server` (kw: security, lmtp as for make_smtp_server); .logins lists
+                       the user of every AUTH tried; .after_message(count) runs after each arrival
     oauth_tables(auth_server, user, smtp=None, imap=None) -> dict    [smtp]/[imap]/[oauth2] tables
     seed_login(config, user, auth_server)   store the tokens of a finished login (through foibot's store)
 
@@ -343,6 +344,12 @@ class OAuthSmtpServer(SmtpServer):
         elif security == "tls":
             kwargs.update(ssl_context=certs.server_context)
         self._controller = _FreePortController(_OAuthHandler(self), hostname=self.host, **kwargs)
+        self.after_message: Callable[[int], None] | None = None  # called with the count after each arrival
+
+    def _record(self, received: Any) -> None:
+        super()._record(received)
+        if self.after_message is not None:
+            self.after_message(len(self.received))
 
 
 # --- config -----------------------------------------------------------------------------------------------
