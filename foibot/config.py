@@ -364,11 +364,12 @@ def _oauth(values: dict[str, Any], servers: list[ServerConfig], source: str, bas
     if len(distinct) > 1:
         raise ConfigError(f"{source}: [smtp] and [imap] log in with OAuth2 at different providers "
                           f"({', '.join(sorted(presets))}): foibot keeps one login; use one provider")
+    for name, endpoints in presets.items():
+        if endpoints is None and name != "custom":
+            raise ConfigError(f"{source}: provider {name!r} offers no OAuth2 login for mail: use auth = "
+                              "\"password\" with an app password")
     provider = next((name for name, p in presets.items() if p is not None), "custom")
     preset = oauth_endpoints(provider)
-    if preset is None and provider != "custom":
-        raise ConfigError(f"{source}: provider {provider!r} offers no OAuth2 login for mail: use auth = "
-                          "\"password\" with an app password")
     tenant = values["tenant"] or (preset.tenant if preset else "")
 
     def pick(key: str) -> str:
