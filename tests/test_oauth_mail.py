@@ -282,3 +282,20 @@ def test_imap_oauthbearer_when_asked_for(campaign: Path, auth_server: AuthServer
         proxy.close()
     assert b" AUTHENTICATE OAUTHBEARER\r\n" in b"".join(sent)
     assert b"XOAUTH2" not in b"".join(sent)
+
+
+def test_check_over_tls_names_the_protocol_and_refreshes_an_expired_login_once(
+    campaign: Path, auth_server: AuthServer, oauth_dovecot: OAuthDovecot, make_oauth_smtp: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp = make_oauth_smtp(security="starttls")
+    box = Mailbox(campaign, auth_server, oauth_dovecot, smtp, monkeypatch, security="tls",
+                  port=oauth_dovecot.imaps_port, ca_file=oauth_dovecot.ca_file)
+    seed_login(load_config(box.config_path), box.user, auth_server)
+    auth_server.expire_access(box.user)
+    lines = box.run(SENT, "check").stdout.splitlines()
+    assert re.fullmatch(rf"SMTP server 127\.0\.0\.1:{smtp.port}: OK: logged in as {box.user} with OAuth2 "
+                        r"\(XOAUTH2\) over TLSv1\.[23]", lines[0]), lines[0]
+    assert re.fullmatch(rf"IMAP server 127\.0\.0\.1:{oauth_dovecot.imaps_port}: OK: logged in as {box.user} "
+                        r"with OAuth2 over TLSv1\.[23]; INBOX holds 0 messages", lines[1]), lines[1]
+    assert auth_server.grants == ["refresh_token"]  # SMTP found the token stale; IMAP used the renewed one
