@@ -267,6 +267,7 @@ class TokenSource:
     """Access tokens for one account, as servers ask for them: the stored one while it is fresh, else a
     refreshed one. `access_token(rejected=...)` after a server refused a token refreshes at once."""
 
+    # `clock` is the real time, never FOIBOT_NOW: token lifetimes are counted by the provider's clock.
     def __init__(self, oauth: OAuthConfig, username: str, clock: Callable[[], float] = time.time):
         self.oauth = oauth
         self.username = username
@@ -287,7 +288,12 @@ class TokenSource:
                 if stored is None:
                     raise OAuthLoginError(f"no OAuth2 login for {self.username} yet: run `foibot login`")
                 if not stored.fresh(now) or stored.access_token == rejected:
-                    stored = refresh(self.oauth, stored, self.username, now)
+                    try:
+                        stored = refresh(self.oauth, stored, self.username, now)
+                    except OAuthLoginError:
+                        # Next time, start again from what is kept: a new `foibot login` may be there.
+                        self._tokens = None
+                        raise
                     self.store.save(self.username, stored)
                     self.refreshes += 1
             self._tokens = stored

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import subprocess
 import sys
@@ -299,3 +300,71 @@ def test_check_over_tls_names_the_protocol_and_refreshes_an_expired_login_once(
     assert re.fullmatch(rf"IMAP server 127\.0\.0\.1:{oauth_dovecot.imaps_port}: OK: logged in as {box.user} "
                         r"with OAuth2 over TLSv1\.[23]; INBOX holds 0 messages", lines[1]), lines[1]
     assert auth_server.grants == ["refresh_token"]  # SMTP found the token stale; IMAP used the renewed one
+
+
+def test_the_daemon_says_to_log_in_again_and_takes_the_new_login_without_a_restart(mailbox: Mailbox) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    box = mailbox
+    with box.config_path.open("a") as config:
+        config.write('\n[daemon]\npoll_minutes = 0.02\nchase_time = "09:30"\n')
+    seed_login(load_config(box.config_path), box.user, box.auth)
+    box.send()
+    box.auth.revoke(box.user)
+    box.auth.expire_access(box.user)
+    log_path = box.folder / "daemon.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
+    env.update(FOIBOT_CONFIG=str(box.config_path), FOIBOT_NOW="2023-04-18T08:00:00+01:00")
+
+    def wait_for(check: Any, what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not check():
+            assert time.monotonic() < deadline, f"no {what}; the log:\n{log_path.read_text()}"
+            time.sleep(0.1)
+
+    def filed() -> int:
+        with sqlite3.connect(box.folder / "foibot.db") as conn:
+            return int(conn.execute("SELECT count(*) FROM messages WHERE direction = 'in'").fetchone()[0])
+
+    with log_path.open("w") as log:
+        daemon = subprocess.Popen([sys.executable, "-m", "foibot", "daemon"], cwd=box.folder, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=log, text=True)
+        try:
+            wait_for(lambda: "run `foibot login` again" in log_path.read_text(), "poll failure")
+            seed_login(load_config(box.config_path), box.user, box.auth)  # the campaigner logs in again
+            box.reply("answers", "2023-04-18T07:00:00+01:00", NOT_HELD)
+            wait_for(lambda: filed() == 1, "reply filed with the new login")
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            code = daemon.wait(timeout=60)
+    text = log_path.read_text()
+    assert code == 0, text
+    failure = next(line for line in text.splitlines() if "poll failed" in line)
+    assert failure.endswith(f"poll failed: refreshing the OAuth2 login for {box.user} was refused by "
+                            f"127.0.0.1:{box.auth.port} (invalid_grant: The refresh token [token] has been "
+                            "revoked): run `foibot login` again (trying again in 1.2 s)"), failure
+    assert "Traceback" not in text
+    box.outputs.append(text)
+    box.assert_no_token_leaked()
+
+
+def test_servers_that_offer_no_oauth2_login_say_so_and_what_to_set(
+    campaign: Path, auth_server: AuthServer, dovecot: Any, make_smtp_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp = make_smtp_server(username="someone", password="pw")  # AUTH PLAIN and LOGIN only
+    user = dovecot.new_user()
+    tables = oauth_tables(auth_server, user, smtp=smtp, dovecot=dovecot)  # this Dovecot takes passwords only
+    (campaign / "config.toml").write_text(toml_text({"requester": {"name": "A", "email": user}, **tables}))
+    seed_login(load_config(campaign / "config.toml"), user, auth_server)
+    result = foibot("check")
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        (f"SMTP server 127.0.0.1:{smtp.port}: FAILED: SMTP server 127.0.0.1:{smtp.port} does not offer the "
+         "XOAUTH2 login (it offers: LOGIN PLAIN): use [smtp] auth = \"password\""),
+        (f"IMAP server 127.0.0.1:{dovecot.imap_port}: FAILED: IMAP server 127.0.0.1:{dovecot.imap_port} offers "
+         "no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER): use [imap] auth = \"password\""),
+    ]
+    assert smtp.received == []

@@ -85,6 +85,7 @@ def test_google_logs_in_through_the_browser_with_the_mail_scope() -> None:
      "c.toml: [oauth2] scopes must be a list, not 'https://mail.google.com/'"),
     ({"smtp": {"provider": "gmail", "username": ME}, "oauth2": {"client_secret": "s3cret"}},
      "c.toml: unknown key [oauth2] client_secret"),
+    ({"smtp": {"provider": "gmail", "username": ME, "daily_limit": -1}}, "c.toml: [smtp] daily_limit must not be negative"),
     ({"imap": {"host": "h", "username": ME, "oauth_mechanism": "plain"}},
      "c.toml: [imap] oauth_mechanism must be one of auto, xoauth2, oauthbearer, not 'plain'"),
 ])

@@ -311,7 +311,7 @@ class _Delivery:
         if not smtp.server_auth_methods:
             await smtp.ehlo()
         if "xoauth2" not in smtp.server_auth_methods:
-            offered = " ".join(smtp.server_auth_methods) or "none"
+            offered = " ".join(m.upper() for m in smtp.server_auth_methods) or "none"
             raise MailServerError(f"{s.label} does not offer the XOAUTH2 login (it offers: {offered}): use "
                                   "[smtp] auth = \"password\"")
         for attempt in range(2):
