@@ -436,7 +436,9 @@ class _Listener:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if urlsplit(self.path).path not in ("", "/"):
+                parts = urlsplit(self.path)
+                # Only the provider's answer counts: a stray request (a favicon, a port scan) is turned away.
+                if parts.path not in ("", "/") or not {"code", "error"} & set(parse_qs(parts.query)):
                     self.send_error(404)
                     return
                 owner.path = self.path

@@ -14,9 +14,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import keyring
 import keyring.backend
@@ -107,6 +109,9 @@ def test_login_in_a_browser_comes_back_to_foibot_on_loopback_with_pkce(campaign:
     proc = start_login(campaign, "--no-open")
     address = read_until(proc.stderr, r"^(http://127\.0\.0\.1:\d+/authorize\?\S+)").group(1)
     assert "code_challenge_method=S256" in address and "login_hint=campaigner%40example.test" in address
+    back = parse_qs(urlsplit(address).query)["redirect_uri"][0]
+    with pytest.raises(urllib.error.HTTPError, match="404"):  # a stray visitor is turned away, foibot waits on
+        urllib.request.urlopen(back + "?hello=1", timeout=10)
     with urllib.request.urlopen(address, timeout=10) as page:  # the browser: to the provider, and back
         assert b"you can close this page" in page.read()
     out, err = proc.communicate(timeout=30)
