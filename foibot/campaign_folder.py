@@ -32,28 +32,44 @@ def shipped_file(name: str) -> Path:
     raise FoibotError(f"the shipped file {name} is missing from this installation: reinstall foibot")
 
 
+NO_PASSWORD = '# password_env = ""'
+
+
 def config_for(provider: str, example: str) -> str:
-    """config.example.toml set for a provider: `provider = ...` in [smtp] and [imap], and the keys its
-    preset fills left as comments (still there to read and to override)."""
+    """config.example.toml set for a provider: `provider = ...` in [smtp] and [imap], and each key its
+    preset fills shown with the preset's value as a comment (write the key to change it)."""
     if provider == "custom":
         return example
     from .providers import preset_defaults
 
     out: list[str] = []
     section = ""
+    replaced = False  # the line before was a key the preset fills: drop its comment's continuation lines
     for line in example.splitlines(keepends=True):
         stripped = line.strip()
+        if replaced and line[:1].isspace() and stripped.startswith("#"):
+            continue
+        replaced = False
         if stripped.startswith("[") and stripped.endswith("]"):
             section = stripped[1:-1]
-        key = stripped.split("=", 1)[0].strip() if "=" in stripped and not stripped.startswith("#") else ""
-        if section in ("smtp", "imap") and key:
-            preset = preset_defaults(provider, section)
-            if key == "provider":
-                line = line.replace('"custom"', f'"{provider}"', 1)
-            elif key in preset or (key == "password_env" and preset.get("auth") == "oauth2"):
-                line = f"# {line}" if key not in preset else f"# {line.rstrip()}  (the {provider} preset: " \
-                       f"{_toml(preset[key])})\n"
-        out.append(line)
+        key, _, rest = stripped.partition("=")
+        key = key.strip() if rest and not stripped.startswith("#") else ""
+        if section not in ("smtp", "imap") or not key:
+            out.append(line)
+            continue
+        preset = preset_defaults(provider, section)
+        comment = rest.partition("#")[2].strip()
+        if key == "provider":
+            setting = f"provider = {_toml(provider)}"
+            out.append(f"{setting:<40}# {comment}\n" if comment else f"{setting}\n")
+        elif key in preset:
+            out.append(f"{f'# {key} = {_toml(preset[key])}':<40}# filled in by the {provider} preset\n")
+            replaced = True
+        elif key == "password_env" and preset.get("auth") == "oauth2":
+            out.append(f"{NO_PASSWORD:<40}# none: `foibot login` (OAuth2) instead of a password\n")
+            replaced = True
+        else:
+            out.append(line)
     return "".join(out)
 
 

@@ -250,7 +250,7 @@ def refresh(oauth: OAuthConfig, tokens: Tokens, username: str, now: float) -> To
     import requests
     from authlib.common.errors import AuthlibBaseError
 
-    # Google refuses a scope on refresh; Microsoft and RFC 6749 servers take it (a subset of the grant).
+    # Google's refresh takes no scope (its documentation lists none); Microsoft's and RFC 6749's take one.
     session = _session(oauth, scope=None if oauth.provider in ("gmail", "google_workspace")
                        else " ".join(oauth.scopes))
     try:
@@ -273,7 +273,6 @@ class TokenSource:
         self.username = username
         self.store = TokenStore(oauth)
         self.clock = clock
-        self.refreshes = 0
         self._tokens: Tokens | None = None
         self._lock = threading.Lock()
 
@@ -295,15 +294,8 @@ class TokenSource:
                         self._tokens = None
                         raise
                     self.store.save(self.username, stored)
-                    self.refreshes += 1
             self._tokens = stored
             return stored.access_token
-
-    def secrets(self) -> tuple[str, ...]:
-        """The tokens held now, so that error text can be checked for them (tests) or cleaned of them."""
-        if self._tokens is None:
-            return ()
-        return (self._tokens.access_token, self._tokens.refresh_token)
 
 
 _sources: dict[tuple[str, str], TokenSource] = {}
@@ -340,7 +332,7 @@ def device_login(oauth: OAuthConfig, username: str, say: Say, *, sleep: Callable
     from authlib.common.errors import AuthlibBaseError
 
     scope = " ".join(oauth.scopes)
-    session = _session(oauth, scope=scope, flow="device")
+    session = _session(oauth, flow="device")  # the scope goes with the device request, not each poll
     try:
         try:
             answer = session.post(oauth.device_url, data={"client_id": oauth.client_id, "scope": scope},

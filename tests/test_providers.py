@@ -118,7 +118,8 @@ def test_init_with_a_provider_writes_a_config_the_preset_fills(campaign: Path, p
     assert f'README, "{guide}"' in result.stdout and "foibot login\n  foibot check" in result.stdout
     text = (campaign / "camp" / "config.toml").read_text()
     assert f'provider = "{provider}"' in text
-    assert '# host = "smtp.example.org"' in text and f'(the {provider} preset: "{host}")' in text
+    assert f'# host = "{host}"' in text and f"# filled in by the {provider} preset" in text
+    assert "smtp.example.org" not in text and "password_env = \"FOIBOT" not in text
     config = load_config(campaign / "camp" / "config.toml")
     assert config.smtp.host == host and config.smtp.auth == "oauth2" and config.imap.auth == "oauth2"
     assert config.smtp.password_env == "" and config.oauth2.provider == provider
