@@ -107,11 +107,9 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
-            if not config.sandbox or config.imap is not None:
-                from .check import check_servers
-
-                if not _report_checks(check_servers(config)):
-                    sys.exit(1)
+            # Log in to the real servers too, so a bad password or certificate shows before the real send.
+            if (not config.sandbox or config.imap is not None) and not _check_servers(config):
+                sys.exit(1)
             return
     if config.smtp is not None:
         sending.smtp_settings(config)  # a missing password variable or CA file: before anything is written
@@ -616,17 +614,30 @@ def login(flow: str | None, port: int, no_open: bool) -> None:
 @_config_option
 def check() -> None:
     """Log in to the SMTP and the IMAP server and say what works. Sends nothing, changes nothing."""
-    from .check import check_servers
-
-    if not _report_checks(check_servers(load())):
+    if not _check_servers(load()):
         sys.exit(1)
     click.echo("Both servers work; nothing was sent.")
 
 
-def _report_checks(results: list[Any]) -> bool:
-    for result in results:
-        click.echo(result.line, err=not result.ok)
-    return all(r.ok for r in results)
+def _check_servers(config: Config) -> bool:
+    """Each server on its own line (one failing does not hide how the other does): OK on stdout, FAILED on
+    stderr; True when both work."""
+    from .collect import check_mailbox
+    from .send import check_smtp
+
+    probes = (("SMTP", config.smtp, check_smtp, "the embedded sandbox: nothing leaves this machine"),
+              ("IMAP", config.imap, check_mailbox, "none ([imap] is needed for `foibot poll`)"))
+    ok = True
+    for name, server, probe, absent in probes:
+        if server is None:
+            click.echo(f"{name}: {absent}")
+            continue
+        try:
+            click.echo(f"{server.label}: OK: {probe(config)}")
+        except FoibotError as exc:
+            click.echo(f"{server.label}: FAILED: {exc}", err=True)
+            ok = False
+    return ok
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Sending: a run planned and checked before anything goes (plan), each message built with every header
 checked (compose), the once-only outbox (outbox), the SMTP mailer (mailer) and the send itself (run).
 
-The front door: `plan_run`, `preview_request`, `message_as_text`, `send_run`, `send_pending`, and for the chase
+The front door: `plan_run`, `preview_request`, `message_as_text`, `send_run`, `send_pending`, `check_smtp`
+(`foibot check`), and for the chase
 ladder the outbox's `enqueue`/`queued` with `build_message`/`new_message_id`.
 """
 
@@ -15,14 +16,14 @@ if TYPE_CHECKING:
     from .compose import build_message, new_message_id
     from .outbox import enqueue, queued
     from .plan import RunPlan, message_as_text, plan_run, preview_request
-    from .run import SendReport, resolve_unknown, send_pending, send_run, smtp_settings
+    from .run import SendReport, check_smtp, resolve_unknown, send_pending, send_run, smtp_settings
 
 _HOMES = {"build_message": ".compose", "new_message_id": ".compose", "enqueue": ".outbox", "queued": ".outbox",
           "RunPlan": ".plan", "message_as_text": ".plan", "preview_request": ".plan", "SendReport": ".run",
           "plan_run": ".plan", "send_pending": ".run", "send_run": ".run",
-          "resolve_unknown": ".run", "smtp_settings": ".run"}
+          "resolve_unknown": ".run", "smtp_settings": ".run", "check_smtp": ".run"}
 __all__ = [
-    "RunPlan", "SendReport", "build_message", "enqueue", "message_as_text", "new_message_id", "plan_run",
+    "RunPlan", "SendReport", "build_message", "check_smtp", "enqueue", "message_as_text", "new_message_id", "plan_run",
     "preview_request", "queued", "resolve_unknown", "send_pending", "send_run", "smtp_settings",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

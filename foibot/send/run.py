@@ -32,8 +32,8 @@ from .plan import RunPlan, plan_run, queue_run, server_name
 Progress = Callable[[int, int], None]  # (done, total)
 
 # The run API in one place: plan (planning.py, reads only), then send.
-__all__ = ["Problem", "SendReport", "plan_run", "resolve_unknown", "send_lock", "send_pending", "send_run",
-           "smtp_settings"]
+__all__ = ["Problem", "SendReport", "check_smtp", "plan_run", "resolve_unknown", "send_lock", "send_pending",
+           "send_run", "smtp_settings"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,11 @@ def _oauth_token(config: Config, server: ServerConfig) -> Callable[[str | None],
     from ..oauth import token_source
 
     return token_source(config, server).access_token
+
+
+def check_smtp(config: Config) -> str:
+    """`foibot check`: connect and log in to [smtp], send nothing; how it went, in words."""
+    return run_sync(check_server(smtp_settings(config)))
 
 
 def sandbox_maildir(config: Config) -> Path:
