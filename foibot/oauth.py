@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .config import Config, OAuthConfig, ServerConfig
 from .errors import ConfigError, OAuthLoginError
+from .files import write_atomic
 
 if TYPE_CHECKING:
     from authlib.integrations.requests_client import OAuth2Session
@@ -172,18 +173,8 @@ class TokenStore:
         return data if isinstance(data, dict) else {}
 
     def _write_file(self, records: dict[str, Any]) -> None:
-        """Atomically, owner-only from the first byte (the temporary file is created 0600)."""
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
-        try:
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(records, handle, indent=1)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, self.path)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise OAuthLoginError(f"cannot write {self.path}: {exc.strerror}") from None
+        """Atomically, owner-only from the first byte (files.write_atomic creates it 0600)."""
+        write_atomic(self.path, json.dumps(records, indent=1), what="OAuth2 token file", mode=0o600)
 
     def _drop_from_file(self, username: str) -> None:
         if not self.path.exists():
