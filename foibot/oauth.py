@@ -162,6 +162,9 @@ class TokenStore:
             info = self.path.stat()
         except FileNotFoundError:
             return {}
+        if info.st_uid != os.getuid():
+            raise OAuthLoginError(f"{self.path} belongs to another user of this machine: remove it, then "
+                                  f"{LOGIN_AGAIN}")
         if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise OAuthLoginError(f"{self.path} can be read by other users of this machine: make it yours only "
                                   f"(chmod 600 {self.path}), then {LOGIN_AGAIN} (the tokens in it may have been "

@@ -368,3 +368,16 @@ def test_servers_that_offer_no_oauth2_login_say_so_and_what_to_set(
          "no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER): use [imap] auth = \"password\""),
     ]
     assert smtp.received == []
+
+
+def test_before_any_login_every_command_says_to_log_in_and_nothing_is_written(mailbox: Mailbox) -> None:
+    box = mailbox
+    message = f"no OAuth2 login for {box.user} yet: run `foibot login`"
+    check = box.run(SENT, "check", code=1)
+    assert check.stderr.splitlines() == [f"SMTP server 127.0.0.1:{box.smtp.port}: FAILED: {message}",
+                                         f"IMAP server 127.0.0.1:{box.dovecot.imap_port}: FAILED: {message}"]
+    assert box.send(code=1).stderr == f"Error: {message}\n"
+    assert not (box.folder / "foibot.db").exists()  # nothing queued: the send stopped before writing
+    assert box.run(SENT, "poll", code=1).stderr == f"Error: {message}\n"
+    assert box.smtp.logins == [] and box.smtp.received == []  # no server was even asked
+    assert not (box.folder / "oauth-tokens.json").exists()

@@ -153,6 +153,9 @@ def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str 
             raise MailServerError(f"{server.label} offers no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER): "
                                   "use [imap] auth = \"password\"")
         mechanism = offered[0]
+    elif not client.has_capability(f"AUTH={mechanism.upper()}"):
+        raise MailServerError(f"{server.label} does not offer AUTH={mechanism.upper()}: set [imap] "
+                              "oauth_mechanism = \"auto\"")
     for attempt in range(2):
         if attempt:
             access = token(access)  # the one just refused: a refreshed one
