@@ -6,6 +6,7 @@ Fixture API (loaded by tests/conftest.py as a plugin):
     auth_server        (session, reset for every test) an `AuthServer` on http://127.0.0.1:PORT:
         .url, .token_url, .device_url, .authorize_url, .introspect_url, .client_id
         .approve(user_code, user)      the campaigner typed the code and agreed (device flow)
+        .expire_codes()                the device codes waiting run out (nobody typed them in time)
         .browser_user                  who the browser is logged in as at /authorize (None: refuses)
         .grant(user) -> (access, refresh)     tokens as a finished login would leave them
         .revoke(user)                  every refresh token of the user stops working (invalid_grant)
@@ -123,6 +124,12 @@ class AuthServer:
                     device["user"] = user
                     return
         raise AssertionError(f"no device login waits for code {user_code!r}")
+
+    def expire_codes(self) -> None:
+        """Every device code waiting for the campaigner runs out (nobody typed it in time)."""
+        with self._lock:
+            for device in self.devices.values():
+                device["expired"] = True
 
     def grant(self, user: str, scope: str = "mail") -> tuple[str, str]:
         with self._lock:
@@ -254,6 +261,8 @@ class AuthServer:
             device = self.devices.get(form.get("device_code", ""))
             if device is None:
                 return 400, {"error": "invalid_grant"}
+            if device.get("expired"):
+                return 400, {"error": "expired_token"}
             if device["user"] is None:
                 return 400, {"error": "authorization_pending"}
             del self.devices[form["device_code"]]

@@ -270,3 +270,15 @@ def test_token_store_keyring_without_a_keyring_is_a_config_error(campaign: Path,
     assert result.code == 1
     assert result.stderr == (f"Error: {config_path}: [oauth2] token_store = \"keyring\" but this machine has no "
                              "usable system keyring: use \"file\" (or \"auto\")\n")
+
+
+def test_a_device_code_nobody_typed_in_time_is_one_line_and_keeps_nothing(campaign: Path,
+                                                                          auth_server: AuthServer) -> None:
+    write_oauth_config(campaign, auth_server, flow="device")
+    proc = start_login(campaign)
+    read_until(proc.stderr, r"enter the code (\S+)")
+    auth_server.expire_codes()
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert err.splitlines()[-1] == f"Error: the code for {USER} expired before it was entered: run `foibot login` again"
+    assert not (campaign / "oauth-tokens.json").exists()
