@@ -23,7 +23,8 @@ Fixture API (loaded by tests/conftest.py as a plugin):
                        .xoauth2_logins() counts the logins it checked by token
     make_oauth_smtp(**kw) -> SmtpServer   aiosmtpd that offers only AUTH XOAUTH2 and checks each token
                        with `auth_server` (kw: security, lmtp as for make_smtp_server); .logins lists
-                       the user of every AUTH tried; .after_message(count) runs after each arrival
+                       the user of every AUTH tried; .after_message(count) runs after each arrival;
+                       .fail_auth_next(n, reply="454 ...") answers the next n AUTHs so, whatever the token
     oauth_tables(auth_server, user, smtp=None, imap=None) -> dict    [smtp]/[imap]/[oauth2] tables
     seed_login(config, user, auth_server)   store the tokens of a finished login (through foibot's store)
 
@@ -331,6 +332,8 @@ class _OAuthHandler(_Handler):
         token = bearer[len("Bearer "):] if bearer.startswith("Bearer ") else ""
         owner: OAuthSmtpServer = self.owner  # type: ignore[assignment]
         owner.logins.append(user)
+        if owner.auth_failures:
+            return AuthResult(success=False, handled=False, message=owner.auth_failures.pop(0))
         if token and owner.auth.active(token) == user:
             return AuthResult(success=True, auth_data=user)
         # As Gmail does: a JSON error as a 334 challenge, then 535 once the client answers it.
@@ -356,6 +359,10 @@ class OAuthSmtpServer(SmtpServer):
             kwargs.update(ssl_context=certs.server_context)
         self._controller = _FreePortController(_OAuthHandler(self), hostname=self.host, **kwargs)
         self.after_message: Callable[[int], None] | None = None  # called with the count after each arrival
+        self.auth_failures: list[str] = []  # replies to the next AUTH commands, whatever the token
+
+    def fail_auth_next(self, n: int = 1, reply: str = "454 4.7.0 Temporary authentication failure") -> None:
+        self.auth_failures.extend([reply] * n)
 
     def _record(self, received: Any) -> None:
         super()._record(received)

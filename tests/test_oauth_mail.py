@@ -381,3 +381,20 @@ def test_before_any_login_every_command_says_to_log_in_and_nothing_is_written(ma
     assert box.run(SENT, "poll", code=1).stderr == f"Error: {message}\n"
     assert box.smtp.logins == [] and box.smtp.received == []  # no server was even asked
     assert not (box.folder / "oauth-tokens.json").exists()
+
+
+def test_a_temporary_auth_failure_mid_run_is_retried_not_taken_for_a_refused_login(mailbox: Mailbox) -> None:
+    box = mailbox
+    box.config_path.write_text(box.config_path.read_text().replace("connections = 2", "connections = 1"))
+    seed_login(load_config(box.config_path), box.user, box.auth)
+
+    def midway(count: int) -> None:
+        if count == 1:  # the provider drops the connection, then is briefly unable to check logins
+            box.smtp.drop_next(1)
+            box.smtp.fail_auth_next(1)
+
+    box.smtp.after_message = midway
+    box.send()
+    assert sorted(m.rcpt_tos[0] for m in box.smtp.received) == [
+        "foi@acks.gov.example", "foi@answers.gov.example", "foi@silent.gov.example"]
+    assert box.auth.grants == []  # a 454 is no reason to renew the token

@@ -321,6 +321,8 @@ class _Delivery:
                 await smtp.auth_xoauth2(s.username, access)
                 return
             except aiosmtplib.SMTPAuthenticationError as exc:
+                if exc.code < 500:  # "454 4.7.0 Temporary authentication failure": try again later
+                    raise _Transient(_reason(exc)) from exc
                 refusal = exc
         raise MailServerError(
             f"{s.label} refused the OAuth2 login for {s.username!r}: {_reason(refusal)}; check that the account "
