@@ -6,6 +6,11 @@ browser comes back to a one-shot listener on 127.0.0.1, with PKCE; Google, whose
 the mail scope). The refresh token is kept in the system keyring when one is usable, else in an owner-only
 file beside the config (`oauth-tokens.json`, mode 0600) -- never in the database, never in a log line or an
 error message. Refreshes take a file lock, so a daemon and a cron job never refresh over each other.
+
+Why authlib for Microsoft too, not msal: Microsoft's v2.0 /devicecode and /token endpoints speak plain RFC 8628
+and RFC 6749, so one client serves both providers, and it is the one the tests drive against a loopback
+authorization server. msal only takes an https authority it can discover (instance discovery, an OpenID
+configuration, id tokens with client_info): a test server would have to imitate Entra ID itself.
 """
 
 from __future__ import annotations
