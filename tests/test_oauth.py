@@ -282,3 +282,26 @@ def test_a_device_code_nobody_typed_in_time_is_one_line_and_keeps_nothing(campai
     assert proc.returncode == 1
     assert err.splitlines()[-1] == f"Error: the code for {USER} expired before it was entered: run `foibot login` again"
     assert not (campaign / "oauth-tokens.json").exists()
+
+
+def test_two_processes_that_find_the_token_expired_refresh_it_once(campaign: Path, auth_server: AuthServer) -> None:
+    """A daemon and a cron job at the same moment: with a provider that rotates refresh tokens, a second
+    refresh with the spent one would fail; the file lock makes the second wait and take the first's."""
+    config = load_config(write_oauth_config(campaign, auth_server))
+    assert config.oauth2 is not None
+    seed_login(config, USER, auth_server)
+    auth_server.rotate = True
+    auth_server.token_delay = 0.5  # both are inside access_token() while the first refresh is on its way
+    records = json.loads((campaign / "oauth-tokens.json").read_text())
+    for record in records.values():
+        record["expires_at"] = 0  # the kept access token has run out
+    (campaign / "oauth-tokens.json").write_text(json.dumps(records))
+    sources = [TokenSource(config.oauth2, USER) for _ in range(2)]
+    got: list[str] = []
+    threads = [threading.Thread(target=lambda s=s: got.append(s.access_token())) for s in sources]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert auth_server.grants == ["refresh_token"]
+    assert len(got) == 2 and got[0] == got[1] and auth_server.active(got[0]) == USER
