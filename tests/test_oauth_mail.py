@@ -398,3 +398,24 @@ def test_a_temporary_auth_failure_mid_run_is_retried_not_taken_for_a_refused_log
     assert sorted(m.rcpt_tos[0] for m in box.smtp.received) == [
         "foi@acks.gov.example", "foi@answers.gov.example", "foi@silent.gov.example"]
     assert box.auth.grants == []  # a 454 is no reason to renew the token
+
+
+def test_check_with_passwords_shows_a_wrong_one_before_the_real_send(campaign: Path, dovecot: Any,
+                                                                      make_smtp_server: Any,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    smtp = make_smtp_server(username="campaigner", password="right")
+    user = dovecot.new_user()
+    dovecot.write_config(campaign / "config.toml", user, smtp=smtp.smtp_section(),
+                         requester={"name": "A. Campaigner", "email": user})
+    (campaign / "authorities.csv").write_text(AUTHORITIES)
+    monkeypatch.setenv("FOIBOT_IMAP_PASSWORD", dovecot.password)
+    monkeypatch.setenv(smtp.password_env, "wrong")
+    result = foibot("check")
+    assert result.code == 1
+    assert result.stderr.startswith(f"SMTP server 127.0.0.1:{smtp.port}: FAILED: SMTP server 127.0.0.1:"
+                                    f"{smtp.port} refused the login for 'campaigner': 535")
+    assert result.stdout.startswith(f"IMAP server 127.0.0.1:{dovecot.imap_port}: OK: logged in as {user} with "
+                                    "a password without TLS (loopback); INBOX holds 0 messages")
+    dry = foibot("send", "--run", "fusus", "--dry-run")
+    assert dry.code == 1 and "Dry run: 3 requests would go" in dry.stdout and "FAILED" in dry.stderr
+    assert smtp.received == [] and not (campaign / "foibot.db").exists()
