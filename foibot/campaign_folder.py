@@ -32,10 +32,56 @@ def shipped_file(name: str) -> Path:
     raise FoibotError(f"the shipped file {name} is missing from this installation: reinstall foibot")
 
 
-def init_campaign(folder: Path, authorities_text: str | None = None) -> list[Path]:
+NO_PASSWORD = '# password_env = ""'
+
+
+def config_for(provider: str, example: str) -> str:
+    """config.example.toml set for a provider: `provider = ...` in [smtp] and [imap], and each key its
+    preset fills shown with the preset's value as a comment (write the key to change it)."""
+    if provider == "custom":
+        return example
+    from .providers import preset_defaults
+
+    out: list[str] = []
+    section = ""
+    replaced = False  # the line before was a key the preset fills: drop its comment's continuation lines
+    for line in example.splitlines(keepends=True):
+        stripped = line.strip()
+        if replaced and line[:1].isspace() and stripped.startswith("#"):
+            continue
+        replaced = False
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        key, _, rest = stripped.partition("=")
+        key = key.strip() if rest and not stripped.startswith("#") else ""
+        if section not in ("smtp", "imap") or not key:
+            out.append(line)
+            continue
+        preset = preset_defaults(provider, section)
+        comment = rest.partition("#")[2].strip()
+        if key == "provider":
+            setting = f"provider = {_toml(provider)}"
+            out.append(f"{setting:<40}# {comment}\n" if comment else f"{setting}\n")
+        elif key in preset:
+            out.append(f"{f'# {key} = {_toml(preset[key])}':<40}# filled in by the {provider} preset\n")
+            replaced = True
+        elif key == "password_env" and preset.get("auth") == "oauth2":
+            out.append(f"{NO_PASSWORD:<40}# none: `foibot login` (OAuth2) instead of a password\n")
+            replaced = True
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def _toml(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def init_campaign(folder: Path, provider: str = "custom", authorities_text: str | None = None) -> list[Path]:
     """Create the campaign folder's starting files; never overwrites anything. Returns what was written.
 
-    `authorities_text`: the campaign's list (picked from the register); default, the shipped authorities.csv."""
+    `provider`: the mail provider whose preset the config is set for; `authorities_text`: the campaign's
+    list (picked from the register); default, the shipped authorities.csv."""
     config = folder / "config.toml"
     authorities = folder / "authorities.csv"
     templates = folder / "templates"
@@ -44,7 +90,8 @@ def init_campaign(folder: Path, authorities_text: str | None = None) -> list[Pat
         raise FoibotError(f"{existing[0]} already exists: foibot init never overwrites a campaign's files")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shipped_file("config.example.toml"), config)
+        example = shipped_file("config.example.toml").read_text(encoding="utf-8")
+        config.write_text(config_for(provider, example), encoding="utf-8")
         if authorities_text is None:
             shutil.copyfile(shipped_file("authorities.csv"), authorities)
         else:

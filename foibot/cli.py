@@ -107,6 +107,9 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
+            # Log in to the real servers too, so a bad password or certificate shows before the real send.
+            if (not config.sandbox or config.imap is not None) and not _check_servers(config):
+                sys.exit(1)
             return
     if config.smtp is not None:
         sending.smtp_settings(config)  # a missing password variable or CA file: before anything is written
@@ -577,12 +580,15 @@ def demo(folder: str | None) -> None:
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False), default=".")
+@click.option("--provider", type=click.Choice(["gmail", "google_workspace", "microsoft365", "fastmail", "custom"]),
+              default="custom", show_default=True,
+              help="Your mailbox's provider: fills in its servers, login method and daily limit.")
 @click.option("--authorities", "kinds", default=None, metavar="KINDS",
               help="Start with these kinds from the register, e.g. 'council,combined_authority' "
                    "(default: the shipped authorities.csv).")
 @click.option("--jurisdiction", "jurisdictions", multiple=True, metavar="J",
               help="With --authorities: only these nations (england, wales, scotland, northern_ireland, uk).")
-def init(folder: str, kinds: str | None, jurisdictions: tuple[str, ...]) -> None:
+def init(folder: str, provider: str, kinds: str | None, jurisdictions: tuple[str, ...]) -> None:
     """Start a campaign folder: config.toml to fill in, the authorities list, a templates/ folder."""
     from .campaign_folder import init_campaign
 
@@ -597,13 +603,76 @@ def init(folder: str, kinds: str | None, jurisdictions: tuple[str, ...]) -> None
         text = register.campaign_csv(chosen.chosen)
     elif jurisdictions:
         raise click.UsageError("--jurisdiction goes with --authorities KINDS")
-    written = init_campaign(Path(folder), text)
+    written = init_campaign(Path(folder), provider, text)
     for path in written:
         click.echo(f"Wrote {path}")
     if chosen is not None:
         _say_pick(chosen, written[1])
+    if provider in ("gmail", "google_workspace", "microsoft365"):
+        guide = "Using Gmail" if provider != "microsoft365" else "Using Microsoft 365"
+        click.echo(f"Next: register foibot with your provider (README, \"{guide}\"), put its client id in "
+                   f"[oauth2] client_id and your address in [requester], [smtp] and [imap] of {written[0]}; "
+                   f"then in {folder}:\n  foibot login\n  foibot check\n"
+                   "  foibot send --run fusus-1 --template fusus --dry-run")
+        return
     click.echo(f"Next: edit {written[0]} ([requester], [smtp], [imap]), then in {folder}:\n"
-               "  foibot send --run fusus-1 --template fusus --dry-run")
+               "  foibot check\n  foibot send --run fusus-1 --template fusus --dry-run")
+
+
+# --- the mailbox ----------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--device", "flow", flag_value="device", default=None,
+              help="Log in with a code typed in any browser, on any machine (RFC 8628).")
+@click.option("--browser", "flow", flag_value="browser",
+              help="Log in in a browser on this machine, which comes back to foibot (RFC 8252).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="With --browser: the local port the browser comes back to (0: any free one; fix it to "
+                   "forward it over ssh from your own machine).")
+@click.option("--no-open", is_flag=True, help="With --browser: print the address, do not open a browser.")
+@_config_option
+def login(flow: str | None, port: int, no_open: bool) -> None:
+    """Log in to your mailbox with OAuth2 (Gmail, Microsoft 365): foibot keeps the login and renews it.
+
+    Run it once, and again whenever foibot says so. The flow ([oauth2] flow) is your provider's usual one
+    unless --device or --browser says otherwise."""
+    from .oauth import login as oauth_login
+
+    config = load()
+    for line in oauth_login(config, lambda text: click.echo(text, err=True), flow=flow, port=port,
+                            open_browser=not no_open):
+        click.echo(line)
+
+
+@cli.command()
+@_config_option
+def check() -> None:
+    """Log in to the SMTP and the IMAP server and say what works. Sends nothing, changes nothing."""
+    if not _check_servers(load()):
+        sys.exit(1)
+    click.echo("Both servers work; nothing was sent.")
+
+
+def _check_servers(config: Config) -> bool:
+    """Each server on its own line (one failing does not hide how the other does): OK on stdout, FAILED on
+    stderr; True when both work."""
+    from .collect import check_mailbox
+    from .send import check_smtp
+
+    probes = (("SMTP", config.smtp, check_smtp, "the embedded sandbox: nothing leaves this machine"),
+              ("IMAP", config.imap, check_mailbox, "none ([imap] is needed for `foibot poll`)"))
+    ok = True
+    for name, server, probe, absent in probes:
+        if server is None:
+            click.echo(f"{name}: {absent}")
+            continue
+        try:
+            click.echo(f"{server.label}: OK: {probe(config)}")
+        except FoibotError as exc:
+            click.echo(f"{server.label}: FAILED: {exc}", err=True)
+            ok = False
+    return ok
 
 
 # --- the register of authorities ----------------------------------------------------------------------

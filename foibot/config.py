@@ -11,9 +11,15 @@ from typing import Any
 
 from .addresses import has_control
 from .errors import ConfigError
+from .providers import PROVIDERS, oauth_endpoints, preset_defaults
 
 DEFAULT_CONFIG_NAME = "config.toml"
 SECURITY_CHOICES = ("tls", "starttls", "none")
+AUTH_CHOICES = ("password", "oauth2")
+OAUTH_MECHANISMS = ("auto", "xoauth2", "oauthbearer")
+OAUTH_FLOWS = ("device", "browser")
+TOKEN_STORES = ("auto", "keyring", "file")
+TOKEN_FILE_NAME = "oauth-tokens.json"  # beside the config file, owner-only, when no keyring is used
 
 # section -> key -> (type, default). A default of REQUIRED means the key must be given when the section is.
 REQUIRED = object()
@@ -39,6 +45,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "timeout_seconds": ((int, float), 30),
         "max_attempts": (int, 5),
         "retry_base_seconds": ((int, float), 5),
+        # A provider preset fills host, port, security, auth and daily_limit (providers.py); keys given win.
+        "provider": (str, "custom"),
+        "auth": (str, "password"),  # "password" (password_env) | "oauth2" (`foibot login`, [oauth2])
+        "daily_limit": (int, 0),  # messages in any 24 hours; 0: no limit
     },
     "imap": {
         "host": (str, REQUIRED),
@@ -52,6 +62,24 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "batch_size": (int, 100),
         "timeout_seconds": ((int, float), 60),
         "max_message_bytes": (int, 50 * 1024 * 1024),
+        "provider": (str, "custom"),
+        "auth": (str, "password"),
+        "oauth_mechanism": (str, "auto"),  # auto | xoauth2 | oauthbearer (auto: what the server offers)
+        "sent_folder": (str, ""),  # where copies of what we send are kept; empty: none
+    },
+    # OAuth2 logins (`auth = "oauth2"`): an empty value takes the provider's (providers.py).
+    "oauth2": {
+        "client_id": (str, ""),
+        "client_secret_env": (str, ""),
+        "tenant": (str, ""),
+        "flow": (str, ""),
+        "authorize_url": (str, ""),
+        "token_url": (str, ""),
+        "device_url": (str, ""),
+        "scopes": (list, []),
+        "redirect_uri": (str, ""),
+        "token_store": (str, "auto"),
+        "timeout_seconds": ((int, float), 30),
     },
     "storage": {
         "database": (str, "foibot.db"),
@@ -104,8 +132,15 @@ class ServerConfig:
     def label(self) -> str:
         return f"{self.section.upper()} server {self.host}:{self.port}"
 
+    @property
+    def uses_oauth(self) -> bool:
+        return bool(self.extra.get("auth") == "oauth2")
+
     def password(self) -> str | None:
-        """The password from the environment variable that `password_env` names; never from the file."""
+        """The password from the environment variable that `password_env` names; never from the file.
+        None with `auth = "oauth2"`: the login is a token then (oauth.py)."""
+        if self.uses_oauth:
+            return None
         if not self.password_env:
             if self.username:
                 raise ConfigError(
@@ -129,6 +164,54 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class OAuthConfig:
+    """How `foibot login` and token refreshes reach the OAuth2 authorization server ([oauth2] over the
+    provider preset). The client secret, if any, only ever comes from the environment."""
+
+    provider: str  # the preset the endpoints came from; "custom": all from [oauth2]
+    client_id: str
+    client_secret_env: str
+    flow: str  # device | browser
+    authorize_url: str
+    token_url: str
+    device_url: str
+    scopes: tuple[str, ...]
+    redirect_uri: str
+    authorize_params: dict[str, str]
+    token_store: str  # auto | keyring | file
+    token_file: Path
+    timeout_seconds: float
+    source: str
+
+    def client_secret(self) -> str | None:
+        if not self.client_secret_env:
+            return None
+        value = os.environ.get(self.client_secret_env)
+        if value is None:
+            raise ConfigError(
+                f"environment variable {self.client_secret_env} is not set (named by [oauth2] client_secret_env "
+                f"in {self.source}): export it before running foibot"
+            )
+        return value
+
+    def check_ready(self, flow: str | None = None) -> None:
+        """What a login or a refresh needs, named by key: raised only when one is about to happen."""
+        if not self.client_id:
+            raise ConfigError(
+                f"{self.source}: [oauth2] client_id is required for auth = \"oauth2\": register foibot with "
+                "your provider (README: \"Using Gmail\", \"Using Microsoft 365\") and put its client id there"
+            )
+        if not self.token_url:
+            raise ConfigError(f"{self.source}: [oauth2] token_url is required for provider \"custom\"")
+        flow = flow or self.flow
+        if flow == "device" and not self.device_url:
+            raise ConfigError(f"{self.source}: the device flow needs [oauth2] device_url (this provider has "
+                              "none for mail: use flow = \"browser\")")
+        if flow == "browser" and not self.authorize_url:
+            raise ConfigError(f"{self.source}: the browser flow needs [oauth2] authorize_url")
+
+
+@dataclass(frozen=True)
 class Config:
     source: str  # the file it came from, or "built-in defaults"
     base_dir: Path  # relative paths are relative to this
@@ -138,6 +221,7 @@ class Config:
     storage: dict[str, Any]
     chase: dict[str, Any]
     daemon: dict[str, Any]
+    oauth2: OAuthConfig | None = None  # None: no server logs in with OAuth2
 
     @property
     def database_path(self) -> Path:
@@ -163,10 +247,20 @@ def is_loopback(host: str) -> bool:
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
     if isinstance(expected, tuple):
         return "a number"
     return names.get(expected, expected.__name__)
+
+
+def _preset(data: Any, section: str, source: str) -> dict[str, Any]:
+    """The defaults `[smtp]`/`[imap] provider` fills in (nothing for "custom" or an absent section)."""
+    if section not in ("smtp", "imap") or not isinstance(data, dict) or "provider" not in data:
+        return {}
+    provider = data["provider"]
+    if provider not in PROVIDERS:
+        raise ConfigError(f"{source}: [{section}] provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    return preset_defaults(provider, section)
 
 
 def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
@@ -177,8 +271,10 @@ def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
         if key not in schema:
             known = ", ".join(schema)
             raise ConfigError(f"{source}: unknown key [{section}] {key} (known keys: {known})")
+    preset = _preset(data, section, source)
     out: dict[str, Any] = {}
     for key, (expected, default) in schema.items():
+        default = preset.get(key, default)
         if key not in data:
             if default is REQUIRED:
                 raise ConfigError(f"{source}: [{section}] {key} is required")
@@ -193,6 +289,8 @@ def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
         # Line breaks of every kind (U+2028 too) and DEL: a name or address here ends up in a mail header.
         if isinstance(value, str) and has_control(value):
             raise ConfigError(f"{source}: [{section}] {key} contains a control character or newline")
+        if isinstance(value, list) and not all(isinstance(v, str) and v and not has_control(v) for v in value):
+            raise ConfigError(f"{source}: [{section}] {key} must be a list of non-empty strings")
         out[key] = value
     return out
 
@@ -208,6 +306,14 @@ def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
             f"{source}: [{section}] security = \"none\" is only allowed for a loopback host, not "
             f"{values['host']!r}: use \"tls\" or \"starttls\" so the password and the mail are encrypted"
         )
+    if values["auth"] not in AUTH_CHOICES:
+        raise ConfigError(f"{source}: [{section}] auth must be \"password\" or \"oauth2\", not {values['auth']!r}")
+    if values["auth"] == "oauth2" and not values["username"]:
+        raise ConfigError(f"{source}: [{section}] username is required with auth = \"oauth2\" (the address of "
+                          "the mailbox you log in to)")
+    if section == "imap" and values["oauth_mechanism"] not in OAUTH_MECHANISMS:
+        raise ConfigError(f"{source}: [imap] oauth_mechanism must be one of {', '.join(OAUTH_MECHANISMS)}, not "
+                          f"{values['oauth_mechanism']!r}")
     if not 0 < values["port"] < 65536:
         raise ConfigError(f"{source}: [{section}] port must be between 1 and 65535, not {values['port']}")
     common = ("host", "port", "security", "username", "password_env", "ca_file", "timeout_seconds")
@@ -232,6 +338,77 @@ def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
         timeout_seconds=float(values["timeout_seconds"]),
         source=source,
         extra=extra,
+    )
+
+
+def _check_url(value: str, key: str, source: str) -> None:
+    """HTTPS, or plain HTTP to a loopback host only (a token must never cross a network in clear)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return
+    raise ConfigError(f"{source}: [oauth2] {key} must be an https:// address (http:// only for a loopback "
+                      f"host), not {value!r}")
+
+
+def _oauth(values: dict[str, Any], servers: list[ServerConfig], source: str, base_dir: Path) -> OAuthConfig | None:
+    """[oauth2] over the preset of the servers that log in with OAuth2 (None when none does)."""
+    users = [s for s in servers if s.auth == "oauth2"]
+    if not users:
+        return None
+    presets = {s.provider: oauth_endpoints(s.provider) for s in users}
+    distinct = {p for p in presets.values() if p is not None}
+    if len(distinct) > 1:
+        raise ConfigError(f"{source}: [smtp] and [imap] log in with OAuth2 at different providers "
+                          f"({', '.join(sorted(presets))}): foibot keeps one login; use one provider")
+    for name, endpoints in presets.items():
+        if endpoints is None and name != "custom":
+            raise ConfigError(f"{source}: provider {name!r} offers no OAuth2 login for mail: use auth = "
+                              "\"password\" with an app password")
+    provider = next((name for name, p in presets.items() if p is not None), "custom")
+    preset = oauth_endpoints(provider)
+    tenant = values["tenant"] or (preset.tenant if preset else "")
+
+    def pick(key: str) -> str:
+        value: str = values[key] or (getattr(preset, key) if preset else "")
+        return value.replace("{tenant}", tenant)
+
+    flow = values["flow"] or (preset.flow if preset else ("device" if values["device_url"] else "browser"))
+    if flow not in OAUTH_FLOWS:
+        raise ConfigError(f"{source}: [oauth2] flow must be \"device\" or \"browser\", not {flow!r}")
+    if values["token_store"] not in TOKEN_STORES:
+        raise ConfigError(f"{source}: [oauth2] token_store must be one of {', '.join(TOKEN_STORES)}, not "
+                          f"{values['token_store']!r}")
+    if values["timeout_seconds"] <= 0:
+        raise ConfigError(f"{source}: [oauth2] timeout_seconds must be more than 0")
+    urls = {key: pick(key) for key in ("authorize_url", "token_url", "device_url", "redirect_uri")}
+    for key, url in urls.items():
+        if url and key != "redirect_uri":
+            _check_url(url, key, source)
+    redirect = urls["redirect_uri"] or "http://127.0.0.1"
+    from urllib.parse import urlsplit
+
+    if urlsplit(redirect).scheme != "http" or not is_loopback(urlsplit(redirect).hostname or ""):
+        raise ConfigError(f"{source}: [oauth2] redirect_uri must be a loopback address like http://127.0.0.1, "
+                          f"not {redirect!r}")
+    return OAuthConfig(
+        provider=provider,
+        client_id=values["client_id"],
+        client_secret_env=values["client_secret_env"],
+        flow=flow,
+        authorize_url=urls["authorize_url"],
+        token_url=urls["token_url"],
+        device_url=urls["device_url"],
+        scopes=tuple(values["scopes"]) or (preset.scopes if preset else ()),
+        redirect_uri=redirect,
+        authorize_params=dict(preset.authorize_params) if preset else {},
+        token_store=values["token_store"],
+        token_file=base_dir / TOKEN_FILE_NAME,
+        timeout_seconds=float(values["timeout_seconds"]),
+        source=source,
     )
 
 
@@ -276,15 +453,19 @@ def from_dict(data: dict[str, Any], source: str, base_dir: Path) -> Config:
         ZoneInfo(sections["chase"]["timezone"])
     except Exception as exc:
         raise ConfigError(f"{source}: [chase] timezone {sections['chase']['timezone']!r} is unknown") from exc
+    smtp = _server("smtp", sections["smtp"], source) if "smtp" in data else None
+    imap = _server("imap", sections["imap"], source) if "imap" in data else None
+    servers = [s for s in (smtp, imap) if s is not None]
     return Config(
         source=source,
         base_dir=base_dir,
         requester=Requester(**req),
-        smtp=_server("smtp", sections["smtp"], source) if "smtp" in data else None,
-        imap=_server("imap", sections["imap"], source) if "imap" in data else None,
+        smtp=smtp,
+        imap=imap,
         storage=sections["storage"],
         chase=sections["chase"],
         daemon=sections["daemon"],
+        oauth2=_oauth(sections["oauth2"], servers, source, base_dir),
     )
 
 

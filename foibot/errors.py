@@ -48,3 +48,8 @@ class AddressError(ValueError):
 
 class Summarised(Protocol):
     def summary(self) -> str: ...
+
+
+class OAuthLoginError(MailServerError):
+    """An OAuth2 login is missing, was refused, or cannot be refreshed; the message says to run `foibot login`
+    again, and never holds a token."""

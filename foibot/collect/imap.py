@@ -134,11 +134,50 @@ def _reason(exc: BaseException) -> str:
     return text.decode(errors="replace") if isinstance(text, bytes) else text
 
 
-def connect(server: ServerConfig) -> IMAPClient:
-    """A logged-in client: TLS (implicit or STARTTLS) with certificate checks unless security is "none"."""
+def oauth_token(config: Config, server: ServerConfig) -> Callable[[str | None], str] | None:
+    """With `auth = "oauth2"`: the account's access tokens (oauth.TokenSource), else None (a password)."""
+    if not server.uses_oauth:
+        return None
+    from ..oauth import token_source
+
+    return token_source(config, server).access_token
+
+
+def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str | None], str], access: str) -> str:
+    """AUTHENTICATE XOAUTH2 or OAUTHBEARER with an access token; a refused token is refreshed and tried
+    once more (revoked, or expired early). Returns the mechanism used."""
+    mechanism = server.oauth_mechanism
+    if mechanism == "auto":
+        offered = [m for m in ("xoauth2", "oauthbearer") if client.has_capability(f"AUTH={m.upper()}")]
+        if not offered:
+            raise MailServerError(f"{server.label} offers no OAuth2 login (AUTH=XOAUTH2 or AUTH=OAUTHBEARER): "
+                                  "use [imap] auth = \"password\"")
+        mechanism = offered[0]
+    elif not client.has_capability(f"AUTH={mechanism.upper()}"):
+        raise MailServerError(f"{server.label} does not offer AUTH={mechanism.upper()}: set [imap] "
+                              "oauth_mechanism = \"auto\"")
+    for attempt in range(2):
+        if attempt:
+            access = token(access)  # the one just refused: a refreshed one
+        try:
+            if mechanism == "xoauth2":
+                client.oauth2_login(server.username, access)
+            else:
+                client.oauthbearer_login(server.username, access)
+            return mechanism.upper()
+        except LoginError:
+            pass
+    raise MailServerError(f"{server.label} refused the OAuth2 login ({mechanism.upper()}) for {server.username}: "
+                          "check [imap] username (the account you logged in as), then run `foibot login` again")
+
+
+def connect(server: ServerConfig, token: Callable[[str | None], str] | None = None) -> IMAPClient:
+    """A logged-in client: TLS (implicit or STARTTLS) with certificate checks unless security is "none";
+    with `token` (auth = "oauth2") the login is an access token, not a password."""
     if not server.username:
         raise ConfigError(f"{server.source}: [imap] username is required to log in")
     password = server.password() or ""
+    access = token(None) if token is not None else ""  # a login that cannot be renewed: before any connection
     context = _tls_context(server) if server.security != "none" else None
     try:
         client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls", ssl_context=context,
@@ -151,7 +190,10 @@ def connect(server: ServerConfig) -> IMAPClient:
                 raise MailServerError(f"{server.label} does not offer STARTTLS: use security = \"tls\" "
                                       "(port 993) if it supports that")
             client.starttls(context)
-        client.login(server.username, password)
+        if token is not None:
+            _oauth_login(client, server, token, access)
+        else:
+            client.login(server.username, password)
     except LoginError as exc:
         _close(client)
         raise MailServerError(f"{server.label} refused the login for {server.username}: check [imap] username "
@@ -163,6 +205,30 @@ def connect(server: ServerConfig) -> IMAPClient:
         _close(client)
         raise
     return client
+
+
+def check_mailbox(config: Config) -> str:
+    """Log in and look at the folder without changing anything; returns how it went, for `foibot check`."""
+    server = config.imap
+    if server is None:
+        raise ConfigError(f"{config.source}: there is no [imap] section")
+    token = oauth_token(config, server)
+    client = connect(server, token)
+    try:
+        sock = client.socket()
+        version = sock.version() if isinstance(sock, ssl.SSLSocket) else None
+        channel = f"over {version}" if version else "without TLS (loopback)"
+        how = "OAuth2" if token is not None else "a password"
+        try:
+            info = client.select_folder(server.folder, readonly=True)
+        except IMAPClientError as exc:
+            raise MailServerError(f"{server.label}: logged in, but the folder {server.folder!r} ([imap] folder) "
+                                  f"cannot be opened: {_reason(exc)}") from exc
+        count = int(info.get(b"EXISTS", 0))
+        return (f"logged in as {server.username} with {how} {channel}; {server.folder} holds {count} "
+                f"message{'s' * (count != 1)}")
+    finally:
+        _close(client)
 
 
 def _close(client: IMAPClient) -> None:
@@ -474,7 +540,7 @@ def poll_once(store: Store, config: Config, now: datetime, *, progress: Progress
     report = PollReport(folder=server.folder)
     interrupted: BaseException | None = None
     started = time.perf_counter()
-    client = connect(server)
+    client = connect(server, oauth_token(config, server))
     try:
         _fetch_new(client, store, config, now, report, progress)
     except MailServerError:

@@ -1,10 +1,10 @@
 """Sending: a run planned and checked before anything goes (plan), each message built with every header
 checked (compose), the once-only outbox (outbox), the SMTP mailer (mailer) and the send itself (run).
 
-The front door: `plan_run`, `preview_request`, `message_as_text`, `send_run`, `send_pending`, `readdress_request`
-(a request sent again to a corrected address), `write_by_hand`/`ByHand` (the messages of web-form and postal
-requests, written out to paste), and for the chase ladder the outbox's `enqueue`/`queued` with
-`build_message`/`new_message_id`.
+The front door: `plan_run`, `preview_request`, `message_as_text`, `send_run`, `send_pending`, `check_smtp`
+(`foibot check`), `readdress_request` (a request sent again to a corrected address), `write_by_hand`/`ByHand`
+(the messages of web-form and postal requests, written out to paste), and for the chase ladder the outbox's
+`enqueue`/`queued` with `build_message`/`new_message_id`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ if TYPE_CHECKING:
     from .outbox import enqueue, queued
     from .plan import RunPlan, message_as_text, plan_run, preview_request
     from .readdress import Readdressed, readdress_request
-    from .run import SendReport, resolve_unknown, send_pending, send_run, smtp_settings
+    from .run import SendReport, check_smtp, resolve_unknown, send_pending, send_run, smtp_settings
 
 _HOMES = {"build_message": ".compose", "new_message_id": ".compose", "enqueue": ".outbox", "queued": ".outbox",
           "RunPlan": ".plan", "message_as_text": ".plan", "preview_request": ".plan", "SendReport": ".run",
           "plan_run": ".plan", "send_pending": ".run", "send_run": ".run",
-          "resolve_unknown": ".run", "smtp_settings": ".run", "ByHand": ".by_hand", "write_by_hand": ".by_hand",
-          "Readdressed": ".readdress", "readdress_request": ".readdress"}
+          "resolve_unknown": ".run", "smtp_settings": ".run", "check_smtp": ".run", "ByHand": ".by_hand",
+          "write_by_hand": ".by_hand", "Readdressed": ".readdress", "readdress_request": ".readdress"}
 __all__ = [
-    "ByHand", "Readdressed", "RunPlan", "SendReport", "build_message", "enqueue", "message_as_text",
+    "ByHand", "Readdressed", "RunPlan", "SendReport", "build_message", "check_smtp", "enqueue", "message_as_text",
     "new_message_id", "plan_run", "preview_request", "queued", "readdress_request", "resolve_unknown", "send_pending",
     "send_run", "smtp_settings", "write_by_hand",
 ]

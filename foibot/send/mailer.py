@@ -46,6 +46,9 @@ class SmtpSettings:
     max_attempts: int = 5  # per message and per connection, within one run
     retry_base: float = 5.0  # the first backoff; it doubles with each attempt, with jitter
     local_hostname: str = "localhost"
+    # auth = "oauth2": a fresh access token for `username` (oauth.TokenSource.access_token); called with
+    # the token the server just refused, if any, to get a refreshed one. Blocking: run in a thread.
+    oauth_token: Callable[[str | None], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -250,6 +253,8 @@ class _Delivery:
 
     async def _open(self) -> aiosmtplib.SMTP:
         s = self.s
+        # A login that cannot be renewed fails here, before any connection.
+        access = await asyncio.to_thread(s.oauth_token, None) if s.oauth_token is not None else ""
         smtp = aiosmtplib.SMTP(
             hostname=s.host,
             port=s.port,
@@ -258,11 +263,17 @@ class _Delivery:
             start_tls=s.security == "starttls",  # required, never opportunistic
             tls_context=self.context,
             local_hostname=s.local_hostname,
-            username=s.username or None,
-            password=s.password if s.username else None,
+            username=(s.username or None) if s.oauth_token is None else None,
+            password=s.password if s.username and s.oauth_token is None else None,
         )
         try:
             await smtp.connect()
+            if s.oauth_token is not None:
+                try:
+                    await self._oauth_login(smtp, access)
+                except BaseException:
+                    smtp.close()
+                    raise
         except aiosmtplib.SMTPAuthenticationError as exc:
             where = f" (the password comes from ${s.password_env})" if s.password_env else ""
             raise MailServerError(
@@ -291,6 +302,32 @@ class _Delivery:
         self.stats.connections += 1
         self.ever_connected = True
         return smtp
+
+    async def _oauth_login(self, smtp: aiosmtplib.SMTP, access: str) -> None:
+        """AUTH XOAUTH2 with the account's access token; a refused token is refreshed and tried once more
+        (it may have been revoked or have expired early), then the refusal is the campaigner's to see."""
+        s = self.s
+        assert s.oauth_token is not None
+        if not smtp.server_auth_methods:
+            await smtp.ehlo()
+        if "xoauth2" not in smtp.server_auth_methods:
+            offered = " ".join(m.upper() for m in smtp.server_auth_methods) or "none"
+            raise MailServerError(f"{s.label} does not offer the XOAUTH2 login (it offers: {offered}): use "
+                                  "[smtp] auth = \"password\"")
+        for attempt in range(2):
+            if attempt:  # the token just refused: a refreshed one
+                access = await asyncio.to_thread(s.oauth_token, access)
+            try:
+                await smtp.auth_xoauth2(s.username, access)
+                return
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                if exc.code < 500:  # "454 4.7.0 Temporary authentication failure": try again later
+                    raise _Transient(_reason(exc)) from exc
+                refusal = exc
+        raise MailServerError(
+            f"{s.label} refused the OAuth2 login for {s.username!r}: {_reason(refusal)}; check that the account "
+            "may send by SMTP, then run `foibot login` again"
+        ) from None
 
     async def connect(self) -> aiosmtplib.SMTP:
         """A connection, with retries once the server has been reached; a server never reached is fatal."""
@@ -470,14 +507,24 @@ async def deliver(
     return run.stats
 
 
-async def check_server(settings: SmtpSettings) -> None:
-    """Connect and log in once, so an unreachable server or a wrong password is found before any change."""
+async def check_server(settings: SmtpSettings) -> str:
+    """Connect and log in once, so an unreachable server or a wrong password is found before any change;
+    sends nothing. Returns how it went, e.g. "logged in as me@x.org with OAuth2 (XOAUTH2) over TLSv1.3"."""
     probe = _Delivery([], settings, None, None)  # type: ignore[arg-type]
     try:
         smtp = await probe._open()
     except _Transient as exc:
         raise MailServerError(f"cannot reach {settings.label}: {exc}") from exc
+    ssl_object = smtp.get_transport_info("ssl_object")
+    channel = f"over {ssl_object.version()}" if ssl_object is not None else "without TLS (loopback)"
+    if settings.oauth_token is not None:
+        how = f"logged in as {settings.username} with OAuth2 (XOAUTH2)"
+    elif settings.username:
+        how = f"logged in as {settings.username} with a password"
+    else:
+        how = "connected, no login"
     await _quit(smtp)
+    return f"{how} {channel}"
 
 
 def _on_signal(run: _Delivery, loop: asyncio.AbstractEventLoop, signum: int) -> None:

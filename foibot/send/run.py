@@ -33,8 +33,8 @@ from .plan import RunPlan, plan_run, queue_run, server_name
 Progress = Callable[[int, int], None]  # (done, total)
 
 # The run API in one place: plan (planning.py, reads only), then send.
-__all__ = ["Problem", "SendReport", "plan_run", "resolve_unknown", "send_lock", "send_pending", "send_run",
-           "smtp_settings"]
+__all__ = ["Problem", "SendReport", "check_smtp", "plan_run", "resolve_unknown", "send_lock", "send_pending",
+           "send_run", "smtp_settings"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,21 @@ def smtp_settings(config: Config, server: ServerConfig | None = None) -> SmtpSet
         max_attempts=max(1, server.max_attempts),
         retry_base=float(server.retry_base_seconds),
         local_hostname=domain_of(config.requester.email),
+        oauth_token=_oauth_token(config, server),
     )
+
+
+def _oauth_token(config: Config, server: ServerConfig) -> Callable[[str | None], str] | None:
+    if not server.uses_oauth:
+        return None
+    from ..oauth import token_source
+
+    return token_source(config, server).access_token
+
+
+def check_smtp(config: Config) -> str:
+    """`foibot check`: connect and log in to [smtp], send nothing; how it went, in words."""
+    return run_sync(check_server(smtp_settings(config)))
 
 
 def sandbox_maildir(config: Config) -> Path:
