@@ -13,6 +13,8 @@ import click
 from .errors import FoibotError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .config import Config
     from .store import Store
 
@@ -48,7 +50,7 @@ def open_db(config: Config, create: bool = True) -> Store:
     return store
 
 
-def now() -> Any:
+def now() -> datetime:
     from .clock import now as clock_now
 
     return clock_now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +115,10 @@ class Requester:
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """An SMTP or IMAP server; `section` is "smtp" or "imap"."""
+    """What an SMTP and an IMAP server have in common; `section` is "smtp" or "imap"."""
 
     section: str
+    source: str
     host: str
     port: int
     security: str
@@ -125,8 +126,8 @@ class ServerConfig:
     password_env: str
     ca_file: str
     timeout_seconds: float
-    source: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    provider: str
+    auth: str
 
     @property
     def label(self) -> str:
@@ -134,7 +135,7 @@ class ServerConfig:
 
     @property
     def uses_oauth(self) -> bool:
-        return bool(self.extra.get("auth") == "oauth2")
+        return self.auth == "oauth2"
 
     def password(self) -> str | None:
         """The password from the environment variable that `password_env` names; never from the file.
@@ -156,11 +157,80 @@ class ServerConfig:
             )
         return value
 
-    def __getattr__(self, name: str) -> Any:
-        extra = self.__dict__.get("extra", {})
-        if name in extra:
-            return extra[name]
-        raise AttributeError(name)
+
+@dataclass(frozen=True)
+class SmtpConfig(ServerConfig):
+    """`[smtp]`: where requests and chasers go out, and how politely."""
+
+    connections: int
+    rate_per_minute: int
+    domain_pause_seconds: float
+    max_attempts: int
+    retry_base_seconds: float
+    daily_limit: int
+
+
+@dataclass(frozen=True)
+class ImapConfig(ServerConfig):
+    """`[imap]`: the mailbox replies are read from."""
+
+    folder: str
+    processed_folder: str
+    batch_size: int
+    max_message_bytes: int
+    oauth_mechanism: str
+    sent_folder: str
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """`[storage]`: the database and the attachments folder (relative to the config file's folder)."""
+
+    database: str
+    files: str
+    max_attachment_bytes: int
+
+
+@dataclass(frozen=True)
+class ChaseConfig:
+    """`[chase]`: the ladder's stages, their timing and office hours."""
+
+    enabled: bool
+    reminder: bool
+    internal_review: bool
+    complaint: bool
+    review_after_working_days: int
+    complaint_after_working_days: int
+    office_hours_start: str
+    office_hours_end: str
+    timezone: str
+    complaints_folder: str
+
+    def stage_enabled(self, stage: str) -> bool:
+        return bool({"reminder": self.reminder, "internal_review": self.internal_review,
+                     "complaint": self.complaint}.get(stage, False))
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    """`[daemon]`: how often it polls and when it chases."""
+
+    poll_minutes: float
+    chase_time: str
+
+
+SECTION_TYPES: dict[str, type] = {"requester": Requester, "smtp": SmtpConfig, "imap": ImapConfig,
+                                  "storage": StorageConfig, "chase": ChaseConfig, "daemon": DaemonConfig}
+
+
+def _typed(cls: type, values: dict[str, Any], **more: Any) -> Any:
+    """A section's checked values as its dataclass (numbers given as integers become floats where needed)."""
+    import dataclasses
+
+    kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+    converted = {k: float(v) if kinds.get(k) in ("float", float) and isinstance(v, int) else v
+                 for k, v in values.items()}
+    return cls(**converted, **more)
 
 
 @dataclass(frozen=True)
@@ -216,20 +286,20 @@ class Config:
     source: str  # the file it came from, or "built-in defaults"
     base_dir: Path  # relative paths are relative to this
     requester: Requester
-    smtp: ServerConfig | None  # None: the embedded sandbox
-    imap: ServerConfig | None  # None: the embedded sandbox
-    storage: dict[str, Any]
-    chase: dict[str, Any]
-    daemon: dict[str, Any]
+    smtp: SmtpConfig | None  # None: the embedded sandbox
+    imap: ImapConfig | None  # None: the embedded sandbox
+    storage: StorageConfig
+    chase: ChaseConfig
+    daemon: DaemonConfig
     oauth2: OAuthConfig | None = None  # None: no server logs in with OAuth2
 
     @property
     def database_path(self) -> Path:
-        return (self.base_dir / self.storage["database"]).resolve()
+        return (self.base_dir / self.storage.database).resolve()
 
     @property
     def files_dir(self) -> Path:
-        return (self.base_dir / self.storage["files"]).resolve()
+        return (self.base_dir / self.storage.files).resolve()
 
     @property
     def sandbox(self) -> bool:
@@ -296,6 +366,7 @@ def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
 
 
 def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
+    """A checked [smtp] or [imap] section as a SmtpConfig or ImapConfig."""
     security = values["security"]
     if security not in SECURITY_CHOICES:
         raise ConfigError(
@@ -316,9 +387,7 @@ def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
                           f"{values['oauth_mechanism']!r}")
     if not 0 < values["port"] < 65536:
         raise ConfigError(f"{source}: [{section}] port must be between 1 and 65535, not {values['port']}")
-    common = ("host", "port", "security", "username", "password_env", "ca_file", "timeout_seconds")
-    extra = {k: v for k, v in values.items() if k not in common}
-    for key, value in extra.items():
+    for key, value in values.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{source}: [{section}] {key} must not be negative")
     if section == "smtp" and values["connections"] < 1:
@@ -327,18 +396,9 @@ def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
         raise ConfigError(f"{source}: [smtp] max_attempts must be at least 1")
     if values["timeout_seconds"] <= 0:
         raise ConfigError(f"{source}: [{section}] timeout_seconds must be more than 0")
-    return ServerConfig(
-        section=section,
-        host=values["host"],
-        port=values["port"],
-        security=security,
-        username=values["username"],
-        password_env=values["password_env"],
-        ca_file=values["ca_file"],
-        timeout_seconds=float(values["timeout_seconds"]),
-        source=source,
-        extra=extra,
-    )
+    cls = SmtpConfig if section == "smtp" else ImapConfig
+    server: ServerConfig = _typed(cls, values, section=section, source=source)
+    return server
 
 
 def _check_url(value: str, key: str, source: str) -> None:
@@ -455,16 +515,18 @@ def from_dict(data: dict[str, Any], source: str, base_dir: Path) -> Config:
         raise ConfigError(f"{source}: [chase] timezone {sections['chase']['timezone']!r} is unknown") from exc
     smtp = _server("smtp", sections["smtp"], source) if "smtp" in data else None
     imap = _server("imap", sections["imap"], source) if "imap" in data else None
-    servers = [s for s in (smtp, imap) if s is not None]
+    assert smtp is None or isinstance(smtp, SmtpConfig)
+    assert imap is None or isinstance(imap, ImapConfig)
+    servers: list[ServerConfig] = [s for s in (smtp, imap) if s is not None]
     return Config(
         source=source,
         base_dir=base_dir,
         requester=Requester(**req),
         smtp=smtp,
         imap=imap,
-        storage=sections["storage"],
-        chase=sections["chase"],
-        daemon=sections["daemon"],
+        storage=_typed(StorageConfig, sections["storage"]),
+        chase=_typed(ChaseConfig, sections["chase"]),
+        daemon=_typed(DaemonConfig, sections["daemon"]),
         oauth2=_oauth(sections["oauth2"], servers, source, base_dir),
     )
 

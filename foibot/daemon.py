@@ -72,9 +72,9 @@ class Daemon:
     def __init__(self, config: Config, now: Callable[[], datetime] = clock.now):
         self.config = config
         self.now = now
-        self.poll_seconds = float(config.daemon["poll_minutes"]) * 60
-        self.timezone = ZoneInfo(config.chase["timezone"])
-        hour, minute = (int(p) for p in config.daemon["chase_time"].split(":"))
+        self.poll_seconds = float(config.daemon.poll_minutes) * 60
+        self.timezone = ZoneInfo(config.chase.timezone)
+        hour, minute = (int(p) for p in config.daemon.chase_time.split(":"))
         self.chase_hour, self.chase_minute = hour, minute
         self.stopping = threading.Event()
         self.last_poll_quiet = False

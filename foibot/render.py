@@ -14,6 +14,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+# The environment every request and chaser is rendered in (sandboxed, StrictUndefined): the type others name.
+TemplateEnvironment = ImmutableSandboxedEnvironment
+
 from .authorities import Authority
 from .errors import TemplateError
 

@@ -27,7 +27,7 @@ PACKAGE = ROOT / "foibot"
 # Folders (and the top-level modules that are layers of their own), lowest first. Every other top-level
 # module is shared: rank 0.
 RANKS = {"understand": 1, "store": 2, "lifecycle": 3, "review": 3, "send": 4, "collect": 5, "chase": 6,
-         "publish": 7, "demo": 8, "web": 9, "cli": 10, "daemon": 10, "__main__": 11}
+         "publish": 7, "check": 8, "demo": 8, "web": 9, "cli": 10, "daemon": 10, "__main__": 11}
 
 # Third-party libraries and the only modules (dotted, below foibot) allowed to import them.
 OWNERS = {

@@ -117,3 +117,16 @@ def test_plaintext_is_allowed_only_to_loopback(host: str, loopback: bool) -> Non
     else:
         with pytest.raises(ConfigError, match="only allowed for a loopback host"):
             from_dict(data, "c.toml", Path("."))
+
+
+def test_every_config_key_is_a_typed_field() -> None:
+    """The schema the file is checked against and the typed sections the code reads name the same keys."""
+    import dataclasses
+
+    from foibot.config import _SCHEMA, SECTION_TYPES, ServerConfig
+
+    for section, cls in SECTION_TYPES.items():
+        fields = {f.name for f in dataclasses.fields(cls)} - {f.name for f in dataclasses.fields(ServerConfig)
+                                                              if f.name in ("section", "source")}
+        assert fields == set(_SCHEMA[section]), section
+    assert not hasattr(ServerConfig, "__getattr__")

@@ -105,7 +105,7 @@ def campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> 
     built = sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
     text = built.config_path.read_text()
     built.config_path.write_text(text.replace('[storage]\n', '[storage]\nmax_attachment_bytes = 5000\n'))
-    assert built.config.storage["max_attachment_bytes"] == 5000
+    assert built.config.storage.max_attachment_bytes == 5000
     return built
 
 

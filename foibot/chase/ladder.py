@@ -29,7 +29,15 @@ from ..errors import ConfigError, FoibotError, StoreError, TemplateError
 from ..files import write_atomic
 from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
-from ..render import BODY_WORDING, REGIMES, long_date, make_environment, render_file, template_dirs
+from ..render import (
+    BODY_WORDING,
+    REGIMES,
+    TemplateEnvironment,
+    long_date,
+    make_environment,
+    render_file,
+    template_dirs,
+)
 from ..send import ByHand, build_message, enqueue, new_message_id, queued, write_by_hand
 from ..store import Store
 from ..vocab import EMAIL_STAGES, LADDER
@@ -57,20 +65,21 @@ class ChaseSettings:
     def from_config(cls, config: Config) -> ChaseSettings:
         c = config.chase
         for key in ("review_after_working_days", "complaint_after_working_days"):
-            if not 1 <= c[key] <= 100:
-                raise ConfigError(f"{config.source}: [chase] {key} must be between 1 and 100, not {c[key]}")
-        start, end = _clock_time(c["office_hours_start"]), _clock_time(c["office_hours_end"])
+            if not 1 <= getattr(c, key) <= 100:
+                raise ConfigError(f"{config.source}: [chase] {key} must be between 1 and 100, not "
+                                  f"{getattr(c, key)}")
+        start, end = _clock_time(c.office_hours_start), _clock_time(c.office_hours_end)
         if start >= end:
             raise ConfigError(f"{config.source}: [chase] office_hours_start must be before office_hours_end")
         return cls(
-            enabled=c["enabled"],
-            stages=tuple(s for s in LADDER if c[s]),
-            review_after=c["review_after_working_days"],
-            complaint_after=c["complaint_after_working_days"],
+            enabled=c.enabled,
+            stages=tuple(s for s in LADDER if c.stage_enabled(s)),
+            review_after=c.review_after_working_days,
+            complaint_after=c.complaint_after_working_days,
             office_start=start,
             office_end=end,
-            timezone=c["timezone"],
-            complaints_dir=(config.base_dir / c["complaints_folder"]).resolve(),
+            timezone=c.timezone,
+            complaints_dir=(config.base_dir / c.complaints_folder).resolve(),
         )
 
     def closed_now(self, now: datetime, regime: str) -> str | None:
@@ -417,7 +426,7 @@ def render_chaser(env: Any, context: dict[str, Any], stage: str) -> tuple[str, s
     return subject, body
 
 
-def queue_chaser(store: Store, config: Config, env: Any, item: ChaseItem, now: datetime) -> int | None:
+def queue_chaser(store: Store, config: Config, env: TemplateEnvironment, item: ChaseItem, now: datetime) -> int | None:
     """Render, build and queue one chaser, threaded to the original; None if this stage was queued before."""
     row = _request_row(store, item.request_id)
     context = chase_context(store, config, row, now)
@@ -480,7 +489,7 @@ def _timeline(store: Store, request_id: int) -> tuple[list[dict[str, str]], list
     return [{"date": d, "what": w} for d, w in entries], copies
 
 
-def write_complaint(store: Store, config: Config, settings: ChaseSettings, env: Any, item: ChaseItem,
+def write_complaint(store: Store, config: Config, settings: ChaseSettings, env: TemplateEnvironment, item: ChaseItem,
                     now: datetime) -> Path | None:
     """Write the complaint for the campaigner to submit (once: an event records it); None if written before."""
     if list(store.db.query("SELECT 1 FROM events WHERE request_id = ? AND type = 'complaint_written'",

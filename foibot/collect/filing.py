@@ -23,7 +23,16 @@ from ..errors import FoibotError
 from ..files import write_atomic
 from ..lifecycle import apply_reply, classification_columns
 from ..store import Store, ensure_files_dir
-from ..understand import Classification, Extracted, Opened, ParsedMessage, open_message, read_opened, sniff
+from ..understand import (
+    Classification,
+    Extracted,
+    Opened,
+    ParsedMessage,
+    QuestionLike,
+    open_message,
+    read_opened,
+    sniff,
+)
 from .matching import Directory, Match, ReplyFacts, RequestInfo, facts_from, match_reply
 
 if TYPE_CHECKING:
@@ -81,10 +90,10 @@ class RequestQuestions:
 
     def __init__(self, store: Store, config: Config):
         self.store, self.config = store, config
-        self.cache: dict[str, tuple[Any, ...]] = {}
+        self.cache: dict[str, tuple[QuestionLike, ...]] = {}
         self.templates: dict[int, str | None] = {}  # request id -> its run's template (fixed once queued)
 
-    def for_request(self, request_id: int | None) -> tuple[Any, ...]:
+    def for_request(self, request_id: int | None) -> tuple[QuestionLike, ...]:
         if request_id is None:
             return ()
         if request_id not in self.templates:
@@ -179,7 +188,7 @@ def _headers_columns(parsed: ParsedMessage) -> dict[str, Any]:
     }
 
 
-def classify(reading: Reading, questions: Sequence[Any] = ()) -> Classification:
+def classify(reading: Reading, questions: Sequence[QuestionLike] = ()) -> Classification:
     """The one reader's classification of an opened message (the same as `foibot classify` gives)."""
     return read_opened(reading.opened, questions).classification
 
@@ -218,7 +227,7 @@ def file_message(store: Store, config: Config, row_id: int, raw: bytes, director
                  questions: RequestQuestions, now: datetime, report: PollReport | None = None) -> Match | None:
     """Read, match, classify and record one stored message (one transaction). None when unreadable."""
     laps = _Laps(report)
-    reading, failure = _read_safely(row_id, raw, int(config.storage["max_attachment_bytes"]))
+    reading, failure = _read_safely(row_id, raw, config.storage.max_attachment_bytes)
     laps("parse")
     with store.transaction():
         return _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
@@ -249,7 +258,7 @@ def _file_read(store: Store, config: Config, row_id: int, reading: Reading | Non
             report.parse_errors += 1
         return None
     columns = _headers_columns(reading.parsed)
-    save_attachments(store, row_id, reading, int(config.storage["max_attachment_bytes"]))
+    save_attachments(store, row_id, reading, config.storage.max_attachment_bytes)
     if match is None:
         columns.update(state="parse_error", triage=1, parse_error=reading.error,
                        match_method="none", match_confidence=0.0,
@@ -338,7 +347,7 @@ def file_stored(store: Store, config: Config, now: datetime, report: PollReport 
         return 0
     directory = load_directory(store, config)
     questions = RequestQuestions(store, config)
-    max_attachment = int(config.storage["max_attachment_bytes"])
+    max_attachment = config.storage.max_attachment_bytes
     batch: list[tuple[int, Reading | None, str | None]] = []
     held = 0
     laps = _Laps(report)

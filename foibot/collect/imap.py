@@ -34,7 +34,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from ..clock import from_iso, iso
-from ..config import Config, ServerConfig
+from ..config import Config, ImapConfig, ServerConfig
 from ..errors import ConfigError, MailServerError, PollInterruptedError
 from ..store import Store
 
@@ -143,7 +143,7 @@ def oauth_token(config: Config, server: ServerConfig) -> Callable[[str | None], 
     return token_source(config, server).access_token
 
 
-def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str | None], str], access: str) -> str:
+def _oauth_login(client: IMAPClient, server: ImapConfig, token: Callable[[str | None], str], access: str) -> str:
     """AUTHENTICATE XOAUTH2 or OAUTHBEARER with an access token; a refused token is refreshed and tried
     once more (revoked, or expired early). Returns the mechanism used."""
     mechanism = server.oauth_mechanism
@@ -171,7 +171,7 @@ def _oauth_login(client: IMAPClient, server: ServerConfig, token: Callable[[str 
                           "check [imap] username (the account you logged in as), then run `foibot login` again")
 
 
-def connect(server: ServerConfig, token: Callable[[str | None], str] | None = None) -> IMAPClient:
+def connect(server: ImapConfig, token: Callable[[str | None], str] | None = None) -> IMAPClient:
     """A logged-in client: TLS (implicit or STARTTLS) with certificate checks unless security is "none";
     with `token` (auth = "oauth2") the login is an access token, not a password."""
     if not server.username:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..addresses import is_noreply
+from ..config import Config
 from ..errors import InputError
 from ..store import Store
 from .matching import SHARED_DOMAINS
@@ -84,7 +85,7 @@ def _teach(store: Store, sender: str | None, authority_id: str, now: datetime) -
     return f"mail from {sender} will be filed under this authority's open request from now on"
 
 
-def assign_message(store: Store, config: Any, message_row_id: int, request: str, now: datetime) -> Assigned:
+def assign_message(store: Store, config: Config, message_row_id: int, request: str, now: datetime) -> Assigned:
     """File one incoming message under a request (reference or number) by hand, and learn its sender."""
     from ..lifecycle import apply_reply, find_request
     from .filing import RequestQuestions, classify, read
@@ -99,7 +100,7 @@ def assign_message(store: Store, config: Any, message_row_id: int, request: str,
     if message["request_id"] and message["request_id"] != target["id"]:
         row = store.db.execute("SELECT reference FROM requests WHERE id = ?", [message["request_id"]]).fetchone()
         before = row[0] if row else None
-    reading = read(bytes(message["raw"] or b""), int(config.storage["max_attachment_bytes"]))
+    reading = read(bytes(message["raw"] or b""), config.storage.max_attachment_bytes)
     classification = classify(reading, RequestQuestions(store, config).for_request(target["id"]))
     try:
         detail = json.loads(message["match_detail"] or "{}")

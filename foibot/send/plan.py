@@ -14,7 +14,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from ..addresses import domain_of
 from ..authorities import Authority, load_authorities
@@ -22,7 +21,7 @@ from ..clock import iso, london_date
 from ..config import Config
 from ..errors import InputError
 from ..references import new_reference, plus_address
-from ..render import TemplateSet, environment_for, load_template_set, render_request
+from ..render import TemplateEnvironment, TemplateSet, environment_for, load_template_set, render_request
 from ..store import Store, open_readonly, table_columns
 from . import outbox
 from .compose import build_message, new_message_id
@@ -115,7 +114,7 @@ def requester_data(config: Config) -> dict[str, str]:
     return {"name": r.name, "email": r.email, "postal_address": r.postal_address}
 
 
-def plan_request(config: Config, template: TemplateSet, env: Any, authority: Authority, reference: str,
+def plan_request(config: Config, template: TemplateSet, env: TemplateEnvironment, authority: Authority, reference: str,
                  now: datetime) -> Planned:
     """Render and build one request; a TemplateError names the authority and the template line."""
     rendered = render_request(template, env, authority, requester_data(config), reference, london_date(now))

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..addresses import domain_of
 from ..clock import from_iso, london_date
-from ..config import Config, ServerConfig
+from ..config import Config, ServerConfig, SmtpConfig
 from ..errors import ConfigError, InputError
 from ..files import exclusive_lock
 from ..references import find_references
@@ -68,7 +68,7 @@ class SendReport:
 # --- configuration -------------------------------------------------------------------------------------
 
 
-def smtp_settings(config: Config, server: ServerConfig | None = None) -> SmtpSettings:
+def smtp_settings(config: Config, server: SmtpConfig | None = None) -> SmtpSettings:
     """The real server's settings, password read from its variable now (a missing one is a ConfigError)."""
     server = server or config.smtp
     if server is None:
