@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # (several checkouts of the project can share one Python).
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
-pytest_plugins = [p for p in ("fixtures_smtp", "fixtures_imap", "fixtures_oauth") if (Path(__file__).parent / f"{p}.py").exists()]
+pytest_plugins = [f"support.{p}" for p in ("smtp", "imap", "oauth", "web")
+                  if (Path(__file__).parent / "support" / f"{p}.py").exists()]
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from reply_builders import FIXTURES
+from support.mail import FIXTURES
 
 from foibot.render import Question, load_template_set
 from foibot.understand.answers import find_answers

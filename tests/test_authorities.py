@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from send_helpers import foibot
+from support.run import foibot
 
 from foibot.authorities import JURISDICTIONS, KINDS, load_authorities, parse_authorities
 from foibot.errors import InputError

@@ -182,7 +182,7 @@ def test_an_address_found_later_sends_the_written_request_by_mail(tmp_path: Path
                                                                   ) -> None:
     import mailbox
 
-    from send_helpers import foibot
+    from support.run import foibot
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FOIBOT_CONFIG", raising=False)

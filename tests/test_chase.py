@@ -12,8 +12,8 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from chase_helpers import Campaign, when
 from click.testing import CliRunner
+from support.campaigns import StoreCampaign, when
 
 from foibot.chase.ladder import (
     ChaseItem,
@@ -34,16 +34,16 @@ SENT = "2023-04-17T10:00:00+01:00"  # due 2023-05-17 (FOIA and FOISA alike)
 
 
 @pytest.fixture
-def campaign(tmp_path: Path) -> Campaign:
-    return Campaign.create(tmp_path)
+def campaign(tmp_path: Path) -> StoreCampaign:
+    return StoreCampaign.create(tmp_path)
 
 
-def stages_at(c: Campaign, now: str) -> dict[str, str]:
+def stages_at(c: StoreCampaign, now: str) -> dict[str, str]:
     """reference -> stage owed at `now` (held or not)."""
     return {i.reference: i.stage for i in plan(c.store, ChaseSettings.from_config(c.config), when(now))}
 
 
-def act(c: Campaign, now: str) -> list[ChaseItem]:
+def act(c: StoreCampaign, now: str) -> list[ChaseItem]:
     """What `chase` does at `now`, stopping at the outbox; then the server accepts every queued chaser."""
     moment = when(now)
     settings = ChaseSettings.from_config(c.config)
@@ -83,7 +83,7 @@ LADDER_DATES = [
 
 
 @pytest.mark.parametrize(("sent", "jurisdiction", "now", "stage"), LADDER_DATES)
-def test_stage_owed_on_each_date(campaign: Campaign, sent: str, jurisdiction: str, now: str,
+def test_stage_owed_on_each_date(campaign: StoreCampaign, sent: str, jurisdiction: str, now: str,
                                  stage: str | None) -> None:
     request = campaign.send("barnet", sent, jurisdiction=jurisdiction)
     assert stages_at(campaign, now).get(request["reference"]) == stage
@@ -101,13 +101,13 @@ STOPS = [
 
 
 @pytest.mark.parametrize(("kind", "facts", "stage"), STOPS, ids=[s[0] for s in STOPS])
-def test_what_stops_the_ladder(campaign: Campaign, kind: str, facts: dict[str, str], stage: str | None) -> None:
+def test_what_stops_the_ladder(campaign: StoreCampaign, kind: str, facts: dict[str, str], stage: str | None) -> None:
     request = campaign.send("barnet", SENT)
     campaign.reply(request["reference"], kind, "2023-05-02", **facts)
     assert stages_at(campaign, "2023-05-18T10:00").get(request["reference"]) == stage
 
 
-def test_withdrawn_and_held_requests_are_not_chased(campaign: Campaign) -> None:
+def test_withdrawn_and_held_requests_are_not_chased(campaign: StoreCampaign) -> None:
     a = campaign.send("barnet", SENT)
     b = campaign.send("camden", SENT)
     d = campaign.send("dover", SENT)
@@ -122,7 +122,7 @@ def test_withdrawn_and_held_requests_are_not_chased(campaign: Campaign) -> None:
     assert campaign.request(a["reference"])["status"] == "withdrawn"
 
 
-def test_extension_moves_the_reminder(campaign: Campaign) -> None:
+def test_extension_moves_the_reminder(campaign: StoreCampaign) -> None:
     request = campaign.send("barnet", SENT)
     campaign.reply(request["reference"], "extension", "2023-05-10", to="2023-06-14")
     ref = request["reference"]
@@ -133,7 +133,7 @@ def test_extension_moves_the_reminder(campaign: Campaign) -> None:
     assert "10 May 2023" in body and "14 June 2023" in body
 
 
-def test_clarification_stops_the_clock_and_the_answer_restarts_it(campaign: Campaign) -> None:
+def test_clarification_stops_the_clock_and_the_answer_restarts_it(campaign: StoreCampaign) -> None:
     request = campaign.send("barnet", SENT)
     ref = request["reference"]
     campaign.reply(ref, "clarification_requested", "2023-04-20")
@@ -149,14 +149,14 @@ def test_clarification_stops_the_clock_and_the_answer_restarts_it(campaign: Camp
     ("2023-04-19", "cannot come before"),
     ("2023-05-30", "in the future"),
 ])
-def test_clarified_refuses_impossible_dates(campaign: Campaign, answered: str, message: str) -> None:
+def test_clarified_refuses_impossible_dates(campaign: StoreCampaign, answered: str, message: str) -> None:
     request = campaign.send("barnet", SENT)
     campaign.reply(request["reference"], "clarification_requested", "2023-04-20")
     with pytest.raises(FoibotError, match=message):
         record_clarified(campaign.store, request["reference"], when(answered), when("2023-05-01"))
 
 
-def test_clarified_without_a_clarification_request_is_refused(campaign: Campaign) -> None:
+def test_clarified_without_a_clarification_request_is_refused(campaign: StoreCampaign) -> None:
     request = campaign.send("barnet", SENT)
     with pytest.raises(FoibotError, match="no clarification request is recorded"):
         record_clarified(campaign.store, request["reference"], when("2023-04-24"), when("2023-04-25"))
@@ -175,7 +175,7 @@ def test_clarified_without_a_clarification_request_is_refused(campaign: Campaign
     ("2023-05-20T10:00:00+01:00", "2023-05-20 is not a working day"),   # a Saturday
     ("2023-05-29T10:00:00+01:00", "2023-05-29 is not a working day"),   # spring bank holiday
 ])
-def test_chasers_wait_for_office_hours_on_working_days(campaign: Campaign, now: str, held: str | None) -> None:
+def test_chasers_wait_for_office_hours_on_working_days(campaign: StoreCampaign, now: str, held: str | None) -> None:
     campaign.send("barnet", SENT)
     (item,) = plan(campaign.store, ChaseSettings.from_config(campaign.config), when(now))
     assert item.stage == "reminder"
@@ -185,7 +185,7 @@ def test_chasers_wait_for_office_hours_on_working_days(campaign: Campaign, now: 
         assert item.held is not None and item.held.startswith(held)
 
 
-def test_a_scottish_chaser_may_go_on_easter_monday(campaign: Campaign) -> None:
+def test_a_scottish_chaser_may_go_on_easter_monday(campaign: StoreCampaign) -> None:
     english = campaign.send("barnet", "2023-03-01")
     scottish = campaign.send("glasgow", "2023-03-01", jurisdiction="scotland")
     items = {i.reference: i for i in plan(campaign.store, ChaseSettings.from_config(campaign.config),
@@ -195,7 +195,7 @@ def test_a_scottish_chaser_may_go_on_easter_monday(campaign: Campaign) -> None:
 
 
 def test_office_hours_and_timezone_are_configurable(tmp_path: Path) -> None:
-    c = Campaign.create(tmp_path, '[chase]\noffice_hours_start = "07:00"\noffice_hours_end = "08:00"\n'
+    c = StoreCampaign.create(tmp_path, '[chase]\noffice_hours_start = "07:00"\noffice_hours_end = "08:00"\n'
                                   'timezone = "Europe/Paris"\n')
     c.send("barnet", SENT)
     (item,) = plan(c.store, ChaseSettings.from_config(c.config), when("2023-05-18T06:30:00+01:00"))
@@ -207,7 +207,7 @@ def test_office_hours_and_timezone_are_configurable(tmp_path: Path) -> None:
 # --- once per stage, the whole ladder ----------------------------------------------------------------
 
 
-def test_the_whole_ladder_once_per_stage(campaign: Campaign) -> None:
+def test_the_whole_ladder_once_per_stage(campaign: StoreCampaign) -> None:
     english = campaign.send("barnet", SENT)
     scottish = campaign.send("glasgow", SENT, jurisdiction="scotland")
     campaign.reply(english["reference"], "acknowledgement", "2023-04-18")
@@ -235,7 +235,7 @@ def test_the_whole_ladder_once_per_stage(campaign: Campaign) -> None:
     assert len(campaign.outgoing("reminder")) == 2 and len(campaign.outgoing("internal_review")) == 2
 
 
-def test_a_late_start_sends_only_the_latest_stage(campaign: Campaign) -> None:
+def test_a_late_start_sends_only_the_latest_stage(campaign: StoreCampaign) -> None:
     request = campaign.send("barnet", SENT)
     assert [i.stage for i in act(campaign, "2023-06-20T10:00")] == ["internal_review"]
     assert campaign.outgoing("reminder") == []
@@ -243,7 +243,7 @@ def test_a_late_start_sends_only_the_latest_stage(campaign: Campaign) -> None:
     assert campaign.request(request["reference"])["status"] == "internal_review"
 
 
-def test_an_answer_after_the_review_request_stops_the_complaint(campaign: Campaign) -> None:
+def test_an_answer_after_the_review_request_stops_the_complaint(campaign: StoreCampaign) -> None:
     answered = campaign.send("barnet", SENT)
     reviewed = campaign.send("camden", SENT)
     act(campaign, "2023-06-15T10:00")
@@ -254,7 +254,7 @@ def test_an_answer_after_the_review_request_stops_the_complaint(campaign: Campai
 
 
 def test_disabled_stages_are_skipped(tmp_path: Path) -> None:
-    c = Campaign.create(tmp_path, "[chase]\nreminder = false\ncomplaint = false\n")
+    c = StoreCampaign.create(tmp_path, "[chase]\nreminder = false\ncomplaint = false\n")
     c.send("barnet", SENT)
     assert act(c, "2023-05-18T10:00") == []
     assert [i.stage for i in act(c, "2023-06-15T10:00")] == ["internal_review"]
@@ -262,13 +262,13 @@ def test_disabled_stages_are_skipped(tmp_path: Path) -> None:
 
 
 def test_chasing_switched_off(tmp_path: Path) -> None:
-    c = Campaign.create(tmp_path, "[chase]\nenabled = false\n")
+    c = StoreCampaign.create(tmp_path, "[chase]\nenabled = false\n")
     c.send("barnet", SENT)
     report = chase_due(c.store, c.config, when("2023-05-18T10:00"))
     assert report.planned == [] and report.summary() == "chasing is switched off ([chase] enabled = false)"
 
 
-def test_a_queued_chaser_is_not_sent_after_an_answer(campaign: Campaign) -> None:
+def test_a_queued_chaser_is_not_sent_after_an_answer(campaign: StoreCampaign) -> None:
     request = campaign.send("barnet", SENT)
     settings = ChaseSettings.from_config(campaign.config)
     env = make_environment(template_dirs(campaign.config.base_dir))
@@ -285,7 +285,7 @@ def test_a_queued_chaser_is_not_sent_after_an_answer(campaign: Campaign) -> None
 # --- what a chaser says ---------------------------------------------------------------------------------
 
 
-def test_reminder_is_short_threaded_and_cites_what_matters(campaign: Campaign) -> None:
+def test_reminder_is_short_threaded_and_cites_what_matters(campaign: StoreCampaign) -> None:
     request = campaign.send("barnet", SENT, name="London Borough of Barnet")
     ref = request["reference"]
     campaign.reply(ref, "acknowledgement", "2023-04-18")
@@ -307,7 +307,7 @@ def test_reminder_is_short_threaded_and_cites_what_matters(campaign: Campaign) -
     assert len(body.split()) < 120
 
 
-def test_scottish_review_request_is_a_section_20_requirement(campaign: Campaign) -> None:
+def test_scottish_review_request_is_a_section_20_requirement(campaign: StoreCampaign) -> None:
     campaign.send("glasgow", SENT, jurisdiction="scotland", name="Glasgow City Council")
     act(campaign, "2023-06-15T10:00")
     (row,) = campaign.outgoing("internal_review")
@@ -316,7 +316,7 @@ def test_scottish_review_request_is_a_section_20_requirement(campaign: Campaign)
     assert "section 20" in body and "campaigner@foibot.test" in body and "Section 21" in body
 
 
-def test_complaint_file_names_the_regulator_and_the_history(campaign: Campaign) -> None:
+def test_complaint_file_names_the_regulator_and_the_history(campaign: StoreCampaign) -> None:
     english = campaign.send("barnet", SENT)
     scottish = campaign.send("glasgow", SENT, jurisdiction="scotland")
     campaign.reply(english["reference"], "acknowledgement", "2023-04-18")
@@ -334,7 +334,7 @@ def test_complaint_file_names_the_regulator_and_the_history(campaign: Campaign) 
     assert mode & 0o077 == 0  # the campaigner's name and address: readable by the owner only
 
 
-def test_a_campaign_template_without_the_reference_is_refused(campaign: Campaign) -> None:
+def test_a_campaign_template_without_the_reference_is_refused(campaign: StoreCampaign) -> None:
     campaign.send("barnet", SENT)
     override = campaign.folder / "templates" / "chase" / "reminder"
     override.mkdir(parents=True)
@@ -353,7 +353,7 @@ def test_a_campaign_template_without_the_reference_is_refused(campaign: Campaign
 # --- dry run and the commands ---------------------------------------------------------------------------
 
 
-def test_dry_run_lists_who_what_why_and_writes_nothing(campaign: Campaign, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_lists_who_what_why_and_writes_nothing(campaign: StoreCampaign, monkeypatch: pytest.MonkeyPatch) -> None:
     a = campaign.send("barnet", SENT)
     b = campaign.send("glasgow", "2023-03-01", jurisdiction="scotland")
     act(campaign, "2023-04-11T10:00")  # glasgow's reminder went
@@ -374,7 +374,7 @@ def test_dry_run_lists_who_what_why_and_writes_nothing(campaign: Campaign, monke
     assert before == after
 
 
-def test_dry_run_outside_office_hours_says_why_nothing_goes(campaign: Campaign,
+def test_dry_run_outside_office_hours_says_why_nothing_goes(campaign: StoreCampaign,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     campaign.send("barnet", SENT)
     monkeypatch.setenv("FOIBOT_CONFIG", str(campaign.folder / "config.toml"))
@@ -385,7 +385,7 @@ def test_dry_run_outside_office_hours_says_why_nothing_goes(campaign: Campaign,
     assert result.output.strip().endswith("1 held (2023-05-20 is not a working day)")
 
 
-def test_commands_withdraw_hold_resume_clarified(campaign: Campaign, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commands_withdraw_hold_resume_clarified(campaign: StoreCampaign, monkeypatch: pytest.MonkeyPatch) -> None:
     a = campaign.send("barnet", SENT)
     b = campaign.send("camden", SENT)
     campaign.reply(b["reference"], "clarification_requested", "2023-04-20")
@@ -411,10 +411,10 @@ def test_commands_withdraw_hold_resume_clarified(campaign: Campaign, monkeypatch
 # --- through a real SMTP server -------------------------------------------------------------------------
 
 
-def smtp_campaign(folder: Path, server: object) -> Campaign:
-    from fixtures_smtp import toml_text
+def smtp_campaign(folder: Path, server: object) -> StoreCampaign:
+    from support.smtp import toml_text
 
-    return Campaign.create(folder, toml_text({"smtp": server.smtp_section()}))  # type: ignore[attr-defined]
+    return StoreCampaign.create(folder, toml_text({"smtp": server.smtp_section()}))  # type: ignore[attr-defined]
 
 
 def test_chase_sends_through_the_server_once(tmp_path: Path, smtp_server: object) -> None:
@@ -463,7 +463,7 @@ def test_a_refused_chaser_is_reported_and_not_retried(tmp_path: Path, smtp_serve
 ])
 def test_a_bad_chase_section_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str,
                                                 message: str) -> None:
-    c = Campaign.create(tmp_path, "[chase]\n" + toml)
+    c = StoreCampaign.create(tmp_path, "[chase]\n" + toml)
     c.send("barnet", SENT)
     monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
     result = CliRunner().invoke(cli, ["chase"], obj={})
@@ -472,5 +472,5 @@ def test_a_bad_chase_section_is_one_clear_error(tmp_path: Path, monkeypatch: pyt
 
 
 def test_office_hours_may_be_written_without_a_leading_zero(tmp_path: Path) -> None:
-    c = Campaign.create(tmp_path, '[chase]\noffice_hours_start = "8:30"\n')
+    c = StoreCampaign.create(tmp_path, '[chase]\noffice_hours_start = "8:30"\n')
     assert ChaseSettings.from_config(c.config).office_start.isoformat() == "08:30:00"

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chase_helpers import Campaign, when
 from click.testing import CliRunner
-from fixtures_imap import toml_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.campaigns import StoreCampaign, when
+from support.imap import toml_text
 
 from foibot.chase.ladder import ChaseSettings, plan, queue_chaser
 from foibot.cli import cli
@@ -29,13 +29,13 @@ SENT = "2023-04-17T10:00"
 LATE = "2023-05-18T10:00"  # the first working day after the due date: a reminder is owed
 
 
-def _campaign(folder: Path, smtp_server: Any) -> Campaign:
+def _campaign(folder: Path, smtp_server: Any) -> StoreCampaign:
     section = dict(smtp_server.smtp_section())
-    return Campaign.create(folder, "\n" + toml_text({"smtp": section}) + "\n[chase]\noffice_hours_start = \"00:00\"\n"
+    return StoreCampaign.create(folder, "\n" + toml_text({"smtp": section}) + "\n[chase]\noffice_hours_start = \"00:00\"\n"
                            "office_hours_end = \"23:59\"\n")
 
 
-def _queue_reminder(c: Campaign, at: str = LATE) -> int:
+def _queue_reminder(c: StoreCampaign, at: str = LATE) -> int:
     settings_ = ChaseSettings.from_config(c.config)
     env = make_environment(template_dirs(c.config.base_dir))
     items = [i for i in plan(c.store, settings_, when(at)) if i.stage == "reminder"]
@@ -50,13 +50,13 @@ def _reminders_received(smtp_server: Any) -> list[Any]:
             or "overdue" in (m.subject or "").lower() or (m.header("In-Reply-To") or "")]
 
 
-def _by_cli(c: Campaign, *args: str) -> None:
+def _by_cli(c: StoreCampaign, *args: str) -> None:
     result = CliRunner().invoke(cli, ["--config", str(c.folder / "config.toml"), *args], obj={},
                                 env={"FOIBOT_NOW": LATE})
     assert result.exit_code == 0, result.output
 
 
-STOPS: dict[str, Callable[[Campaign, str], None]] = {
+STOPS: dict[str, Callable[[StoreCampaign, str], None]] = {
     "withdraw": lambda c, ref: withdraw(c.store, ref, when(LATE)),
     "mark_status_withdrawn": lambda c, ref: mark_request(c.store, ref, status="withdrawn", now=when(LATE)),
     "cli_withdraw": lambda c, ref: _by_cli(c, "withdraw", ref),
@@ -100,7 +100,7 @@ MOVES = st.sampled_from(["withdraw", "hold", "resume", "outcome", "status_auto",
                          "reply_ack", "reply_answer", "reply_clarification", "reply_bounce", "queue", "send"])
 
 
-def _reply(c: Campaign, ref: str, kind: str, n: int) -> None:
+def _reply(c: StoreCampaign, ref: str, kind: str, n: int) -> None:
     row = c.request(ref)
     with c.store.transaction():
         message_id = c.store.db["messages"].insert({

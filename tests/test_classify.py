@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reply_builders import FIXTURES
+from support.mail import FIXTURES
 
 from foibot.cli import cli
 from foibot.render import load_template_set

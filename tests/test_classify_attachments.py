@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from reply_builders import (
+from support.mail import (
     COVER_NOTE,
     FIXTURES,
     NOT_HELD_LETTER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from send_helpers import authorities_csv, foibot
+from support.run import authorities_csv, foibot
 
 from foibot.config import from_dict, is_loopback, load_config
 from foibot.errors import ConfigError

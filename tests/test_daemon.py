@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from chase_helpers import Campaign, when
 from click.testing import CliRunner
-from fixtures_imap import PASSWORD_ENV as IMAP_PASSWORD_ENV
-from fixtures_imap import Dovecot
+from support.campaigns import StoreCampaign, when
+from support.imap import PASSWORD_ENV as IMAP_PASSWORD_ENV
+from support.imap import Dovecot
 
 from foibot.cli import cli
 from foibot.config import load_config
@@ -36,7 +36,7 @@ def start_daemon(folder: Path, env: dict[str, str] | None = None,
 
 
 def test_a_second_daemon_on_the_same_database_refuses(tmp_path: Path) -> None:
-    c = Campaign.create(tmp_path, '[imap]\nhost = "127.0.0.1"\nsecurity = "none"\n')
+    c = StoreCampaign.create(tmp_path, '[imap]\nhost = "127.0.0.1"\nsecurity = "none"\n')
     held = acquire_lock(lock_path(c.config))
     try:
         with pytest.raises(AlreadyRunningError, match=f"pid {os.getpid()}"):
@@ -70,7 +70,7 @@ def test_the_daemon_needs_a_database_and_a_mailbox(tmp_path: Path) -> None:
     ("2023-05-20T11:00:00+01:00", False),  # a Saturday
 ])
 def test_a_missed_chase_is_caught_up_at_start(tmp_path: Path, now: str, catch_up: bool) -> None:
-    Campaign.create(tmp_path)
+    StoreCampaign.create(tmp_path)
     daemon = Daemon(load_config(tmp_path / "config.toml"), now=lambda: when(now))
     assert daemon.missed_chase_today() is catch_up
 

@@ -7,12 +7,12 @@ import io
 import time
 from pathlib import Path
 
-import outcomes_db
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from outcomes_db import FORMULA_NAME, NOW, RUN, build
+from support import outcomes as outcomes_db
+from support.outcomes import FORMULA_NAME, NOW, RUN, build
 
 from foibot.cli import cli
 from foibot.publish.export import CONTRACT_COLUMNS, neutralise, write_csv

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import long_tests_enabled
-from faults_helpers import (
+from support.faults import (
     Done,
     SlowSmtp,
     foibot_process,
@@ -29,9 +29,9 @@ from faults_helpers import (
     scalar,
     wait_until,
 )
-from fixtures_imap import PASSWORD_ENV, Dovecot
-from fixtures_smtp import SmtpServer
-from send_helpers import authorities_csv
+from support.imap import PASSWORD_ENV, Dovecot
+from support.run import authorities_csv
+from support.smtp import SmtpServer
 
 from foibot.clock import parse_now
 

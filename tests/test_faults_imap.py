@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 from conftest import long_tests_enabled
-from faults_helpers import (
+from support.campaigns import MailCampaign, sent_campaign
+from support.faults import (
     fault_seed,
     foibot_process,
     query,
@@ -27,8 +28,8 @@ from faults_helpers import (
     stop_dovecot_hard,
     wait_until,
 )
-from fixtures_imap import PASSWORD_ENV, Dovecot, TcpProxy
-from reply_helpers import Campaign, reply, sent_campaign
+from support.imap import PASSWORD_ENV, Dovecot, TcpProxy
+from support.mail import reply
 
 from foibot.clock import parse_now
 from foibot.collect.imap import PollReport, poll_once
@@ -38,7 +39,7 @@ COUNT = 5_000 if long_tests_enabled() else 1_000
 NOW = parse_now("2026-03-20T12:00:00+00:00")
 
 
-def replies(campaign: Campaign, count: int, rng: random.Random) -> list[tuple[bytes, int | None]]:
+def replies(campaign: MailCampaign, count: int, rng: random.Random) -> list[tuple[bytes, int | None]]:
     """(raw, the request it belongs to or None): by plus address, by In-Reply-To, or unrelated (triage).
     Sizes vary from a line to ~7 KB, so cuts land in headers, bodies and between messages."""
     sent = list(campaign.requests.values())
@@ -65,7 +66,7 @@ def replies(campaign: Campaign, count: int, rng: random.Random) -> list[tuple[by
     return out
 
 
-def poll(campaign: Campaign) -> PollReport:
+def poll(campaign: MailCampaign) -> PollReport:
     store = campaign.store()
     try:
         return poll_once(store, campaign.config, NOW)
@@ -73,7 +74,7 @@ def poll(campaign: Campaign) -> PollReport:
         store.close()
 
 
-def stored(campaign: Campaign) -> int:
+def stored(campaign: MailCampaign) -> int:
     return int(scalar(campaign.folder / "foibot.db", "SELECT COUNT(*) FROM messages WHERE direction = 'in'"))
 
 
@@ -172,7 +173,7 @@ def test_every_reply_is_stored_once_through_stops_cuts_renumbering_and_redeliver
           f"passes cut, {figures['appended_again']} appended again, each stored once; {figures['seconds']} s")
 
 
-def cut_passes(campaign: Campaign, proxy: TcpProxy, rng: random.Random, passes: int) -> int:
+def cut_passes(campaign: MailCampaign, proxy: TcpProxy, rng: random.Random, passes: int) -> int:
     """Up to `passes` polls each cut at a random byte, then clean polls until one finds nothing new;
     returns how many passes the cut interrupted."""
     interrupted = 0

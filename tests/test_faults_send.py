@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import long_tests_enabled
-from faults_helpers import (
+from support.faults import (
     SmtpChaos,
     SmtpCutProxy,
     fault_seed,
@@ -27,8 +27,8 @@ from faults_helpers import (
     run_foibot,
     smtp_fault_plan,
 )
-from fixtures_smtp import SmtpServer, write_config
-from send_helpers import NOW, authorities_csv, foibot
+from support.run import NOW, authorities_csv, foibot
+from support.smtp import SmtpServer, write_config
 
 COUNT = 1_000
 KILLS = 20 if long_tests_enabled() else 5

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faults_helpers import query
-from fixtures_smtp import SmtpServer
-from reply_helpers import Campaign, minimal_pdf, reply, sent_campaign
-from send_helpers import foibot
+from support.campaigns import MailCampaign, sent_campaign
+from support.faults import query
+from support.mail import minimal_pdf, reply
+from support.run import foibot
+from support.smtp import SmtpServer
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
@@ -79,7 +80,7 @@ def database_state(database: Path) -> list[Any]:
 
 
 @pytest.fixture
-def replies_campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: SmtpServer) -> Campaign:
+def replies_campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: SmtpServer) -> MailCampaign:
     (tmp_path / "data").mkdir()
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
     text = campaign.config_path.read_text().replace('database = "foibot.db"', 'database = "data/foibot.db"')
@@ -89,7 +90,7 @@ def replies_campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: 
     return campaign
 
 
-def test_a_full_files_disk_is_one_clear_error_and_nothing_is_half_written(replies_campaign: Campaign) -> None:
+def test_a_full_files_disk_is_one_clear_error_and_nothing_is_half_written(replies_campaign: MailCampaign) -> None:
     campaign = replies_campaign
     barnet, camden, met = (campaign.requests[k] for k in ("barnet", "camden", "met"))
     small = minimal_pdf("We do not hold this information.")
@@ -144,7 +145,7 @@ def assert_attachments_whole(database: Path, files: Path) -> None:
 @pytest.mark.parametrize("how", ["immutable", "mount"])
 @pytest.mark.parametrize("command", ["poll", "send", "assign"])
 def test_a_read_only_database_is_one_clear_error_and_changes_nothing(
-        replies_campaign: Campaign, smtp_server: SmtpServer, dovecot: Any, command: str, how: str) -> None:
+        replies_campaign: MailCampaign, smtp_server: SmtpServer, dovecot: Any, command: str, how: str) -> None:
     campaign = replies_campaign
     database = campaign.folder / "data" / "foibot.db"
     config = str(campaign.config_path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inbox_scratch import NOW, ScratchInbox
+from support.inbox import NOW, ScratchInbox
 
 from foibot.collect import filing
 from foibot.collect.imap import PollReport

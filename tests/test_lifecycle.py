@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from reply_builders import FIXTURES
+from support.mail import FIXTURES
 
 from foibot.cli import cli
 from foibot.config import load_config

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures_smtp import SmtpServer, write_config
-from send_helpers import NOW, authorities_csv, foibot, rows
+from support.run import NOW, authorities_csv, foibot, rows
+from support.smtp import SmtpServer, write_config
 
 from foibot.errors import MailServerError
 from foibot.send.mailer import MAX_BACKOFF_SECONDS, Envelope, SmtpSettings, backoff, deliver, run_sync

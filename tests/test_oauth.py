@@ -1,6 +1,6 @@
 """`foibot login` and the tokens it leaves, against a real OAuth2 authorization server on loopback.
 
-Only the far end is played (tests/fixtures_oauth.py): a revoked refresh token, a slow or failing token
+Only the far end is played (tests/support/oauth.py): a revoked refresh token, a slow or failing token
 endpoint, a browser that refuses. The flows, the refresh, the keyring and the token file are foibot's own.
 """
 
@@ -23,9 +23,9 @@ from urllib.parse import parse_qs, urlsplit
 import keyring
 import keyring.backend
 import pytest
-from fixtures_oauth import AuthServer, oauth_tables, seed_login
-from fixtures_smtp import toml_text
-from send_helpers import foibot
+from support.oauth import AuthServer, oauth_tables, seed_login
+from support.run import foibot
+from support.smtp import toml_text
 
 from foibot.config import load_config
 from foibot.errors import OAuthLoginError

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures_imap import TcpProxy
-from fixtures_oauth import AuthServer, OAuthDovecot, OAuthSmtpServer, oauth_tables, seed_login
-from fixtures_smtp import toml_text
-from send_helpers import Run, foibot, rows
+from support.imap import TcpProxy
+from support.oauth import AuthServer, OAuthDovecot, OAuthSmtpServer, oauth_tables, seed_login
+from support.run import Run, foibot, rows
+from support.smtp import toml_text
 
 from foibot.clock import parse_now
 from foibot.config import load_config

@@ -12,7 +12,8 @@ from email.policy import SMTP
 from pathlib import Path
 
 from click.testing import CliRunner
-from reply_helpers import reply, sent_campaign
+from support.campaigns import sent_campaign
+from support.mail import reply
 
 from foibot.cli import cli
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reply_builders import FIXTURES, make_pdf, message
+from support.mail import FIXTURES, make_pdf, message
 
 from foibot.understand.parsing import html_to_text, parse_message
 

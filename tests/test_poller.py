@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixtures_imap import TcpProxy
-from reply_helpers import Campaign, dsn, minimal_pdf, reply, sent_campaign
+from support.campaigns import MailCampaign, sent_campaign
+from support.imap import TcpProxy
+from support.mail import dsn, minimal_pdf, reply
 
 from foibot.cli import cli
 from foibot.clock import parse_now
@@ -31,11 +32,11 @@ ELSEWHERE = "responses@shared-services.example"  # a sender no layer but the one
 
 
 @pytest.fixture
-def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> Campaign:
+def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
     return sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
 
 
-def poll(campaign: Campaign, now=NOW) -> PollReport:
+def poll(campaign: MailCampaign, now=NOW) -> PollReport:
     store = campaign.store()
     try:
         return poll_once(store, campaign.config, now)
@@ -43,7 +44,7 @@ def poll(campaign: Campaign, now=NOW) -> PollReport:
         store.close()
 
 
-def only_row(campaign: Campaign) -> dict:
+def only_row(campaign: MailCampaign) -> dict:
     rows = campaign.incoming()
     assert len(rows) == 1, rows
     return rows[0]
@@ -51,7 +52,7 @@ def only_row(campaign: Campaign) -> dict:
 
 # --- each layer on its own ------------------------------------------------------------------------------
 
-def test_in_reply_to_alone_files_the_reply(campaign: Campaign) -> None:
+def test_in_reply_to_alone_files_the_reply(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="Re: your e-mail",
                            in_reply_to=barnet.message_id, body="We do not hold any of the information."))
@@ -63,7 +64,7 @@ def test_in_reply_to_alone_files_the_reply(campaign: Campaign) -> None:
     assert campaign.request("barnet")["status"] == "answered"
 
 
-def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(campaign: Campaign) -> None:
+def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(campaign: MailCampaign) -> None:
     camden = campaign.requests["camden"]
     subject = f"FOI 9645568 - your request [ref {camden.reference.lower().replace('-', ' ')}]"
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=subject,
@@ -82,7 +83,7 @@ def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(ca
     assert (second["request_id"], second["match_method"]) == (camden.id, "authority_ref")
 
 
-def test_plus_address_from_a_no_reply_case_system(campaign: Campaign) -> None:
+def test_plus_address_from_a_no_reply_case_system(campaign: MailCampaign) -> None:
     met = campaign.requests["met"]
     campaign.deliver(reply(from_addr="no-reply@casework.example", to=met.plus_address,
                            subject="Case update", body="A response to your case is available."),
@@ -92,7 +93,7 @@ def test_plus_address_from_a_no_reply_case_system(campaign: Campaign) -> None:
     assert (row["request_id"], row["match_method"]) == (met.id, "plus_address")
 
 
-def test_sender_domain_with_no_clue_at_all(campaign: Campaign) -> None:
+def test_sender_domain_with_no_clue_at_all(campaign: MailCampaign) -> None:
     harrow = campaign.requests["harrow"]
     campaign.deliver(reply(from_addr="j.smith@foi.harrow.gov.uk", to=campaign.user, subject="Information request",
                            body="Please see our response: we do not hold this information."))
@@ -102,7 +103,7 @@ def test_sender_domain_with_no_clue_at_all(campaign: Campaign) -> None:
     assert row["match_confidence"] == pytest.approx(0.6)
 
 
-def test_a_reply_naming_two_of_our_references_goes_to_triage_with_both(campaign: Campaign) -> None:
+def test_a_reply_naming_two_of_our_references_goes_to_triage_with_both(campaign: MailCampaign) -> None:
     barnet, camden = campaign.requests["barnet"], campaign.requests["camden"]
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user,
                            subject=f"Joint response {barnet.reference} and {camden.reference}",
@@ -115,7 +116,7 @@ def test_a_reply_naming_two_of_our_references_goes_to_triage_with_both(campaign:
     assert report.triage == 1
 
 
-def test_a_forwarded_reply_is_filed_through_the_attached_message(campaign: Campaign) -> None:
+def test_a_forwarded_reply_is_filed_through_the_attached_message(campaign: MailCampaign) -> None:
     met = campaign.requests["met"]
     original = reply(from_addr="foi@met.police.uk", to=campaign.user, subject=f"RE: {met.subject}",
                      body="The MPS neither confirms nor denies that it holds the information.")
@@ -127,7 +128,7 @@ def test_a_forwarded_reply_is_filed_through_the_attached_message(campaign: Campa
     assert (row["request_id"], row["match_method"]) == (met.id, "forwarded")
 
 
-def test_html_only_reply(campaign: Campaign) -> None:
+def test_html_only_reply(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     html = (f"<html><head><style>p {{color: red}}</style></head><body><p>Dear requester,</p>"
             f"<p>Your request <b>{barnet.reference}</b> has been answered: we do not hold the information."
@@ -140,7 +141,7 @@ def test_html_only_reply(campaign: Campaign) -> None:
     assert "we do not hold the information" in text and "<b>" not in text and "color" not in text
 
 
-def test_reply_with_a_pdf_letter(campaign: Campaign) -> None:
+def test_reply_with_a_pdf_letter(campaign: MailCampaign) -> None:
     camden = campaign.requests["camden"]
     letter = minimal_pdf("Our ref: FOI 11611", "We are withholding the information under section 43(2)",
                          "of the Freedom of Information Act (commercial interests).")
@@ -161,7 +162,7 @@ def test_reply_with_a_pdf_letter(campaign: Campaign) -> None:
     assert stat.S_IMODE(campaign.config.files_dir.stat().st_mode) == 0o700
 
 
-def test_a_malicious_attachment_name_never_becomes_a_path(campaign: Campaign, tmp_path: Path) -> None:
+def test_a_malicious_attachment_name_never_becomes_a_path(campaign: MailCampaign, tmp_path: Path) -> None:
     barnet = campaign.requests["barnet"]
     names = ["../../../../tmp/foibot-evil.sh", "..\\..\\windows\\evil.exe", "/etc/cron.d/evil", "CON",
              "invoice\u202efdp.exe", ".bashrc"]
@@ -183,7 +184,7 @@ def test_a_malicious_attachment_name_never_becomes_a_path(campaign: Campaign, tm
         Path(s["stored_path"]).name for s in stored)
 
 
-def test_a_20_mb_message_is_stored_whole(campaign: Campaign) -> None:
+def test_a_20_mb_message_is_stored_whole(campaign: MailCampaign) -> None:
     harrow = campaign.requests["harrow"]
     blob = os.urandom(20 * 1024 * 1024)
     raw = reply(from_addr="info@harrow.gov.uk", to=harrow.plus_address, subject="Large files",
@@ -211,7 +212,7 @@ def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(tmp_path: Pat
 
 # --- bounces and auto-replies -----------------------------------------------------------------------------
 
-def test_a_dsn_marks_its_request_failed(campaign: Campaign, smtp_server) -> None:
+def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> None:
     woodparish = campaign.requests["woodparish"]
     sent_before = len(smtp_server.received)
     campaign.deliver(dsn(failed=woodparish.authority_email, original_message_id=woodparish.message_id,
@@ -226,7 +227,7 @@ def test_a_dsn_marks_its_request_failed(campaign: Campaign, smtp_server) -> None
     assert report.bounces == 1 and report.failed_requests == 1
 
 
-def test_a_dsn_without_our_message_id_is_linked_by_the_failed_address(campaign: Campaign) -> None:
+def test_a_dsn_without_our_message_id_is_linked_by_the_failed_address(campaign: MailCampaign) -> None:
     met = campaign.requests["met"]
     campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost)",
                          to=campaign.user), sender="")
@@ -236,7 +237,7 @@ def test_a_dsn_without_our_message_id_is_linked_by_the_failed_address(campaign: 
     assert campaign.request("met")["status"] == "failed"
 
 
-def test_a_bounce_without_a_dsn_part_is_recognised(campaign: Campaign) -> None:
+def test_a_bounce_without_a_dsn_part_is_recognised(campaign: MailCampaign) -> None:
     camden = campaign.requests["camden"]
     raw = reply(from_addr="postmaster@camden.gov.uk", to=campaign.user, subject="Undeliverable: " + camden.subject,
                 body="Delivery has failed to these recipients or groups:\n\nfoi@camden.gov.uk\n"
@@ -248,7 +249,7 @@ def test_a_bounce_without_a_dsn_part_is_recognised(campaign: Campaign) -> None:
     assert row["request_id"] == camden.id and row["kind"] == "bounce" and report.bounces == 1
 
 
-def test_a_bounce_in_plain_words_from_a_server_that_sends_no_dsn(campaign: Campaign) -> None:
+def test_a_bounce_in_plain_words_from_a_server_that_sends_no_dsn(campaign: MailCampaign) -> None:
     camden = campaign.requests["camden"]
     body = ("This message was created automatically by mail delivery software.\n\n"
             "A message that you sent could not be delivered to one or more of its recipients. This is a "
@@ -265,7 +266,7 @@ def test_a_bounce_in_plain_words_from_a_server_that_sends_no_dsn(campaign: Campa
     assert campaign.request("camden")["status"] == "failed" and report.bounces == 1
 
 
-def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: Campaign, smtp_server) -> None:
+def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: MailCampaign, smtp_server) -> None:
     harrow = campaign.requests["harrow"]
     campaign.deliver(reply(from_addr="info@harrow.gov.uk", to=campaign.user, subject=f"Automatic reply: {harrow.subject}",
                            body="I am out of the office until Monday with no access to e-mail.",
@@ -281,7 +282,7 @@ def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: Campai
 
 # --- nothing dropped, nothing changed on the server ---------------------------------------------------------
 
-def test_an_unrelated_message_goes_to_triage(campaign: Campaign) -> None:
+def test_an_unrelated_message_goes_to_triage(campaign: MailCampaign) -> None:
     campaign.deliver(reply(from_addr="offers@shop.example", to=campaign.user, subject="Spring sale",
                            body="Everything must go."))
     report = poll(campaign)
@@ -290,7 +291,7 @@ def test_an_unrelated_message_goes_to_triage(campaign: Campaign) -> None:
     assert report.triage == 1
 
 
-def test_a_reply_to_an_answered_request_is_still_filed(campaign: Campaign) -> None:
+def test_a_reply_to_an_answered_request_is_still_filed(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=campaign.user, subject=f"RE: {barnet.subject}",
                            body="We do not hold the information."))
@@ -304,7 +305,7 @@ def test_a_reply_to_an_answered_request_is_still_filed(campaign: Campaign) -> No
 
 # --- a mailbox with other mail in it -----------------------------------------------------------------------
 
-def test_mail_from_before_the_first_request_is_left_alone(campaign: Campaign, dovecot) -> None:
+def test_mail_from_before_the_first_request_is_left_alone(campaign: MailCampaign, dovecot) -> None:
     # The campaign was sent on 2 March 2026 (SENT_AT): a mailbox that has been in use for years holds mail
     # from long before, which cannot be a reply; the first pass stores none of it, nor lists it in triage.
     old = [dovecot.append(campaign.user, reply(from_addr=f"friend{n}@home.example", to=campaign.user,
@@ -331,7 +332,7 @@ def test_mail_from_before_the_first_request_is_left_alone(campaign: Campaign, do
     assert len(campaign.incoming()) == 2
 
 
-def test_a_server_that_cannot_search_by_date_still_gets_polled(campaign: Campaign, dovecot) -> None:
+def test_a_server_that_cannot_search_by_date_still_gets_polled(campaign: MailCampaign, dovecot) -> None:
     # SEARCH ... SINCE is standard IMAP, but a server that refuses it must not stop the poll for good: the
     # first pass then takes everything, old mail too, and says so.
     dovecot.append(campaign.user, reply(from_addr="friend@home.example", to=campaign.user, subject="old news"),
@@ -368,7 +369,7 @@ def test_a_poll_before_anything_was_sent_stores_nothing(tmp_path: Path, dovecot,
         store.close()
 
 
-def test_mail_stays_unread_and_in_place(campaign: Campaign, dovecot) -> None:
+def test_mail_stays_unread_and_in_place(campaign: MailCampaign, dovecot) -> None:
     for n in range(3):
         campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=f"note {n}"))
     poll(campaign)
@@ -388,7 +389,7 @@ def test_processed_folder_receives_stored_messages(tmp_path: Path, dovecot, imap
     assert not any(b"\\Seen" in f for f in dovecot.flags(campaign.user, "foibot/done").values())
 
 
-def test_a_pass_with_no_new_mail_is_four_commands(campaign: Campaign, dovecot, monkeypatch) -> None:
+def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, dovecot, monkeypatch) -> None:
     for n in range(5):
         campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=f"note {n}"))
     assert poll(campaign).stored == 5
@@ -405,7 +406,7 @@ def test_a_pass_with_no_new_mail_is_four_commands(campaign: Campaign, dovecot, m
     assert report.summary() == "INBOX: no new mail"
 
 
-def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: Campaign) -> None:
+def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: MailCampaign) -> None:
     # A cron or daemon poll every few minutes mostly finds nothing: it must not pay for importing the
     # parsers, BeautifulSoup and the classifier's rules (a third of a second) to learn that.
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="note"))
@@ -428,7 +429,7 @@ def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: Campaign) -
 
 # --- counts in the export -----------------------------------------------------------------------------------
 
-def test_first_reply_and_reply_counts_reach_the_export(campaign: Campaign) -> None:
+def test_first_reply_and_reply_counts_reach_the_export(campaign: MailCampaign) -> None:
     harrow = campaign.requests["harrow"]
     campaign.deliver(reply(from_addr="info@harrow.gov.uk", to=harrow.plus_address, subject="Automatic reply",
                            headers={"Auto-Submitted": "auto-replied"}, body="I am away."), to=harrow.plus_address)
@@ -446,7 +447,7 @@ def test_first_reply_and_reply_counts_reach_the_export(campaign: Campaign) -> No
 
 # --- the command and the connection -------------------------------------------------------------------------
 
-def test_poll_command_prints_a_summary(campaign: Campaign) -> None:
+def test_poll_command_prints_a_summary(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr=ELSEWHERE, to=barnet.plus_address, subject="x"), to=barnet.plus_address)
     campaign.deliver(reply(from_addr="offers@shop.example", to=campaign.user, subject="Spring sale"))
@@ -478,7 +479,7 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, dovecot, imap_user:
         poll(campaign)
 
 
-def test_a_wrong_password_is_one_clear_line(campaign: Campaign, monkeypatch) -> None:
+def test_a_wrong_password_is_one_clear_line(campaign: MailCampaign, monkeypatch) -> None:
     monkeypatch.setenv("FOIBOT_IMAP_PASSWORD", "not-the-password")
     result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), "poll"], obj={})
     assert result.exit_code == 1
@@ -486,8 +487,8 @@ def test_a_wrong_password_is_one_clear_line(campaign: Campaign, monkeypatch) -> 
     assert "refused the login" in str(result.exception) and "FOIBOT_IMAP_PASSWORD" in str(result.exception)
 
 
-def test_an_unreachable_server_is_one_clear_line(campaign: Campaign) -> None:
-    from fixtures_imap import free_port
+def test_an_unreachable_server_is_one_clear_line(campaign: MailCampaign) -> None:
+    from support.imap import free_port
 
     port = free_port()
     text = campaign.config_path.read_text().replace(f"port = {campaign.dovecot.imap_port}", f"port = {port}")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixtures_imap import TcpProxy
-from reply_helpers import Campaign, reply, sent_campaign
+from support.campaigns import MailCampaign, sent_campaign
+from support.imap import TcpProxy
+from support.mail import reply
 
 from foibot.cli import cli
 from foibot.clock import parse_now
@@ -21,11 +22,11 @@ NOW = parse_now("2026-03-20T12:00:00+00:00")
 
 
 @pytest.fixture
-def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> Campaign:
+def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
     return sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"batch_size": 4})
 
 
-def poll(campaign: Campaign, now: datetime = NOW) -> PollReport:
+def poll(campaign: MailCampaign, now: datetime = NOW) -> PollReport:
     store = campaign.store()
     try:
         return poll_once(store, campaign.config, now)
@@ -33,13 +34,13 @@ def poll(campaign: Campaign, now: datetime = NOW) -> PollReport:
         store.close()
 
 
-def use_port(campaign: Campaign, port: int) -> None:
+def use_port(campaign: MailCampaign, port: int) -> None:
     text = campaign.config_path.read_text()
     current = campaign.config.imap.port
     campaign.config_path.write_text(text.replace(f"port = {current}\n", f"port = {port}\n"))
 
 
-def deliver_many(campaign: Campaign, count: int) -> list[bytes]:
+def deliver_many(campaign: MailCampaign, count: int) -> list[bytes]:
     barnet = campaign.requests["barnet"]
     raws = [reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject=f"Part {n} of our reply",
                   body=f"Part {n}. " + "The council does not hold this. " * (20 + 7 * n)) for n in range(count)]
@@ -48,7 +49,7 @@ def deliver_many(campaign: Campaign, count: int) -> list[bytes]:
     return raws
 
 
-def assert_each_stored_once(campaign: Campaign, count: int) -> None:
+def assert_each_stored_once(campaign: MailCampaign, count: int) -> None:
     rows = campaign.incoming()
     assert len(rows) == count
     assert len({r["dedupe_key"] for r in rows}) == count
@@ -57,7 +58,7 @@ def assert_each_stored_once(campaign: Campaign, count: int) -> None:
 
 
 @pytest.mark.parametrize("cut_after", [600, 3_000, 25_000, 60_000])
-def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: Campaign, dovecot, cut_after: int) -> None:
+def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: MailCampaign, dovecot, cut_after: int) -> None:
     deliver_many(campaign, 30)
     proxy = TcpProxy(dovecot.imap_port)
     try:
@@ -79,7 +80,7 @@ def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: Campaign,
     assert request["status"] == "answered"
 
 
-def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: Campaign, dovecot) -> None:
+def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: MailCampaign, dovecot) -> None:
     deliver_many(campaign, 12)
     proxy = TcpProxy(dovecot.imap_port)
     try:
@@ -93,7 +94,7 @@ def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: Campaig
     assert isinstance(result.exception, PollInterruptedError)
 
 
-def test_a_changed_uidvalidity_stores_nothing_twice(campaign: Campaign, dovecot) -> None:
+def test_a_changed_uidvalidity_stores_nothing_twice(campaign: MailCampaign, dovecot) -> None:
     deliver_many(campaign, 6)
     assert poll(campaign).stored == 6
     dovecot.set_uidvalidity(campaign.user, "INBOX", 4242)
@@ -112,7 +113,7 @@ def test_a_changed_uidvalidity_stores_nothing_twice(campaign: Campaign, dovecot)
     assert poll(campaign).new == 0
 
 
-def test_the_same_message_delivered_twice_is_stored_once(campaign: Campaign) -> None:
+def test_the_same_message_delivered_twice_is_stored_once(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     raw = reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="once")
     campaign.deliver(raw, to=barnet.plus_address)
@@ -123,7 +124,7 @@ def test_the_same_message_delivered_twice_is_stored_once(campaign: Campaign) -> 
     assert campaign.rows("SELECT COUNT(*) AS n FROM events WHERE type = 'reply_matched'")[0]["n"] == 1
 
 
-def test_a_message_without_message_id_delivered_twice_is_stored_once(campaign: Campaign) -> None:
+def test_a_message_without_message_id_delivered_twice_is_stored_once(campaign: MailCampaign) -> None:
     raw = (b"From: foi@barnet.gov.uk\r\nTo: " + campaign.user.encode() + b"\r\nSubject: no id\r\n"
            b"Date: Fri, 20 Mar 2026 10:00:00 +0000\r\n\r\nA reply from a system that sets no Message-ID.\r\n")
     campaign.deliver(raw)  # LMTP adds different Received headers each time
@@ -134,7 +135,7 @@ def test_a_message_without_message_id_delivered_twice_is_stored_once(campaign: C
     assert row["dedupe_key"].startswith("sha:")
 
 
-def test_a_lost_folder_state_refetches_but_stores_nothing_twice(campaign: Campaign) -> None:
+def test_a_lost_folder_state_refetches_but_stores_nothing_twice(campaign: MailCampaign) -> None:
     deliver_many(campaign, 5)
     poll(campaign)
     store = campaign.store()
@@ -146,7 +147,7 @@ def test_a_lost_folder_state_refetches_but_stores_nothing_twice(campaign: Campai
     assert len(campaign.incoming()) == 5
 
 
-def test_the_same_message_in_another_folder_is_stored_once(campaign: Campaign, dovecot) -> None:
+def test_the_same_message_in_another_folder_is_stored_once(campaign: MailCampaign, dovecot) -> None:
     raws = deliver_many(campaign, 3)
     poll(campaign)
     dovecot.multiappend(campaign.user, raws, folder="Archive")
@@ -159,7 +160,7 @@ def test_the_same_message_in_another_folder_is_stored_once(campaign: Campaign, d
     assert keys == [folder_key(campaign.config.imap, "Archive"), folder_key(campaign.config.imap, "INBOX")]
 
 
-def test_messages_stored_by_a_pass_that_stopped_before_filing_are_filed_next_time(campaign: Campaign) -> None:
+def test_messages_stored_by_a_pass_that_stopped_before_filing_are_filed_next_time(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     raw = reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="stored, not filed",
                 body="We do not hold the information.")
@@ -176,7 +177,7 @@ def test_messages_stored_by_a_pass_that_stopped_before_filing_are_filed_next_tim
     assert campaign.request("barnet")["status"] == "answered"
 
 
-def test_broken_mail_never_stops_the_pass(campaign: Campaign, dovecot) -> None:
+def test_broken_mail_never_stops_the_pass(campaign: MailCampaign, dovecot) -> None:
     barnet = campaign.requests["barnet"]
     broken_mime = (
         f"From: foi@barnet.gov.uk\r\nTo: {campaign.user}\r\nSubject: =?x-unknown?q?broken?=\r\nMessage-ID: <broken@barnet>\r\n"
@@ -205,7 +206,7 @@ def test_broken_mail_never_stops_the_pass(campaign: Campaign, dovecot) -> None:
     assert report.parse_errors == 1
 
 
-def test_a_server_that_went_away_and_came_back(campaign: Campaign, dovecot) -> None:
+def test_a_server_that_went_away_and_came_back(campaign: MailCampaign, dovecot) -> None:
     deliver_many(campaign, 3)
     poll(campaign)
     dovecot.stop()
@@ -247,7 +248,7 @@ def test_poll_without_an_imap_section_says_what_to_do(tmp_path: Path) -> None:
     assert "there is no [imap] section" in str(result.exception)
 
 
-def test_two_polls_at_once_store_each_message_once(campaign: Campaign) -> None:
+def test_two_polls_at_once_store_each_message_once(campaign: MailCampaign) -> None:
     import threading
 
     deliver_many(campaign, 16)

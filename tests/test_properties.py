@@ -27,7 +27,7 @@ import holidays
 import pytest
 from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
-from inbox_scratch import ScratchInbox
+from support.inbox import ScratchInbox
 
 from foibot.addresses import AddressError, check_address
 from foibot.authorities import JURISDICTIONS, KINDS, load_authorities, parse_authorities

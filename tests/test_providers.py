@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures_smtp import toml_text
-from send_helpers import foibot
+from support.run import foibot
+from support.smtp import toml_text
 
 from foibot.config import from_dict, load_config
 from foibot.errors import ConfigError

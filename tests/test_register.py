@@ -230,7 +230,7 @@ def test_the_build_script_reproduces_the_shipped_register(tmp_path):
 # -- the commands ------------------------------------------------------------------------------------------
 
 def test_authorities_list_shows_every_scottish_council(tmp_path):
-    from send_helpers import foibot
+    from support.run import foibot
 
     shown = foibot("authorities", "list", "--kind", "council", "--jurisdiction", "scotland")
     assert shown.code == 0
@@ -249,7 +249,7 @@ def test_authorities_list_shows_every_scottish_council(tmp_path):
 
 
 def test_authorities_pick_writes_the_campaign_list(tmp_path):
-    from send_helpers import foibot
+    from support.run import foibot
 
     target = tmp_path / "authorities.csv"
     picked = foibot("authorities", "pick", "--kind", "council", "--jurisdiction", "scotland", "-o", str(target))
@@ -271,7 +271,7 @@ def test_authorities_pick_writes_the_campaign_list(tmp_path):
     (("--search", "no such body anywhere"), "Error: no body matches these filters"),
 ])
 def test_authorities_pick_refuses_bad_filters_in_one_line(tmp_path, args, message):
-    from send_helpers import foibot
+    from support.run import foibot
 
     result = foibot("authorities", "pick", *args, "-o", str(tmp_path / "a.csv"))
     assert result.code == 1 and result.stderr.startswith(message) and "Traceback" not in result.stderr
@@ -279,7 +279,7 @@ def test_authorities_pick_refuses_bad_filters_in_one_line(tmp_path, args, messag
 
 
 def test_own_rows_join_the_pick_and_a_bad_one_names_its_line(tmp_path):
-    from send_helpers import foibot
+    from support.run import foibot
 
     own = tmp_path / "mine.csv"
     own.write_text("id,name,kind,jurisdiction,email\nmy-panel,My Police and Crime Panel,other_public_body,"
@@ -295,7 +295,7 @@ def test_own_rows_join_the_pick_and_a_bad_one_names_its_line(tmp_path):
 
 
 def test_init_starts_a_campaign_with_councils_and_combined_authorities(tmp_path):
-    from send_helpers import foibot
+    from support.run import foibot
 
     folder = tmp_path / "campaign"
     done = foibot("init", str(folder), "--authorities", "council,combined_authority")
@@ -314,7 +314,7 @@ def test_init_starts_a_campaign_with_councils_and_combined_authorities(tmp_path)
 
 
 def test_a_picked_list_goes_through_a_dry_run(tmp_path, monkeypatch):
-    from send_helpers import foibot
+    from support.run import foibot
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FOIBOT_NOW", "2026-03-02T10:00:00+00:00")

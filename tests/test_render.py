@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from send_helpers import authorities_csv, foibot
+from support.run import authorities_csv, foibot
 
 from foibot.authorities import JURISDICTIONS, KINDS, Authority
 from foibot.errors import TemplateError

@@ -14,10 +14,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
-import outcomes_db
 import pytest
 from click.testing import CliRunner
-from outcomes_db import NOW, build
+from support import outcomes as outcomes_db
+from support.outcomes import NOW, build
 
 from foibot.cli import cli
 from foibot.publish.report import build_report

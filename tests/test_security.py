@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from fixtures_imap import PASSWORD, Dovecot, free_port, serving, toml_text
-from fixtures_smtp import SmtpServer, write_config
-from reply_helpers import reply
-from send_helpers import authorities_csv, foibot
+from support.imap import PASSWORD, Dovecot, free_port, serving, toml_text
+from support.mail import reply
+from support.run import authorities_csv, foibot
+from support.smtp import SmtpServer, write_config
 
 from foibot.cli import cli
 from foibot.clock import parse_now
@@ -349,8 +349,8 @@ import json, os, stat, sys
 from pathlib import Path
 os.umask(int(sys.argv[1], 8))
 sys.path.insert(0, sys.argv[3])
-from inbox_scratch import ScratchInbox
-from reply_helpers import reply
+from support.inbox import ScratchInbox
+from support.mail import reply
 folder = Path(sys.argv[2])
 inbox = ScratchInbox(folder)
 inbox.deliver([reply(from_addr="foi@council.gov.uk", to="campaigner@example.org", subject="Our reply",

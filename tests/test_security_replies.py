@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inbox_scratch import ScratchInbox
-from reply_helpers import Campaign, sent_campaign
+from support.campaigns import MailCampaign, sent_campaign
+from support.inbox import ScratchInbox
 
 from foibot.cli import cli
 from foibot.config import Config
@@ -101,7 +101,7 @@ HOSTILE_NAMES = [
 
 
 @pytest.fixture
-def campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> Campaign:
+def campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> MailCampaign:
     built = sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
     text = built.config_path.read_text()
     built.config_path.write_text(text.replace('[storage]\n', '[storage]\nmax_attachment_bytes = 5000\n'))
@@ -109,14 +109,14 @@ def campaign(tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> 
     return built
 
 
-def poll(campaign: Campaign) -> str:
+def poll(campaign: MailCampaign) -> str:
     result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), "poll"], obj={},
                                 env={"FOIBOT_NOW": NOW})
     assert result.exit_code == 0, (result.output, result.exception)
     return result.output
 
 
-def test_hostile_attachment_names_become_generated_names_inside_the_files_folder(campaign: Campaign) -> None:
+def test_hostile_attachment_names_become_generated_names_inside_the_files_folder(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     before = files_under(campaign.folder)
     files = [(name, "application/octet-stream", f"#!/bin/sh\necho {i}\n".encode()) for i, name in
@@ -195,7 +195,7 @@ HOSTILE_HTML = f"""<html><head><meta http-equiv="refresh" content="0;url=https:/
 ESCAPES = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[1A\x9b31m\x07"
 
 
-def hostile_replies(campaign: Campaign) -> tuple[bytes, bytes]:
+def hostile_replies(campaign: MailCampaign) -> tuple[bytes, bytes]:
     barnet = campaign.requests["barnet"]
     subject = f"RE: [ref {barnet.reference}] {TEMPLATE_BAIT} <script>alert(5)</script>"
     filed = (f"From: FOI Team <foi@barnet.gov.uk>\r\nTo: {barnet.plus_address}\r\n"
@@ -220,14 +220,14 @@ class _Elements(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def run(campaign: Campaign, *args: str) -> str:
+def run(campaign: MailCampaign, *args: str) -> str:
     result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), *args], obj={},
                                 env={"FOIBOT_NOW": NOW})
     assert result.exit_code == 0, (args, result.output, result.exception)
     return result.output
 
 
-def test_html_and_template_syntax_from_replies_are_only_ever_text(campaign: Campaign) -> None:
+def test_html_and_template_syntax_from_replies_are_only_ever_text(campaign: MailCampaign) -> None:
     filed, triaged = hostile_replies(campaign)
     campaign.deliver(filed, to=campaign.requests["barnet"].plus_address)
     campaign.deliver(triaged)

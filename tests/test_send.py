@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures_smtp import REQUESTER_EMAIL, REQUESTER_NAME, SmtpServer, write_config
-from send_helpers import NOW, NOW_UTC, authorities_csv, foibot, rows
+from support.run import NOW, NOW_UTC, authorities_csv, foibot, rows
+from support.smtp import REQUESTER_EMAIL, REQUESTER_NAME, SmtpServer, write_config
 
 from foibot import references
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from conftest import long_tests_enabled
-from fixtures_smtp import SmtpServer, write_config
-from send_helpers import NOW, authorities_csv, rows
+from support.run import NOW, authorities_csv, rows
+from support.smtp import SmtpServer, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 500

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosmtplib
 import pytest
-from fixtures_smtp import SmtpServer
+from support.smtp import SmtpServer
 
 
 def message(to: str = "foi@council.example") -> EmailMessage:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import outcomes_db
 import pytest
 from click.testing import CliRunner
-from outcomes_db import NOW, RUN, build
+from support import outcomes as outcomes_db
+from support.outcomes import NOW, RUN, build
 
 from foibot.cli import cli
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from reply_helpers import Campaign, reply, sent_campaign
+from support.campaigns import MailCampaign, sent_campaign
+from support.mail import reply
 
 from foibot.cli import cli
 
@@ -15,15 +16,15 @@ NOW = "2026-03-20T12:00:00+00:00"
 
 
 @pytest.fixture
-def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> Campaign:
+def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
     return sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
 
 
-def run(campaign: Campaign, *args: str):
+def run(campaign: MailCampaign, *args: str):
     return CliRunner().invoke(cli, ["--config", str(campaign.config_path), *args], obj={}, env={"FOIBOT_NOW": NOW})
 
 
-def test_triage_lists_what_was_found_and_the_candidates(campaign: Campaign) -> None:
+def test_triage_lists_what_was_found_and_the_candidates(campaign: MailCampaign) -> None:
     barnet, camden = campaign.requests["barnet"], campaign.requests["camden"]
     campaign.deliver(reply(from_addr="offers@shop.example", to=campaign.user, subject="Spring sale"))
     campaign.deliver(reply(from_addr="team@shared-services.example", to=campaign.user,
@@ -40,12 +41,12 @@ def test_triage_lists_what_was_found_and_the_candidates(campaign: Campaign) -> N
     assert f"candidates: {barnet.reference} (London Borough of Barnet), {camden.reference}" in out
 
 
-def test_triage_when_nothing_waits(campaign: Campaign) -> None:
+def test_triage_when_nothing_waits(campaign: MailCampaign) -> None:
     assert run(campaign, "poll").exit_code == 0
     assert run(campaign, "triage").output == "Nothing waits in triage: every reply is filed.\n"
 
 
-def test_assign_files_the_reply_and_teaches_the_sender(campaign: Campaign) -> None:
+def test_assign_files_the_reply_and_teaches_the_sender(campaign: MailCampaign) -> None:
     met = campaign.requests["met"]
     campaign.deliver(reply(from_addr="helpdesk@outsourced-foi.example", to=campaign.user, subject="Acknowledgement",
                            body="We have received your request and will respond within 20 working days."))
@@ -72,7 +73,7 @@ def test_assign_files_the_reply_and_teaches_the_sender(campaign: Campaign) -> No
     assert run(campaign, "triage").output.startswith("Nothing waits")
 
 
-def test_a_sender_that_writes_for_two_authorities_is_not_learned(campaign: Campaign) -> None:
+def test_a_sender_that_writes_for_two_authorities_is_not_learned(campaign: MailCampaign) -> None:
     barnet, camden = campaign.requests["barnet"], campaign.requests["camden"]
     for n in range(2):
         campaign.deliver(reply(from_addr="casework@shared-services.example", to=campaign.user, subject=f"Update {n}"))
@@ -85,7 +86,7 @@ def test_a_sender_that_writes_for_two_authorities_is_not_learned(campaign: Campa
     assert campaign.rows("SELECT * FROM sender_hints") == []
 
 
-def test_no_reply_addresses_are_not_learned(campaign: Campaign) -> None:
+def test_no_reply_addresses_are_not_learned(campaign: MailCampaign) -> None:
     campaign.deliver(reply(from_addr="no-reply@casework.example", to=campaign.user, subject="Case update"))
     run(campaign, "poll")
     result = run(campaign, "assign", str(campaign.incoming()[0]["id"]), campaign.requests["barnet"].reference)
@@ -93,7 +94,7 @@ def test_no_reply_addresses_are_not_learned(campaign: Campaign) -> None:
     assert campaign.rows("SELECT * FROM sender_hints") == []
 
 
-def test_assign_moves_a_wrongly_filed_reply(campaign: Campaign) -> None:
+def test_assign_moves_a_wrongly_filed_reply(campaign: MailCampaign) -> None:
     harrow, camden = campaign.requests["harrow"], campaign.requests["camden"]
     campaign.deliver(reply(from_addr="info@harrow.gov.uk", to=campaign.user, subject="Forwarded to us by Camden"))
     run(campaign, "poll")
@@ -104,7 +105,7 @@ def test_assign_moves_a_wrongly_filed_reply(campaign: Campaign) -> None:
     assert campaign.incoming()[0]["request_id"] == camden.id
 
 
-def test_unreadable_messages_are_listed(campaign: Campaign, dovecot) -> None:
+def test_unreadable_messages_are_listed(campaign: MailCampaign, dovecot) -> None:
     dovecot.append(campaign.user, b"\x00\x01\x02 not an e-mail at all \xff\xfe" * 10)
     run(campaign, "poll")
     out = run(campaign, "triage").output
@@ -116,7 +117,7 @@ def test_unreadable_messages_are_listed(campaign: Campaign, dovecot) -> None:
     (["assign", "999", "FB-2222222"], "no incoming message number 999"),
     (["assign", "{message}", "FB-ZZZZZZ"], "no request 'FB-ZZZZZZ'"),
 ])
-def test_assign_errors_are_one_line(campaign: Campaign, args: list[str], message: str) -> None:
+def test_assign_errors_are_one_line(campaign: MailCampaign, args: list[str], message: str) -> None:
     campaign.deliver(reply(from_addr="offers@shop.example", to=campaign.user, subject="Spring sale"))
     run(campaign, "poll")
     args = [a.replace("{message}", str(campaign.incoming()[0]["id"])) for a in args]
@@ -125,7 +126,7 @@ def test_assign_errors_are_one_line(campaign: Campaign, args: list[str], message
     assert message in str(result.exception)
 
 
-def test_assign_rejects_an_outgoing_message(campaign: Campaign) -> None:
+def test_assign_rejects_an_outgoing_message(campaign: MailCampaign) -> None:
     out_id = campaign.rows("SELECT id FROM messages WHERE direction = 'out' LIMIT 1")[0]["id"]
     result = run(campaign, "assign", str(out_id), campaign.requests["barnet"].reference)
     assert result.exit_code == 1 and "no incoming message number" in str(result.exception)

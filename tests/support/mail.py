@@ -1,20 +1,24 @@
-"""Replies built in code for the tests: PDF and DOCX letters, and whole messages carrying them.
+"""Mail built in code for the tests: an authority's reply (`reply`), a bounce (`dsn`), PDF and DOCX letters and
+whole messages carrying them.
 
 The PDF is written by hand (a few objects and a cross-reference table), so that the test of the PDF reader
 does not depend on the PDF writer it tests against; DOCX comes from python-docx, as an authority's would.
 """
 
+
 from __future__ import annotations
 
 import email
 import io
+import itertools
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "replies"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "replies"
 
 
 def _pdf_escape(text: str) -> str:
@@ -133,3 +137,72 @@ NOT_HELD_LETTER = [
     "The council does not hold any information within the scope of your request.",
     "The council has not been in contact with Fusus.",
 ]
+
+
+_counter = itertools.count(1)
+
+
+def reply(*, from_addr: str, to: str, subject: str, body: str | None = "Thank you for your request.",
+          html: str | None = None, in_reply_to: str | None = None, references: list[str] | None = None,
+          attachments: list[tuple[str, str, bytes]] = (), headers: dict[str, str] | None = None,
+          message_id: str | None = None, date: datetime | None = None, from_name: str = "FOI Team") -> bytes:
+    """An authority's reply as bytes. attachments: (filename, content type, data)."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = f"{from_name} <{from_addr}>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or datetime(2026, 3, 20, 11, 0, tzinfo=UTC))
+    msg["Message-ID"] = message_id or make_msgid(f"r{next(_counter)}", domain=from_addr.rpartition("@")[2])
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = " ".join(references)
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    add_content(msg, body, html, attachments)
+    return msg.as_bytes()
+
+
+def minimal_pdf(*lines: str) -> bytes:
+    """A small valid PDF whose text pypdf can read (one page, Helvetica): the classifier tests' builder."""
+    return make_pdf(list(lines))
+
+
+def dsn(*, failed: str, original_message_id: str | None, original_subject: str, to: str,
+        status: str = "5.1.1", diagnostic: str = "smtp; 550 5.1.1 <{failed}>: Recipient address rejected: "
+        "User unknown in virtual mailbox table", reporter: str = "mx.mail.example") -> bytes:
+    """A delivery status notification (RFC 3464) as a mail server sends it: report, status, returned headers."""
+    boundary = "dsn-boundary-42"
+    returned = f"From: A. Campaigner <{to}>\r\nTo: {failed}\r\nSubject: {original_subject}\r\n"
+    if original_message_id:
+        returned += f"Message-ID: {original_message_id}\r\n"
+    text = (
+        f"From: Mail Delivery System <MAILER-DAEMON@{reporter}>\r\n"
+        f"To: {to}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Date: Fri, 20 Mar 2026 10:05:00 +0000\r\n"
+        f"Message-ID: <dsn.{abs(hash((failed, original_message_id)))}@{reporter}>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+        "\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        f"This is the mail system at host {reporter}.\r\n\r\n"
+        "I'm sorry to have to inform you that your message could not\r\n"
+        "be delivered to one or more recipients.\r\n\r\n"
+        f"<{failed}>: host {reporter} said: 550 5.1.1 User unknown\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        f"Reporting-MTA: dns; {reporter}\r\n\r\n"
+        f"Final-Recipient: rfc822; {failed}\r\n"
+        f"Original-Recipient: rfc822; {failed}\r\n"
+        "Action: failed\r\n"
+        f"Status: {status}\r\n"
+        f"Diagnostic-Code: {diagnostic.format(failed=failed)}\r\n\r\n"
+        f"--{boundary}\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        f"{returned}\r\n"
+        f"--{boundary}--\r\n"
+    )
+    return text.encode()

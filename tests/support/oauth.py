@@ -50,8 +50,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from aiosmtpd.smtp import AuthResult
-from fixtures_imap import Dovecot, serving
-from fixtures_smtp import SmtpServer, _FreePortController, _Handler
+
+from support.imap import Dovecot, serving
+from support.smtp import SmtpServer, _FreePortController, _Handler
 
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 

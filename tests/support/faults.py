@@ -2,7 +2,7 @@
 
 - `fault_seed()`: the seed of a test's random faults, from $FOIBOT_FAULT_SEED or fresh; tests print it and
   name it in their failure messages, so a failing campaign can be replayed exactly (as far as timing allows).
-- `SmtpChaos`: makes the tests' aiosmtpd server (fixtures_smtp.SmtpServer) misbehave per recipient, from a
+- `SmtpChaos`: makes the tests' aiosmtpd server (support.smtp.SmtpServer) misbehave per recipient, from a
   seeded plan: 451 once or twice, the connection dropped after the data (before the reply), a stall past
   the client's timeout, and a burst in which every command and every new connection is answered 421.
 - `SmtpCutProxy`: a loopback proxy in front of it that cuts the connection in the middle of a message's
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def fault_seed() -> int:

@@ -1,0 +1,14 @@
+"""Everything a test needs to set the scene, in one package (real parts only; fake only the far end).
+
+| module | what it gives a test |
+|---|---|
+| `support.smtp` | a real SMTP server (aiosmtpd) on 127.0.0.1 and its faults (pytest plugin: `smtp_server`, `make_smtp_server`) |
+| `support.imap` | a real Dovecot on 127.0.0.1, a TCP proxy to break links (plugin: `dovecot`, `imap_user`, `own_dovecot`) |
+| `support.oauth` | an OAuth2 authorization server, Dovecot and aiosmtpd that check its tokens (plugin) |
+| `support.run` | `foibot(...)`: the command run as a campaigner runs it; `authorities_csv`, `rows` |
+| `support.mail` | mail to deliver: `reply`, `dsn`, PDF and DOCX letters, the fixture replies (`FIXTURES`) |
+| `support.campaigns` | `StoreCampaign` (store, outbox, lifecycle; no server) and `MailCampaign`/`sent_campaign` (sent through `foibot send`, replies through Dovecot) |
+| `support.outcomes` | a finished campaign's database, every outcome and status, for the publishing tests |
+| `support.inbox` | a scratch mailbox on Dovecot filed straight into a store |
+| `support.faults` | a foibot process to kill at a random moment, and the checks after it |
+"""
