@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from ..references import find_references
 
 # A reference token: letters, digits and / . - _ with at least one digit; or "FOI 11611" (a prefix, a space).
-_PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|IG)[ /-]?\d[\w/.\-]*"
-_TOKEN = rf"(?:{_PREFIX_REF}|[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*|\d+)"
+_PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|ATISN|IG)[ /_-]?\d[\w/.\-]*"
+# Any capitals then a space and a number, written as one reference ("ATISN 16301", "DC/FOI 782/17",
+# "FOI 2023 150"): case-sensitive, so that "page 12" or "Act 2000" is never one.
+_SPACED_REF = r"(?-i:[A-Z][A-Z/]{1,7}) (?:\d[\d/\-]*\d|\d{3,})(?: \d{3,}(?![\w/]))?"
+_TOKEN = rf"(?:{_SPACED_REF}|{_PREFIX_REF}|[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*|\d+)"
 _LABEL = re.compile(
     r"(?P<own>\b(?:your|eich|my)\s+)?"
     r"(?:\b(?:our|ein)\s+)?"
@@ -22,8 +25,8 @@ _LABEL = re.compile(
     r"complaint|review|tracking|log)\b\.?\s*(?:(?:no|nos|number|id|ref(?:erence)?|num)\b\.?\s*)?)"
     r"(?:is\s+)?(?:[:#]|\s[-–—](?=\s))?\s*"
     r"(?:(?:/\s*(?:our|ein)\s+ref(?:erence)?\.?\s*:?\s*)|(?:(?:information|freedom of information|request|requests|"
-    r"enquiry|case|number|no\.?|ref(?:erence)?|the|above|following|unique|under|(?:foi|foia|eir)(?![ -]?\d))"
-    r"\s*:?\s*){0,4})"
+    r"enquiry|case|number|no\.?|ref(?:erence)?|the|above|following|unique|under|(?:foi|foia|eir)(?![ _-]?\d))"
+    r"(?![\w])\s*:?\s*){0,4})"
     rf"(?P<token>{_TOKEN}(?:\s*(?:,|and|&|/)\s*{_TOKEN})*)",
     re.IGNORECASE,
 )
@@ -31,20 +34,26 @@ _LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w
 _SPLIT = re.compile(r"\s*(?:,|and|&)\s*|\s+/\s+")
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$")
+# What a published copy writes where the reference was taken out ("XXXX/2023", "[REDACTED]", "****1234").
+_PLACEHOLDER = re.compile(r"(?i:x{3,})|[*#?█■_]{2,}|[*█■]|(?i:redact|withheld|removed)")
 _PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")
 _NOT_REF_BEFORE = re.compile(r"(?:decision notice|commissioner'?s?|ico'?s?|tribunal|case law|tel(?:ephone)?|"
                              r"phone|fax|mobile|ext(?:ension)?|postcode|company|charity|registered|vat|"
                              r"sort code|account)\W{0,20}$", re.IGNORECASE)
 _SUBJECT_TOKEN = re.compile(rf"(?<![\w-])(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{2,}}(?:[/\-]\d+)*|"
                             r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{4,})(?![\w-])")
-_HEADING_ALONE = re.compile(rf"^\s*(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{3,}}(?:[/\-.]\d+)*)\s*$")
-_HEADING_START = re.compile(rf"^\s*(?P<token>{_PREFIX_REF})\b")
-_HEADING_LABEL = re.compile(r"^\s*(?:foi |information |freedom of information )?(?:request|enquiry|case)s?\s+"
-                            r"(?:no\.?\s*|number\s*)?(?P<token>[A-Z]{0,5}[/\-]?\d{2,}(?:[/\-]\d+)*)\b", re.IGNORECASE)
-_HEADING_END = re.compile(r"\((?P<token>[A-Z]{0,5}[/\-]?\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*)\)\s*$", re.IGNORECASE)
-# "Information requests - 889/18", "Request for information - CAS-123456-X1Y2", "Your request - EIR 2022/114"
-_HEADING_DASH = re.compile(rf"\b(?:requests?|enquiry|information|foi|eir)\s*[-–:]\s*(?P<token>{_PREFIX_REF}|"
-                           r"[A-Za-z]{0,6}[/\-]?\d[\w/.\-]*\d[\w/.\-]*)\s*$", re.IGNORECASE)
+# A page title or letter heading that carries the reference: "FOI 5974 – Car parking", "Informants - 1003/16",
+# "Complaint in respect of ATISN 16363", "Drones (3300/18)", "Request for Information: ATISN 15980 – Coal tips".
+_HEAD_TOKEN = (rf"(?:{_SPACED_REF}|{_PREFIX_REF}|[A-Z]{{1,6}}[/\-_.]?(?:\d{{2,}}(?:[/\-.]\d+)+|\d{{3,}})|"
+               r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{3,})")
+_HEAD_FIRST = re.compile(rf"^(?P<token>{_HEAD_TOKEN})(?=\s*$|\s+[-–—:(]|\s+[A-Z])")
+_HEAD_LAST = re.compile(rf"(?:[-–—:(]|\b(?i:of|requests?|enquiry|case|complaint|review|information|ref(?:erence)?))"
+                        rf"\s*(?P<token>{_HEAD_TOKEN})\)?\s*$")
+_HEAD_AFTER_LABEL = re.compile(rf"^(?i:(?:foi |information |freedom of information )?(?:request|enquiry|case|"
+                               rf"complaint)s?(?: for information)?(?: in respect of)?)\s*(?:[-–—:]\s*)?"
+                               rf"(?P<token>{_HEAD_TOKEN})(?![\w/])")
+HEADING_LINES = 10
+MAX_HEADING = 120
 
 
 def _clean(token: str) -> str:
@@ -57,6 +66,8 @@ def _acceptable(token: str, before: str = "") -> bool:
     if not re.search(r"\d", token):
         return False
     if find_references(token):  # ours
+        return False
+    if _PLACEHOLDER.search(token):
         return False
     if _ICO_CASE.match(token) or _DATE.match(token) or _PHONE.match(token.replace(" ", "")):
         return False
@@ -74,9 +85,20 @@ def _label_lines(text: str) -> str:
     letter); lines that were apart are kept apart by an empty line."""
     lines = text.split("\n")
     wanted = [n for n, line in enumerate(text.lower().split("\n")) if _LABEL_CUE.search(line)]
+    keep: set[int] = set()
+    for n in wanted:
+        keep.add(n)
+        # and the lines after it up to the next that is not empty: a label alone on its line ("Our Ref:")
+        # has its value below, sometimes after an empty line
+        following = n + 1
+        while following < len(lines) and following <= n + 3:
+            keep.add(following)
+            if lines[following].strip():
+                break
+            following += 1
     out: list[str] = []
     previous = -2
-    for n in sorted({k for w in wanted for k in (w, w + 1) if k < len(lines)}):
+    for n in sorted(keep):
         if n != previous + 1:
             out.append("")
         out.append(lines[n])
@@ -139,16 +161,17 @@ def _from_labels(text: str) -> list[str]:
 
 
 def _from_headings(text: str) -> list[str]:
-    lines = [line for line in text.split("\n") if line.strip()][:4]
+    """References in the first short lines: a page title, a heading above the letter."""
+    lines = [line.strip().strip("*#").strip() for line in text.split("\n") if line.strip()][:HEADING_LINES]
     found: list[str] = []
-    for n, line in enumerate(lines):
-        line = line.strip().strip("*#").strip()
-        for pattern in (_HEADING_ALONE, _HEADING_START, _HEADING_LABEL, _HEADING_DASH) + (
-                (_HEADING_END,) if n == 0 else ()):
+    for line in lines:
+        if len(line) > MAX_HEADING:
+            continue
+        for pattern in (_HEAD_FIRST, _HEAD_AFTER_LABEL, _HEAD_LAST):
             match = pattern.search(line)
             if match:
                 token = _clean(match.group("token"))
-                if _acceptable(token) and token not in found:
+                if _acceptable(token, line[:match.start("token")]) and token not in found:
                     found.append(token)
                 break
     return found
