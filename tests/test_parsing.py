@@ -116,7 +116,7 @@ def test_auto_reply_headers() -> None:
     parsed = parse_message((FIXTURES / "ooo_auto_submitted.eml").read_bytes())
     assert parsed.is_auto_reply and not parsed.is_dsn
     for header, value, expected in [("Auto-Submitted", "no", False), ("Auto-Submitted", "auto-generated", True),
-                                    ("Precedence", "bulk", True), ("X-Autoreply", "yes", True),
+                                    ("Precedence", "bulk", False), ("X-Autoreply", "yes", True),
                                     ("X-Autorespond", "x", True), ("Precedence", "first-class", False)]:
         raw = f"From: a@b.gov.uk\r\n{header}: {value}\r\nSubject: x\r\n\r\nbody\r\n".encode()
         assert parse_message(raw).is_auto_reply is expected, (header, value)

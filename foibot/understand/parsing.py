@@ -21,13 +21,16 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from .bounces import is_auto_reply, read_dsn
+from .bounces import disposition_of, has_null_sender, is_auto_reply, is_list_mail, read_dsn
 from .headers import STRUCTURE_POLICY, HeaderBlock, header_text
 from .html_text import html_to_text, tidy_text
 
 __all__ = ["MAX_FILENAME", "ParsedAttachment", "ParsedMessage", "html_to_text", "parse_message", "tidy_text"]
 
 MAX_FILENAME = 200
+# The machine-readable parts of a delivery or disposition report: read by bounces.py, never attachments.
+_REPORT_PARTS = ("message/delivery-status", "message/global-delivery-status", "text/rfc822-headers",
+                 "message/disposition-notification")
 
 
 @dataclass
@@ -55,6 +58,7 @@ class ParsedMessage:
     text: str = ""
     attachments: list[ParsedAttachment] = field(default_factory=list)
     is_auto_reply: bool = False
+    is_list_mail: bool = False  # mailing-list or bulk mail: never an auto-reply, never a bounce by wording
     is_dsn: bool = False
     dsn_failed_recipients: list[str] = field(default_factory=list)
     dsn_original_message_id: str | None = None
@@ -161,7 +165,7 @@ def _is_attachment(part: Message) -> bool:
         return True
     if ctype in ("text/plain", "text/html") and not _filename(part):
         return False
-    if ctype.startswith("multipart/") or ctype in ("message/delivery-status", "text/rfc822-headers"):
+    if ctype.startswith("multipart/") or ctype in _REPORT_PARTS:
         return False
     return ctype not in ("text/plain", "text/html") or bool(_filename(part))
 
@@ -234,9 +238,15 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
     status_texts: list[str] = []
     returned_ids: list[str] = []
     returned_headers = ""
+    disposition = ""
     for part in leaves:
         pctype = part.get_content_type()
-        if pctype == "message/delivery-status":
+        if pctype == "message/disposition-notification" and report_type == "disposition-notification":
+            try:
+                disposition = disposition_of(part.as_string(policy=email.policy.compat32))
+            except Exception:
+                disposition = disposition_of(str(part.get_payload()))
+        elif pctype in ("message/delivery-status", "message/global-delivery-status"):
             try:
                 status_texts.append(part.as_string(policy=email.policy.compat32))
             except Exception:
@@ -251,11 +261,15 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
         elif pctype == "text/rfc822-headers":
             returned_headers += _decode_part(part, parsed.defects)
     failed_header = [a for _, a in _addresses(parsed.header_block.all("x-failed-recipients"))]
+    if not disposition and "rejected" in (parsed.header_block.first("auto-submitted") or "").lower():
+        disposition = "rejected"  # a Sieve reject (RFC 5429): "Auto-Submitted: auto-replied (rejected)"
     facts = read_dsn(
-        is_report=msg.get_content_type() == "multipart/report" and report_type == "delivery-status",
+        is_report=msg.get_content_type() == "multipart/report" and report_type in ("delivery-status", ""),
         status_texts=status_texts, returned_ids=returned_ids, returned_headers=returned_headers,
         failed_header=failed_header, has_failed_header="x-failed-recipients" in parsed.header_block,
         sender=parsed.from_addr or "", subject=parsed.subject, text=parsed.text,
+        null_sender=has_null_sender(parsed.header_block), list_mail=parsed.is_list_mail,
+        disposition=disposition, own_addresses=tuple(parsed.to_addrs),
     )
     if facts is None:
         return
@@ -319,7 +333,8 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
     parsed.to_addrs = recipients
     parsed.subject = (headers.all("subject") or [""])[0]
     parsed.date = _date(headers.all("date"), defects)
-    parsed.is_auto_reply = is_auto_reply(headers)
+    parsed.is_list_mail = is_list_mail(headers)
+    parsed.is_auto_reply = is_auto_reply(headers, parsed.subject)
 
     leaves = list(_leaves(msg))
     for part in [msg, *leaves]:
@@ -343,7 +358,7 @@ def _parse_into(raw: bytes, parsed: ParsedMessage) -> None:
         # The body's text parts are not attachments (_is_attachment says so), nor are multipart containers
         # or the report parts of a bounce.
         ctype = part.get_content_type()
-        if ctype.startswith("multipart/") or ctype in ("message/delivery-status", "text/rfc822-headers"):
+        if ctype.startswith("multipart/") or ctype in _REPORT_PARTS:
             continue
         if not _is_attachment(part):
             continue
