@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..vocab import SUBSTANTIVE
+from ..vocab import SUBSTANTIVE, ReplyKind
 from . import answers as answers_module
 from .answers import QuestionLike
 from .authority_refs import find_authority_refs
@@ -352,19 +352,20 @@ def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = ()
                               rule="bounce.dsn", bounce_permanent=parsed.dsn_permanent)
     if has_list_headers(parsed.header_block):
         # Mailing-list mail (a newsletter, a list discussion): not a reply to a request, for triage.
-        return Classification(kind="other", confidence=0.6, evidence=("sent through a mailing list",),
+        return Classification(kind=ReplyKind.OTHER, confidence=0.6, evidence=("sent through a mailing list",),
                               rule="other.mailing_list")
     qtexts = _question_texts(questions)
     doc = build(parsed.text or "", qtexts)
     body = _classify_doc(doc, parsed.subject, questions, parsed.is_auto_reply)
-    if body.kind in ("bounce", "auto_reply") and parsed.is_list_mail and not parsed.is_auto_reply:
+    automatic = (ReplyKind.BOUNCE, ReplyKind.AUTO_REPLY)
+    if body.kind in automatic and parsed.is_list_mail and not parsed.is_auto_reply:
         # Bulk mail (Precedence: bulk/junk/list) is no auto-reply, nor a bounce, by its wording alone.
-        body = _replace(body, kind="other", rule="other.bulk_mail", confidence=0.5)
-    elif body.kind == "bounce":
+        body = _replace(body, kind=ReplyKind.OTHER, rule="other.bulk_mail", confidence=0.5)
+    elif body.kind == ReplyKind.BOUNCE:
         body = _replace(body, bounce_permanent=bounce_is_permanent(parsed.subject, parsed.text or ""))
-    elif body.kind == "other" and not parsed.is_list_mail and out_of_office_text(doc.own_text):
+    elif body.kind == ReplyKind.OTHER and not parsed.is_list_mail and out_of_office_text(doc.own_text):
         # Out-of-office wording in another language than the phrase rules know, in a short message.
-        body = _replace(body, kind="auto_reply", rule="auto_reply.out_of_office_text", confidence=0.75)
+        body = _replace(body, kind=ReplyKind.AUTO_REPLY, rule="auto_reply.out_of_office_text", confidence=0.75)
     letters = [t for t in attachment_texts if t and t.strip()]
     if not letters or body.kind in ("bounce", "auto_reply"):
         return body
