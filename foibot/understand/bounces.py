@@ -97,11 +97,12 @@ _CHALLENGE = re.compile(
     re.IGNORECASE)
 # Where the copy of the returned message starts: nothing after it is the MTA's own notice.
 _RETURNED = re.compile(
-    r"^(?:-{2,} ?)?(?:below this line is a copy of the message|this is a copy of the message|"
-    r"original message|returned message|the original message|undelivered message|message headers follow|"
-    r"original message headers|a copy of the original message|header of the original message|"
-    r"the text of your message|your message reads|unsent message below|forwarded message)|"
-    r"^(?:received|return-path|dkim-signature|x-original-to): ", re.IGNORECASE | re.MULTILINE)
+    r"^[ \t]*(?:-{2,}[ \t]*(?:original message|returned message|undelivered message|forwarded message|"
+    r"the original message|message headers|original headers|unsent message|the header of the original)|"
+    r"-*[ \t]*(?:below this line is a copy of the message|this is a copy of the message|"
+    r"original message headers|a copy of the original message|message headers follow|unsent message below|"
+    r"the text of your message was|your message reads)|"
+    r"(?:received|return-path|dkim-signature|x-original-to): )", re.IGNORECASE | re.MULTILINE)
 
 _STATUS = re.compile(r"^[ \t]*Status:[ \t]*([245])\.(\d{1,3})\.(\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _ANY_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -240,10 +241,10 @@ def auto_reply_header(headers: Mapping[str, list[str]]) -> str | None:
 
 
 def is_auto_reply(headers: Mapping[str, list[str]], subject: str = "") -> bool:
-    """Header (or subject) evidence of an automatic reply; mailing-list mail never is one. `Precedence: bulk`
-    or `junk` is no evidence (lists and newsletters send it), but old vacation programs add it to their
-    replies too, so it does not hide the evidence there is."""
-    if has_list_headers(headers):
+    """Header (or subject) evidence of an automatic reply; mailing-list and bulk mail (List-*, Precedence: bulk
+    or list) never is one. `Precedence: junk` is no evidence either, but old vacation programs mark their
+    replies so, and it does not hide the evidence there is."""
+    if has_list_headers(headers) or _first(headers, "precedence") in ("bulk", "list"):
         return False
     # A null envelope sender is what RFC 3834 asks of automatic replies (bounces are told apart before).
     return bool(auto_reply_header(headers) or auto_reply_subject(subject) or has_null_sender(headers))

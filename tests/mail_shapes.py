@@ -1,0 +1,154 @@
+"""Bounces, delay warnings, auto-replies and list mail in the shapes real servers send them, written for the
+tests (our own words and addresses, modelled on the structure of each MTA's template: what it says first, which
+headers and report fields it sets, where the returned message starts)."""
+
+from __future__ import annotations
+
+OURS = "campaigner+fb-7k3q98@example.org"
+THEIRS = "foi@millbrook.gov.uk"
+OUR_ID = "<fb-7k3q98.request.1@example.org>"
+
+
+def message(headers: dict[str, str], body: str, *, null_sender: bool = False) -> bytes:
+    lines = ["Return-Path: <>"] if null_sender else ["Return-Path: <someone@sender.example>"]
+    base = {"To": OURS, "Date": "Mon, 22 May 2023 09:14:00 +0100", "Message-ID": "<m.1@mx.example>"}
+    for name, value in {**base, **headers}.items():
+        lines.append(f"{name}: {value}")
+    if not any(k.lower() == "content-type" for k in headers):
+        lines.append("Content-Type: text/plain; charset=utf-8")
+    lines.append("MIME-Version: 1.0")
+    return ("\r\n".join(lines) + "\r\n\r\n" + body.replace("\n", "\r\n")).encode("utf-8")
+
+
+def _returned(subject: str = "Freedom of Information request: Fusus [ref FB-7K3Q98]") -> str:
+    return (f"Return-Path: <{OURS}>\nReceived: from mail.example.org by mx.millbrook.gov.uk\n"
+            f"From: A. Campaigner <{OURS}>\nTo: {THEIRS}\nSubject: {subject}\nMessage-ID: {OUR_ID}\n\n"
+            "Dear Borough of Millbrook,\n\nUnder the Freedom of Information Act 2000 ...\n")
+
+
+def report(action: str, status: str, *, subject: str = "Delivery Status Notification",
+           human: str = "This report relates to a message you sent.") -> bytes:
+    """An RFC 3464 report: a human part, the delivery-status fields, the returned headers."""
+    b = "rpt-7731"
+    body = (f"--{b}\nContent-Type: text/plain\n\n{human}\n\n"
+            f"--{b}\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.millbrook.gov.uk\n\n"
+            f"Final-Recipient: rfc822; {THEIRS}\nAction: {action}\nStatus: {status}\n"
+            f"Diagnostic-Code: smtp; {status[0]}50 {status} mailbox problem\n\n"
+            f"--{b}\nContent-Type: text/rfc822-headers\n\n{_returned().split(chr(10) + chr(10))[0]}\n\n--{b}--\n")
+    return message({"From": "Mail Delivery System <MAILER-DAEMON@mx.millbrook.gov.uk>", "Subject": subject,
+                    "Content-Type": f'multipart/report; report-type=delivery-status; boundary="{b}"'}, body,
+                   null_sender=True)
+
+
+# --- failures ----------------------------------------------------------------------------------------
+QMAIL = message({"From": "MAILER-DAEMON@mx.millbrook.gov.uk", "Subject": "failure notice"}, (
+    "Hi. This is the qmail-send program at mx.millbrook.gov.uk.\n"
+    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+    "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+    f"<{THEIRS}>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+    "--- Below this line is a copy of the message.\n\n" + _returned()), null_sender=True)
+EXIM = message({"From": "Mail Delivery System <Mailer-Daemon@mx.millbrook.gov.uk>",
+                "Subject": "Mail delivery failed: returning message to sender", "X-Failed-Recipients": THEIRS}, (
+    "This message was created automatically by mail delivery software.\n\n"
+    "A message that you sent could not be delivered to one or more of its recipients. This is a permanent\n"
+    f"error. The following address(es) failed:\n\n  {THEIRS}\n    550 5.1.1 mailbox unavailable\n\n"
+    "------ This is a copy of the message, including all the headers. ------\n\n" + _returned()),
+    null_sender=True)
+EXCHANGE_NDR = message({"From": "postmaster@millbrook.gov.uk", "Subject": "Undeliverable: Freedom of Information "
+                        "request: Fusus [ref FB-7K3Q98]"}, (
+    f"Your message\n\n  To: {THEIRS}\n  Subject: Freedom of Information request\n\n"
+    f"did not reach the following recipient(s):\n\n{THEIRS.upper()} on 22/05/2023 09:14\n"
+    "    The e-mail account does not exist at the organisation this message was sent to.\n"))
+GMAIL_PLAIN = message({"From": "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+                       "Subject": "Delivery Status Notification (Failure)"}, (
+    "** Address not found **\n\n"
+    f"Your message wasn't delivered to {THEIRS} because the address couldn't be found, or is unable to "
+    "receive mail.\n\nThe response was:\n\n550 5.1.1 The email account that you tried to reach does not exist.\n"),
+    null_sender=True)
+LOTUS_NOTES = message({"From": "postmaster@gw.millbrook.gov.uk", "Subject": "DELIVERY FAILURE: User foi not listed"}, (
+    "------- Failure Reasons --------\n\nUser not listed in Domino Directory\n"
+    f"{THEIRS}\n\n------- Returned Message --------\n" + _returned()))
+# A final failure whose code is 4.x.x: the server gave up after retrying (Action: failed wins).
+GAVE_UP_4XX = report("failed", "4.4.7")
+HARD_REPORT = report("failed", "5.1.1")
+SIEVE_REJECT = message({"From": "Mail Delivery Subsystem <postmaster@millbrook.gov.uk>",
+                        "Subject": "Automatically rejected mail", "Auto-Submitted": "auto-replied (rejected)",
+                        "Precedence": "bulk"}, (
+    f"Your message to <{THEIRS}> was automatically rejected:\nThis address no longer accepts mail.\n"),
+    null_sender=True)
+CHALLENGE = message({"From": f"{THEIRS}", "Subject": "RE: Freedom of Information request"}, (
+    "Your message was received but is being held.\n\nThis mailbox is protected by a spam filter. Please click "
+    "the link below to have your address added to the recipient's allowed list and to ensure delivery of your "
+    "e-mail.\n\nhttps://filter.example/verify/8812\n"))
+GERMAN = message({"From": "MAILER-DAEMON@mx.example.de", "Subject": "Unzustellbar: Anfrage"}, (
+    "Ihre Nachricht konnte nicht zugestellt werden.\n\n"
+    f"{THEIRS}\n    550 Benutzer unbekannt\n"), null_sender=True)
+
+# --- delay warnings ----------------------------------------------------------------------------------
+DELAY_REPORT = report("delayed", "4.4.1", subject="Delivery Status Notification (Delay)",
+                      human="Delivery to the following recipient has been delayed:\n\n     " + THEIRS)
+POSTFIX_DELAY_INLINE = message({"From": "MAILER-DAEMON@mx.example.org", "Subject": "Delayed Mail (still being retried)"}, (
+    "This is the mail system at host mx.example.org.\n\n"
+    "####################################################################\n"
+    "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+    "####################################################################\n\n"
+    "Your message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\n"
+    f"<{THEIRS}>: connect to mx.millbrook.gov.uk[192.0.2.8]:25: Connection timed out\n\n"
+    f"Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; {THEIRS}\nAction: delayed\nStatus: 4.4.1\n"),
+    null_sender=True)
+SENDMAIL_WARNING = message({"From": "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>",
+                            "Subject": "Warning: could not send message for past 4 hours"}, (
+    "    **********************************************\n    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+    "    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n    **********************************************\n\n"
+    "The original message was received at Mon, 22 May 2023 05:10:00 +0100\n\n"
+    "   ----- Transcript of session follows -----\n"
+    f"<{THEIRS}>... Deferred: Connection timed out with mx.millbrook.gov.uk.\n"
+    "Warning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old\n"),
+    null_sender=True)
+
+# --- auto-replies ------------------------------------------------------------------------------------
+RFC3834 = message({"From": "J. Officer <j.officer@millbrook.gov.uk>", "Subject": "Re: your message",
+                   "Auto-Submitted": "auto-replied"}, "Thanks, I will read your message later.\n")
+X_AUTOREPLY = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: your message", "X-Autoreply": "yes"},
+                      "Thanks, I will read your message later.\n")
+PRECEDENCE_AUTO = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: your message",
+                           "Precedence": "auto_reply"}, "Thanks, I will read your message later.\n")
+APPLE_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: your message",
+                          "X-Apple-Action": "vacation"}, "Thanks, I will read your message later.\n")
+GERMAN_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Abwesenheitsnotiz: Anfrage"},
+                         "Vielen Dank für Ihre Nachricht.\n")
+FRENCH_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Réponse automatique : Demande"},
+                         "Merci pour votre message.\n")
+WELSH_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Ateb awtomatig: Cais"},
+                        "Diolch am eich neges.\n")
+BRACKETED_SUBJECT = message({"From": "desk@helpdesk.example", "Subject": "[helpdesk #4471] AutoReply: Request"},
+                            "Your ticket has been created.\n")
+DUTCH_TEXT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Verzoek"},
+                     "Ik ben afwezig tot maandag 5 juni. Uw bericht wordt niet doorgestuurd.\n")
+SPANISH_TEXT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Solicitud"},
+                       "Estoy fuera de la oficina hasta el lunes. Responderé a su mensaje a mi regreso.\n")
+READ_RECEIPT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Read: Freedom of Information request"},
+                       "Your message was read on 22 May 2023 09:20.\n", null_sender=True)
+OLD_VACATION_JUNK = message({"From": "j.officer@millbrook.gov.uk", "Subject": "[Odpowiedź automatyczna] Request",
+                             "Precedence": "junk"}, "Dziękuję za wiadomość.\n")
+
+# --- not automatic: list and bulk mail, people -------------------------------------------------------
+LIST_OUT_OF_OFFICE_WORDS = message({
+    "From": "A Member <member@lists.example>", "Subject": "Re: out of office replies to the list",
+    "List-Id": "Records managers <records.lists.example>", "List-Unsubscribe": "<mailto:leave@lists.example>",
+    "Precedence": "list"}, "I am out of the office until Monday, so this is short: the auto-replies go to the list.\n")
+BULK_NEWSLETTER = message({"From": "news@council-news.example", "Subject": "Automatic reply settings explained",
+                           "Precedence": "bulk"}, "Our newsletter: how to set an automatic reply before you go on "
+                           "leave. Mail that could not be delivered comes back to you.\n")
+MAILMAN_BOUNCE_DISCUSSION = message({
+    "From": "B Member <b@lists.example>", "Subject": "Re: Undeliverable messages from the portal",
+    "X-Mailman-Version": "2.1.29", "List-Post": "<mailto:list@lists.example>"},
+    "We saw 'Delivery has failed to these recipients' for every message; user unknown each time.\n")
+PERSON = message({"From": "C Person <c.person@example.net>", "Subject": "Re: our meeting"},
+                 "Thanks, that works for me. The report is attached. See you on Monday.\n")
+# An authority's case system acknowledging this request automatically: an acknowledgement, not an auto-reply.
+AUTOMATIC_ACKNOWLEDGEMENT = message({
+    "From": "FOI Team <foi@millbrook.gov.uk>", "Subject": "Automatic reply: Freedom of Information request",
+    "Auto-Submitted": "auto-replied"}, (
+    "Thank you for your request for information, which we received on 22 May 2023. It has been logged under "
+    "reference FOI-2023-0412 and we will respond within 20 working days, by 20 June 2023.\n"))

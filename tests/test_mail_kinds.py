@@ -1,0 +1,120 @@
+"""Bounces (failures and delay warnings), auto-replies and list mail told apart, in the shapes real MTAs and
+mail programs send them (tests/mail_shapes.py), read as `foibot classify` and the poller read them; and what a
+delay warning and a failure do to a request, through the lifecycle."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import mail_shapes as shapes
+import pytest
+
+from foibot.config import load_config
+from foibot.lifecycle import apply_reply
+from foibot.store import Store, open_store
+from foibot.understand.read import read_message
+
+FAILURES = ["QMAIL", "EXIM", "EXCHANGE_NDR", "GMAIL_PLAIN", "LOTUS_NOTES", "GAVE_UP_4XX", "HARD_REPORT",
+            "SIEVE_REJECT", "CHALLENGE", "GERMAN"]
+DELAYS = ["DELAY_REPORT", "POSTFIX_DELAY_INLINE", "SENDMAIL_WARNING"]
+AUTO_REPLIES = ["RFC3834", "X_AUTOREPLY", "PRECEDENCE_AUTO", "APPLE_VACATION", "GERMAN_SUBJECT", "FRENCH_SUBJECT",
+                "WELSH_SUBJECT", "BRACKETED_SUBJECT", "DUTCH_TEXT", "SPANISH_TEXT", "READ_RECEIPT", "OLD_VACATION_JUNK"]
+NOT_AUTOMATIC = ["LIST_OUT_OF_OFFICE_WORDS", "BULK_NEWSLETTER", "MAILMAN_BOUNCE_DISCUSSION", "PERSON"]
+
+
+@pytest.mark.parametrize("name", FAILURES)
+def test_a_failure_is_a_permanent_bounce_naming_the_recipient(name: str) -> None:
+    reading = read_message(getattr(shapes, name))
+    c, parsed = reading.classification, reading.parsed
+    assert (c.kind, c.bounce_permanent) == ("bounce", True), c
+    assert parsed is not None
+    if name != "CHALLENGE":  # a challenge names nobody: it comes from the recipient itself
+        assert shapes.THEIRS in parsed.dsn_failed_recipients
+    assert shapes.OURS not in parsed.dsn_failed_recipients
+    assert c.authority_refs == ()
+
+
+@pytest.mark.parametrize("name", DELAYS)
+def test_a_delay_warning_is_a_bounce_that_is_not_permanent(name: str) -> None:
+    reading = read_message(getattr(shapes, name))
+    assert (reading.classification.kind, reading.classification.bounce_permanent) == ("bounce", False)
+    assert reading.parsed is not None and shapes.THEIRS in reading.parsed.dsn_failed_recipients
+
+
+@pytest.mark.parametrize("name", ["HARD_REPORT", "QMAIL", "EXIM"])
+def test_the_bounce_carries_our_message_id(name: str) -> None:
+    parsed = read_message(getattr(shapes, name)).parsed
+    assert parsed is not None and parsed.dsn_original_message_id == shapes.OUR_ID
+
+
+@pytest.mark.parametrize("name", AUTO_REPLIES)
+def test_auto_replies_with_and_without_rfc3834_headers(name: str) -> None:
+    c = read_message(getattr(shapes, name)).classification
+    assert c.kind == "auto_reply", c
+
+
+@pytest.mark.parametrize("name", NOT_AUTOMATIC)
+def test_list_bulk_and_personal_mail_is_neither_auto_reply_nor_bounce(name: str) -> None:
+    reading = read_message(getattr(shapes, name))
+    assert reading.classification.kind not in ("auto_reply", "bounce"), reading.classification
+    assert reading.parsed is not None and not reading.parsed.is_dsn and not reading.parsed.is_auto_reply
+
+
+def test_list_mail_is_other() -> None:
+    assert read_message(shapes.LIST_OUT_OF_OFFICE_WORDS).classification.kind == "other"
+    assert read_message(shapes.MAILMAN_BOUNCE_DISCUSSION).classification.kind == "other"
+
+
+def test_an_automatic_acknowledgement_of_this_request_is_an_acknowledgement() -> None:
+    c = read_message(shapes.AUTOMATIC_ACKNOWLEDGEMENT).classification
+    assert c.kind == "acknowledgement"
+    assert c.authority_refs == ("FOI-2023-0412",)
+    # the same headers and subject over a generic note are an auto-reply
+    generic = shapes.AUTOMATIC_ACKNOWLEDGEMENT.split(b"\r\n\r\n")[0] + b"\r\n\r\nThanks, I will read it later.\r\n"
+    assert read_message(generic).classification.kind == "auto_reply"
+
+
+# --- through the lifecycle ---------------------------------------------------------------------------
+
+SENT = "2023-05-22T08:00:00+00:00"
+NOW = datetime(2023, 5, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    config = load_config(None)
+    opened = open_store(config.database_path, config.files_dir)
+    opened.db.table("authorities").insert({"id": "millbrook", "name": "Borough of Millbrook", "email": shapes.THEIRS,
+                                           "kind": "council", "jurisdiction": "england", "extra": "{}",
+                                           "updated_at": SENT})
+    opened.db.table("runs").insert({"id": "fusus-2023", "template": "fusus", "created_at": SENT})
+    opened.db.table("requests").insert({
+        "id": 1, "run": "fusus-2023", "authority_id": "millbrook", "reference": "FB-7K3Q98",
+        "authority_name": "Borough of Millbrook", "authority_email": shapes.THEIRS, "jurisdiction": "england",
+        "regime": "foia", "status": "awaiting_response", "created_at": SENT, "sent_at": SENT})
+    yield opened
+    opened.close()
+
+
+def _file(store: Store, raw: bytes) -> str:
+    reading = read_message(raw)
+    row = int(store.db.table("messages").insert({  # type: ignore[arg-type]
+        "direction": "in", "request_id": 1, "state": "parsed", "raw": raw, "created_at": SENT,
+        "dedupe_key": "sha:" + hashlib.sha256(raw).hexdigest(), "date_header": SENT,
+        "text": reading.parsed.text if reading.parsed else ""}).last_pk)
+    apply_reply(store, 1, row, reading.classification, NOW)
+    return str(store.db.table("requests").get(1)["status"])
+
+
+@pytest.mark.parametrize("name", DELAYS)
+def test_a_delay_warning_leaves_the_request_awaiting_its_response(store: Store, name: str) -> None:
+    assert _file(store, getattr(shapes, name)) == "awaiting_response"
+    assert store.db.table("requests").get(1)["failed_reason"] is None
+
+
+@pytest.mark.parametrize("name", ["GAVE_UP_4XX", "QMAIL", "EXCHANGE_NDR"])
+def test_a_failure_fails_the_request(store: Store, name: str) -> None:
+    assert _file(store, getattr(shapes, name)) == "failed"
