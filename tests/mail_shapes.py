@@ -83,6 +83,13 @@ CHALLENGE = message({"From": f"{THEIRS}", "Subject": "RE: Freedom of Information
 GERMAN = message({"From": "MAILER-DAEMON@mx.example.de", "Subject": "Unzustellbar: Anfrage"}, (
     "Ihre Nachricht konnte nicht zugestellt werden.\n\n"
     f"{THEIRS}\n    550 Benutzer unbekannt\n"), null_sender=True)
+# Only the display name says it is a mail server; and a bounce saved in a mailbox file, its mbox line first.
+BY_DISPLAY_NAME = message({"From": "Mail Delivery System <gateway@relay.millbrook.gov.uk>", "Subject": "Notice"}, (
+    f"Delivery to the following recipient failed permanently:\n\n     {THEIRS}\n"))
+MBOX_DAEMON = b"From MAILER-DAEMON Mon May 22 09:14:00 2023\r\n" + message(
+    {"From": "relay@millbrook.gov.uk", "Subject": "Notice"},
+    f"Sorry, we were unable to deliver your message to the following address.\n\n<{THEIRS}>:\n"
+    "554: delivery error: dd This user doesn't have an account\n")
 
 # --- delay warnings ----------------------------------------------------------------------------------
 DELAY_REPORT = report("delayed", "4.4.1", subject="Delivery Status Notification (Delay)",
@@ -129,6 +136,8 @@ SPANISH_TEXT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: So
                        "Estoy fuera de la oficina hasta el lunes. Responderé a su mensaje a mi regreso.\n")
 READ_RECEIPT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Read: Freedom of Information request"},
                        "Your message was read on 22 May 2023 09:20.\n", null_sender=True)
+BULK_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Out of Office: Freedom of Information request",
+                         "Precedence": "bulk"}, "I am away this week.\n")
 OLD_VACATION_JUNK = message({"From": "j.officer@millbrook.gov.uk", "Subject": "[Odpowiedź automatyczna] Request",
                              "Precedence": "junk"}, "Dziękuję za wiadomość.\n")
 

@@ -43,6 +43,9 @@ _DSN_SUBJECT = re.compile(
 _DSN_SENDER = re.compile(r"^(?:mailer-daemon|mailer_daemon|postmaster|mail-daemon|mailerdaemon|"
                          r"mail\.delivery\.system|microsoftexchange[0-9a-f]*|bounces?|returns?|"
                          r"mdaemon|mailadmin|mail-?system|smtp-?gateway)@", re.IGNORECASE)
+_DSN_SENDER_NAME = re.compile(r"mail delivery|mailer.?daemon|postmaster|delivery (?:status|subsystem|system|"
+                              r"notification)|mail administrator|mail system|microsoft outlook|"
+                              r"e-?mail gateway|systemadministrator|courrier", re.IGNORECASE)
 # The stock sentences of MTA templates (plain-text bounces), and the common diagnostic phrases.
 _DSN_BODY = re.compile(
     r"this is the qmail-send program|i'm afraid i wasn't able to deliver|i wasn't able to deliver|"
@@ -96,21 +99,21 @@ _CHALLENGE = re.compile(
     r"protected by (?:bluebottle|boxbe|spamarrest|mailblocks|a spam)|awaiting (?:your )?verification",
     re.IGNORECASE)
 # Where the copy of the returned message starts: nothing after it is the MTA's own notice.
+# (One class before the phrases, and phrases that start with a letter: linear, whatever the line holds.)
 _RETURNED = re.compile(
-    r"^[ \t]*(?:-{2,}[ \t]*(?:original message|returned message|undelivered message|forwarded message|"
-    r"the original message|message headers|original headers|unsent message|the header of the original)|"
-    r"-*[ \t]*(?:below this line is a copy of the message|this is a copy of the message|"
-    r"original message headers|a copy of the original message|message headers follow|unsent message below|"
-    r"the text of your message was|your message reads)|"
+    r"^[ \t\-]*(?:(?:(?:original|returned|undelivered|forwarded|unsent) message|message headers|original headers|"
+    r"the header of the original message)[ \t\-:]*$|below this line is a copy of the message|"
+    r"this is a copy of the message|original message headers|a copy of the original message|"
+    r"message headers follow|unsent message below|the text of your message was|your message reads|"
     r"(?:received|return-path|dkim-signature|x-original-to): )", re.IGNORECASE | re.MULTILINE)
 
 _STATUS = re.compile(r"^[ \t]*Status:[ \t]*([245])\.(\d{1,3})\.(\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _ANY_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _ACTION = re.compile(r"^[ \t]*Action:[ \t]*([A-Za-z]+)", re.IGNORECASE | re.MULTILINE)
 _RECIPIENT_FIELD = re.compile(
-    r"^[ \t]*(?:Final|Original|X-Actual)-Recipient:[ \t]*(?:rfc822;|RFC822;)?[ \t]*<?([^\s<>;\"]+@[^\s<>;\"]+)>?",
+    r"^[ \t]*(?:Final|Original|X-Actual)-Recipient:[ \t]*(?:rfc822;[ \t]*)?<?([^\s<>;\"]+@[^\s<>;\"]+)>?",
     re.IGNORECASE | re.MULTILINE)
-_DIAGNOSTIC = re.compile(r"^[ \t]*Diagnostic-Code:[ \t]*(?:smtp;|X-[\w-]{1,30};)?[ \t]*([^\n]*(?:\n[ \t]+[^\n]*){0,6})",
+_DIAGNOSTIC = re.compile(r"^[ \t]*Diagnostic-Code:[ \t]*(?:(?:smtp|X-[\w-]{1,30});[ \t]*)?([^\n]*(?:\n[ \t]+[^\n]*){0,6})",
                          re.IGNORECASE | re.MULTILINE)
 # The fields of a delivery report written into the text by an MTA that sends it without its own part.
 _INLINE_REPORT = re.compile(r"^[ \t]*(?:Final-Recipient|Original-Recipient):[ \t]*rfc822;", re.IGNORECASE | re.MULTILINE)
@@ -179,7 +182,12 @@ _OUT_OF_OFFICE = re.compile(
     r"rwyf (?:i )?ffwrdd|allan o'r swyddfa|allan o’r swyddfa|byddaf yn ôl|byddaf yn ol|"
     r"jestem (?:nieobecn|na urlopie|poza biurem)|nieobecn|poza biurem|na urlopie|"
     r"jag är (?:borta|ledig|på semester)|jeg er (?:borte|på ferie)|"
-    r"thank you for your (?:e-?mail|message)[.,;:!]{0,2} (?:i am|i'm|please note|this is an automat)",
+    r"thank you for your (?:e-?mail|message)[.,;:!]{0,2} (?:i am|i'm|please note|this is an automat)|"
+    r"(?:i am|i'm) (?:currently )?away\b|"
+    r"automatische (?:antwort|nachricht|e-?mail)|automatisches? antwort|réponse automatique|reponse automatique|"
+    r"message automatique|respuesta automática|respuesta automatica|mensaje automático|"
+    r"automatisch (?:antwoord|bericht)|risposta automatica|messaggio automatico|automatyczna odpowiedź|"
+    r"wiadomość automatyczna|ateb awtomatig|neges awtomatig|automatiskt svar|automatisk svar",
     re.IGNORECASE)
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe", "list-archive",
                  "list-owner", "mailing-list", "x-mailing-list", "x-mailman-version", "x-beenthere",
@@ -244,15 +252,23 @@ def is_auto_reply(headers: Mapping[str, list[str]], subject: str = "") -> bool:
     """Header (or subject) evidence of an automatic reply; mailing-list and bulk mail (List-*, Precedence: bulk
     or list) never is one. `Precedence: junk` is no evidence either, but old vacation programs mark their
     replies so, and it does not hide the evidence there is."""
-    if has_list_headers(headers) or _first(headers, "precedence") in ("bulk", "list"):
+    if has_list_headers(headers):
         return False
+    if _first(headers, "precedence") in ("bulk", "list"):
+        # Bulk mail: only what a vacation program writes ("Auto-Submitted", "Out of Office: <subject>").
+        return bool(auto_reply_header(headers) or auto_reply_subject(subject, tagged=True))
     # A null envelope sender is what RFC 3834 asks of automatic replies (bounces are told apart before).
     return bool(auto_reply_header(headers) or auto_reply_subject(subject) or has_null_sender(headers))
 
 
-def auto_reply_subject(subject: str) -> bool:
-    """A subject that automatic replies use ("Automatic reply: ...", "Out of Office: ...", "[#123] AutoReply: ")."""
-    return bool(_AUTO_SUBJECT.match(subject.strip()))
+def auto_reply_subject(subject: str, tagged: bool = False) -> bool:
+    """A subject that automatic replies use ("Automatic reply: ...", "Out of Office: ...", "[#123] AutoReply: ");
+    `tagged`: only as a tag before the original subject (followed by ":" or "]"), as a vacation program puts it."""
+    subject = subject.strip()
+    found = _AUTO_SUBJECT.match(subject)
+    if not found:
+        return False
+    return not tagged or subject[found.end():].lstrip()[:1] in (":", "]") or found.group(0).endswith(":")
 
 
 def out_of_office_text(text: str) -> bool:
@@ -306,14 +322,15 @@ def _permanent(actions: list[str], status: str | None, subject: str, notice: str
 def read_dsn(*, is_report: bool, status_texts: list[str], returned_ids: list[str], returned_headers: str,
              failed_header: list[str], has_failed_header: bool, sender: str, subject: str, text: str,
              null_sender: bool = False, list_mail: bool = False, disposition: str = "",
-             own_addresses: tuple[str, ...] = ()) -> DsnFacts | None:
+             own_addresses: tuple[str, ...] = (), sender_name: str = "") -> DsnFacts | None:
     """The facts of a delivery status notification, or None when the message is not one.
 
     `disposition` is the disposition type of an RFC 3798 notification ("rejected", "deleted": the message was
     refused unread, a bounce); `own_addresses` are the message's own To addresses (ours), never a failed one.
     """
     notice = _notice(text)
-    automatic_sender = null_sender or bool(_DSN_SENDER.match(sender)) or not sender
+    automatic_sender = (null_sender or bool(_DSN_SENDER.match(sender)) or not sender
+                        or bool(_DSN_SENDER_NAME.search(sender_name)))
     worded = bool(_DSN_BODY.search(notice)) or bool(automatic_sender and _SMTP_REPLY.search(notice))
     # An automatic sender that sends our message back (not a read receipt) is reporting a failure.
     returned = automatic_sender and bool(returned_ids or returned_headers) and not disposition

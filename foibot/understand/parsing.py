@@ -268,7 +268,8 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
         status_texts=status_texts, returned_ids=returned_ids, returned_headers=returned_headers,
         failed_header=failed_header, has_failed_header="x-failed-recipients" in parsed.header_block,
         sender=parsed.from_addr or "", subject=parsed.subject, text=parsed.text,
-        null_sender=has_null_sender(parsed.header_block), list_mail=parsed.is_list_mail,
+        null_sender=has_null_sender(parsed.header_block) or _daemon_envelope(msg), list_mail=parsed.is_list_mail,
+        sender_name=parsed.from_name,
         disposition=disposition, own_addresses=tuple(parsed.to_addrs),
     )
     if facts is None:
@@ -279,6 +280,15 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
     parsed.dsn_permanent = facts.permanent
     parsed.dsn_diagnostic = facts.diagnostic
     parsed.dsn_original_message_id = facts.original_message_id
+
+
+def _daemon_envelope(msg: Message) -> bool:
+    """An mbox "From " line naming an empty or daemon envelope sender (mail saved from a mailbox file)."""
+    try:
+        line = (msg.get_unixfrom() or "").split()
+    except Exception:
+        return False
+    return len(line) > 1 and line[0] == "From" and line[1].strip("<>").lower() in ("", "mailer-daemon", "postmaster")
 
 
 # --- the whole message -------------------------------------------------------------------------------
