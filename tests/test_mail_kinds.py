@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import mail_shapes as shapes
 import pytest
@@ -119,3 +120,40 @@ def test_a_delay_warning_leaves_the_request_awaiting_its_response(store: Store, 
 @pytest.mark.parametrize("name", ["GAVE_UP_4XX", "QMAIL", "EXCHANGE_NDR"])
 def test_a_failure_fails_the_request(store: Store, name: str) -> None:
     assert _file(store, getattr(shapes, name)) == "failed"
+
+
+# --- through a real poll -----------------------------------------------------------------------------
+
+def _addressed(raw: bytes, sent: Any, user: str) -> bytes:
+    """A shape re-addressed to one request of a sent campaign: its authority, our Message-ID, our mailbox."""
+    return (raw.replace(shapes.THEIRS.encode(), sent.authority_email.encode())
+            .replace(shapes.OUR_ID.encode(), sent.message_id.encode()).replace(shapes.OURS.encode(), user.encode()))
+
+
+def test_a_polled_delay_warning_leaves_the_request_waiting_and_the_failure_then_fails_it(
+        tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> None:
+    from reply_helpers import sent_campaign
+
+    from foibot.clock import parse_now
+    from foibot.collect.imap import poll_once
+
+    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
+    sent = next(iter(campaign.requests.values()))
+    now = parse_now("2026-03-20T12:00:00+00:00")
+
+    def poll() -> None:
+        store = campaign.store()
+        try:
+            poll_once(store, campaign.config, now)
+        finally:
+            store.close()
+
+    campaign.deliver(_addressed(shapes.DELAY_REPORT, sent, imap_user), sender="")
+    poll()
+    assert campaign.request(sent.authority_id)["status"] == "awaiting_response"
+    rows = campaign.incoming()
+    assert [(r["request_id"], r["kind"]) for r in rows] == [(sent.id, "bounce")]
+    campaign.deliver(_addressed(shapes.HARD_REPORT, sent, imap_user).replace(b"<m.1@mx.example>", b"<m.2@mx.example>"),
+                     sender="")
+    poll()
+    assert campaign.request(sent.authority_id)["status"] == "failed"
