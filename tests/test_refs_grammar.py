@@ -14,6 +14,8 @@ SHAPES = [
     ("Your Ref:\nOur Ref:\nQRT5521\nDate:\n3 March 2021\nDear Requester", "QRT5521"),
     ("Summer road closures\n\nReference:\n\n4471\n\nRequest detail:\n\nPlease tell me", "4471"),
     ("Cyfeirnod / Reference:\n\nEIR-2021-88\n\nDear Sir", "EIR-2021-88"),
+    # the same below a page's chrome, where no heading rule looks
+    ("".join(f"Menu item {n}\n" for n in "abcdefghijkl") + "Reference:\n\n4471\n\nRequest detail:\n", "4471"),
     # a prefix glued to the number, not a label word followed by the rest
     ("Our Ref: FOIR7712\nDate: 4 May 2016", "FOIR7712"),
     ("Our reference: FOI_24-071\n\nThank you", "FOI_24-071"),
