@@ -16,6 +16,10 @@ SHAPES = [
     ("Cyfeirnod / Reference:\n\nEIR-2021-88\n\nDear Sir", "EIR-2021-88"),
     # the same below a page's chrome, where no heading rule looks
     ("".join(f"Menu item {n}\n" for n in "abcdefghijkl") + "Reference:\n\n4471\n\nRequest detail:\n", "4471"),
+    # the officer's own reference, in English and Welsh; Welsh "request number"
+    ("My ref: PL/2231\nYour ref: FB-7K3Q98\nDear Requester", "PL/2231"),
+    ("Fy nghyf / My ref: CG-4410\nEich cyf / Your ref: FB-7K3Q98", "CG-4410"),
+    ("Annwyl Ymgeisydd\n\nCais rhif 5521\nDiolch am eich cais", "5521"),
     # a prefix glued to the number, not a label word followed by the rest
     ("Our Ref: FOIR7712\nDate: 4 May 2016", "FOIR7712"),
     ("Our reference: FOI_24-071\n\nThank you", "FOI_24-071"),

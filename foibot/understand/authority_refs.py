@@ -19,10 +19,10 @@ _PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|ATISN|
 _SPACED_REF = r"(?-i:[A-Z][A-Z/]{1,7}) (?:\d[\d/\-]*\d|\d{3,})(?: \d{3,}(?![\w/]))?"
 _TOKEN = rf"(?:{_SPACED_REF}|{_PREFIX_REF}|[A-Za-z0-9][\w/.\-]*\d[\w/.\-]*|\d+)"
 _LABEL = re.compile(
-    r"(?P<own>\b(?:your|eich|my)\s+)?"
-    r"(?:\b(?:our|ein)\s+)?"
-    r"(?:\b(?:ref(?:erence)?s?|cyf(?:eirnod)?|case|request|enquiry|foi|foia|eir|foisa|ticket|call|incident|"
-    r"complaint|review|tracking|log)\b\.?\s*(?:(?:no|nos|number|id|ref(?:erence)?|num)\b\.?\s*)?)"
+    r"(?P<own>\b(?:your|eich)\s+)?"
+    r"(?:\b(?:our|ein|my|fy)\s+)?"
+    r"(?:\b(?:ref(?:erence)?s?|(?:cyf|nghyf)(?:eirnod)?|cais|case|request|enquiry|foi|foia|eir|foisa|ticket|call|incident|"
+    r"complaint|review|tracking|log)\b\.?\s*(?:(?:no|nos|number|id|ref(?:erence)?|num|rhif)\b\.?\s*)?)"
     r"(?:is\s+)?(?:[:#]|\s[-–—](?=\s))?\s*"
     r"(?:(?:/\s*(?:our|ein)\s+ref(?:erence)?\.?\s*:?\s*)|(?:(?:information|freedom of information|request|requests|"
     r"enquiry|case|number|no\.?|ref(?:erence)?|the|above|following|unique|under|(?:foi|foia|eir)(?![ _-]?\d))"
@@ -76,7 +76,7 @@ def _acceptable(token: str, before: str = "") -> bool:
     return not re.fullmatch(r"\d{1,2}", token)
 
 
-_LABEL_CUE = re.compile(r"ref|cyf|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|"
+_LABEL_CUE = re.compile(r"ref|cyf|nghyf|rhif|cais|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|"
                         r"log|no\.|number|id\b|#")
 
 
@@ -106,8 +106,9 @@ def _label_lines(text: str) -> str:
     return "\n".join(out)
 
 
-_KEYWORD = re.compile(r"ref|cyf|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|log")
-_OWNER_BEFORE = re.compile(r"(?:\b(?:your|eich|my)\s+)?(?:\b(?:our|ein)\s+)?\Z", re.IGNORECASE)
+_KEYWORD = re.compile(r"ref|cyf|nghyf|cais|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|log")
+# "Your ref" is the requester's (ours); "Our ref", "Ein cyf", and the officer's "My ref" / "Fy nghyf" are theirs.
+_OWNER_BEFORE = re.compile(r"(?:\b(?:your|eich)\s+)?(?:\b(?:our|ein|my|fy)\s+)?\Z", re.IGNORECASE)
 
 
 def _label_matches(text: str) -> list[re.Match[str]]:
@@ -134,13 +135,13 @@ def _from_labels(text: str) -> list[str]:
         label = match.group(0)[: match.start("token") - match.start()]
         # "Your ref:" heads the requester's reference (ours); "your reference number is 123" and "your request
         # reference: 123" give theirs.
-        if (match.group("own") and re.match(r"(?i)(?:your|eich|my)\s+(?:ref|cyf)", label)
+        if (match.group("own") and re.match(r"(?i)(?:your|eich)\s+(?:ref|cyf)", label)
                 and not re.search(r"(?i)\bis\s*$", label)):
             continue
         before = text[max(0, match.start() - 40):match.start()]
         if re.search(r"\byour\s+(?:request\s+)?$", before, re.IGNORECASE):
             continue
-        if not re.search(r"(?i)ref|cyf|\bno\b|number|\bid\b|#|:", label) and not re.match(
+        if not re.search(r"(?i)ref|cyf|\bno\b|number|rhif|\bid\b|#|:", label) and not re.match(
                 rf"(?i)\s*{_PREFIX_REF}", match.group("token")) and not (
                 re.search(r"(?i)(?:freedom of information|\bfoi|\beir|information)\s*$", before)
                 and re.match(r"(?i)\s*request", label) and re.fullmatch(r"\d{3,}", match.group("token"))
