@@ -90,6 +90,19 @@ MBOX_DAEMON = b"From MAILER-DAEMON Mon May 22 09:14:00 2023\r\n" + message(
     {"From": "relay@millbrook.gov.uk", "Subject": "Notice"},
     f"Sorry, we were unable to deliver your message to the following address.\n\n<{THEIRS}>:\n"
     "554: delivery error: dd This user doesn't have an account\n")
+# Amazon SES's bounce notification, as SNS mails it: JSON, from an ordinary no-reply address.
+SES_JSON = message({"From": "AWS Notifications <no-reply@sns.example.com>", "Subject": "AWS Notification Message"}, (
+    '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":'
+    f'"{THEIRS}","action":"failed","status":"5.1.1"}}]}},"mail":{{"source":"{OURS}"}}}}\n'))
+# A list server refusing a post from a non-member.
+LIST_REFUSAL = message({"From": "records-owner@lists.millbrook.gov.uk", "Subject": "Your message to records",
+                        "List-Id": "<records.lists.millbrook.gov.uk>"}, (
+    "Your message to the records list has been rejected: you are not a member of this list, and only members "
+    f"may post.\n\nThe address {THEIRS} is a list address.\n"))
+# A final failure whose words say the server is done with it, though they mention retrying.
+EXPIRED = message({"From": "MAILER-DAEMON@mx.example.org", "Subject": "Notice"}, (
+    "Your message has been retrying for 5 days and has expired. No further attempts will be made.\n\n"
+    f"<{THEIRS}>: connection timed out\n"), null_sender=True)
 
 # --- delay warnings ----------------------------------------------------------------------------------
 DELAY_REPORT = report("delayed", "4.4.1", subject="Delivery Status Notification (Delay)",
@@ -138,6 +151,10 @@ READ_RECEIPT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Read: 
                        "Your message was read on 22 May 2023 09:20.\n", null_sender=True)
 BULK_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Out of Office: Freedom of Information request",
                          "Precedence": "bulk"}, "I am away this week.\n")
+MAILER_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Request",
+                           "X-Mailer": "vacation 1.2.7"}, "Thanks for your message.\n")
+JAPANESE_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "自動応答: Request"},
+                           "ありがとうございます。\n")
 OLD_VACATION_JUNK = message({"From": "j.officer@millbrook.gov.uk", "Subject": "[Odpowiedź automatyczna] Request",
                              "Precedence": "junk"}, "Dziękuję za wiadomość.\n")
 

@@ -42,7 +42,8 @@ _DSN_SUBJECT = re.compile(
     r"配信(?:エラー|不能|できません)|不達|未送達|退信|投递失败|无法投递", re.IGNORECASE)
 _DSN_SENDER = re.compile(r"^(?:mailer-daemon|mailer_daemon|postmaster|mail-daemon|mailerdaemon|"
                          r"mail\.delivery\.system|microsoftexchange[0-9a-f]*|bounces?|returns?|"
-                         r"mdaemon|mailadmin|mail-?system|smtp-?gateway)@", re.IGNORECASE)
+                         r"mdaemon|mailadmin|mail-?system|smtp-?gateway|[\w.+]{1,64}-(?:admin|owner))@",
+                         re.IGNORECASE)
 _DSN_SENDER_NAME = re.compile(r"mail delivery|mailer.?daemon|postmaster|delivery (?:status|subsystem|system|"
                               r"notification)|mail administrator|mail system|microsoft outlook|"
                               r"e-?mail gateway|systemadministrator|courrier", re.IGNORECASE)
@@ -87,7 +88,11 @@ _DSN_BODY = re.compile(
     r"delivery to (?:the following|these) (?:recipients?|addresses) (?:failed|was unsuccessful)|"
     r"the following (?:message|addresses?|recipients?) (?:failed|had|could not|was undeliverable)|"
     r"\"notificationtype\"[ \t]*:[ \t]*\"bounce\"|\"bouncetype\"[ \t]*:|"
-    r"не удалось доставить|не может быть доставлено|недоставлен",
+    r"не удалось доставить|не может быть доставлено|недоставлен|"
+    r"you are not a member|not a member of (?:this|the) (?:list|group)|only members (?:can|may) post|"
+    r"not allowed to post|posting (?:is )?(?:not allowed|restricted)|"
+    r"no further (?:delivery )?attempts|(?:message|delivery) (?:has )?expired|has expired|retrying for|"
+    r"connection (?:timed out|refused)|host not found|dns (?:error|failure)|name server",
     re.IGNORECASE)
 # An SMTP rejection written into the notice ("550 5.1.1 ...", "554 rejected"): with an automatic sender, a bounce.
 _SMTP_REPLY = re.compile(r"(?<![\d.])(?:5[0-5]\d|4[2-5]\d)(?:[ -][245]\.\d{1,3}\.\d{1,3}|[ -](?=[A-Za-z<]))")
@@ -115,6 +120,9 @@ _RECIPIENT_FIELD = re.compile(
     re.IGNORECASE | re.MULTILINE)
 _DIAGNOSTIC = re.compile(r"^[ \t]*Diagnostic-Code:[ \t]*(?:(?:smtp|X-[\w-]{1,30});[ \t]*)?([^\n]*(?:\n[ \t]+[^\n]*){0,6})",
                          re.IGNORECASE | re.MULTILINE)
+# A bounce notification of Amazon SES (sent on by SNS as JSON, sometimes escaped inside a JSON string).
+_SES_BOUNCE = re.compile(r'\\?"notificationType\\?"[ \t]*:[ \t]*\\?"Bounce', re.IGNORECASE)
+_SES_RECIPIENT = re.compile(r'\\?"emailAddress\\?"[ \t]*:[ \t]*\\?"([^"\\\s]{1,64}@[^"\\\s]{1,255})')
 # The fields of a delivery report written into the text by an MTA that sends it without its own part.
 _INLINE_REPORT = re.compile(r"^[ \t]*(?:Final-Recipient|Original-Recipient):[ \t]*rfc822;", re.IGNORECASE | re.MULTILINE)
 _BODY_MSGID = re.compile(r"^[ \t]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
@@ -132,7 +140,10 @@ _MTA_ADDRESS = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemo
 _GAVE_UP = re.compile(
     r"i'?ve given up|i have given up|giving up|gave up|permanent(?:ly)? (?:error|failure|failed)|"
     r"failed permanently|this is a permanent|retry time(?:out)? (?:not reached for any host after a long failure|"
-    r"exceeded)|has been failing for|\(failure\)", re.IGNORECASE)
+    r"exceeded)|has been failing for|\(failure\)|no further (?:attempts|retries|delivery attempts)|"
+    r"will not be retried|won't be retried|will no longer be retried|(?:deleted|removed) from the (?:mail )?queue|"
+    r"delivery (?:was |has been )?abandoned|message (?:has )?expired|lifetime exceeded|too many (?:retries|attempts)",
+    re.IGNORECASE)
 _DELAYED = re.compile(
     r"will (?:continue to )?(?:retry|try again|keep trying|be retried)|still (?:trying|being retried|undelivered|"
     r"queued)|(?:delivery|message|mail) (?:has been |is |was )?delayed|delivery delay|delay(?:ed)? (?:mail|"
@@ -160,7 +171,8 @@ _AUTO_SUBJECT = re.compile(
     r"odpowiedź automatyczna|odpowiedz automatyczna|automatyczna odpowiedź|nieobecność|"
     r"automatisk svar|autosvar|frånvaro|fravær|ikke til stede|poissa|automaattinen vastaus|"
     r"resposta automática|automatická odpověď|read:|gelesen:|lu :|leído:|gelezen:|"
-    r"urlaub|vacation reply|autoresponder|auto[- ]?antwort)",
+    r"urlaub|vacation reply|autoresponder|auto[- ]?antwort|自動応答|自動返信|不在|自动回复|"
+    r"автоответ|автоматический ответ|otomatik (?:yanıt|cevap)|automatikus válasz)",
     re.IGNORECASE)
 # The text of out-of-office and similar automatic messages, in several languages (short messages only).
 _OUT_OF_OFFICE = re.compile(
@@ -189,6 +201,7 @@ _OUT_OF_OFFICE = re.compile(
     r"automatisch (?:antwoord|bericht)|risposta automatica|messaggio automatico|automatyczna odpowiedź|"
     r"wiadomość automatyczna|ateb awtomatig|neges awtomatig|automatiskt svar|automatisk svar",
     re.IGNORECASE)
+_VACATION_MAILER = re.compile(r"vacation|autorespond|auto-?reply|out of office|abwesenheit", re.IGNORECASE)
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe", "list-archive",
                  "list-owner", "mailing-list", "x-mailing-list", "x-mailman-version", "x-beenthere",
                  "x-list", "x-listserver", "x-ezmlm-version", "x-sympa-version", "x-listprocessor-version",
@@ -234,11 +247,14 @@ def auto_reply_header(headers: Mapping[str, list[str]]) -> str | None:
     if auto_submitted and not auto_submitted.startswith("no") and "rejected" not in auto_submitted:
         return "Auto-Submitted: " + auto_submitted
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autoresponse", "x-mail-autoreply",
-                 "x-autoreply-from", "x-autogenerated", "x-vacation", "x-ms-exchange-generated-message-source"):
+                 "x-autoreply-from", "x-autoresponse-from", "x-auto-reply", "x-autogenerated", "x-vacation",
+                 "x-ms-exchange-generated-message-source"):
         if name in headers and _first(headers, name) not in ("no", "false", "0"):
             return name
     if _first(headers, "x-apple-action") == "vacation":
         return "X-Apple-Action: vacation"
+    if _VACATION_MAILER.search(_first(headers, "x-mailer")):
+        return "X-Mailer: " + _first(headers, "x-mailer")[:40]
     precedence = _first(headers, "precedence")
     if precedence in ("auto_reply", "auto-reply", "autoreply"):
         return "Precedence: " + precedence
@@ -337,7 +353,8 @@ def read_dsn(*, is_report: bool, status_texts: list[str], returned_ids: list[str
     by_subject = bool(_DSN_SUBJECT.search(subject))
     structural = (is_report or bool(status_texts) or has_failed_header
                   or disposition in ("rejected", "deleted", "denied", "failed")
-                  or bool(_INLINE_REPORT.search(text) and _ACTION.search(text)))
+                  or bool(_INLINE_REPORT.search(text) and _ACTION.search(text))
+                  or bool(_SES_BOUNCE.search(text)))
     challenge = bool(_CHALLENGE.search(notice)) and len(notice) <= SHORT_MESSAGE
     # A list server refusing a post is a bounce too; a list member's message quoting one is not.
     is_dsn = (structural or returned or (automatic_sender and (worded or by_subject or challenge))
@@ -349,6 +366,7 @@ def read_dsn(*, is_report: bool, status_texts: list[str], returned_ids: list[str
     exclude = {a.lower() for a in own_addresses} | ({sender.lower()} if sender else set())
     failed = [a.lower() for a in failed_header]
     failed.extend(m.group(1).lower() for m in _RECIPIENT_FIELD.finditer(status_text or notice))
+    failed.extend(m.group(1).lower() for m in _SES_RECIPIENT.finditer(text))
     if not failed:  # the notice names them: "<a@b>:", "a@b on <date>", "wasn't delivered to a@b because"
         failed = _text_recipients(notice, exclude)
     facts.failed_recipients = [a for a in dict.fromkeys(failed) if a not in exclude][:20]
