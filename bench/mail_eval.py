@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from foibot.understand.read import read_file
+from foibot.understand import read_file
 
 DEFAULT_FOLDER = ROOT.parent / "shared" / "mail" / "dev"
 GOLD = ("bounce", "bounce_delay", "auto_reply", "human")

@@ -16,7 +16,7 @@ import pytest
 from foibot.config import load_config
 from foibot.lifecycle import apply_reply
 from foibot.store import Store, open_store
-from foibot.understand.read import read_message
+from foibot.understand import read_message
 
 FAILURES = ["QMAIL", "EXIM", "EXCHANGE_NDR", "GMAIL_PLAIN", "LOTUS_NOTES", "GAVE_UP_4XX", "HARD_REPORT",
             "SIEVE_REJECT", "CHALLENGE", "GERMAN", "BY_DISPLAY_NAME", "MBOX_DAEMON",
