@@ -136,25 +136,28 @@ def test_a_polled_delay_warning_leaves_the_request_waiting_and_the_failure_then_
     from reply_helpers import sent_campaign
 
     from foibot.clock import parse_now
-    from foibot.collect.imap import poll_once
+    from foibot.collect import PollReport, poll_once
 
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
     sent = next(iter(campaign.requests.values()))
     now = parse_now("2026-03-20T12:00:00+00:00")
 
-    def poll() -> None:
+    def poll() -> PollReport:
         store = campaign.store()
         try:
-            poll_once(store, campaign.config, now)
+            return poll_once(store, campaign.config, now)
         finally:
             store.close()
 
     campaign.deliver(_addressed(shapes.DELAY_REPORT, sent, imap_user), sender="")
-    poll()
+    report = poll()
+    assert (report.bounces, report.delay_warnings, report.failed_requests) == (1, 1, 0)
+    assert "1 bounce (1 only delayed)" in report.summary()
     assert campaign.request(sent.authority_id)["status"] == "awaiting_response"
     rows = campaign.incoming()
     assert [(r["request_id"], r["kind"]) for r in rows] == [(sent.id, "bounce")]
     campaign.deliver(_addressed(shapes.HARD_REPORT, sent, imap_user).replace(b"<m.1@mx.example>", b"<m.2@mx.example>"),
                      sender="")
-    poll()
+    report = poll()
+    assert (report.bounces, report.delay_warnings, report.failed_requests) == (1, 0, 1)
     assert campaign.request(sent.authority_id)["status"] == "failed"

@@ -324,6 +324,8 @@ def _count(report: PollReport, match: Match, c: Classification, effect: Any) -> 
         report.triage += 1
     if c.kind == "bounce":
         report.bounces += 1
+        if not c.bounce_permanent:
+            report.delay_warnings += 1
     elif c.kind == "auto_reply":
         report.auto_replies += 1
     if effect is not None and effect.status_after != effect.status_before:

@@ -61,6 +61,7 @@ class PollReport:
     filed: Counter[str] = field(default_factory=Counter)  # match method -> count
     triage: int = 0
     bounces: int = 0
+    delay_warnings: int = 0  # of the bounces, those that say the server is still trying (no request fails)
     auto_replies: int = 0
     parse_errors: int = 0
     own_messages: int = 0  # copies of what we sent (e.g. Bcc to self): stored, not replies
@@ -90,7 +91,8 @@ class PollReport:
             parts.append(f"{self.filed_total} filed" + (f" ({methods})" if methods else ""))
             parts.append(f"{self.triage} to triage")
             if self.bounces:
-                parts.append(f"{self.bounces} bounce{'s' if self.bounces != 1 else ''}")
+                parts.append(f"{self.bounces} bounce{'s' if self.bounces != 1 else ''}"
+                             + (f" ({self.delay_warnings} only delayed)" if self.delay_warnings else ""))
             if self.auto_replies:
                 parts.append(f"{self.auto_replies} auto-repl{'ies' if self.auto_replies != 1 else 'y'}")
             if self.parse_errors:
