@@ -20,6 +20,9 @@ SHAPES = [
     ("My ref: PL/2231\nYour ref: FB-7K3Q98\nDear Requester", "PL/2231"),
     ("Fy nghyf / My ref: CG-4410\nEich cyf / Your ref: FB-7K3Q98", "CG-4410"),
     ("Annwyl Ymgeisydd\n\nCais rhif 5521\nDiolch am eich cais", "5521"),
+    # no label: a verb of logging and a reference's shape
+    ("Dear Requester\n\nWe have logged your request as FOI2023-456 and will reply by 2 June.", "FOI2023-456"),
+    ("Your enquiry has been registered under CRM-88120.", "CRM-88120"),
     # a prefix glued to the number, not a label word followed by the rest
     ("Our Ref: FOIR7712\nDate: 4 May 2016", "FOIR7712"),
     ("Our reference: FOI_24-071\n\nThank you", "FOI_24-071"),
@@ -52,6 +55,9 @@ def test_reference_grammar(text: str, expected: str) -> None:
     "Telephone: 0300 123 4567\nDear Requester",
     "Dated: 14 Oct 2016\nDear Requester",
     "Tel:\n01632 960123\nDear Requester",
+    "Table 1 - 2022/23\nCategory Count",
+    "Company Registration Number: 12345678\nDear Requester",
+    "The figures were recorded as 2023 totals.",
 ])
 def test_placeholders_and_look_alikes_are_not_references(text: str) -> None:
     assert find_authority_refs([text]) == ()

@@ -31,9 +31,14 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w/.\-]*)")
+# "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
+_LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
+                     rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:[A-Z]{{1,6}})[/\-_]?\d[\w/\-]*\d)")
 _SPLIT = re.compile(r"\s*(?:,|and|&)\s*|\s+/\s+")
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
-_DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$")
+# Dates, years and financial years ("2022/23", "2021-2022") are never a reference.
+_DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$|"
+                   r"^(?:19|20)\d{2}[/\-](?:\d{2}|(?:19|20)\d{2})$")
 # What a published copy writes where the reference was taken out ("XXXX/2023", "[REDACTED]", "****1234").
 _PLACEHOLDER = re.compile(r"(?i:x{3,})|[*#?█■_]{2,}|[*█■]|(?i:redact|withheld|removed)")
 _PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")
@@ -52,6 +57,9 @@ _HEAD_LAST = re.compile(rf"(?:[-–—:(]|\b(?i:of|requests?|enquiry|case|compla
 _HEAD_AFTER_LABEL = re.compile(rf"^(?i:(?:foi |information |freedom of information )?(?:request|enquiry|case|"
                                rf"complaint)s?(?: for information)?(?: in respect of)?)\s*(?:[-–—:]\s*)?"
                                rf"(?P<token>{_HEAD_TOKEN})(?![\w/])")
+# A heading line about a company, a charity, a telephone: its number is not a reference.
+_NOT_REF_LINE = re.compile(r"\b(?:registered|registration|company|charity|vat|tel(?:ephone)?|phone|fax|mobile|"
+                           r"sort code|account|isbn|issn|table|figure|page)\b", re.IGNORECASE)
 HEADING_LINES = 10
 MAX_HEADING = 120
 
@@ -154,10 +162,11 @@ def _from_labels(text: str) -> list[str]:
         for token in tokens:
             if token not in found:
                 found.append(token)
-    for match in _LABEL_GLUED.finditer(text):
-        token = _clean(match.group("token"))
-        if _acceptable(token) and token not in found:
-            found.append(token)
+    for pattern in (_LABEL_GLUED, _LOGGED):
+        for match in pattern.finditer(text):
+            token = _clean(match.group("token"))
+            if _acceptable(token) and token not in found:
+                found.append(token)
     return found
 
 
@@ -166,7 +175,7 @@ def _from_headings(text: str) -> list[str]:
     lines = [line.strip().strip("*#").strip() for line in text.split("\n") if line.strip()][:HEADING_LINES]
     found: list[str] = []
     for line in lines:
-        if len(line) > MAX_HEADING:
+        if len(line) > MAX_HEADING or _NOT_REF_LINE.search(line):
             continue
         for pattern in (_HEAD_FIRST, _HEAD_AFTER_LABEL, _HEAD_LAST):
             match = pattern.search(line)
