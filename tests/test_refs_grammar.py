@@ -45,6 +45,11 @@ def test_reference_grammar(text: str, expected: str) -> None:
     assert classify_text(text).authority_ref == expected
 
 
+def test_a_review_and_the_request_it_reviews_are_both_theirs() -> None:
+    text = "Our ref: FOI2023/41180\nReview ref: IR2023/50312\n\nDear Requester, I have reviewed the response."
+    assert find_authority_refs([text]) == ("FOI2023/41180", "IR2023/50312")
+
+
 @pytest.mark.parametrize("text", [
     "Our ref: [REDACTED]\nDear Requester",
     "Our ref: XXXX/2023\nDear Requester",

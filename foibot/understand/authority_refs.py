@@ -201,7 +201,9 @@ def _from_subject(subject: str) -> list[str]:
 
 
 def _shape(token: str) -> str:
-    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", token))
+    """A reference's shape less its letter prefix: FOI2024/84126 and IR2024/93909 (a request and its review)
+    are alike, 1234567 and SE/FOI/36096 are not."""
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", re.sub(r"^[A-Za-z]{1,8}[ /_\-]?(?=\d)", "", token)))
 
 
 def find_authority_refs(texts: Iterable[str], subject: str = "") -> tuple[str, ...]:
