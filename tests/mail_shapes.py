@@ -155,6 +155,12 @@ MAILER_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re:
                            "X-Mailer": "vacation 1.2.7"}, "Thanks for your message.\n")
 JAPANESE_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "自動応答: Request"},
                            "ありがとうございます。\n")
+BULK_VACATION_REPLY = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Freedom of Information request",
+                               "Precedence": "bulk"}, "I am out of the office until 5 June with no access to e-mail.\n")
+BULK_VACATION_GERMAN = message({"From": "j.officer@millbrook.gov.uk", "Subject": "AW: Anfrage", "Precedence": "bulk",
+                                "In-Reply-To": OUR_ID}, "Ich bin bis zum 5. Juni nicht im Büro.\n")
+EXCHANGE_2003 = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Out of Office AutoReply: Request",
+                         "Precedence": "bulk"}, "Back on Monday.\n")
 OLD_VACATION_JUNK = message({"From": "j.officer@millbrook.gov.uk", "Subject": "[Odpowiedź automatyczna] Request",
                              "Precedence": "junk"}, "Dziękuję za wiadomość.\n")
 

@@ -277,6 +277,10 @@ def is_auto_reply(headers: Mapping[str, list[str]], subject: str = "") -> bool:
     return bool(auto_reply_header(headers) or auto_reply_subject(subject) or has_null_sender(headers))
 
 
+_TAG_END = re.compile(r"[^:\]\n]{0,30}[:\]]")
+REPLY_SUBJECT = re.compile(r"(?:re|aw|sv|antw|odp|rif|r|vs|réf)[ \t]*:", re.IGNORECASE)
+
+
 def auto_reply_subject(subject: str, tagged: bool = False) -> bool:
     """A subject that automatic replies use ("Automatic reply: ...", "Out of Office: ...", "[#123] AutoReply: ");
     `tagged`: only as a tag before the original subject (followed by ":" or "]"), as a vacation program puts it."""
@@ -284,7 +288,8 @@ def auto_reply_subject(subject: str, tagged: bool = False) -> bool:
     found = _AUTO_SUBJECT.match(subject)
     if not found:
         return False
-    return not tagged or subject[found.end():].lstrip()[:1] in (":", "]") or found.group(0).endswith(":")
+    # "Out of Office: <subject>", "Out of Office AutoReply: <subject>", "[Automatic reply] <subject>"
+    return not tagged or found.group(0).endswith(":") or bool(_TAG_END.match(subject, found.end()))
 
 
 def out_of_office_text(text: str) -> bool:

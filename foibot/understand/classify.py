@@ -19,7 +19,7 @@ from ..vocab import SUBSTANTIVE, ReplyKind
 from . import answers as answers_module
 from .answers import QuestionLike
 from .authority_refs import find_authority_refs
-from .bounces import bounce_is_permanent, has_list_headers, out_of_office_text
+from .bounces import REPLY_SUBJECT, bounce_is_permanent, has_list_headers, out_of_office_text
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
@@ -357,13 +357,16 @@ def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = ()
     qtexts = _question_texts(questions)
     doc = build(parsed.text or "", qtexts)
     body = _classify_doc(doc, parsed.subject, questions, parsed.is_auto_reply)
-    automatic = (ReplyKind.BOUNCE, ReplyKind.AUTO_REPLY)
-    if body.kind in automatic and parsed.is_list_mail and not parsed.is_auto_reply:
+    # A vacation program marks its replies "Precedence: bulk" too: bulk mail that answers a message may be one.
+    answers_a_message = bool(parsed.in_reply_to or REPLY_SUBJECT.match(parsed.subject))
+    if (body.kind in (ReplyKind.BOUNCE, ReplyKind.AUTO_REPLY) and parsed.is_list_mail and not parsed.is_auto_reply
+            and not (body.kind == ReplyKind.AUTO_REPLY and answers_a_message)):
         # Bulk mail (Precedence: bulk/junk/list) is no auto-reply, nor a bounce, by its wording alone.
         body = _replace(body, kind=ReplyKind.OTHER, rule="other.bulk_mail", confidence=0.5)
     elif body.kind == ReplyKind.BOUNCE:
         body = _replace(body, bounce_permanent=bounce_is_permanent(parsed.subject, parsed.text or ""))
-    elif body.kind == ReplyKind.OTHER and not parsed.is_list_mail and out_of_office_text(doc.own_text):
+    elif body.kind == ReplyKind.OTHER and out_of_office_text(doc.own_text) and (
+            not parsed.is_list_mail or answers_a_message):
         # Out-of-office wording in another language than the phrase rules know, in a short message.
         body = _replace(body, kind=ReplyKind.AUTO_REPLY, rule="auto_reply.out_of_office_text", confidence=0.75)
     letters = [t for t in attachment_texts if t and t.strip()]
