@@ -125,6 +125,13 @@ SENDMAIL_WARNING = message({"From": "Mail Delivery Subsystem <MAILER-DAEMON@mx.e
     f"<{THEIRS}>... Deferred: Connection timed out with mx.millbrook.gov.uk.\n"
     "Warning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old\n"),
     null_sender=True)
+# A mail filter passing on, attached whole, the delay report it received from further down the line.
+_INNER = DELAY_REPORT.split(b"\r\n", 1)[1].decode()  # without our Return-Path line
+NESTED_DELAY = message({"From": "Mail Filter <filter@gw.millbrook.gov.uk>", "Subject": "Notice",
+                        "Content-Type": 'multipart/mixed; boundary="outer-55"'}, (
+    '--outer-55\nContent-Type: text/plain\n\nThe attached notice concerns your message.\n\n'
+    "--outer-55\nContent-Type: message/rfc822\n\n" + _INNER.replace("\r\n", "\n") + "\n--outer-55--\n"),
+    null_sender=True)
 
 # --- auto-replies ------------------------------------------------------------------------------------
 RFC3834 = message({"From": "J. Officer <j.officer@millbrook.gov.uk>", "Subject": "Re: your message",

@@ -343,16 +343,20 @@ def _permanent(actions: list[str], status: str | None, subject: str, notice: str
 def read_dsn(*, is_report: bool, status_texts: list[str], returned_ids: list[str], returned_headers: str,
              failed_header: list[str], has_failed_header: bool, sender: str, subject: str, text: str,
              null_sender: bool = False, list_mail: bool = False, disposition: str = "",
-             own_addresses: tuple[str, ...] = (), sender_name: str = "") -> DsnFacts | None:
+             own_addresses: tuple[str, ...] = (), sender_name: str = "",
+             nested_status_texts: list[str] | None = None) -> DsnFacts | None:
     """The facts of a delivery status notification, or None when the message is not one.
 
     `disposition` is the disposition type of an RFC 3798 notification ("rejected", "deleted": the message was
-    refused unread, a bounce); `own_addresses` are the message's own To addresses (ours), never a failed one.
+    refused unread, a bounce); `own_addresses` are the message's own To addresses (ours), never a failed one;
+    `nested_status_texts` the status parts of a report attached whole (they count from an automatic sender).
     """
     notice = _notice(text)
     automatic_sender = (null_sender or bool(_DSN_SENDER.match(sender)) or not sender
                         or bool(_DSN_SENDER_NAME.search(sender_name)))
     worded = bool(_DSN_BODY.search(notice)) or bool(automatic_sender and _SMTP_REPLY.search(notice))
+    if not status_texts and nested_status_texts and automatic_sender:
+        status_texts = nested_status_texts
     # An automatic sender that sends our message back (not a read receipt) is reporting a failure.
     returned = automatic_sender and bool(returned_ids or returned_headers) and not disposition
     by_subject = bool(_DSN_SUBJECT.search(subject))

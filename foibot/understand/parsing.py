@@ -236,6 +236,7 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
     except Exception:
         pass
     status_texts: list[str] = []
+    nested_status: list[str] = []
     returned_ids: list[str] = []
     returned_headers = ""
     disposition = ""
@@ -254,8 +255,12 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
         elif pctype == "message/rfc822" and not returned_ids:
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                inner = payload[0]
+                if inner.get_content_type() == "multipart/report":
+                    # A gateway or filter passing on the report it received: its status parts, its message.
+                    nested_status.extend(_status_parts(list(_leaves(inner))))
                 try:
-                    returned_ids = _message_ids([_first_decoded(payload[0], "message-id")])
+                    returned_ids = _message_ids([_first_decoded(inner, "message-id")])
                 except Exception:
                     returned_ids = []
         elif pctype == "text/rfc822-headers":
@@ -270,7 +275,7 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
         sender=parsed.from_addr or "", subject=parsed.subject, text=parsed.text,
         null_sender=has_null_sender(parsed.header_block) or _daemon_envelope(msg), list_mail=parsed.is_list_mail,
         sender_name=parsed.from_name,
-        disposition=disposition, own_addresses=tuple(parsed.to_addrs),
+        disposition=disposition, own_addresses=tuple(parsed.to_addrs), nested_status_texts=nested_status,
     )
     if facts is None:
         return
@@ -280,6 +285,18 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
     parsed.dsn_permanent = facts.permanent
     parsed.dsn_diagnostic = facts.diagnostic
     parsed.dsn_original_message_id = facts.original_message_id
+
+
+def _status_parts(leaves: list[Message]) -> list[str]:
+    """The text of the delivery-status parts among `leaves`."""
+    found = []
+    for part in leaves:
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
+            try:
+                found.append(part.as_string(policy=email.policy.compat32))
+            except Exception:
+                found.append(str(part.get_payload()))
+    return found
 
 
 def _daemon_envelope(msg: Message) -> bool:
