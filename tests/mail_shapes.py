@@ -185,6 +185,21 @@ MAILMAN_BOUNCE_DISCUSSION = message({
     "We saw 'Delivery has failed to these recipients' for every message; user unknown each time.\n")
 PERSON = message({"From": "C Person <c.person@example.net>", "Subject": "Re: our meeting"},
                  "Thanks, that works for me. The report is attached. See you on Monday.\n")
+# An authority's acknowledgement sent with a null envelope sender and our request attached, that mentions a
+# rejection: still an acknowledgement, never a bounce.
+NULL_SENDER_ACKNOWLEDGEMENT = message({
+    "From": "FOI Team <foi@millbrook.gov.uk>", "Subject": "Your request FOI-2023-0412",
+    "Content-Type": 'multipart/mixed; boundary="ack-1"'}, (
+    "--ack-1\nContent-Type: text/plain\n\nThank you for your request for information, received on 22 May 2023 "
+    "and logged under reference FOI-2023-0412. We will respond within 20 working days. A request that has been "
+    "rejected before may be made again.\n\n--ack-1\nContent-Type: message/rfc822\n\n"
+    + _returned() + "\n--ack-1--\n"), null_sender=True)
+# A person at the authority passing on a bounce from their old address.
+FORWARDED_BOUNCE = message({"From": "A. Officer <a.officer@millbrook.gov.uk>",
+                            "Subject": "FW: Undeliverable: Freedom of Information request"}, (
+    "Hello, your e-mail went to our old address; please use foi@millbrook.gov.uk.\n\n"
+    "-----Original Message-----\nFrom: postmaster@old.millbrook.gov.uk\nSubject: Undeliverable\n\n"
+    "Delivery has failed to these recipients or groups:\n\nfoi-old@millbrook.gov.uk\n"))
 # An authority's case system acknowledging this request automatically: an acknowledgement, not an auto-reply.
 AUTOMATIC_ACKNOWLEDGEMENT = message({
     "From": "FOI Team <foi@millbrook.gov.uk>", "Subject": "Automatic reply: Freedom of Information request",

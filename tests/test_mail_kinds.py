@@ -67,6 +67,18 @@ def test_list_bulk_and_personal_mail_is_neither_auto_reply_nor_bounce(name: str)
     assert reading.parsed is not None and not reading.parsed.is_dsn and not reading.parsed.is_auto_reply
 
 
+def test_an_acknowledgement_with_a_null_sender_and_our_request_attached_is_no_bounce() -> None:
+    reading = read_message(shapes.NULL_SENDER_ACKNOWLEDGEMENT)
+    assert reading.parsed is not None and not reading.parsed.is_dsn
+    assert reading.classification.kind == "acknowledgement"
+
+
+def test_a_bounce_passed_on_by_a_person_is_for_a_person_to_read() -> None:
+    reading = read_message(shapes.FORWARDED_BOUNCE)
+    assert reading.parsed is not None and not reading.parsed.is_dsn
+    assert (reading.classification.kind, reading.classification.rule) == ("other", "other.about_a_bounce")
+
+
 def test_list_mail_is_other() -> None:
     assert read_message(shapes.LIST_OUT_OF_OFFICE_WORDS).classification.kind == "other"
     assert read_message(shapes.MAILMAN_BOUNCE_DISCUSSION).classification.kind == "other"

@@ -39,15 +39,28 @@ _DSN_SUBJECT = re.compile(
     r"olevererbar|kan ikke leveres|ikke levert|nie dostarczon|niedostarczon|nedoručiteln|"
     r"undeliverable|not deliverable|could not be sent|failed delivery|delivery unsuccessful|"
     r"unsuccessful delivery|error sending message|rejected mail|mail rejected|message rejected|"
-    r"配信(?:エラー|不能|できません)|不達|未送達|退信|投递失败|无法投递", re.IGNORECASE)
+    r"blocked message|message blocked|mail error|"
+    r"配信(?:エラー|不能|できません)|メールエラー|エラー通知|不達|未送達|退信|投递失败|无法投递", re.IGNORECASE)
 _DSN_SENDER = re.compile(r"^(?:mailer-daemon|mailer_daemon|postmaster|mail-daemon|mailerdaemon|"
                          r"mail\.delivery\.system|microsoftexchange[0-9a-f]*|bounces?|returns?|"
-                         r"mdaemon|mailadmin|mail-?system|smtp-?gateway|[\w.+]{1,64}-(?:admin|owner))@",
-                         re.IGNORECASE)
+                         r"mdaemon|mailadmin|mail-?system|smtp-?gateway)@", re.IGNORECASE)
+# The addresses list software writes from (only for mail that carries list headers).
+_LIST_SOFTWARE = re.compile(r"^[\w.+]{1,64}-(?:owner|admin|request|bounces?)@", re.IGNORECASE)
+_FORWARDED_SUBJECT = re.compile(r"[ \t]*(?:fw|fwd|tr|wg|rv|re|aw|sv|antw)[ \t]*:", re.IGNORECASE)
 _DSN_SENDER_NAME = re.compile(r"mail delivery|mailer.?daemon|postmaster|delivery (?:status|subsystem|system|"
                               r"notification)|mail administrator|mail system|microsoft outlook|"
                               r"e-?mail gateway|systemadministrator|courrier", re.IGNORECASE)
-# The stock sentences of MTA templates (plain-text bounces), and the common diagnostic phrases.
+# The stock sentences of MTA templates (plain-text bounces): enough, from any automatic sender.
+_DSN_TEMPLATE = re.compile(
+    r"this is the qmail-send program|i'm afraid i wasn't able to deliver|"
+    r"this message was created automatically by mail delivery software|"
+    r"a message that you sent could not be delivered|this is the mail system at host|"
+    r"the following addresses had permanent fatal errors|transcript of session follows|"
+    r"delivery has failed to these recipients|your message did not reach some or all|"
+    r"did not reach the following recipient|delivery to the following recipients? (?:failed|has been delayed)|"
+    r"this report relates to a message you sent|this is the mailer-daemon|"
+    r"your message (?:wasn't|was not|couldn't be|could not be) delivered to", re.IGNORECASE)
+# The same, and the common diagnostic phrases ("user unknown", "mailbox full"), which a person might write too.
 _DSN_BODY = re.compile(
     r"this is the qmail-send program|i'm afraid i wasn't able to deliver|i wasn't able to deliver|"
     r"this message was created automatically by mail delivery software|"
@@ -88,7 +101,7 @@ _DSN_BODY = re.compile(
     r"delivery to (?:the following|these) (?:recipients?|addresses) (?:failed|was unsuccessful)|"
     r"the following (?:message|addresses?|recipients?) (?:failed|had|could not|was undeliverable)|"
     r"\"notificationtype\"[ \t]*:[ \t]*\"bounce\"|\"bouncetype\"[ \t]*:|"
-    r"не удалось доставить|не может быть доставлено|недоставлен|"
+    r"не удалось доставить|не может быть доставлено|недоставлен|nie został[aoy]? dostarczon|"
     r"you are not a member|not a member of (?:this|the) (?:list|group)|only members (?:can|may) post|"
     r"not allowed to post|posting (?:is )?(?:not allowed|restricted)|"
     r"no further (?:delivery )?attempts|(?:message|delivery) (?:has )?expired|has expired|retrying for|"
@@ -319,11 +332,6 @@ def _text_recipients(notice: str, exclude: set[str]) -> list[str]:
     return found
 
 
-def bounce_is_permanent(subject: str, text: str) -> bool:
-    """For a bounce told by its wording alone: a failure (True) or a delay warning (False)."""
-    return _permanent([], None, subject, _notice(text))
-
-
 def _permanent(actions: list[str], status: str | None, subject: str, notice: str) -> bool:
     """A failure (True) or a delay warning (False): the report's Action first, then the words, then the code."""
     if "failed" in actions:
@@ -344,29 +352,38 @@ def read_dsn(*, is_report: bool, status_texts: list[str], returned_ids: list[str
              failed_header: list[str], has_failed_header: bool, sender: str, subject: str, text: str,
              null_sender: bool = False, list_mail: bool = False, disposition: str = "",
              own_addresses: tuple[str, ...] = (), sender_name: str = "",
-             nested_status_texts: list[str] | None = None) -> DsnFacts | None:
+             nested_status_texts: list[str] | None = None, daemon_envelope: bool = False) -> DsnFacts | None:
     """The facts of a delivery status notification, or None when the message is not one.
 
     `disposition` is the disposition type of an RFC 3798 notification ("rejected", "deleted": the message was
     refused unread, a bounce); `own_addresses` are the message's own To addresses (ours), never a failed one;
-    `nested_status_texts` the status parts of a report attached whole (they count from an automatic sender).
+    `nested_status_texts` the status parts of a report attached whole (they count from an automatic sender);
+    `daemon_envelope`: a mailbox file's "From MAILER-DAEMON" line names the envelope sender.
     """
     notice = _notice(text)
-    automatic_sender = (null_sender or bool(_DSN_SENDER.match(sender)) or not sender
-                        or bool(_DSN_SENDER_NAME.search(sender_name)))
-    worded = bool(_DSN_BODY.search(notice)) or bool(automatic_sender and _SMTP_REPLY.search(notice))
+    # A mail server by its address or name (or no sender at all), or a null envelope sender, which automatic
+    # replies use too: an authority's own automatic acknowledgement may come so, and must not read as a bounce.
+    daemon = (daemon_envelope or bool(_DSN_SENDER.match(sender)) or not sender
+              or bool(_DSN_SENDER_NAME.search(sender_name))
+              or (list_mail and bool(_LIST_SOFTWARE.match(sender))))
+    automatic_sender = daemon or null_sender
+    worded = bool(_DSN_BODY.search(notice))
+    server_words = bool(_DSN_TEMPLATE.search(notice) or _SMTP_REPLY.search(notice))
     if not status_texts and nested_status_texts and automatic_sender:
         status_texts = nested_status_texts
-    # An automatic sender that sends our message back (not a read receipt) is reporting a failure.
-    returned = automatic_sender and bool(returned_ids or returned_headers) and not disposition
-    by_subject = bool(_DSN_SUBJECT.search(subject))
+    # A mail server that sends our message back (not a read receipt) is reporting a failure.
+    returned = (bool(returned_ids or returned_headers) and not disposition
+                and (daemon or (null_sender and server_words)))
+    # "Undeliverable: ..." from a server; "FW: Undeliverable: ..." is a person passing one on.
+    by_subject = bool(_DSN_SUBJECT.search(subject)) and not _FORWARDED_SUBJECT.match(subject)
     structural = (is_report or bool(status_texts) or has_failed_header
                   or disposition in ("rejected", "deleted", "denied", "failed")
                   or bool(_INLINE_REPORT.search(text) and _ACTION.search(text))
                   or bool(_SES_BOUNCE.search(text)))
     challenge = bool(_CHALLENGE.search(notice)) and len(notice) <= SHORT_MESSAGE
     # A list server refusing a post is a bounce too; a list member's message quoting one is not.
-    is_dsn = (structural or returned or (automatic_sender and (worded or by_subject or challenge))
+    is_dsn = (structural or returned or (daemon and (worded or by_subject or challenge or server_words))
+              or (null_sender and (server_words or by_subject))
               or (not list_mail and ((by_subject and worded) or challenge)))
     if not is_dsn:
         return None

@@ -19,7 +19,7 @@ from ..vocab import SUBSTANTIVE, ReplyKind
 from . import answers as answers_module
 from .answers import QuestionLike
 from .authority_refs import find_authority_refs
-from .bounces import REPLY_SUBJECT, bounce_is_permanent, has_list_headers, out_of_office_text
+from .bounces import REPLY_SUBJECT, has_list_headers, out_of_office_text
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
@@ -364,7 +364,9 @@ def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = ()
         # Bulk mail (Precedence: bulk/junk/list) is no auto-reply, nor a bounce, by its wording alone.
         body = _replace(body, kind=ReplyKind.OTHER, rule="other.bulk_mail", confidence=0.5)
     elif body.kind == ReplyKind.BOUNCE:
-        body = _replace(body, bounce_permanent=bounce_is_permanent(parsed.subject, parsed.text or ""))
+        # A bounce's words in mail that no mail server sent (bounces.read_dsn said so): a person passing one
+        # on ("FW: Undeliverable"), or writing about one. Not a failure of the request: for a person to read.
+        body = _replace(body, kind=ReplyKind.OTHER, rule="other.about_a_bounce", confidence=0.5)
     elif body.kind == ReplyKind.OTHER and out_of_office_text(doc.own_text) and (
             not parsed.is_list_mail or answers_a_message):
         # Out-of-office wording in another language than the phrase rules know, in a short message.

@@ -273,7 +273,8 @@ def _dsn(msg: Message, leaves: list[Message], parsed: ParsedMessage) -> None:
         status_texts=status_texts, returned_ids=returned_ids, returned_headers=returned_headers,
         failed_header=failed_header, has_failed_header="x-failed-recipients" in parsed.header_block,
         sender=parsed.from_addr or "", subject=parsed.subject, text=parsed.text,
-        null_sender=has_null_sender(parsed.header_block) or _daemon_envelope(msg), list_mail=parsed.is_list_mail,
+        null_sender=has_null_sender(parsed.header_block), daemon_envelope=_daemon_envelope(msg),
+        list_mail=parsed.is_list_mail,
         sender_name=parsed.from_name,
         disposition=disposition, own_addresses=tuple(parsed.to_addrs), nested_status_texts=nested_status,
     )
