@@ -17,6 +17,7 @@ from foibot.config import load_config
 from foibot.lifecycle import apply_reply
 from foibot.store import Store, open_store
 from foibot.understand import read_message
+from foibot.understand.classify import classify_text
 
 FAILURES = ["QMAIL", "EXIM", "EXCHANGE_NDR", "GMAIL_PLAIN", "LOTUS_NOTES", "GAVE_UP_4XX", "HARD_REPORT",
             "SIEVE_REJECT", "CHALLENGE", "GERMAN", "BY_DISPLAY_NAME", "MBOX_DAEMON",
@@ -77,6 +78,16 @@ def test_a_bounce_passed_on_by_a_person_is_for_a_person_to_read() -> None:
     reading = read_message(shapes.FORWARDED_BOUNCE)
     assert reading.parsed is not None and not reading.parsed.is_dsn
     assert (reading.classification.kind, reading.classification.rule) == ("other", "other.about_a_bounce")
+
+
+def test_an_automatic_receipt_that_logs_nothing_is_an_auto_reply() -> None:
+    generic = ("Thank you for contacting the Records Office.\nThis is an automated confirmation that your request "
+               "for information has been received by our mailbox and will be processed accordingly. Valid requests "
+               "receive a response within 20 working days.\n")
+    assert classify_text(generic).kind == "auto_reply"
+    specific = generic + "Your request has been logged under reference IRO-5521.\n"
+    assert classify_text(specific).kind == "acknowledgement"
+    assert classify_text(specific).authority_refs == ("IRO-5521",)
 
 
 def test_list_mail_is_other() -> None:

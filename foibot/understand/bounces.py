@@ -305,6 +305,18 @@ def auto_reply_subject(subject: str, tagged: bool = False) -> bool:
     return not tagged or found.group(0).endswith(":") or bool(_TAG_END.match(subject, found.end()))
 
 
+_AUTOMATED_RECEIPT = re.compile(
+    r"(?:this is an? |an )?(?:automated|automatic|auto-generated|automatically generated) (?:confirmation|receipt|"
+    r"acknowledge?ment|response|reply|message|e-?mail)|(?:this|your) (?:e-?mail|message) (?:has been|was) "
+    r"(?:automatically )?(?:received|generated automatically)|do not reply to this (?:automated )?(?:e-?mail|message)",
+    re.IGNORECASE)
+
+
+def automated_receipt(text: str) -> bool:
+    """A short message that says it was sent automatically ("This is an automated confirmation ...")."""
+    return len(text) <= 2 * SHORT_MESSAGE and bool(_AUTOMATED_RECEIPT.search(text))
+
+
 def out_of_office_text(text: str) -> bool:
     """Out-of-office phrasing in a short message."""
     return len(text) <= SHORT_MESSAGE and bool(_OUT_OF_OFFICE.search(text))

@@ -19,7 +19,7 @@ from ..vocab import SUBSTANTIVE, ReplyKind
 from . import answers as answers_module
 from .answers import QuestionLike
 from .authority_refs import find_authority_refs
-from .bounces import REPLY_SUBJECT, has_list_headers, out_of_office_text
+from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_office_text
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
@@ -317,6 +317,11 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
     elif decision.kind == "auto_reply":
         refs = find_authority_refs([doc.own_text], subject)
     # A bounce carries our own message back: any reference in it is not the authority's.
+    if (decision.kind == ReplyKind.ACKNOWLEDGEMENT and not refs and response_due is None
+            and automated_receipt(doc.own_text)):
+        # A mailbox's automatic receipt that logs nothing (no reference, no date): generic, not about this
+        # request. An automatic acknowledgement that names either stays an acknowledgement.
+        decision = _Decision(ReplyKind.AUTO_REPLY, "auto_reply.automated_receipt", 0.7, decision.sentences)
     found_answers = answers_module.find_answers(doc, questions) if questions else {}
     return Classification(
         kind=decision.kind,
@@ -372,6 +377,9 @@ def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = ()
         # Out-of-office wording in another language than the phrase rules know, in a short message.
         body = _replace(body, kind=ReplyKind.AUTO_REPLY, rule="auto_reply.out_of_office_text", confidence=0.75)
     letters = [t for t in attachment_texts if t and t.strip()]
+    if letters and body.rule == "auto_reply.automated_receipt":
+        # "This is an automated message" over an attached letter: the letter decides.
+        body = _replace(body, kind=ReplyKind.OTHER, rule="other.nothing_recognised", confidence=0.3)
     if not letters or body.kind in ("bounce", "auto_reply"):
         return body
     # A cover note, or nothing decisive in the e-mail itself: read it with the attached letter(s).
