@@ -185,3 +185,31 @@ def test_a_polled_delay_warning_leaves_the_request_waiting_and_the_failure_then_
     report = poll()
     assert (report.bounces, report.delay_warnings, report.failed_requests) == (1, 0, 1)
     assert campaign.request(sent.authority_id)["status"] == "failed"
+
+
+@pytest.mark.parametrize("header", ["List-Id", "List-Unsubscribe", "List-Post", "X-Mailman-Version", "X-BeenThere",
+                                    "Mailing-List", "X-Mailing-List", "X-Ezmlm-Version", "X-Sympa-Version"])
+def test_any_list_header_makes_an_out_of_office_list_mail(header: str) -> None:
+    raw = shapes.message({"From": "member@lists.example", "Subject": "Automatic reply: meeting notes",
+                          "Auto-Submitted": "auto-replied", header: "<records.lists.example>"},
+                         "I am out of the office until Monday.\n")
+    assert read_message(raw).classification.kind == "other"
+
+
+@pytest.mark.parametrize("line", [
+    "Diagnostic-Code: " + " " * 60000 + "x",
+    "Final-Recipient: " + " " * 60000,
+    " " * 60000 + "x",
+    "-" * 60000 + "x",
+    "\t-" * 30000,
+    "Our ref:\n" * 5000,
+], ids=["diagnostic-spaces", "recipient-spaces", "spaces", "dashes", "tab-dashes", "labels"])
+def test_a_hostile_bounce_reads_in_linear_time(line: str) -> None:
+    import time
+
+    raw = shapes.message({"From": "MAILER-DAEMON@mx.example", "Subject": "Undeliverable"},
+                         "Delivery has failed to these recipients.\n" + line + "\n", null_sender=True)
+    start = time.perf_counter()
+    read_message(raw)
+    # Quadratic backtracking over 60,000 characters takes minutes; a linear reading, milliseconds.
+    assert time.perf_counter() - start < 5
