@@ -51,6 +51,8 @@ def test_a_review_and_the_request_it_reviews_are_both_theirs() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Our ref: FB-7K3Q99\nDear Requester",  # ours, its check character mistyped
+    "Reference: fb7k3q9x\n",
     "Our ref: [REDACTED]\nDear Requester",
     "Our ref: XXXX/2023\nDear Requester",
     "Case reference: FOI-XXXXX\nThank you",

@@ -39,6 +39,8 @@ _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGN
 # Dates, years and financial years ("2022/23", "2021-2022") are never a reference.
 _DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$|"
                    r"^(?:19|20)\d{2}[/\-](?:\d{2}|(?:19|20)\d{2})$")
+# The shape of our own reference (references.py: FB, then six symbols), whether or not its check character holds.
+_OUR_SHAPE = re.compile(r"^[Ff][Bb][\-_/.:#]{0,3}[2-9A-Za-z]{6}$")
 # What a published copy writes where the reference was taken out ("XXXX/2023", "[REDACTED]", "****1234").
 _PLACEHOLDER = re.compile(r"(?i:x{3,})|[*#?█■_]{2,}|[*█■]|(?i:redact|withheld|removed)")
 _PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")
@@ -73,7 +75,7 @@ def _acceptable(token: str, before: str = "") -> bool:
         return False
     if not re.search(r"\d", token):
         return False
-    if find_references(token):  # ours
+    if find_references(token) or _OUR_SHAPE.match(token):  # ours, even with its check character mistyped
         return False
     if _PLACEHOLDER.search(token):
         return False
