@@ -59,6 +59,10 @@ EXCHANGE_NDR = message({"From": "postmaster@millbrook.gov.uk", "Subject": "Undel
     f"Your message\n\n  To: {THEIRS}\n  Subject: Freedom of Information request\n\n"
     f"did not reach the following recipient(s):\n\n{THEIRS.upper()} on 22/05/2023 09:14\n"
     "    The e-mail account does not exist at the organisation this message was sent to.\n"))
+# A relay that quotes the returned headers with "> ".
+QUOTED_RETURN = message({"From": "MAILER-DAEMON@relay.millbrook.gov.uk", "Subject": "Returned mail: User unknown"}, (
+    f"The following address failed:\n\n    {THEIRS}\n\n--- Original message headers ---\n"
+    + "".join("> " + line + "\n" for line in _returned().split("\n")[:7])), null_sender=True)
 GMAIL_PLAIN = message({"From": "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
                        "Subject": "Delivery Status Notification (Failure)"}, (
     "** Address not found **\n\n"

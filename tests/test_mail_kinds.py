@@ -21,7 +21,7 @@ from foibot.understand.classify import classify_text
 
 FAILURES = ["QMAIL", "EXIM", "EXCHANGE_NDR", "GMAIL_PLAIN", "LOTUS_NOTES", "GAVE_UP_4XX", "HARD_REPORT",
             "SIEVE_REJECT", "CHALLENGE", "GERMAN", "BY_DISPLAY_NAME", "MBOX_DAEMON",
-            "SES_JSON", "LIST_REFUSAL", "EXPIRED"]
+            "SES_JSON", "LIST_REFUSAL", "EXPIRED", "QUOTED_RETURN"]
 DELAYS = ["DELAY_REPORT", "POSTFIX_DELAY_INLINE", "SENDMAIL_WARNING", "NESTED_DELAY"]
 AUTO_REPLIES = ["RFC3834", "X_AUTOREPLY", "PRECEDENCE_AUTO", "APPLE_VACATION", "GERMAN_SUBJECT", "FRENCH_SUBJECT",
                 "WELSH_SUBJECT", "BRACKETED_SUBJECT", "DUTCH_TEXT", "SPANISH_TEXT", "READ_RECEIPT", "OLD_VACATION_JUNK",
@@ -49,7 +49,7 @@ def test_a_delay_warning_is_a_bounce_that_is_not_permanent(name: str) -> None:
     assert reading.parsed is not None and shapes.THEIRS in reading.parsed.dsn_failed_recipients
 
 
-@pytest.mark.parametrize("name", ["HARD_REPORT", "QMAIL", "EXIM"])
+@pytest.mark.parametrize("name", ["HARD_REPORT", "QMAIL", "EXIM", "QUOTED_RETURN"])
 def test_the_bounce_carries_our_message_id(name: str) -> None:
     parsed = read_message(getattr(shapes, name)).parsed
     assert parsed is not None and parsed.dsn_original_message_id == shapes.OUR_ID

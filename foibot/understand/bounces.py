@@ -138,7 +138,7 @@ _SES_BOUNCE = re.compile(r'\\?"notificationType\\?"[ \t]*:[ \t]*\\?"Bounce', re.
 _SES_RECIPIENT = re.compile(r'\\?"emailAddress\\?"[ \t]*:[ \t]*\\?"([^"\\\s]{1,64}@[^"\\\s]{1,255})')
 # The fields of a delivery report written into the text by an MTA that sends it without its own part.
 _INLINE_REPORT = re.compile(r"^[ \t]*(?:Final-Recipient|Original-Recipient):[ \t]*rfc822;", re.IGNORECASE | re.MULTILINE)
-_BODY_MSGID = re.compile(r"^[ \t]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_BODY_MSGID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _DISPOSITION = re.compile(r"^[ \t]*Disposition:[^\n;]*;[ \t]*([A-Za-z-]+)", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 # Lines whose addresses are never the failed recipient: the header lines of the returned message and ours.
