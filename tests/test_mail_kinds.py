@@ -213,3 +213,12 @@ def test_a_hostile_bounce_reads_in_linear_time(line: str) -> None:
     read_message(raw)
     # Quadratic backtracking over 60,000 characters takes minutes; a linear reading, milliseconds.
     assert time.perf_counter() - start < 5
+
+
+def test_an_automatic_acknowledgement_counts_as_the_first_reply_and_an_auto_reply_does_not(store: Store) -> None:
+    assert _file(store, shapes.RFC3834) == "awaiting_response"
+    row = store.db.table("requests").get(1)
+    assert (row["first_reply_at"], row["authority_ref"]) == (None, None)
+    assert _file(store, shapes.AUTOMATIC_ACKNOWLEDGEMENT) == "awaiting_response"
+    row = store.db.table("requests").get(1)
+    assert row["first_reply_at"] is not None and row["authority_ref"] == "FOI-2023-0412"
