@@ -45,6 +45,11 @@ def test_reference_grammar(text: str, expected: str) -> None:
     assert classify_text(text).authority_ref == expected
 
 
+def test_two_references_joined_by_a_semicolon() -> None:
+    assert find_authority_refs(["Our refs: EIR-3312; EIR-3313\nDear Requester"]) == ("EIR-3312", "EIR-3313")
+    assert find_authority_refs(["Our ref: 3312; Your ref: FB-7K3Q98\n"]) == ("3312",)
+
+
 def test_a_review_and_the_request_it_reviews_are_both_theirs() -> None:
     text = "Our ref: FOI2023/41180\nReview ref: IR2023/50312\n\nDear Requester, I have reviewed the response."
     assert find_authority_refs([text]) == ("FOI2023/41180", "IR2023/50312")
