@@ -34,7 +34,7 @@ _LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w
 # "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
 _LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
                      rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:[A-Z]{{1,6}})[/\-_]?\d[\w/\-]*\d)")
-_SPLIT = re.compile(r"\s*(?:,|;|and|&)\s*|\s+/\s+")
+_SPLIT = re.compile(r"(?<!\s)\s*(?:,|;|and|&)\s*|(?<!\s)\s+/\s+")  # (?<!\s): from a run's start only
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
 # Dates, years and financial years ("2022/23", "2021-2022") are never a reference.
 _DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$|"

@@ -46,7 +46,7 @@ _DSN_SENDER = re.compile(r"^(?:mailer-daemon|mailer_daemon|postmaster|mail-daemo
                          r"mdaemon|mailadmin|mail-?system|smtp-?gateway)@", re.IGNORECASE)
 # The addresses list software writes from (only for mail that carries list headers).
 _LIST_SOFTWARE = re.compile(r"^[\w.+]{1,64}-(?:owner|admin|request|bounces?)@", re.IGNORECASE)
-_FORWARDED_SUBJECT = re.compile(r"[ \t]*(?:fw|fwd|tr|wg|rv|re|aw|sv|antw)[ \t]*:", re.IGNORECASE)
+_FORWARDED_SUBJECT = re.compile(r"^[ \t]*(?:fw|fwd|tr|wg|rv|re|aw|sv|antw)[ \t]*:", re.IGNORECASE)
 _DSN_SENDER_NAME = re.compile(r"mail delivery|mailer.?daemon|postmaster|delivery (?:status|subsystem|system|"
                               r"notification)|mail administrator|mail system|microsoft outlook|"
                               r"e-?mail gateway|systemadministrator|courrier", re.IGNORECASE)
@@ -291,7 +291,7 @@ def is_auto_reply(headers: Mapping[str, list[str]], subject: str = "") -> bool:
 
 
 _TAG_END = re.compile(r"[^:\]\n]{0,30}[:\]]")
-REPLY_SUBJECT = re.compile(r"(?:re|aw|sv|antw|odp|rif|r|vs|réf)[ \t]*:", re.IGNORECASE)
+REPLY_SUBJECT = re.compile(r"^(?:re|aw|sv|antw|odp|rif|r|vs|réf)[ \t]*:", re.IGNORECASE)
 
 
 def auto_reply_subject(subject: str, tagged: bool = False) -> bool:
