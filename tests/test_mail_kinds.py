@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import mail_shapes as shapes
 import pytest
+from support import mail_shapes as shapes
 
 from foibot.config import load_config
 from foibot.lifecycle import apply_reply
@@ -157,7 +157,7 @@ def _addressed(raw: bytes, sent: Any, user: str) -> bytes:
 
 def test_a_polled_delay_warning_leaves_the_request_waiting_and_the_failure_then_fails_it(
         tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> None:
-    from reply_helpers import sent_campaign
+    from support.campaigns import sent_campaign
 
     from foibot.clock import parse_now
     from foibot.collect import PollReport, poll_once

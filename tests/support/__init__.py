@@ -7,6 +7,7 @@
 | `support.oauth` | an OAuth2 authorization server, Dovecot and aiosmtpd that check its tokens (plugin) |
 | `support.run` | `foibot(...)`: the command run as a campaigner runs it; `authorities_csv`, `rows` |
 | `support.mail` | mail to deliver: `reply`, `dsn`, PDF and DOCX letters, the fixture replies (`FIXTURES`) |
+| `support.mail_shapes` | bounces, delay warnings, auto-replies and list mail in the shape each MTA and mail program sends them |
 | `support.campaigns` | `StoreCampaign` (store, outbox, lifecycle; no server) and `MailCampaign`/`sent_campaign` (sent through `foibot send`, replies through Dovecot) |
 | `support.outcomes` | a finished campaign's database, every outcome and status, for the publishing tests |
 | `support.inbox` | a scratch mailbox on Dovecot filed straight into a store |
