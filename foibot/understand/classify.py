@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .parsing import ParsedMessage
 
 
+# A reading below this confidence waits for a person (`foibot review`): calibrated on the labelled replies so
+# that at least 97% of the readings at or above it are right (bench/classify_eval.py prints the table).
+REVIEW_BELOW = 0.8
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
 
@@ -53,6 +56,11 @@ class Classification:
     @property
     def substantive(self) -> bool:
         return self.kind in SUBSTANTIVE
+
+    @property
+    def needs_review(self) -> bool:
+        """Not sure enough to act on without a person (a manual reading never is)."""
+        return self.rule != "manual" and self.confidence < REVIEW_BELOW
 
 
 # --- matching ----------------------------------------------------------------------------------------

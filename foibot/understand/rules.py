@@ -112,6 +112,8 @@ RULES: tuple[Rule, ...] = (
     Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
         r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
         r"\bplease (?:could you |can you )?(?:clarify|specify)\b",
+        r"\b(?:need|needs|require|requires|ask|asking) you to (?:clarify|specify|narrow|refine|confirm exactly)\b",
+        r"\b(?:once|when|until|after) (?:we|i) (?:have )?receive(?:d)? (?:your |the |this )?clarification\b",
         r"\bprovide (?:some |further |more |additional )?clarification\b",
         (r"\b(?:could|can|would) you (?:please )?(?:provide|give|send) (?:us |me )?(?:with )?(?:some |more |further |"
         r"additional )(?:details|detail|information about what)\b"),
