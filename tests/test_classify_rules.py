@@ -143,6 +143,63 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
                          ["Please find attached copies of the e-mails."]),
 }
 
+# Shapes added with the sentence-role reader (issue 12), written for these tests: each new phrase, and the
+# look-alikes it must leave alone.
+_MORE: dict[str, tuple[list[str], list[str]]] = {
+    "not_held.not_held": (
+        ["Full details of the contracts would be held by the county council.",
+         "Any such records may be held by the Department for Transport."],
+        ["I can confirm that the information you asked for is held by the council.",
+         "We did not keep you informed of the delay, for which I apologise."],
+    ),
+    "provided.information_attached": (
+        ["I am able to disclose the located information to you as attached.",
+         "The trust is providing the following information:",
+         "This information is provided below.", "Some of the information is being provided to you.",
+         "The attached spreadsheet shows the number of permits issued."],
+        ["We will provide the information once the review is complete."],
+    ),
+    "internal_review_result.review_done": (
+        ["I have considered your complaint about the time we took.",
+         "I have reviewed the circumstances and uphold your complaint.",
+         "Having examined the handling of this request, it is clear that section 10 was breached."],
+        ["Thank you for your complaint, which we will consider."],
+    ),
+    "internal_review_result.mentions_initial": (
+        ["The initial response relied on section 31(3).", "A decision was originally taken to refuse."],
+        ["We will respond within 20 working days."],
+    ),
+    "clarification_requested.asks_to_clarify": (
+        ["Before we can go on we need you to clarify what you mean by a contract.",
+         "The deadline will start once we receive your clarification.",
+         "You have not provided a sufficiently clear description of the records you want.",
+         "This part of the request is not a valid FOI request."],
+        ["You clarified your request on 3 May."],
+    ),
+    "extension.time_extended": (
+        ["We need to extend the 20-working day response period.",
+         "Section 10(3) of the Act allows us to exceed the usual time for reply."],
+        ["The road will be extended next year."],
+    ),
+    "extension.public_interest": (
+        ["We are currently assessing the public interest in releasing the report.",
+         "We are required to carry out a public interest test.",
+         "Your request is being considered under the exemption in section 36."],
+        ["The public interest favours disclosure."],
+    ),
+    "acknowledgement.logged": (["Please find attached an acknowledgement letter."], ["We acknowledge the error."]),
+    "acknowledgement.received": (["Your request for information about buses has been received."],
+                                 ["No request about buses was received."]),
+    "auto_reply.automated_message": (["This is an automated confirmation that your e-mail arrived."],
+                                     ["The automated barrier was installed in May."]),
+    "refused.exempt": (["We believe it should be withheld under regulation 12(5)(e)."],
+                       ["Nothing should be withheld."]),
+}
+for _name, (_yes, _no) in _MORE.items():
+    CASES.setdefault(_name, ([], []))
+    CASES[_name][0].extend(_yes)
+    CASES[_name][1].extend(_no)
+
 
 def test_every_rule_has_cases() -> None:
     assert set(CASES) == {rule.name for rule in RULES}

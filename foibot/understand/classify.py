@@ -176,7 +176,12 @@ def _substantive(signals: Signals) -> _Decision | None:
     return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
 
 
-def _decide(signals: Signals, auto_header: bool) -> _Decision:
+_SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
+                              r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
+                              r"national security)")
+
+
+def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
@@ -186,13 +191,21 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
     hit = _first(signals, "auto_reply.out_of_office")
     if hit:
         return _Decision("auto_reply", hit[0], 0.9, hit[1])
+    review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
-    if hit:
+    if hit and not review:
+        not_held = signals["not_held.not_held"]
+        if not_held and all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
+            # "Not held", then the police's standard clause on the security bodies: the answer is not held.
+            return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
+        if signals.get("internal_review_result.mentions_initial"):  # a review that tells the first decision
+            return _Decision("internal_review_result", "internal_review_result.mentions_initial", 0.6,
+                             signals["internal_review_result.mentions_initial"] + hit[1],
+                             review_outcome="neither_confirm_nor_deny")
         return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
-    hit = _first(signals, "internal_review_result.review_done")
-    if hit:
+    if review:
         outcome = _substantive(signals)
-        return _Decision("internal_review_result", hit[0], 0.85, hit[1],
+        return _Decision("internal_review_result", review[0], 0.85, review[1],
                          review_outcome=outcome.kind if outcome else None)
     hit = _first(signals, "clarification_requested.asks_to_clarify")
     if hit:
@@ -203,6 +216,9 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
     answer = _substantive(signals)
     if answer:
         return answer
+    hit = _first(signals, "extension.public_interest")
+    if hit:  # no decision yet, the public interest still being weighed: the time is extended (s10(3))
+        return _Decision("extension", hit[0], 0.75, hit[1])
     hit = _first(signals, "other.delay_apology")
     if hit and not signals.get("acknowledgement.logged"):
         return _Decision("other", hit[0], 0.6, hit[1])  # a holding note: sorry, still working on it
@@ -212,6 +228,9 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
         return _Decision("clarification_requested", hit[0], 0.6, hit[1])
     automated = _first(signals, "auto_reply.redirect_to_form", "auto_reply.automated_message",
                        "auto_reply.automatic_subject")
+    if automated and strong_ack and not has_ref and not signals.get("acknowledgement.logged"):
+        # An automated message that logs nothing about this request (no reference): a generic auto-reply.
+        return _Decision("auto_reply", automated[0], 0.6, automated[1])
     if (automated or auto_header) and not strong_ack:
         if automated:
             return _Decision("auto_reply", automated[0], 0.75, automated[1])
@@ -308,7 +327,8 @@ def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
 def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], auto_header: bool,
                   from_attachment: bool = False) -> Classification:
     subject = subject or doc.header_subject
-    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto)
+    own_refs = find_authority_refs([doc.own_text], subject)
+    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto, bool(own_refs))
     authority = [s for s in doc.sentences if s.authority]
     new_due = response_due = None
     if decision.kind == "extension":

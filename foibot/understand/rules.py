@@ -73,7 +73,7 @@ RULES: tuple[Rule, ...] = (
     ), subject_ok=True),
     Rule("auto_reply.automated_message", "auto_reply", "medium", (
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
-        r"acknowledge?ment|message|e-?mail|notification)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
+        r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
     ), hypothetical_ok=True),
     Rule("auto_reply.redirect_to_form", "auto_reply", "medium", (
@@ -106,8 +106,16 @@ RULES: tuple[Rule, ...] = (
          r"overturn(?:s|ed)?|concluded|found|decided|determined)\b"),
         (r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
         r"decision|response)\b"),
+        (r"\b(?:i|we) (?:have )?(?:now )?(?:considered|investigated|looked into|examined) your (?:complaint|appeal|"
+         r"request for (?:an )?(?:internal )?review|review request)\b"),
+        r"\b(?:uphold|upheld|upholding|not uphold) (?:your|the) (?:complaint|appeal|review|request for (?:an )?internal review)\b",
+        r"\b(?:having|after) (?:examined|reviewed|considered|looked at) the handling of\b",
         (r"\b(?:having|after) (?:reviewed|re-?examined|reconsidered) (?:the|your) (?:original )?(?:request|response|"
-         r"decision|handling)\b.{0,120}\b(?:uphold|upheld|satisfied|review|maintain|overturn)"),
+         r"decision|handling)\b.{0,120}\b(?:uphold|upheld|satisfied|review|maintain|overturn|breached)"),
+    )),
+    Rule("internal_review_result.mentions_initial", "internal_review_result", "medium", (
+        r"\b(?:initial|original|first) (?:decision|response|refusal|reply|handling)\b",
+        r"\b(?:decision|response) was (?:initially|originally)\b",
     )),
     Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
         r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
@@ -133,6 +141,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:request|it) (?:is|will be|has been) (?:put |placed )?on hold (?:until|pending)\b",
         r"\bwhat (?:exactly )?(?:do you mean|is meant) by\b",
         r"\byour request (?:is|was|appears) (?:unclear|too broad|ambiguous|not clear|very broad)\b",
+        r"\bnot (?:provided |given )?(?:us )?(?:with )?(?:a |an )?(?:sufficiently )?(?:clear|adequate|sufficient) description\b",
+        r"\b(?:is|was) not a valid (?:foi |foisa |eir |freedom of information )?request\b",
     ), unless=(
         r"\b(?:we|i) (?:have |had )?(?:asked|requested|sought) (?:you )?(?:for )?(?:your )?clarification\b",
         r"\b(?:you|which you) (?:have |had )?(?:provided|supplied|gave|sent|clarified)\b",
@@ -155,6 +165,16 @@ RULES: tuple[Rule, ...] = (
         r"(?:full )?(?:response|reply|answer)|complete (?:your|the|this) request|meet the (?:deadline|20 working "
         r"day|statutory))\b.{0,60}\b(?:within|by) (?:the )?(?:20|twenty|statutory|deadline|time|original|due)"),
         r"\b(?:revised|new|extended) (?:response |target |due |deadline )?(?:date|deadline)\b",
+        (r"\bextend (?:the |our )?(?:[\w-]+ ){0,3}(?:period|deadline|time limit|timescale|response (?:time|date|"
+         r"period|target))\b"),
+        r"\b(?:allows|permits|entitles) us to (?:exceed|extend|take (?:longer|more time|additional time))\b",
+    )),
+    Rule("extension.public_interest", "extension", "medium", (
+        (r"\b(?:we are|i am|we're) (?:currently |now |still )?(?:assessing|considering|weighing|conducting|"
+         r"carrying out) the public interest\b"),
+        r"\b(?:required|need|needs|have|has) to (?:conduct|carry out|consider|undertake|complete) (?:a |the )?public interest test\b",
+        r"\b(?:longer|more) than (?:the )?(?:20|twenty)[ -]working[ -]days?\b",
+        r"\b(?:is|are) being considered under (?:the )?(?:exemption|exception|section|regulation)s?\b",
     )),
     Rule("acknowledgement.response_promised", "acknowledgement", "strong", (
         (r"\b(?:you|we|i) (?:will|should|shall) (?:receive|get|be sent|have) (?:a|our|the|your) (?:full |formal |"
@@ -182,10 +202,12 @@ RULES: tuple[Rule, ...] = (
         r"(?:request|enquiry|concerns|complaint)\b"),
         r"\backnowledg(?:e|es|ing) (?:receipt|your (?:request|e-?mail|enquiry|letter))\b",
         r"\bthis (?:e-?mail|letter|message) (?:is to )?acknowledges?\b",
+        r"\b(?:attached|enclosed) (?:is )?(?:an? |our |the |your )?acknowledge?ment(?: letter)?\b",
     ), unless=(r"\backnowledge your (?:request|e-?mail) (?:following|once|after|when|on)\b",)),
     Rule("acknowledgement.received", "acknowledgement", "weak", (
         r"\b(?:we|i) (?:have |has )?(?:received|receive) your (?:request|e-?mail|enquiry|letter)\b",
         r"\bthank you for your (?:request|e-?mail|enquiry|letter|correspondence)\b",
+        r"\byour (?:request|e-?mail|enquiry|application)\b[^.]{0,80}\b(?:has been|was|have been) received\b",
         r"\bquote (?:this|the|our) reference\b", r"\bwithin (?:the )?(?:statutory )?(?:20|twenty) working days\b",
     ), subject_ok=True),
 
@@ -207,7 +229,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:exemption|exception)s? (?:applies|apply|is engaged|are engaged|has been applied|have been applied)\b",
         (r"\b(?:we|i|the \w+) (?:are|am|is|have|has) (?:applying|applied|relying|relied|rely) (?:on |upon )?(?:the )?"
         r"(?:exemptions?|exceptions?|sections?|regulations?|s\.? ?\d)"),
-        r"\b(?:is|are|has been|have been|was|were|being|will be) withheld\b",
+        r"\b(?:is|are|has been|have been|was|were|being|will be|should be|must be) withheld\b",
         (r"\b(?:we|i|the \w+) (?:are|am|is|have|has|must|will) (?:therefore )?(?:decided to )?(?:withhold|withholding|"
         r"refuse|refusing|decline|declining)\b"),
         (r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
@@ -224,7 +246,9 @@ RULES: tuple[Rule, ...] = (
         (r"\bpublic interest (?:in maintaining the (?:exemption|exception)|favours withholding|lies in "
         r"withholding|in withholding)\b"), r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
-    ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b")),
+    ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b",
+               r"\b(?:nothing|no information|none of (?:the|this|it)(?: information)?) (?:is|has been|should be|will be|was|"
+               r"have been|needs to be) withheld\b")),
     Rule("partially_provided.part_withheld", "partial", "strong", (
         (r"\b(?:some|part|parts|certain|elements|sections) of (?:the|this|that|these) (?:requested )?(?:information|"
          r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
@@ -256,9 +280,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:does not|doesn't|do not) fall (?:under|within) (?:the |our )?(?:remit|responsibility|functions?|jurisdiction)\b",
         r"\b(?:outside|not within|beyond) (?:the |our )?(?:remit|functions?|responsibilit(?:y|ies)|jurisdiction)\b",
         r"\bthe appropriate (?:public )?(?:authority|body|organisation) (?:in this case )?(?:is|would be)\b",
-        r"\binformation (?:you (?:have )?(?:requested|require|seek)|requested) (?:is|would be|may be) held by\b",
+        (r"\b(?:information|details|data|records)\b[^.]{0,60}\b(?:would|will|may|might|is likely to|could) (?:only )?be "
+         r"held by\b"),
+        r"\b(?:information|data|records) (?:you (?:have )?(?:requested|require|seek)|requested) is held by (?:another|other|a different)\b",
         (r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
-        r"use|employ|operate|own|have a contract)\b"),
+        r"use|employ|operate|own|have a contract)\b(?! you\b| us\b| in touch| informed)"),
         r"\b(?:is|are|was|were) not (?:recorded|collected|kept|retained|captured|logged)\b",
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
     Rule("not_held.nothing_to_report", "not_held", "weak", (
@@ -278,6 +304,13 @@ RULES: tuple[Rule, ...] = (
         (r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
         r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b"),
         r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
+        (r"\b(?:am|are|is) (?:now )?(?:able to )?(?:disclose|disclosing|provide|providing|release|releasing|supply|supplying) "
+         r"(?:to you |you with )?(?:the|this|all the|the following|the located|the requested)(?: located| requested)? "
+         r"(?:information|data|figures|documents|records|details|response)?"),
+        r"\b(?:this|that|the|all the|the requested) information (?:is|has been|are) (?:being )?(?:provided|set out|given|shown|listed|disclosed) (?:below|above|overleaf|to you|in (?:the )?(?:table|attach))",
+        r"\b(?:is|are) being (?:provided|disclosed|released|supplied) to you\b",
+        (r"\bthe attached (?:spreadsheet|document|table|file|list|schedule|report|data|letter)s? (?:provides|contains|shows|"
+         r"gives|sets out|lists|includes|details)\b"),
         r"\bable to provide the (?:following|requested) information\b",
         (r"\b(?:provides|contains|includes|sets out|gives) (?:all )?(?:of )?the information (?:you (?:have )?(?:requested|"
          r"asked for|sought)|requested)\b"),

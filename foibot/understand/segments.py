@@ -111,10 +111,16 @@ _HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|whilst|while
 # words that make a sentence hypothetical are looked for in the main clause only.
 _RELATIVE = CuedPattern(r",? \b(?:which|where|because|since|as this|in cases where|so that)\b")
 _HYPOTHETICAL = CuedPattern(
-    r"\b(?:may|might|could|can) (?:also )?"
+    r"\b(?:may|might|could|can) (?:also |only )?be [a-z]+ed\b|\b(?:may|might|could|can) (?:also )?"
     r"(?:be )?(?:apply|applies|applied|engaged|refused?|exempt|withheld|need to|have to|make it necessary|"
     r"decide|rely|consider|be able|be unable|take longer|not be able)\b|\bcan apply\b|\bin some "
-    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b")
+    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b|"
+    # The law explained, not this request decided: "information is exempt if ...", "the Act allows ...".
+    r"\b(?:the|this|foi|foia|foisa) (?:foi )?(?:act|regulations|legislation) (?:allows(?! us)|requires|provides|"
+    r"permits(?! us)|carries|states|says|gives|sets out|means|obliges)\b|\b(?:information|it) is exempt(?: information)? if\b|"
+    r"\b(?:when|where|if) (?:a|an|the) (?:qualified |absolute )?(?:exemption|exception) (?:applies|is engaged|is "
+    r"being considered)\b|\bexemptions? which (?:may|can|could)\b|\b(?:public )?authorit(?:y|ies) (?:must|may|can|"
+    r"should|is required to|are required to)\b|\bthe applicant\b")
 
 
 @dataclass
@@ -344,6 +350,7 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
             for n, piece in enumerate(split_sentences(segment)):
                 sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
     _mark_voices(sentences)
+    _mark_quoted_paragraphs(sentences)
     _mark_appeal_tail(sentences)
     own = "\n".join(line for line, zone in zip(lines, zones) if zone != "thread")
     doc = Doc(text=text, sentences=sentences, header_subject=subject, header_auto=auto, own_text=own)
@@ -413,6 +420,46 @@ def _mark_voices(sentences: list[Sentence]) -> None:
         relative = _RELATIVE.search(sentence.text)  # the modal word must be in the main clause
         if relative is None or position < relative.start():
             sentence.hypothetical = True
+
+
+_OPEN_QUOTE = ("“", '"', "‘")
+_CLOSE_QUOTE = ("”", '"', "’")
+MAX_QUOTED_RUN = 40
+
+
+def _mark_quoted_paragraphs(sentences: list[Sentence]) -> None:
+    """Someone else's words in quotation marks over several sentences (the requester's letter, quoted back in
+    a review or a reply to a complaint): from an opening mark that does not close in its own sentence to the
+    sentence where it closes. A run that never closes is left alone (a stray mark)."""
+    n = 0
+    while n < len(sentences):
+        sentence = sentences[n]
+        text = sentence.text.strip()
+        if sentence.zone != "body" or not text.startswith(_OPEN_QUOTE) or _closes(text[1:], text[0]):
+            n += 1
+            continue
+        end = None
+        for k in range(n + 1, min(n + MAX_QUOTED_RUN, len(sentences))):
+            if sentences[k].zone != "body":
+                break
+            if sentences[k].text.strip().startswith(_OPEN_QUOTE) and not _closes(sentences[k].text, text[0]):
+                break  # a new quotation opens: the first one was a stray mark
+            if _closes(sentences[k].text, text[0]):
+                end = k
+                break
+        if end is None:
+            n += 1
+            continue
+        for k in range(n, end + 1):
+            sentences[k].zone = "quoted"
+        n = end + 1
+
+
+def _closes(text: str, opening: str) -> bool:
+    closing = {"“": "”", '"': '"', "‘": "’"}[opening]
+    if opening == "‘":  # an apostrophe is also ’: only a mark at the end of a word followed by a space or end
+        return bool(re.search(r"’(?:\s|$)", text)) and not re.search(r"\w’\w", text[-3:])
+    return closing in text
 
 
 def _mark_appeal_tail(sentences: list[Sentence]) -> None:
