@@ -247,8 +247,8 @@ RULES: tuple[Rule, ...] = (
         r"withholding|in withholding)\b"), r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
     ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b",
-               r"\b(?:nothing|no information|none of (?:the|this|it)(?: information)?) (?:is|has been|should be|will be|was|"
-               r"have been|needs to be) withheld\b")),
+               (r"\b(?:nothing|no information|none of (?:the|this|it)(?: information)?) (?:is|has been|should be|will be|"
+                r"was|have been|needs to be) withheld\b"))),
     Rule("partially_provided.part_withheld", "partial", "strong", (
         (r"\b(?:some|part|parts|certain|elements|sections) of (?:the|this|that|these) (?:requested )?(?:information|"
          r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
