@@ -22,6 +22,7 @@ from .authority_refs import find_authority_refs
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
+from .verdicts import blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
@@ -147,8 +148,55 @@ def _all(signals: Signals, *names: str) -> list[Sentence]:
     return out
 
 
+_WHOLE_REQUEST = re.compile(r"(?i)\b(?:your|this|the) (?:request|requests)\b(?! (?:number |no\.? )?\d)")
+_VERDICT_RULES = {
+    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
+    "not_held": ("not_held.not_held",),
+    "provided": ("provided.information_attached", "provided.facts_given"),
+    "partial": ("partially_provided.part_withheld",),
+}
+
+
+def _composed(signals: Signals) -> _Decision | None:
+    """The outcome composed from the answer to each numbered question, when the reply answers in turn."""
+    found = blocks(signals.doc.sentences)
+    if len(found) < 2:
+        return None
+    marks: dict[int, set[str]] = {}
+    for verdict, names in _VERDICT_RULES.items():
+        for name in names:
+            for sentence in signals[name]:
+                marks.setdefault(id(sentence), set()).add(verdict)
+    verdicts: list[str] = []
+    evidence: list[Sentence] = []
+    for _, block in found:
+        verdict, _question = verdict_of(block, lambda sentence: marks.get(id(sentence), set()))
+        verdicts.append(verdict)
+        answer = [x for x in block[1:] if x.authority and not x.is_question] or block[:1]
+        if verdict != "unknown" and answer:
+            evidence.append(answer[0])
+    kind = compose(verdicts)
+    if kind is None:
+        return None
+    inside = {id(x) for _, block in found for x in block}
+    whole = [x for x in _all(signals, "refused.cost_limit", "refused.vexatious")
+             if id(x) not in inside or _WHOLE_REQUEST.search(x.text)]
+    if whole:  # the whole request refused (cost limit, vexatious) before or after the answers
+        return None
+    # Nothing else to weigh when every answer agrees; a mixed reply is surer the more blocks say something.
+    known = sum(v != "unknown" for v in verdicts)
+    confidence = 0.85 if known >= 3 or kind == "partially_provided" else 0.8
+    return _Decision(kind, f"{kind}.per_question", confidence, evidence)
+
+
 def _substantive(signals: Signals) -> _Decision | None:
     """The answer itself, from refusal, not-held and provided signals; None when there is none."""
+    full = _all(signals, "provided.in_full")
+    if full:  # said in so many words: all of it given
+        return _Decision("information_provided", "provided.in_full", 0.9, full)
+    composed = _composed(signals)
+    if composed:
+        return composed
     partial = _all(signals, "partially_provided.part_withheld")
     if partial:  # said in so many words: part given, part withheld
         return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)

@@ -325,6 +325,13 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:copies|a copy|the (?:e-?mails?|documents?|correspondence|minutes|notes|data|figures|spreadsheet|"
         r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b"),
     ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
+    Rule("provided.in_full", "provided", "strong", (
+        r"\b(?:provided|disclosed|released|supplied|answered|given) in full\b", r"\bfull (?:disclosure|release)\b",
+        (r"\ball (?:of )?the (?:requested )?information (?:you (?:have )?(?:requested|asked for) |requested |that you requested )?"
+         r"(?:is|has been|was) (?:provided|enclosed|attached|disclosed|released|set out)\b"),
+    ), unless=(r"\bnot (?:be |been )?(?:provided|disclosed|released|supplied|answered|given) in full\b",
+               r"\b(?:unable|cannot|can't|not able)\b", r"\bexcept\b|\bwith the exception\b|\bother than\b",
+               r"\bredact")),
     Rule("provided.facts_given", "provided", "medium", (
         r"£ ?\d", r"\b\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
         r"\bthere (?:were|was|are|is|have been|has been) \d[\d,]*\b",

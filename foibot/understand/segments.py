@@ -109,7 +109,7 @@ _HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|whilst|while
                                  re.IGNORECASE)
 # A relative clause explains a rule ("... exempt under section 31, which can apply where ..."): the modal
 # words that make a sentence hypothetical are looked for in the main clause only.
-_RELATIVE = CuedPattern(r",? \b(?:which|where|because|since|as this|in cases where|so that)\b")
+_RELATIVE = CuedPattern(r",? \b(?:which|where|because|since|as this|in cases where|so that|however|but|although|though)\b")
 _HYPOTHETICAL = CuedPattern(
     r"\b(?:may|might|could|can) (?:also |only )?be [a-z]+ed\b|\b(?:may|might|could|can) (?:also )?"
     r"(?:be )?(?:apply|applies|applied|engaged|refused?|exempt|withheld|need to|have to|make it necessary|"
