@@ -193,8 +193,8 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
     "auto_reply.automated_message": (["This is an automated confirmation that your e-mail arrived."],
                                      ["The automated barrier was installed in May."]),
     "provided.in_full": (["The information is provided in full.", "All of the information you requested is attached."],
-                         ["The report cannot be provided in full.", "The information is provided in full, except for "
-                          "the names of staff."]),
+                         ["The report cannot be provided in full.",
+                          "The information is provided in full, except for the names of staff."]),
     "refused.exempt": (["We believe it should be withheld under regulation 12(5)(e)."],
                        ["Nothing should be withheld."]),
 }
