@@ -337,7 +337,8 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
             click.echo(json.dumps({"file": name, "kind": c.kind, "authority_ref": c.authority_ref,
                                    "exemptions": list(c.exemptions), "confidence": round(c.confidence, 3),
                                    "evidence": list(c.evidence), "needs_review": c.needs_review,
-                                   "answers": c.answers}, ensure_ascii=False))
+                                   "answers": c.answers, "other_body": c.other_body,
+                                   "download_links": list(c.download_links)}, ensure_ascii=False))
             continue
         # The evidence is the reply's own text: never let it drive the terminal (ESC, BEL, C1 codes).
         evidence = _printable(" | ".join(c.evidence)) if c.evidence else "no deciding sentence"
@@ -348,6 +349,10 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
             extras.append(f"new due date {c.new_due_date.isoformat()}")
         if c.from_attachment:
             extras.append("read from the attachment")
+        if c.other_body:
+            extras.append(f"ask {_printable(c.other_body)} instead")
+        if c.download_links:
+            extras.append("the response is at " + _printable(" ".join(c.download_links)))
         if c.needs_review:
             extras.append("needs review")
         click.echo(f"{name}: {c.kind} ({c.confidence:.2f}, {c.rule}; {', '.join(extras)}) \"{evidence}\"")

@@ -152,6 +152,8 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
                 "exemptions": list(c.exemptions), "evidence": list(c.evidence[:2]),
                 "new_due_date": c.new_due_date.isoformat() if c.new_due_date else None,
                 "response_due": c.response_due.isoformat() if c.response_due else None,
+                "review_outcome": c.review_outcome, "other_body": c.other_body,
+                "download_links": list(c.download_links),
             }, message_id=message_row_id)
         if changes:
             store.add_event(request_id, "request_updated", now, {"changes": changes, "because": c.kind},
@@ -167,6 +169,8 @@ def review_reason(request: dict[str, Any], c: Classification, changes: dict[str,
     """
     if c.rule == "manual":
         return None
+    if c.download_links:
+        return "the response is at a link: download it from " + " ".join(c.download_links)[:400]
     if c.needs_review:
         return f"low confidence ({c.confidence:.2f})"
     before = request.get("outcome")

@@ -156,7 +156,8 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
         ["I am able to disclose the located information to you as attached.",
          "The trust is providing the following information:",
          "This information is provided below.", "Some of the information is being provided to you.",
-         "The attached spreadsheet shows the number of permits issued."],
+         "The attached spreadsheet shows the number of permits issued.",
+         "We have completed our searches and can respond as follows.", "Our response to your questions is as follows:"],
         ["We will provide the information once the review is complete."],
     ),
     "internal_review_result.review_done": (
@@ -192,6 +193,27 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
                                  ["No request about buses was received."]),
     "auto_reply.automated_message": (["This is an automated confirmation that your e-mail arrived."],
                                      ["The automated barrier was installed in May."]),
+    "clarification_requested.fees_notice": (
+        ["This letter is a fees notice under section 9.", "We will start work once the fee has been paid.",
+         "Please note that you will need to pay a fee of £25 before we can go on."],
+        ["No fee is payable for this request."],
+    ),
+    "other.response_at_link": (
+        ["Your response has been uploaded to our secure portal.",
+         "You can download your response using the link below: https://example.org/r/1",
+         "The link will expire after 14 days."],
+        ["The council publishes its spending on its website."],
+    ),
+    "internal_review_result.for_requester": (
+        ["I have decided to uphold your complaint.", "I am overturning the original decision.",
+         "The exemption was not correctly applied.", "The council should have provided the figures."],
+        ["I do not uphold your complaint."],
+    ),
+    "internal_review_result.for_authority": (
+        ["I uphold the original decision.", "The exemption was correctly applied.",
+         "I am satisfied that the exemption at section 43 applies."],
+        ["Your complaint is upheld."],
+    ),
     "provided.in_full": (["The information is provided in full.", "All of the information you requested is attached."],
                          ["The report cannot be provided in full.",
                           "The information is provided in full, except for the names of staff."]),
@@ -222,7 +244,8 @@ def test_rule_ignores(name: str, sentence: str) -> None:
 
 def test_rule_names_say_their_kind() -> None:
     kinds = {"acknowledgement", "not_held", "refused", "neither_confirm_nor_deny", "clarification_requested",
-             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover", "delay", "partial"}
+             "extension", "internal_review_result", "auto_reply", "bounce", "provided", "cover", "delay", "partial",
+             "verdict", "link"}
     for rule in RULES:
         assert rule.kind in kinds
         assert rule.strength in ("strong", "medium", "weak")

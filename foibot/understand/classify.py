@@ -49,6 +49,8 @@ class Classification:
     review_outcome: str | None = None  # for internal_review_result: the substantive outcome it states
     bounce_permanent: bool = False  # for bounce: a hard (5.x.x) failure
     from_attachment: bool = False  # decided by the text of an attached letter
+    other_body: str | None = None  # for not_held: the body the authority says to ask instead (s16 advice)
+    download_links: tuple[str, ...] = ()  # the response is at these links (a portal): a person must fetch it
 
     @property
     def authority_ref(self) -> str | None:
@@ -224,6 +226,24 @@ def _substantive(signals: Signals) -> _Decision | None:
     return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
 
 
+def _review_outcome(signals: Signals) -> str | None:
+    """The outcome an internal review result leaves: overturned (given now), upheld in part, or upheld."""
+    answer = _substantive(signals)
+    for_requester = signals["internal_review_result.for_requester"]
+    for_authority = signals["internal_review_result.for_authority"]
+    in_part = any(_IN_PART.search(x.text) for x in for_requester + for_authority)
+    if in_part or (for_requester and for_authority):
+        return "partially_provided"
+    if for_requester:
+        if answer and answer.kind in ("partially_provided", "refused"):
+            return "partially_provided"
+        return "information_provided"
+    if for_authority:
+        return answer.kind if answer and answer.kind != "information_provided" else "refused"
+    return answer.kind if answer else None
+
+
+_IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
 _SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
                               r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
                               r"national security)")
@@ -252,11 +272,10 @@ def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Deci
                              review_outcome="neither_confirm_nor_deny")
         return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
     if review:
-        outcome = _substantive(signals)
         return _Decision("internal_review_result", review[0], 0.85, review[1],
-                         review_outcome=outcome.kind if outcome else None)
-    hit = _first(signals, "clarification_requested.asks_to_clarify")
-    if hit:
+                         review_outcome=_review_outcome(signals))
+    hit = _first(signals, "clarification_requested.fees_notice", "clarification_requested.asks_to_clarify")
+    if hit:  # a question to answer, or a fee to pay: either way the clock stops until the requester acts
         return _Decision("clarification_requested", hit[0], 0.85, hit[1])
     hit = _first(signals, "extension.time_extended")
     if hit:
@@ -264,6 +283,9 @@ def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Deci
     answer = _substantive(signals)
     if answer:
         return answer
+    hit = _first(signals, "other.response_at_link")
+    if hit:  # the response itself is behind a link or in a portal: unknown until someone fetches it
+        return _Decision("other", hit[0], 0.5, hit[1])
     hit = _first(signals, "extension.public_interest")
     if hit:  # no decision yet, the public interest still being weighed: the time is extended (s10(3))
         return _Decision("extension", hit[0], 0.75, hit[1])
@@ -304,6 +326,29 @@ def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Deci
     if hit:
         return _Decision("information_provided", hit[0], 0.4, hit[1])
     return _Decision("other", "other.nothing_recognised", 0.3, [])
+
+
+# --- the body to ask instead (s16 advice) -----------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]{4,300}")
+_ASK_INSTEAD = re.compile(
+    r"\b(?:contact|redirect (?:your request |your enquiry )?to|direct (?:your request |your enquiry )?to|write to|"
+    r"submit (?:your|a) request to|(?:would|may|might|will|could) (?:only )?be held by|is held by|the responsibility of|"
+    r"a matter for|appropriate (?:public )?(?:authority|body|organisation)(?: in this case)? (?:is|would be)|"
+    r"(?:is|are) responsible for (?:this|these|that)[^.]{0,40}? is)\s+(?:the\s+)?"
+    r"(?P<body>[A-Z][\w&'’.-]*(?:[ ](?:of|for|and|&|the|on|in|[A-Z][\w&'’.-]*)){0,8})")
+_TRAILING = re.compile(r"(?:\s+(?:of|for|and|&|the|on|in))+$")
+_NOT_A_BODY = {"The", "This", "Your", "You", "We", "Our", "Us", "It", "Please", "If", "Freedom", "Information", "FOI"}
+
+
+def _other_body(sentences: Sequence[Sentence]) -> str | None:
+    """The body a not-held reply names for the requester to ask instead ("you may wish to contact Ofcom")."""
+    for sentence in sentences:
+        for match in _ASK_INSTEAD.finditer(sentence.text):
+            body = _TRAILING.sub("", match.group("body")).strip(" .,;:")
+            if body and body.split()[0] not in _NOT_A_BODY and len(body) >= 3:
+                return body
+    return None
 
 
 # --- dates -------------------------------------------------------------------------------------------
@@ -393,6 +438,10 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
         refs = find_authority_refs([doc.own_text], subject)
     # A bounce carries our own message back: any reference in it is not the authority's.
     found_answers = answers_module.find_answers(doc, questions) if questions else {}
+    other_body = _other_body(authority) if decision.kind == "not_held" else None
+    links: tuple[str, ...] = ()
+    if decision.rule == "other.response_at_link":
+        links = tuple(dict.fromkeys(_URL.findall(doc.own_text)))[:5]
     return Classification(
         kind=decision.kind,
         confidence=round(decision.confidence, 2),
@@ -405,6 +454,8 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
         response_due=response_due,
         review_outcome=decision.review_outcome,
         from_attachment=from_attachment,
+        other_body=other_body,
+        download_links=links,
     )
 
 

@@ -154,6 +154,13 @@ RULES: tuple[Rule, ...] = (
         r"indicate|explain) (?:which|what|whether|exactly|the (?:time ?period|date range|dates?))\b"),
         r"\bplease (?:confirm|let (?:me|us) know|advise|indicate) (?:which|what|whether|exactly)\b",
     ), unless=(r"^\s*(?:\d|q\d|question)",), questions_ok=True),
+    Rule("clarification_requested.fees_notice", "clarification_requested", "strong", (
+        r"\bfees? notice\b", r"\bnotice (?:of|for) (?:the )?(?:fee|fees|charge)\b",
+        (r"\b(?:until|once|when|on receipt of|after) (?:the |this |your )?(?:fee|fees|payment|charge)s? (?:is |are |has been |have "
+         r"been )?(?:paid|received|made)\b"),
+        r"\b(?:on|upon|following) (?:the )?receipt of (?:the |your )?(?:fee|payment)\b",
+        r"\b(?:pay|paying|payment of) (?:a |the )?(?:fee|charge) of £ ?\d",
+    ), hypothetical_ok=True),
     Rule("extension.time_extended", "extension", "strong", (
         (r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|period|time limit|time for (?:response|"
         r"compliance|responding)|date|response date)\b"),
@@ -287,6 +294,22 @@ RULES: tuple[Rule, ...] = (
         r"use|employ|operate|own|have a contract)\b(?! you\b| us\b| in touch| informed)"),
         r"\b(?:is|are|was|were) not (?:recorded|collected|kept|retained|captured|logged)\b",
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
+    Rule("internal_review_result.for_requester", "verdict", "medium", (
+        (r"\b(?:uphold|upheld|upholding)(?: in part| partially| partly)? (?:your|the) (?:complaint|appeal|request for (?:an )?"
+         r"(?:internal )?review|review request|review)\b"),
+        r"\b(?:your )?(?:complaint|appeal|review request) (?:is|has been|was) (?:therefore )?(?:partially |partly |fully )?upheld\b",
+        r"\boverturn(?:s|ed|ing)?\b", r"\b(?:was|were|had been|has been) (?:not|in?correctly|wrongly) (?:correctly )?applied\b",
+        r"\bshould (?:have|not have) (?:been )?(?:provided|disclosed|released|given|withheld|refused)\b",
+        r"\b(?:i|we) (?:now |can now |am now |are now )?(?:provide|release|disclose|enclose|attach)\b",
+    ), unless=(r"\b(?:do not|don't|not) uphold\b",)),
+    Rule("internal_review_result.for_authority", "verdict", "medium", (
+        (r"\b(?:uphold|upheld|upholding|maintain|maintaining|maintained|stand by|agree with) (?:the |our |my )?(?:original |"
+         r"initial |earlier )?(?:decision|response|exemptions?|exceptions?|refusal|position)\b"),
+        r"\b(?:original|initial) (?:decision|response|refusal) (?:is|was|has been) (?:therefore )?(?:upheld|maintained|correct)\b",
+        r"\b(?:was|were|had been|has been) correctly (?:applied|engaged|relied|withheld|refused)\b",
+        r"\b(?:do not|don't|not) uphold (?:your|the) (?:complaint|appeal|request)\b",
+        r"\b(?:i am|we are) satisfied that (?:the )?(?:exemption|exception|decision|original|section|regulation|council|trust)\b",
+    )),
     Rule("not_held.nothing_to_report", "not_held", "weak", (
         r"^(?:answer\s*:\s*)?(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b",
         r"\b(?:is|are) not available\b", r"^(?:answer\s*:\s*)?no[.,]\s",
@@ -304,6 +327,9 @@ RULES: tuple[Rule, ...] = (
         (r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
         r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b"),
         r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
+        (r"\b(?:can|are able to|am able to|will|would like to) (?:now )?(?:respond|reply|answer)(?: to (?:your|the) "
+         r"(?:request|questions?))? as follows\b"),
+        r"\b(?:our|the) (?:response|answers?|reply) (?:to (?:your|each) (?:request|questions?) )?(?:is|are) as follows\b",
         (r"\b(?:am|are|is) (?:now )?(?:able to )?(?:disclose|disclosing|provide|providing|release|releasing|supply|supplying) "
          r"(?:to you |you with )?(?:the|this|all the|the following|the located|the requested)(?: located| requested)? "
          r"(?:information|data|figures|documents|records|details|response)?"),
@@ -360,6 +386,16 @@ RULES: tuple[Rule, ...] = (
         (r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"
         r"assistance))\b"), r"\bin response to your (?:enquiry|request|questions?)\b",
     ), unless=(r"\b(?:does|do|did) not\b",)),
+    Rule("other.response_at_link", "link", "strong", (
+        r"\bsecure (?:portal|file transfer|file sharing|link|messaging|e-?mail (?:system|service)|website|site)\b",
+        (r"\b(?:download|access|view|retrieve|collect|open) (?:your|the|our) (?:full |formal )?(?:response|reply|documents|"
+         r"files|information|disclosure)\b[^.]{0,60}\b(?:link|portal|website|online|below|here|https?://)"),
+        (r"\b(?:response|reply|documents|files|information|disclosure) (?:is|are|has been|have been) (?:now )?(?:available|"
+         r"uploaded|published|ready)\b[^.]{0,40}\b(?:to download|for download|portal|(?:at|via|from) (?:the|this|our) "
+         r"(?:following )?link)"),
+        r"\b(?:using|via|through|follow|click) (?:the|this) (?:following |secure )?link (?:below )?(?:to (?:download|access|view|retrieve))\b",
+        r"\b(?:the )?link (?:will )?expires?\b",
+    ), hypothetical_ok=True),
     Rule("other.delay_apology", "delay", "medium", (
         r"\b(?:apologi[sz]e|apologies|sorry) for the delay\b", r"\bstill (?:gathering|collating|working on|waiting for)\b",
     )),

@@ -4,7 +4,7 @@ The outcome rules must read only the authority's own words. Replies quote our re
 following information:", "You asked:", "Request" ... "Response"), quote the e-mail thread below
 ("-----Original Message-----", "From: ... Sent: ...", "> ..."), and end with rights-of-appeal boilerplate
 that mentions internal reviews, the ICO and sections of the Act in every reply. Each sentence gets a zone
-(`body`, `quoted`, `thread`, `appeal`, `header`) and flags (a question, the requester's voice, hypothetical).
+(`body`, `quoted`, `thread`, `appeal`, `header`, `welsh`) and flags (a question, the requester's voice, hypothetical).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ _HYPOTHETICAL = CuedPattern(
 @dataclass
 class Sentence:
     text: str
-    zone: str  # body | quoted | thread | appeal | header
+    zone: str  # body | quoted | thread | appeal | header | welsh
     line_start: bool  # the sentence begins a line (headings, numbered items)
     numbered: bool  # begins with "1.", "Q1", "(a)", "-" ...
     is_question: bool  # a question or a request restated ("How many ...", "Please provide ...")
@@ -350,6 +350,7 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
             for n, piece in enumerate(split_sentences(segment)):
                 sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
     _mark_voices(sentences)
+    _mark_welsh(sentences)
     _mark_quoted_paragraphs(sentences)
     _mark_appeal_tail(sentences)
     own = "\n".join(line for line, zone in zip(lines, zones) if zone != "thread")
@@ -420,6 +421,28 @@ def _mark_voices(sentences: list[Sentence]) -> None:
         relative = _RELATIVE.search(sentence.text)  # the modal word must be in the main clause
         if relative is None or position < relative.start():
             sentence.hypothetical = True
+
+
+# Welsh function words, and the few that are English words too (they count only beside the others).
+_WELSH = frozenset("""yn yr ac ar eich ein ei gyda mae bod nid ydym chi hwn hon hyn wedi gan fel neu ond os yng ym
+fod cais gwybodaeth wybodaeth diolch annwyl cofion yw oes sydd eu hefyd dros drwy rhwng gennym byddwn ymateb
+ynghylch ynglŷn mewn gyfer hynny rydym roedd fydd gael cael dan wrth""".split())
+_SHARED_WORDS = frozenset({"a", "i", "am", "o", "y", "ni", "at", "dan"})
+_TOKEN = re.compile(r"[a-zâêîôûŵŷ']+")
+
+
+def _mark_welsh(sentences: list[Sentence]) -> None:
+    """The Welsh half of a bilingual letter says what the English half says: only one half is read."""
+    for sentence in sentences:
+        if sentence.zone != "body":
+            continue
+        words = _TOKEN.findall(sentence.text.lower())
+        if len(words) < 4:
+            continue
+        welsh = sum(1 for w in words if w in _WELSH)
+        shared = sum(1 for w in words if w in _SHARED_WORDS)
+        if welsh >= 2 and (welsh + shared) * 10 >= len(words) * 3:
+            sentence.zone = "welsh"
 
 
 _OPEN_QUOTE = ("“", '"', "‘")

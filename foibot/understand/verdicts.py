@@ -25,6 +25,8 @@ _SHORT_NEGATIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?(?:no|none|nil|n/?a|
 _SHORT_POSITIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?yes\b", re.IGNORECASE)
 
 _AMOUNT = re.compile(r"£ ?\d|\d ?%")  # "No spend, aside from £1,040": an answer, not "not held"
+_END = re.compile(r"^\s*(?:yours (?:sincerely|faithfully)|kind regards|regards|best wishes|many thanks|"
+                  r"if you (?:are|remain) (?:unhappy|dissatisfied|not satisfied))\b", re.IGNORECASE)
 MIN_BLOCKS = 2
 
 
@@ -37,10 +39,11 @@ class Block:
 
 
 def _number(sentence: Sentence) -> int | None:
-    if not sentence.line_start:
-        return None
     match = _MARKER.match(sentence.text)
     if not match:
+        return None
+    # "Question 2:" marks a question wherever the sentence starts; a bare "2." only at the start of a line.
+    if not sentence.line_start and not match.group("a"):
         return None
     return int(match.group("a") or match.group("b"))
 
@@ -71,7 +74,7 @@ def blocks(sentences: Sequence[Sentence]) -> list[tuple[int, list[Sentence]]]:
         end = best[position + 1][1] if position + 1 < len(best) else len(sentences)
         taken: list[Sentence] = []
         for k in range(start, end):
-            if sentences[k].zone in ("appeal", "thread", "header") and k > start:
+            if k > start and (sentences[k].zone in ("appeal", "thread", "header") or _END.match(sentences[k].text)):
                 break
             taken.append(sentences[k])
         out.append((number, taken))
