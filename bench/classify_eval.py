@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from foibot.understand.classify import REVIEW_BELOW
 from foibot.understand.exemptions import parse_list
 from foibot.understand.read import read_file
 
@@ -48,6 +49,16 @@ def load_labels(folder: Path) -> list[dict[str, str]]:
         return [dict(row, _path=str(folder / row["file"])) for row in csv.DictReader(handle)]
 
 
+BANDS = ((0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0))
+
+
+def _band(confidence: float) -> int:
+    for index, (low, high) in enumerate(BANDS):
+        if low <= confidence < high or (high == 1.0 and confidence >= low):
+            return index
+    return 0
+
+
 def split_of(authority: str) -> str:
     """`held` or `write`: a fixed half of the authorities, by a hash of the name (see the module docstring)."""
     digest = hashlib.sha256(authority.strip().lower().encode("utf-8")).digest()
@@ -63,11 +74,15 @@ def evaluate(folders: list[Path], show_errors: bool, questions, split: str = "al
     ref_hits = ref_total = ref_labelled_hits = ref_labelled = 0
     tp = fp = fn = 0
     errors: list[str] = []
+    bands: dict[int, Counter[str]] = defaultdict(Counter)
     for row in rows:
         gold_kind = row["kind"].strip()
         reading = read_file(Path(row["_path"]), questions)
         got = reading.classification
         per_kind[gold_kind]["total"] += 1
+        band = bands[_band(got.confidence)]
+        band["total"] += 1
+        band["correct"] += got.kind == gold_kind
         if got.kind == gold_kind:
             per_kind[gold_kind]["correct"] += 1
         else:
@@ -104,6 +119,16 @@ def evaluate(folders: list[Path], show_errors: bool, questions, split: str = "al
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     print(f"exemptions: precision {precision:.1%} ({tp}/{tp + fp}), recall {recall:.1%} ({tp}/{tp + fn})")
+    print("reliability (confidence band: readings right, share of all replies):")
+    for index, (low, high) in enumerate(BANDS):
+        c = bands.get(index, Counter())
+        right = f"{c['correct'] / c['total']:6.1%}" if c["total"] else "     -"
+        print(f"  {low:.1f}-{high:.1f}  {right} ({c['correct']}/{c['total']})  share {c['total'] / max(total, 1):6.1%}")
+    sure = [bands[i] for i, (low, _) in enumerate(BANDS) if low >= REVIEW_BELOW and i in bands]
+    sure_total = sum(c["total"] for c in sure)
+    sure_right = sum(c["correct"] for c in sure)
+    print(f"confidence >= {REVIEW_BELOW}: {sure_right}/{sure_total} right = {sure_right / max(sure_total, 1):.1%}; "
+          f"{total - sure_total} of {total} ({(total - sure_total) / max(total, 1):.0%}) would wait for review")
     if confusion:
         print("confusions (expected -> got):")
         for (gold, got_kind), n in confusion.most_common():

@@ -157,7 +157,8 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
          "The trust is providing the following information:",
          "This information is provided below.", "Some of the information is being provided to you.",
          "The attached spreadsheet shows the number of permits issued.",
-         "We have completed our searches and can respond as follows.", "Our response to your questions is as follows:"],
+         "We have completed our searches and can respond as follows.",
+         "The information you requested accompanies this letter as a spreadsheet.", "Our response to your questions is as follows:"],
         ["We will provide the information once the review is complete."],
     ),
     "internal_review_result.review_done": (

@@ -80,6 +80,7 @@ class Signals:
         self.subject = subject
         self._lowered = doc.joined.lower()
         self._found: dict[str, list[Sentence]] = {}
+        self._cues: dict[str, bool] = {}  # cue -> whether the text holds it, shared by every rule
 
     def get(self, name: str, default: list[Sentence] | None = None) -> list[Sentence] | None:
         hits = self[name]
@@ -88,7 +89,7 @@ class Signals:
     def __getitem__(self, name: str) -> list[Sentence]:
         if name not in self._found:
             rule = BY_NAME[name]
-            hits = _hits(rule, self.doc, self._lowered)
+            hits = _hits(rule, self.doc, self._lowered, self._cues)
             if rule.subject_ok and self.subject and rule.matches(self.subject):
                 hits.append(Sentence(self.subject, "subject", True, False, False, False, False))
             self._found[name] = hits
@@ -104,10 +105,10 @@ def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
     return Signals(doc, subject).as_dict()
 
 
-def _hits(rule: Rule, doc: Doc, lowered: str) -> list[Sentence]:
+def _hits(rule: Rule, doc: Doc, lowered: str, cues: dict[str, bool] | None = None) -> list[Sentence]:
     found: list[tuple[int, Sentence]] = []
     seen: set[int] = set()
-    for match in rule.phrase_set.finditer(doc.joined, lowered):
+    for match in rule.phrase_set.finditer(doc.joined, lowered, cues):
         position = doc.position_at(match.start())
         sentence = doc.sentences[position]
         if id(sentence) in seen:
@@ -213,8 +214,9 @@ def _substantive(signals: Signals) -> _Decision | None:
     in_turn = _all(signals, "provided.answers_in_turn")
     whole_request = bool(signals.get("refused.cost_limit") or signals.get("refused.vexatious"))
     if refused:
-        # Some of it withheld: information given as well, or the questions answered in turn around a refusal.
-        if (provided or in_turn) and not whole_request:
+        # Some of it withheld: information given as well, or the questions answered in turn around a refusal;
+        # a cost-limit refusal beside information attached is a refusal of the rest.
+        if (provided or in_turn) and (not whole_request or provided_strong):
             return _Decision("partially_provided", "partially_provided.some_withheld", 0.75, refused + provided)
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
@@ -249,7 +251,50 @@ _SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ie
                               r"national security)")
 
 
+# What else a reply may be saying, by family of rules, and which families sit well with each decided kind.
+_FAMILIES = {
+    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
+    "not_held": ("not_held.not_held",),
+    "provided": ("provided.information_attached", "provided.in_full"),
+    "acknowledgement": ("acknowledgement.response_promised", "acknowledgement.logged"),
+    "clarification_requested": ("clarification_requested.asks_to_clarify", "clarification_requested.fees_notice"),
+    "extension": ("extension.time_extended",),
+    "internal_review_result": ("internal_review_result.review_done",),
+    "neither_confirm_nor_deny": ("neither_confirm_nor_deny.ncnd",),
+}
+_FITS = {
+    "acknowledgement": {"acknowledgement"},
+    "information_provided": {"provided", "acknowledgement"},
+    "partially_provided": {"provided", "refused", "not_held", "acknowledgement"},
+    "not_held": {"not_held", "neither_confirm_nor_deny", "acknowledgement"},
+    "refused": {"refused", "not_held", "neither_confirm_nor_deny", "acknowledgement"},
+    "neither_confirm_nor_deny": {"neither_confirm_nor_deny", "refused", "not_held", "acknowledgement"},
+    "clarification_requested": {"clarification_requested", "acknowledgement"},
+    "extension": {"extension", "acknowledgement", "refused"},
+    "internal_review_result": set(_FAMILIES),
+}
+COMPETITOR_PENALTY = 0.12
+
+
+def _competitors(signals: Signals, kind: str) -> list[str]:
+    """The families of rules that say something else than `kind` (for a reading's confidence)."""
+    fits = _FITS.get(kind)
+    if fits is None:  # bounces, auto-replies, other: what they are is not weighed against answers
+        return []
+    return [family for family, names in _FAMILIES.items()
+            if family not in fits and family != kind and any(signals.get(name) for name in names)]
+
+
 def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
+    """The decision, its confidence lowered for every family of signals that says something else."""
+    decision = _decide_kind(signals, auto_header, has_ref)
+    competing = _competitors(signals, decision.kind)
+    if competing:
+        decision.confidence = max(0.3, decision.confidence - COMPETITOR_PENALTY * len(competing))
+    return decision
+
+
+def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
@@ -420,8 +465,9 @@ def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
 def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], auto_header: bool,
                   from_attachment: bool = False) -> Classification:
     subject = subject or doc.header_subject
-    own_refs = find_authority_refs([doc.own_text], subject)
-    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto, bool(own_refs))
+    # The authority's own words first; an earlier message of theirs quoted below may carry it too.
+    found_refs = find_authority_refs([doc.own_text, doc.text], subject)
+    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto, bool(found_refs))
     authority = [s for s in doc.sentences if s.authority]
     new_due = response_due = None
     if decision.kind == "extension":
@@ -432,8 +478,7 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
     refs: tuple[str, ...] = ()
     if decision.kind not in ("bounce", "auto_reply"):
         exemptions = applied_exemptions(doc)
-        # The authority's own words first; an earlier message of theirs quoted below may carry it too.
-        refs = find_authority_refs([doc.own_text, doc.text], subject)
+        refs = found_refs
     elif decision.kind == "auto_reply":
         refs = find_authority_refs([doc.own_text], subject)
     # A bounce carries our own message back: any reference in it is not the authority's.

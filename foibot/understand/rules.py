@@ -335,6 +335,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:information|data|figures|documents|records|details|response)?"),
         r"\b(?:this|that|the|all the|the requested) information (?:is|has been|are) (?:being )?(?:provided|set out|given|shown|listed|disclosed) (?:below|above|overleaf|to you|in (?:the )?(?:table|attach))",
         r"\b(?:is|are) being (?:provided|disclosed|released|supplied) to you\b",
+        r"\b(?:information|data|figures|details) (?:you )?(?:requested|asked for|sought) (?:accompanies|accompany) this\b",
         (r"\bthe attached (?:spreadsheet|document|table|file|list|schedule|report|data|letter)s? (?:provides|contains|shows|"
          r"gives|sets out|lists|includes|details)\b"),
         r"\bable to provide the (?:following|requested) information\b",

@@ -61,7 +61,9 @@ _REQUEST_END = re.compile(
     r"please see|i can confirm|i confirm|i (?:write|am writing)|i have (?:undertaken|attached|processed|"
     r"considered|searched|made|now)|your request (?:will|has|is|was)|(?:the )?(?:council|trust|force|"
     r"department|authority|service|office|university|board|ministry|police)\b[^.]{0,40}\b(?:holds?|does|"
-    r"has|can|confirms?|is|will|would|did|do)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.IGNORECASE)
+    r"has|can|confirms?|is|will|would|did|do)\b|the (?:information|data|figures|documents?) (?:you )?(?:requested|"
+    r"asked for|sought)\b|i (?:estimate|can|have|hold|do not|did not|am (?:able|unable|writing|pleased)|will|"
+    r"attach|enclose)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"^(yours (faithfully|sincerely|truly)|kind regards|regards|best regards|many thanks|"
                        r"best wishes|thanks|thank you)[,.!]?$", re.IGNORECASE)
 
