@@ -91,7 +91,9 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "refused.cost_limit": (
         ["To provide the information would exceed the appropriate cost limit.",
          "Therefore Section 12(1) of the Freedom of Information Act would apply.",
-         "Locating the e-mails would take more than 18 hours."],
+         "Locating the e-mails would take more than 18 hours.",
+         "The cost exemption applies to the whole of your request.",
+         "We could not determine whether we hold it within the prescribed cost limit."],
         ["The scheme's cost was within budget."],
     ),
     "refused.vexatious": (["We are of the view that the request is vexatious.",
@@ -164,8 +166,17 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
     "internal_review_result.review_done": (
         ["I have considered your complaint about the time we took.",
          "I have reviewed the circumstances and uphold your complaint.",
-         "Having examined the handling of this request, it is clear that section 10 was breached."],
+         "Having examined the handling of this request, it is clear that section 10 was breached.",
+         "In conducting this review I read the withheld documents.", "I was not involved in the original decision.",
+         "I have reconsidered the original request and the exemptions applied.",
+         "Internal review outcome: the decision is varied."],
         ["Thank you for your complaint, which we will consider."],
+    ),
+    "partially_provided.part_withheld": (
+        ["The report is attached, with the exception of the costs, which are withheld under section 43.",
+         "A redacted copy of the contract is attached.",
+         "Names of junior staff have been removed under section 40(2)."],
+        ["The names of the roads are listed below."],
     ),
     "internal_review_result.mentions_initial": (
         ["The initial response relied on section 31(3).", "A decision was originally taken to refuse."],

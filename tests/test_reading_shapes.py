@@ -94,3 +94,17 @@ def test_no_answers_a_yes_no_question_but_none_means_nothing_held(answer: str, k
             + "\nYours sincerely,\nFOI Team\n")
     c = read_text(text).classification
     assert c.kind == kind, (c.rule, c.evidence)
+
+
+def test_not_held_inside_a_condition_is_not_the_answer() -> None:
+    text = ("Dear Requester,\n\nThank you for your request, which we received on 2 May. We will let you know "
+            "whether we do not hold any of the information.\n\nRegards,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "acknowledgement", (c.rule, c.evidence)
+
+
+def test_a_letter_about_a_review_is_never_other() -> None:
+    text = ("Dear Requester,\n\nRe: your internal review\n\nThe reviewer has looked at the papers again, and the "
+            "review panel met on 3 May to discuss the review.\n\nRegards,\nFOI Team\n")
+    c = read_text(text).classification
+    assert (c.kind, c.needs_review) == ("internal_review_result", True), c.rule

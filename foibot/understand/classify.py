@@ -9,6 +9,7 @@ substantive answer (refused / partial / not held / provided), automated replies,
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,17 @@ def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
     return Signals(doc, subject).as_dict()
 
 
+_ASSERTED = {"refused", "not_held", "provided", "partial", "neither_confirm_nor_deny"}
+_CONDITION = re.compile(r"(?i)\b(?:if|whether|unless|in case|in the event that|where|once)\b(?![^,;:]*[,;:])")
+
+
+def _in_condition(doc: Doc, offset: int, sentence: Sentence) -> bool:
+    """Whether the phrase at `offset` (in doc.joined) sits inside an if/whether/unless clause of its sentence."""
+    start = doc.starts[bisect.bisect_right(doc.starts, offset) - 1]
+    before = sentence.text[: offset - start]
+    return bool(_CONDITION.search(before))
+
+
 def _hits(rule: Rule, doc: Doc, lowered: str, cues: dict[str, bool] | None = None) -> list[Sentence]:
     found: list[tuple[int, Sentence]] = []
     seen: set[int] = set()
@@ -119,6 +131,8 @@ def _hits(rule: Rule, doc: Doc, lowered: str, cues: dict[str, bool] | None = Non
             continue
         if rule.veto is not None and rule.veto.search(sentence.text):
             continue
+        if rule.kind in _ASSERTED and not rule.hypothetical_ok and _in_condition(doc, match.start(), sentence):
+            continue  # "we will tell you if we do not hold it": not held is the condition, not the answer
         seen.add(id(sentence))
         found.append((position, sentence))
     return [sentence for _, sentence in sorted(found, key=lambda item: item[0])]
@@ -245,6 +259,7 @@ def _review_outcome(signals: Signals) -> str | None:
     return answer.kind if answer else None
 
 
+_REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal)\b")
 _IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
 _SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
                               r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
@@ -370,6 +385,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     hit = _first(signals, "provided.answers_in_turn", "provided.holds_information")
     if hit:
         return _Decision("information_provided", hit[0], 0.4, hit[1])
+    review_words = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
+    if len(review_words) >= 2:  # nothing decisive, but the letter is about a review: a guess for a person
+        return _Decision("internal_review_result", "internal_review_result.about_review", 0.4, review_words)
     return _Decision("other", "other.nothing_recognised", 0.3, [])
 
 

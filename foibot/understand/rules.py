@@ -110,6 +110,13 @@ RULES: tuple[Rule, ...] = (
          r"request for (?:an )?(?:internal )?review|review request)\b"),
         r"\b(?:uphold|upheld|upholding|not uphold) (?:your|the) (?:complaint|appeal|review|request for (?:an )?internal review)\b",
         r"\b(?:having|after) (?:examined|reviewed|considered|looked at) the handling of\b",
+        r"\b(?:in|during|for|as part of|in conducting|in carrying out) (?:this|my) (?:internal )?review\b",
+        r"\b(?:i|we) (?:was|were) not involved in the (?:original|initial|first)\b",
+        (r"\b(?:i|we) have (?:now |since |therefore )?(?:reviewed|re-?considered|re-?examined|looked again at) (?:the |your |our )"
+         r"(?:original |initial )?(?:request|decision|response|reply|case|handling|exemptions?|refusal)\b"),
+        r"\b(?:internal review|review) (?:outcome|result|decision|response|findings)\s*[:\-–]",
+        r"^(?:outcome|result|findings?) of (?:the |your |my )?(?:internal )?review\b",
+        (r"\b(?:review|reviewer) (?:was|has been) (?:carried out|conducted|completed|undertaken) (?:by|on)\b"),
         (r"\b(?:having|after) (?:reviewed|re-?examined|reconsidered) (?:the|your) (?:original )?(?:request|response|"
          r"decision|handling)\b.{0,120}\b(?:uphold|upheld|satisfied|review|maintain|overturn|breached)"),
     )),
@@ -225,6 +232,9 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
         r"limit\b"), r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
         r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:cost|costs|fees?) (?:limit|exemption)s? (?:applies|apply|is engaged|are engaged|has been applied)\b",
+        (r"\b(?:could not|cannot|can't|unable to|not able to) (?:establish|determine|locate|confirm|identify|provide)[^.]{0,80}"
+         r"\bwithin the (?:prescribed |appropriate |statutory )?(?:cost|costs|time|fees) limit\b"),
     )),
     Rule("refused.vexatious", "refused", "strong", (
         r"\b(?:is|are|be|as|considered|deemed|being) (?:being )?vexatious\b", r"\brepeated request\b",
@@ -257,6 +267,13 @@ RULES: tuple[Rule, ...] = (
                (r"\b(?:nothing|no information|none of (?:the|this|it)(?: information)?) (?:is|has been|should be|will be|"
                 r"was|have been|needs to be) withheld\b"))),
     Rule("partially_provided.part_withheld", "partial", "strong", (
+        (r"\b(?:with the exception of|except for|apart from|other than) (?:the |some |any )?(?:names?|personal (?:data|"
+         r"information|details)|details|information|parts?|sections?|figures|costs?|prices?|pricing|redacted)\b[^.]{0,80}"
+         r"\b(?:withheld|redacted|exempt|removed|not (?:been )?(?:disclosed|provided|included|released))"),
+        (r"\b(?:a |the )?redacted (?:version|copy|copies|document|documents|report|contract)s? (?:is|are|of|has been|have "
+         r"been)\b"),
+        (r"\b(?:names?|personal (?:data|information|details)|signatures?|contact details|email addresses|"
+         r"telephone numbers|pricing|prices)\b[^.]{0,60}\b(?:has|have) been (?:removed|redacted|withheld|blanked)\b"),
         (r"\b(?:some|part|parts|certain|elements|sections) of (?:the|this|that|these) (?:requested )?(?:information|"
          r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
          r"(?:disclosed|provided|released))"),
