@@ -108,3 +108,12 @@ def test_a_letter_about_a_review_is_never_other() -> None:
             "review panel met on 3 May to discuss the review.\n\nRegards,\nFOI Team\n")
     c = read_text(text).classification
     assert (c.kind, c.needs_review) == ("internal_review_result", True), c.rule
+
+
+def test_a_conceded_clause_is_not_the_answer() -> None:
+    text = ("Dear Requester,\n\n1. How much was raised from parking fines?\nThe trust does not issue fines.\n"
+            "Although the trust does not ordinarily record this information\nan extract from the ledger gives "
+            "indicative receipts from the enforcement company.\n2. How many permits were issued?\n"
+            "The trust issued 310 permits.\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "information_provided", (c.rule, c.evidence)

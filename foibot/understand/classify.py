@@ -110,11 +110,20 @@ _ASSERTED = {"refused", "not_held", "provided", "partial", "neither_confirm_nor_
 _CONDITION = re.compile(r"(?i)\b(?:if|whether|unless|in case|in the event that|where|once)\b(?![^,;:]*[,;:])")
 
 
+_CONCESSION = re.compile(r"(?i)^\W*(?:although|though|even though|whilst|while|notwithstanding that)\b")
+CONCESSION_WORDS = 10  # a concession without a comma: its first words
+
+
 def _in_condition(doc: Doc, offset: int, sentence: Sentence) -> bool:
-    """Whether the phrase at `offset` (in doc.joined) sits inside an if/whether/unless clause of its sentence."""
+    """Whether the phrase at `offset` (in doc.joined) sits inside an if/whether/unless clause of its sentence, or
+    inside the conceded clause of "Although we do not record this, an extract shows ...": neither is the answer."""
     start = doc.starts[bisect.bisect_right(doc.starts, offset) - 1]
     before = sentence.text[: offset - start]
-    return bool(_CONDITION.search(before))
+    if _CONDITION.search(before):
+        return True
+    if _CONCESSION.match(before) and "," not in before:
+        return "," in sentence.text[len(before):] or len(before.split()) <= CONCESSION_WORDS
+    return False
 
 
 def _hits(rule: Rule, doc: Doc, lowered: str, cues: dict[str, bool] | None = None) -> list[Sentence]:
@@ -391,6 +400,19 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     return _Decision("other", "other.nothing_recognised", 0.3, [])
 
 
+def _with_cost_limit(exemptions: tuple[str, ...], signals: Signals, doc: Doc) -> tuple[str, ...]:
+    """A refusal on cost ("it would exceed the appropriate limit") applies s12 whether or not it cites it."""
+    if any(e in ("s12", "FOISA s12") or e.startswith(("s12(", "FOISA s12(")) for e in exemptions):
+        return exemptions
+    if not signals.get("refused.cost_limit"):
+        return exemptions
+    scottish = bool(_SCOTTISH.search(doc.text))
+    return (*exemptions, "FOISA s12" if scottish else "s12")
+
+
+_SCOTTISH = re.compile(r"(?i)\bfoisa\b|\bfreedom of information \(scotland\)")
+
+
 # --- the body to ask instead (s16 advice) -----------------------------------------------------------
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]{4,300}")
@@ -485,7 +507,8 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
     subject = subject or doc.header_subject
     # The authority's own words first; an earlier message of theirs quoted below may carry it too.
     found_refs = find_authority_refs([doc.own_text, doc.text], subject)
-    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto, bool(found_refs))
+    signals = Signals(doc, subject)
+    decision = _decide(signals, auto_header or doc.header_auto, bool(found_refs))
     authority = [s for s in doc.sentences if s.authority]
     new_due = response_due = None
     if decision.kind == "extension":
@@ -495,7 +518,7 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
     exemptions: tuple[str, ...] = ()
     refs: tuple[str, ...] = ()
     if decision.kind not in ("bounce", "auto_reply"):
-        exemptions = applied_exemptions(doc)
+        exemptions = _with_cost_limit(applied_exemptions(doc), signals, doc)
         refs = found_refs
     elif decision.kind == "auto_reply":
         refs = find_authority_refs([doc.own_text], subject)

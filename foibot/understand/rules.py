@@ -232,6 +232,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
         r"limit\b"), r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
         r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:exceed|exceeds|exceeding) (?:the )?(?:18|24|eighteen|twenty[- ]four) hours?\b",
         r"\b(?:cost|costs|fees?) (?:limit|exemption)s? (?:applies|apply|is engaged|are engaged|has been applied)\b",
         (r"\b(?:could not|cannot|can't|unable to|not able to) (?:establish|determine|locate|confirm|identify|provide)[^.]{0,80}"
          r"\bwithin the (?:prescribed |appropriate |statutory )?(?:cost|costs|time|fees) limit\b"),

@@ -107,7 +107,9 @@ _QUESTION_START = re.compile(
     r"please (?:provide|confirm|state|supply|send|list|give|tell|advise|detail|explain|include|indicate|"
     r"specify|share|disclose)|include|provide|list|state|confirm whether)\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]|\(?[a-z0-9]{1,3}\)|[-*•·])\s", re.IGNORECASE)
-_HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|whilst|while|unless|when|although|though)\b",
+# A concession ("Whilst we cannot say exactly how long, it would exceed 18 hours") asserts both its clauses: it
+# is not hypothetical; a condition ("If ...", "Should ...", "Unless ...") is.
+_HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|unless|when)\b",
                                  re.IGNORECASE)
 # A relative clause explains a rule ("... exempt under section 31, which can apply where ..."): the modal
 # words that make a sentence hypothetical are looked for in the main clause only.
