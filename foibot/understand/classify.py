@@ -205,13 +205,26 @@ def _composed(signals: Signals) -> _Decision | None:
     if kind is None:
         return None
     inside = {id(x) for _, block in found for x in block}
+    if kind == "information_provided":
+        # Every answer given, but the letter withholds or lacks something elsewhere: partly provided.
+        elsewhere = [x for x in _all(signals, *_VERDICT_RULES["refused"], *_VERDICT_RULES["not_held"],
+                                     *_VERDICT_RULES["partial"]) if id(x) not in inside]
+        if elsewhere:
+            return _Decision("partially_provided", "partially_provided.per_question", 0.7, evidence + elsewhere)
+        caveats = [x for x in _all(signals, *_VERDICT_RULES["refused"], *_VERDICT_RULES["not_held"],
+                                   *_VERDICT_RULES["partial"]) if id(x) in inside]
+        if caveats:  # an answer with a caveat ("... not held by the trust"), or a part withheld: a person decides
+            return _Decision(kind, f"{kind}.per_question", 0.7, evidence + caveats)
     whole = [x for x in _all(signals, "refused.cost_limit", "refused.vexatious")
              if id(x) not in inside or _WHOLE_REQUEST.search(x.text)]
     if whole:  # the whole request refused (cost limit, vexatious) before or after the answers
         return None
-    # Nothing else to weigh when every answer agrees; a mixed reply is surer the more blocks say something.
+    # Nothing else to weigh when every answer agrees; a mixed reply is surer the more blocks say something; a
+    # question left without an answer may be one not answered at all.
     known = sum(v != "unknown" for v in verdicts)
     confidence = 0.85 if known >= 3 or kind == "partially_provided" else 0.8
+    if known < len(verdicts) and kind != "partially_provided":
+        confidence = 0.7
     return _Decision(kind, f"{kind}.per_question", confidence, evidence)
 
 
@@ -268,7 +281,7 @@ def _review_outcome(signals: Signals) -> str | None:
     return answer.kind if answer else None
 
 
-_REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal)\b")
+_REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal|complaint)\b")
 _IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
 _SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
                               r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
@@ -280,6 +293,7 @@ _FAMILIES = {
     "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
     "not_held": ("not_held.not_held",),
     "provided": ("provided.information_attached", "provided.in_full"),
+    "facts": ("provided.facts_given",),
     "acknowledgement": ("acknowledgement.response_promised", "acknowledgement.logged"),
     "clarification_requested": ("clarification_requested.asks_to_clarify", "clarification_requested.fees_notice"),
     "extension": ("extension.time_extended",),
@@ -287,14 +301,15 @@ _FAMILIES = {
     "neither_confirm_nor_deny": ("neither_confirm_nor_deny.ncnd",),
 }
 _FITS = {
-    "acknowledgement": {"acknowledgement"},
-    "information_provided": {"provided", "acknowledgement"},
-    "partially_provided": {"provided", "refused", "not_held", "acknowledgement"},
+    "acknowledgement": {"acknowledgement", "facts"},
+    "information_provided": {"provided", "facts", "acknowledgement"},
+    "partially_provided": {"provided", "facts", "refused", "not_held", "acknowledgement"},
     "not_held": {"not_held", "neither_confirm_nor_deny", "acknowledgement"},
-    "refused": {"refused", "not_held", "neither_confirm_nor_deny", "acknowledgement"},
+    "refused": {"refused", "not_held", "neither_confirm_nor_deny", "acknowledgement", "facts"},
     "neither_confirm_nor_deny": {"neither_confirm_nor_deny", "refused", "not_held", "acknowledgement"},
-    "clarification_requested": {"clarification_requested", "acknowledgement"},
-    "extension": {"extension", "acknowledgement", "refused"},
+    # facts (figures, "Yes") weigh only against readings that give nothing: NCND, not held, refused.
+    "clarification_requested": {"clarification_requested", "acknowledgement", "facts"},
+    "extension": {"extension", "acknowledgement", "refused", "facts"},
     "internal_review_result": set(_FAMILIES),
 }
 COMPETITOR_PENALTY = 0.12
@@ -313,6 +328,8 @@ def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Deci
     """The decision, its confidence lowered for every family of signals that says something else."""
     decision = _decide_kind(signals, auto_header, has_ref)
     competing = _competitors(signals, decision.kind)
+    if decision.rule == "refused.exempt" and signals.get("not_held.not_held"):
+        competing.append("not_held")  # an exemption beside "not held": a refusal, or not held with a caveat
     if competing:
         decision.confidence = max(0.3, decision.confidence - COMPETITOR_PENALTY * len(competing))
     return decision
@@ -341,8 +358,12 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
                              review_outcome="neither_confirm_nor_deny")
         return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
     if review:
-        return _Decision("internal_review_result", review[0], 0.85, review[1],
-                         review_outcome=_review_outcome(signals))
+        outcome = _review_outcome(signals)
+        # A result whose outcome cannot be read is still a result, but a person should say what it decided.
+        about = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
+        sure = outcome is not None and len(about) >= 2  # the outcome is read, and the letter is about a review
+        return _Decision("internal_review_result", review[0], 0.85 if sure else 0.75, review[1],
+                         review_outcome=outcome)
     hit = _first(signals, "clarification_requested.fees_notice", "clarification_requested.asks_to_clarify")
     if hit:  # a question to answer, or a fee to pay: either way the clock stops until the requester acts
         return _Decision("clarification_requested", hit[0], 0.85, hit[1])
