@@ -423,8 +423,7 @@ def review(as_json: bool, run_name: str | None) -> None:
 
     A reading waits when foibot is unsure of it or when it would change an outcome; its request is not
     chased meanwhile. Settle one with `foibot review confirm MESSAGE` or `foibot review set MESSAGE --kind K`."""
-    ctx = click.get_current_context()
-    if ctx.invoked_subcommand is not None:
+    if click.get_current_context().invoked_subcommand is not None:
         return
     import json
 
@@ -432,11 +431,8 @@ def review(as_json: bool, run_name: str | None) -> None:
 
     config = load()
     store = open_db(config, create=False)
-    try:
-        _check_run(store, run_name)
-        items = list_reviews(store, run_name)
-    finally:
-        store.close()
+    store.require_run(run_name)
+    items = list_reviews(store, run_name)
     if as_json:
         for item in items:
             click.echo(json.dumps(item.as_dict(), ensure_ascii=False))
@@ -447,7 +443,8 @@ def review(as_json: bool, run_name: str | None) -> None:
     click.echo(f"{len(items)} reading(s) wait for review (their requests are not chased until settled):")
     for item in items:
         where = f"{item.reference} ({_printable(item.authority or '')})" if item.reference else "not filed"
-        click.echo(f"  #{item.message_id}  {where}: read as {item.kind} ({item.confidence:.2f}); {item.reason}")
+        click.echo(f"  #{item.message_id}  {where}: read as {item.kind} ({item.confidence:.2f}); "
+                   f"{_printable(item.reason)}")
         if item.subject:
             click.echo(f"      subject: {_printable(item.subject)[:100]}")
         for sentence in item.evidence or ("no deciding sentence",):
@@ -463,13 +460,8 @@ def review_confirm(message: int) -> None:
     from .review import confirm_reading
 
     config = load()
-    store = open_db(config, create=False)
-    try:
-        confirm_reading(store, message, now())
-        row = store.db.execute("SELECT kind FROM messages WHERE id = ?", [message]).fetchone()
-    finally:
-        store.close()
-    click.echo(f"Message {message}: confirmed as {row[0]}.")
+    settled = confirm_reading(open_db(config, create=False), message, now())
+    click.echo(f"Message {message}: confirmed as {settled.kind}{_settled_tail(settled)}.")
 
 
 @review.command("set")
@@ -481,15 +473,14 @@ def review_set(message: int, kind: str) -> None:
     from .review import set_reading
 
     config = load()
-    store = open_db(config, create=False)
-    try:
-        set_reading(store, message, kind, now())
-        row = store.db.execute("SELECT q.reference, q.status, q.outcome FROM messages m LEFT JOIN requests q "
-                               "ON q.id = m.request_id WHERE m.id = ?", [message]).fetchone()
-    finally:
-        store.close()
-    tail = f"; {row[0]} is now {row[1]}, outcome {row[2] or '-'}" if row and row[0] else ""
-    click.echo(f"Message {message}: set to {kind}{tail}.")
+    settled = set_reading(open_db(config, create=False), message, kind, now())
+    click.echo(f"Message {message}: set to {settled.kind}{_settled_tail(settled)}.")
+
+
+def _settled_tail(settled: Any) -> str:
+    if not settled.reference:
+        return ""
+    return f"; {settled.reference} is now {settled.status}, outcome {settled.outcome or '-'}"
 
 
 # --- deadlines ----------------------------------------------------------------------------------------

@@ -132,13 +132,15 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
         if found is None:
             raise InputError(f"no message with id {message_row_id} in the database")
         message = {"kind": found[0], "kind_manual": found[1], "date_header": found[2]}
-        if not message["kind_manual"]:
-            _update(store, "messages", message_row_id, classification_columns(c))
+        read = c
         c = _effective(message, c)
         at = _reply_time(message, request, now)
         changes = _request_changes(request, c, at)
-        reason = None if message["kind_manual"] else review_reason(request, c, changes)
-        _update(store, "messages", message_row_id, {"needs_review": int(reason is not None), "review_reason": reason})
+        if not message["kind_manual"]:  # a person's kind stays, and a settled reading waits for nobody
+            reason = review_reason(request, c, changes)
+            _update(store, "messages", message_row_id, {**classification_columns(read),
+                                                        "needs_review": int(reason is not None),
+                                                        "review_reason": reason})
         status_before = request["status"]
         if changes:
             _update(store, "requests", request_id, changes)

@@ -18,9 +18,9 @@ from typing import Any
 from .errors import InputError
 from .lifecycle import mark_message
 from .store import PENDING_REVIEW_REQUESTS, Store
-from .understand.classify import KINDS, SUBSTANTIVE
+from .vocab import KINDS, SUBSTANTIVE
 
-__all__ = ["PENDING_REVIEW_REQUESTS", "ReviewItem", "confirm_reading", "list_reviews", "pending_count",
+__all__ = ["PENDING_REVIEW_REQUESTS", "ReviewItem", "Settled", "confirm_reading", "list_reviews", "pending_count",
            "set_reading"]
 
 
@@ -98,18 +98,35 @@ def _settle(store: Store, message: dict[str, Any], kind: str, now: datetime, eve
                         message_id=message["id"], source="manual")
 
 
-def confirm_reading(store: Store, message_id: int, now: datetime) -> ReviewItem | None:
-    """A person agrees with the reading as it stands; returns what was confirmed (None: nothing waited)."""
+@dataclass(frozen=True)
+class Settled:
+    """A reading a person settled, and where its request stands now."""
+
+    message_id: int
+    kind: str
+    reference: str | None
+    status: str | None
+    outcome: str | None
+
+
+def _after(store: Store, message_id: int) -> Settled:
+    row = store.db.execute("SELECT m.kind, q.reference, q.status, q.outcome FROM messages m LEFT JOIN requests q "
+                           "ON q.id = m.request_id WHERE m.id = ?", [message_id]).fetchone()
+    return Settled(message_id, row[0] or "other", row[1], row[2], row[3])
+
+
+def confirm_reading(store: Store, message_id: int, now: datetime) -> Settled:
+    """A person agrees with the reading as it stands (a manual event): the request may be chased again."""
     message = _waiting(store, message_id)
-    items = [i for i in list_reviews(store) if i.message_id == message_id]
     _settle(store, message, message["kind"] or "other", now, "review_confirmed")
-    return items[0] if items else None
+    return _after(store, message_id)
 
 
-def set_reading(store: Store, message_id: int, kind: str, now: datetime) -> None:
+def set_reading(store: Store, message_id: int, kind: str, now: datetime) -> Settled:
     """A person corrects the kind: the request is updated as if the reply had been read so (as `mark` does)."""
     if kind not in KINDS:
         raise InputError(f"--kind {kind!r} is not a reply kind: use one of {', '.join(KINDS)}")
     message = _waiting(store, message_id)
     mark_message(store, message_id, kind, now)
     _settle(store, message, kind, now, "review_set")
+    return _after(store, message_id)
