@@ -81,7 +81,6 @@ class Signals:
         self.subject = subject
         self._lowered = doc.joined.lower()
         self._found: dict[str, list[Sentence]] = {}
-        self._cues: dict[str, bool] = {}  # cue -> whether the text holds it, shared by every rule
 
     def get(self, name: str, default: list[Sentence] | None = None) -> list[Sentence] | None:
         hits = self[name]
@@ -90,7 +89,7 @@ class Signals:
     def __getitem__(self, name: str) -> list[Sentence]:
         if name not in self._found:
             rule = BY_NAME[name]
-            hits = _hits(rule, self.doc, self._lowered, self._cues)
+            hits = _hits(rule, self.doc, self._lowered)
             if rule.subject_ok and self.subject and rule.matches(self.subject):
                 hits.append(Sentence(self.subject, "subject", True, False, False, False, False))
             self._found[name] = hits
@@ -126,10 +125,10 @@ def _in_condition(doc: Doc, offset: int, sentence: Sentence) -> bool:
     return False
 
 
-def _hits(rule: Rule, doc: Doc, lowered: str, cues: dict[str, bool] | None = None) -> list[Sentence]:
+def _hits(rule: Rule, doc: Doc, lowered: str) -> list[Sentence]:
     found: list[tuple[int, Sentence]] = []
     seen: set[int] = set()
-    for match in rule.phrase_set.finditer(doc.joined, lowered, cues):
+    for match in rule.phrase_set.finditer(doc.joined, lowered):
         position = doc.position_at(match.start())
         sentence = doc.sentences[position]
         if id(sentence) in seen:
@@ -315,18 +314,28 @@ _FITS = {
 COMPETITOR_PENALTY = 0.12
 
 
+MAX_COMPETITORS = 2  # two already take any reading below the review threshold: no need to look further
+
+
 def _competitors(signals: Signals, kind: str) -> list[str]:
     """The families of rules that say something else than `kind` (for a reading's confidence)."""
     fits = _FITS.get(kind)
     if fits is None:  # bounces, auto-replies, other: what they are is not weighed against answers
         return []
-    return [family for family, names in _FAMILIES.items()
-            if family not in fits and family != kind and any(signals.get(name) for name in names)]
+    found: list[str] = []
+    for family, names in _FAMILIES.items():
+        if family not in fits and family != kind and any(signals.get(name) for name in names):
+            found.append(family)
+            if len(found) == MAX_COMPETITORS:
+                break
+    return found
 
 
 def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The decision, its confidence lowered for every family of signals that says something else."""
     decision = _decide_kind(signals, auto_header, has_ref)
+    if decision.confidence < REVIEW_BELOW:
+        return decision  # a person reads it anyway: what else it says would not change that
     competing = _competitors(signals, decision.kind)
     if decision.rule == "refused.exempt" and signals.get("not_held.not_held"):
         competing.append("not_held")  # an exemption beside "not held": a refusal, or not held with a caveat

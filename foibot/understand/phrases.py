@@ -107,20 +107,8 @@ class _Compiled:
         self.fast = re.compile(body, flags & ~re.IGNORECASE)
         self.careful = re.compile(phrase, flags | re.IGNORECASE)
 
-    def _present(self, lowered: str, memo: dict[str, bool] | None = None) -> bool:
-        if memo is None:
-            for cue in self._cue_list:
-                if cue in lowered:
-                    return True
-            return False
-        # Many phrases share cues ("information", "request"): each is looked for once per text.
-        for cue in self._cue_list:
-            found = memo.get(cue)
-            if found is None:
-                found = memo[cue] = cue in lowered
-            if found:
-                return True
-        return False
+    def _present(self, lowered: str) -> bool:
+        return any(map(lowered.__contains__, self._cue_list))  # the loop in C: this runs for every phrase
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         """The first match, or None (the common case of one sentence, without a generator)."""
@@ -147,8 +135,8 @@ class _Compiled:
             yield match
             position = match.end() if match.end() > start else start + 1
 
-    def finditer(self, text: str, lowered: str, memo: dict[str, bool] | None = None) -> Iterator[re.Match[str]]:
-        if self._cue_list and not self._present(lowered, memo):
+    def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        if self._cue_list and not self._present(lowered):
             return
         if len(lowered) != len(text):  # lower() changed the length: match the text as it is
             yield from self.careful.finditer(text)
@@ -221,13 +209,11 @@ class PhraseSet:
             _check_lower_case(phrase)
         self._compiled = [_Compiled(p, flags) for p in self.phrases]
 
-    def finditer(self, text: str, lowered: str | None = None,
-                 memo: dict[str, bool] | None = None) -> Iterator[re.Match[str]]:
-        """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower(); `memo`
-        (one dict per text) remembers which cues the text holds, for the next phrase set."""
+    def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower()."""
         lowered = text.lower() if lowered is None else lowered
         for compiled in self._compiled:
-            yield from compiled.finditer(text, lowered, memo)
+            yield from compiled.finditer(text, lowered)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         return next(self.finditer(text, lowered), None)

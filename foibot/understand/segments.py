@@ -354,7 +354,7 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
             for n, piece in enumerate(split_sentences(segment)):
                 sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
     _mark_voices(sentences)
-    _mark_welsh(sentences)
+    _mark_welsh(sentences, text)
     _mark_quoted_paragraphs(sentences)
     _mark_appeal_tail(sentences)
     own = "\n".join(line for line, zone in zip(lines, zones) if zone != "thread")
@@ -435,8 +435,13 @@ _SHARED_WORDS = frozenset({"a", "i", "am", "o", "y", "ni", "at", "dan"})
 _TOKEN = re.compile(r"[a-zâêîôûŵŷ']+")
 
 
-def _mark_welsh(sentences: list[Sentence]) -> None:
+_WELSH_HINT = re.compile(r"(?i)\b(?:yn|eich|ein|mae|ydym|wybodaeth|gwybodaeth|diolch|gyda|hwn|hyn)\b")
+
+
+def _mark_welsh(sentences: list[Sentence], text: str) -> None:
     """The Welsh half of a bilingual letter says what the English half says: only one half is read."""
+    if len(_WELSH_HINT.findall(text, 0, 20000)) < 3:  # no Welsh here: most letters stop at this one search
+        return
     for sentence in sentences:
         if sentence.zone != "body":
             continue
