@@ -70,9 +70,11 @@ def test_the_welsh_half_is_never_the_authoritys_deciding_words() -> None:
 
 
 def test_a_letter_quoted_back_is_not_the_authoritys_words() -> None:
-    text = ("Dear Requester,\n\nYou wrote to us as follows:\n\n“I asked for the contract. You said it was exempt.\n"
-            "Could you please clarify why the costs were withheld?”\n\nThe council does not hold the contract: it "
-            "was let by the county council.\n\nYours sincerely,\nFOI Team\n")
+    text = ("Dear Requester,\n\nYou wrote to us as follows:\n\n“I asked for the contract. In your reply you wrote: "
+            "\"The contract\nis exempt under section 43.\n\" Could you please clarify why the costs were withheld?\n"
+            "Surely the council knows what it paid?”"
+            "\n\nThe council does not hold the contract: it was let by the county council.\n\n"
+            "Yours sincerely,\nFOI Team\n")
     c = read_text(text).classification
     assert c.kind == "not_held", c.evidence
 

@@ -474,8 +474,8 @@ def _mark_quoted_paragraphs(sentences: list[Sentence]) -> None:
         for k in range(n + 1, min(n + MAX_QUOTED_RUN, len(sentences))):
             if sentences[k].zone != "body":
                 break
-            if sentences[k].text.strip().startswith(_OPEN_QUOTE) and not _closes(sentences[k].text, text[0]):
-                break  # a new quotation opens: the first one was a stray mark
+            if sentences[k].text.strip().startswith(text[0]) and not _closes(sentences[k].text[1:], text[0]):
+                break  # a new quotation opens with the same mark: the first one was a stray mark
             if _closes(sentences[k].text, text[0]):
                 end = k
                 break
