@@ -119,3 +119,11 @@ def test_a_conceded_clause_is_not_the_answer() -> None:
             "The trust issued 310 permits.\n\nYours sincerely,\nFOI Team\n")
     c = read_text(text).classification
     assert c.kind == "information_provided", (c.rule, c.evidence)
+
+
+def test_a_clarification_asked_and_answered_before_is_history() -> None:
+    text = ("Dear Requester,\n\nClarification sought\nCould you please clarify which years you mean?\n"
+            "Clarification received\nThe last five years.\n\nTo answer would exceed the appropriate cost limit "
+            "under section 12 of the Act.\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "refused", (c.rule, c.evidence)

@@ -204,6 +204,10 @@ def _composed(signals: Signals) -> _Decision | None:
     if kind is None:
         return None
     inside = {id(x) for _, block in found for x in block}
+    whole = [x for x in _all(signals, "refused.cost_limit", "refused.vexatious")
+             if id(x) not in inside or _WHOLE_REQUEST.search(x.text)]
+    if whole:  # the whole request refused (cost limit, vexatious) before or after the answers
+        return None
     if kind == "information_provided":
         # Every answer given, but the letter withholds or lacks something elsewhere: partly provided.
         elsewhere = [x for x in _all(signals, *_VERDICT_RULES["refused"], *_VERDICT_RULES["not_held"],
@@ -214,10 +218,6 @@ def _composed(signals: Signals) -> _Decision | None:
                                    *_VERDICT_RULES["partial"]) if id(x) in inside]
         if caveats:  # an answer with a caveat ("... not held by the trust"), or a part withheld: a person decides
             return _Decision(kind, f"{kind}.per_question", 0.7, evidence + caveats)
-    whole = [x for x in _all(signals, "refused.cost_limit", "refused.vexatious")
-             if id(x) not in inside or _WHOLE_REQUEST.search(x.text)]
-    if whole:  # the whole request refused (cost limit, vexatious) before or after the answers
-        return None
     # Nothing else to weigh when every answer agrees; a mixed reply is surer the more blocks say something; a
     # question left without an answer may be one not answered at all.
     known = sum(v != "unknown" for v in verdicts)
@@ -280,6 +280,10 @@ def _review_outcome(signals: Signals) -> str | None:
     return answer.kind if answer else None
 
 
+_CLARIFIED = re.compile(r"(?i)\b(?:clarification (?:was |has been )?(?:received|provided|given|supplied)|you (?:have )?"
+                        r"(?:clarified|advised us|confirmed that you)|following (?:your|the|receipt of your) clarification|"
+                        r"(?:after|when) we sought (?:clarity|clarification)|further to your clarification|thank you for "
+                        r"(?:your |the )?clarification)")
 _REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal|complaint)\b")
 _IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
 _SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
@@ -374,6 +378,8 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
         return _Decision("internal_review_result", review[0], 0.85 if sure else 0.75, review[1],
                          review_outcome=outcome)
     hit = _first(signals, "clarification_requested.fees_notice", "clarification_requested.asks_to_clarify")
+    if hit and hit[0].endswith("asks_to_clarify") and _CLARIFIED.search(signals.doc.joined):
+        hit = None  # the question was asked and answered before this letter: it is history, not a request
     if hit:  # a question to answer, or a fee to pay: either way the clock stops until the requester acts
         return _Decision("clarification_requested", hit[0], 0.85, hit[1])
     hit = _first(signals, "extension.time_extended")
