@@ -169,8 +169,9 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
          "Having examined the handling of this request, it is clear that section 10 was breached.",
          "In conducting this review I read the withheld documents.", "I was not involved in the original decision.",
          "I have reconsidered the original request and the exemptions applied.",
+         "We have now reviewed the original decision.",
          "Internal review outcome: the decision is varied."],
-        ["Thank you for your complaint, which we will consider."],
+        ["Thank you for your complaint, which we will consider.", "I have reviewed your request and attach the data."],
     ),
     "partially_provided.part_withheld": (
         ["The report is attached, with the exception of the costs, which are withheld under section 43.",
@@ -203,7 +204,8 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
     "acknowledgement.logged": (["Please find attached an acknowledgement letter."], ["We acknowledge the error."]),
     "acknowledgement.received": (["Your request for information about buses has been received."],
                                  ["No request about buses was received."]),
-    "auto_reply.automated_message": (["This is an automated confirmation that your e-mail arrived."],
+    "auto_reply.automated_message": (["This is an automated confirmation that your e-mail arrived.",
+                                      "Please do not reply to this email.", "If your enquiry is urgent, call us."],
                                      ["The automated barrier was installed in May."]),
     "clarification_requested.fees_notice": (
         ["This letter is a fees notice under section 9.", "We will start work once the fee has been paid.",

@@ -127,3 +127,18 @@ def test_a_clarification_asked_and_answered_before_is_history() -> None:
             "under section 12 of the Act.\n\nYours sincerely,\nFOI Team\n")
     c = read_text(text).classification
     assert c.kind == "refused", (c.rule, c.evidence)
+
+
+def test_ncnd_for_part_with_the_rest_given_is_partly_provided() -> None:
+    text = ("Dear Requester,\n\nPlease find attached the information you requested about the force's drones. "
+            "The force can neither confirm nor deny whether it holds any information about covert operations, "
+            "under section 31(3).\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "partially_provided", (c.rule, c.evidence)
+
+
+def test_not_held_then_the_security_bodies_clause_as_an_exemption_is_not_held() -> None:
+    text = ("Dear Requester,\n\nThe force does not hold the information you asked for. Any information supplied "
+            "by the security bodies would be exempt under section 23 of the Act.\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "not_held", (c.rule, c.evidence)

@@ -240,6 +240,8 @@ def _substantive(signals: Signals) -> _Decision | None:
         return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)
     refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
     not_held = _all(signals, "not_held.not_held")
+    if refused and not_held and all(_SECURITY_BODIES.search(x.text) for x in refused):
+        refused = []  # "not held", then the clause on the security bodies (s23, s24): the answer is not held
     provided_strong = _all(signals, "provided.information_attached")
     if not refused and not not_held:
         if provided_strong:
@@ -365,6 +367,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
         if not_held and all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
             # "Not held", then the police's standard clause on the security bodies: the answer is not held.
             return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
+        given = _all(signals, "provided.information_attached", "provided.in_full")
+        if given:  # neither confirm nor deny for part, the rest given: partly provided
+            return _Decision("partially_provided", "partially_provided.part_ncnd", 0.75, hit[1] + given)
         if signals.get("internal_review_result.mentions_initial"):  # a review that tells the first decision
             return _Decision("internal_review_result", "internal_review_result.mentions_initial", 0.6,
                              signals["internal_review_result.mentions_initial"] + hit[1],

@@ -72,6 +72,9 @@ RULES: tuple[Rule, ...] = (
         r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
     ), subject_ok=True),
     Rule("auto_reply.automated_message", "auto_reply", "medium", (
+        r"\b(?:please )?do not reply to this (?:e-?mail|message|address)\b",
+        r"\b(?:this|the) (?:e-?mail|message) (?:was|has been|is) (?:sent|generated) automatically\b",
+        r"\bif your (?:query|enquiry|matter|request) is urgent\b",
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
         r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
@@ -112,8 +115,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:having|after) (?:examined|reviewed|considered|looked at) the handling of\b",
         r"\b(?:in|during|for|as part of|in conducting|in carrying out) (?:this|my) (?:internal )?review\b",
         r"\b(?:i|we) (?:was|were) not involved in the (?:original|initial|first)\b",
-        (r"\b(?:i|we) have (?:now |since |therefore )?(?:reviewed|re-?considered|re-?examined|looked again at) (?:the |your |our )"
+        # "I have reviewed your request" opens ordinary answers too: only a second look at a decision counts.
+        (r"\b(?:i|we) have (?:now |since |therefore )?(?:re-?considered|re-?examined|looked again at) (?:the |your |our )"
          r"(?:original |initial )?(?:request|decision|response|reply|case|handling|exemptions?|refusal)\b"),
+        r"\b(?:i|we) have (?:now )?reviewed (?:the |our )(?:original|initial|earlier) (?:decision|response|reply|refusal)\b",
         r"\b(?:internal review|review) (?:outcome|result|decision|response|findings)\s*[:\-–]",
         r"^(?:outcome|result|findings?) of (?:the |your |my )?(?:internal )?review\b",
         (r"\b(?:review|reviewer) (?:was|has been) (?:carried out|conducted|completed|undertaken) (?:by|on)\b"),
