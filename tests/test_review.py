@@ -16,9 +16,11 @@ import pytest
 from chase_helpers import Campaign, when
 from click.testing import CliRunner
 
+from foibot.chase.ladder import ChaseSettings, plan, queue_chaser
 from foibot.cli import cli
 from foibot.clock import iso
 from foibot.lifecycle import apply_reply
+from foibot.render import make_environment, template_dirs
 from foibot.understand.read import read_text
 
 SENT = "2023-04-17T10:00:00+01:00"  # due 2023-05-17
@@ -127,3 +129,22 @@ def test_review_of_an_unknown_message_is_a_one_line_error(campaign: Campaign) ->
     bad = CliRunner().invoke(cli, ["--config", str(campaign.folder / "config.toml"), "review", "set", "1",
                                    "--kind", "maybe"], env={"FOIBOT_NOW": LATE})
     assert "not a reply kind" in str(bad.exception) or "not a reply kind" in bad.output
+
+
+def test_a_chaser_already_queued_waits_in_the_outbox_and_goes_once_settled(campaign: Campaign) -> None:
+    request = campaign.send("barnet", SENT)
+    # A reminder queued by an earlier run (the server was down then), before the vague reply arrived.
+    settings = ChaseSettings.from_config(campaign.config)
+    (item,) = plan(campaign.store, settings, when(LATE))
+    env = make_environment(template_dirs(campaign.config.base_dir))
+    assert queue_chaser(campaign.store, campaign.config, env, item, when(LATE)) is not None
+    message = file_reply(campaign, request, VAGUE, "2023-05-18T10:30")
+
+    assert run(campaign, "chase", now="2023-05-18T11:00").exit_code == 0
+    (reminder,) = campaign.outgoing("reminder")
+    assert reminder["state"] == "queued"  # held, not sent and not refused
+
+    assert run(campaign, "review", "confirm", str(message), now="2023-05-18T11:05").exit_code == 0
+    assert run(campaign, "chase", now="2023-05-18T11:10").exit_code == 0
+    (reminder,) = campaign.outgoing("reminder")
+    assert reminder["state"] == "sent"
