@@ -150,8 +150,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
 _MORE: dict[str, tuple[list[str], list[str]]] = {
     "not_held.not_held": (
         ["Full details of the contracts would be held by the county council.",
+         "The trust does not have a breakdown by ward.", "These figures are not broken down by age.",
          "Any such records may be held by the Department for Transport."],
         ["I can confirm that the information you asked for is held by the council.",
+         "We do not have long waits at the depot.",
          "We did not keep you informed of the delay, for which I apologise."],
     ),
     "provided.information_attached": (
@@ -231,7 +233,8 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
     "provided.in_full": (["The information is provided in full.", "All of the information you requested is attached."],
                          ["The report cannot be provided in full.",
                           "The information is provided in full, except for the names of staff."]),
-    "refused.exempt": (["We believe it should be withheld under regulation 12(5)(e)."],
+    "refused.exempt": (["We believe it should be withheld under regulation 12(5)(e).",
+                        "We are unable to provide a breakdown of the figures by officer."],
                        ["Nothing should be withheld."]),
 }
 for _name, (_yes, _no) in _MORE.items():

@@ -257,7 +257,8 @@ RULES: tuple[Rule, ...] = (
         r"refuse|refusing|decline|declining)\b"),
         (r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
         r"disclose|release|supply|share|comply with)\b.{0,30}\b(?:this|the|that|any|such|some|these|those|"
-        r"requested|your) (?:requested )?(?:information|data|details|documents|records|figures|request)\b"),
+        r"requested|your|a) (?:requested )?(?:information|data|details|documents|records|figures|request|breakdown|"
+        r"names|copies|copy)\b"),
         r"\b(?:cannot|can not|could not|will not|must not|is not to) be (?:disclosed|released|provided|shared)\b",
         r"\brefusal notice\b", r"\bnotice of refusal\b",
         (r"\b(?:section|regulation|s\.?) ?\d{2}(?: ?\(\w{1,4}\))*(?: of (?:the )?(?:act|foia|foisa|eir|freedom of "
@@ -316,6 +317,9 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
         r"use|employ|operate|own|have a contract)\b(?! you\b| us\b| in touch| informed)"),
         r"\b(?:is|are|was|were) not (?:recorded|collected|kept|retained|captured|logged)\b",
+        (r"\b(?:do|does|did) not have (?:a |any |the |this |that |such )?(?:breakdown|figures|data|records?|information|"
+         r"details|list|copy|copies)\b"),
+        r"\b(?:is|are) not (?:able to be |possible to be )?broken down\b",
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
     Rule("internal_review_result.for_requester", "verdict", "medium", (
         (r"\b(?:uphold|upheld|upholding)(?: in part| partially| partly)? (?:your|the) (?:complaint|appeal|request for (?:an )?"
