@@ -106,7 +106,8 @@ def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
 
 
 _ASSERTED = {"refused", "not_held", "provided", "partial", "neither_confirm_nor_deny"}
-_CONDITION = re.compile(r"(?i)\b(?:if|whether|unless|in case|in the event that|where|once)\b(?![^,;:]*[,;:])")
+_CONDITION = re.compile(r"(?i)\b(?:if|whether|unless|in case|in the event that|where|once)\b")
+_CLAUSE_END = re.compile(r"[,;:]")
 
 
 _CONCESSION = re.compile(r"(?i)^\W*(?:although|though|even though|whilst|while|notwithstanding that)\b")
@@ -118,7 +119,8 @@ def _in_condition(doc: Doc, offset: int, sentence: Sentence) -> bool:
     inside the conceded clause of "Although we do not record this, an extract shows ...": neither is the answer."""
     start = doc.starts[bisect.bisect_right(doc.starts, offset) - 1]
     before = sentence.text[: offset - start]
-    if _CONDITION.search(before):
+    ends = [m.end() for m in _CLAUSE_END.finditer(before)]
+    if _CONDITION.search(before, ends[-1] if ends else 0):  # a condition opened in the clause that holds the phrase
         return True
     if _CONCESSION.match(before) and "," not in before:
         return "," in sentence.text[len(before):] or len(before.split()) <= CONCESSION_WORDS
