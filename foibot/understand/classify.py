@@ -437,6 +437,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     hit = _first(signals, "provided.answers_in_turn", "provided.holds_information")
     if hit:
         return _Decision("information_provided", hit[0], 0.4, hit[1])
+    hit = _first(signals, "auto_reply.generic_thanks")
+    if hit and not has_ref:  # a generic note ("thank you for contacting the team") about no request in particular
+        return _Decision("auto_reply", hit[0], 0.45, hit[1])
     review_words = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
     if len(review_words) >= 2:  # nothing decisive, but the letter is about a review: a guess for a person
         return _Decision("internal_review_result", "internal_review_result.about_review", 0.4, review_words)

@@ -79,6 +79,11 @@ RULES: tuple[Rule, ...] = (
         r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
     ), hypothetical_ok=True),
+    Rule("auto_reply.generic_thanks", "auto_reply", "weak", (
+        r"^thank you for (?:contacting|your e-?mail to|e-?mailing|writing to) ",
+        r"\b(?:response|reply) times? (?:to [\w ]{0,30})?(?:may|will|might) (?:be longer|increase|be delayed)\b",
+        r"\b(?:currently|are all|now) working (?:from home|remotely)\b",
+    ), hypothetical_ok=True),
     Rule("auto_reply.redirect_to_form", "auto_reply", "medium", (
         (r"\b(?:you will need to|you need to|you must|please) (?:make|submit|complete|use|fill in|send) (?:a |the "
         r"|our |your )?(?:formal |online |web )?(?:foi |freedom of information |information )?(?:request|form)\b"
