@@ -108,7 +108,10 @@ class _Compiled:
         self.careful = re.compile(phrase, flags | re.IGNORECASE)
 
     def _present(self, lowered: str) -> bool:
-        return any(map(lowered.__contains__, self._cue_list))  # the loop in C: this runs for every phrase
+        for cue in self._cue_list:
+            if cue in lowered:
+                return True
+        return False
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         """The first match, or None (the common case of one sentence, without a generator)."""
