@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chase_helpers import Campaign, when
 from click.testing import CliRunner
+from support.campaigns import StoreCampaign as Campaign
+from support.campaigns import when
 
 from foibot.chase.ladder import ChaseSettings, plan, queue_chaser
 from foibot.cli import cli
