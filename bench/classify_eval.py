@@ -1,6 +1,6 @@
 """Measure the reply classifier on folders of labelled replies, and its speed.
 
-    python bench/classify_eval.py FOLDER [FOLDER ...] [--errors] [--questions fusus]
+    python bench/classify_eval.py FOLDER [FOLDER ...] [--errors] [--questions fusus] [--split write|held|all]
     python bench/classify_eval.py --speed 10000 [FOLDER ...]
 
 Each FOLDER holds reply files (.txt bodies or .eml messages) and a labels.csv with at least the columns
@@ -8,12 +8,18 @@ Each FOLDER holds reply files (.txt bodies or .eml messages) and a labels.csv wi
 kind accuracy, the exact-match rate of authority_ref (after trimming; both empty counts as a match) and
 exemption precision/recall (normalised, micro-averaged). The classifier is run exactly as `foibot classify`
 runs it (foibot.understand.read.read_file).
+
+`--split` measures on a fixed half of the authorities only: an authority belongs to `held` when the first
+byte of the SHA-256 of its name (stripped, lower-cased) is odd, to `write` otherwise. Rules are written
+reading the `write` half only; the `held` half is scored, never read, so its figure says how the reader does
+on authorities it was not written for. The split is by authority, so one authority's replies stay together.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import sys
 import time
 from collections import Counter, defaultdict
@@ -22,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from foibot.understand.classify import REVIEW_BELOW
 from foibot.understand.exemptions import parse_list
 from foibot.understand.read import read_file
 
@@ -42,18 +49,40 @@ def load_labels(folder: Path) -> list[dict[str, str]]:
         return [dict(row, _path=str(folder / row["file"])) for row in csv.DictReader(handle)]
 
 
-def evaluate(folders: list[Path], show_errors: bool, questions) -> int:  # type: ignore[no-untyped-def]
+BANDS = ((0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0))
+
+
+def _band(confidence: float) -> int:
+    for index, (low, high) in enumerate(BANDS):
+        if low <= confidence < high or (high == 1.0 and confidence >= low):
+            return index
+    return 0
+
+
+def split_of(authority: str) -> str:
+    """`held` or `write`: a fixed half of the authorities, by a hash of the name (see the module docstring)."""
+    digest = hashlib.sha256(authority.strip().lower().encode("utf-8")).digest()
+    return "held" if digest[0] % 2 else "write"
+
+
+def evaluate(folders: list[Path], show_errors: bool, questions, split: str = "all") -> int:  # type: ignore[no-untyped-def]
     rows = [row for folder in folders for row in load_labels(folder)]
+    if split != "all":
+        rows = [row for row in rows if split_of(row.get("authority") or row["file"]) == split]
     per_kind: dict[str, Counter[str]] = defaultdict(Counter)
     confusion: Counter[tuple[str, str]] = Counter()
     ref_hits = ref_total = ref_labelled_hits = ref_labelled = 0
     tp = fp = fn = 0
     errors: list[str] = []
+    bands: dict[int, Counter[str]] = defaultdict(Counter)
     for row in rows:
         gold_kind = row["kind"].strip()
         reading = read_file(Path(row["_path"]), questions)
         got = reading.classification
         per_kind[gold_kind]["total"] += 1
+        band = bands[_band(got.confidence)]
+        band["total"] += 1
+        band["correct"] += got.kind == gold_kind
         if got.kind == gold_kind:
             per_kind[gold_kind]["correct"] += 1
         else:
@@ -79,7 +108,7 @@ def evaluate(folders: list[Path], show_errors: bool, questions) -> int:  # type:
             errors.append(f"  {row['file']}: exemptions expected {sorted(gold_ex)}, got {sorted(got_ex)}")
     total = sum(c["total"] for c in per_kind.values())
     correct = sum(c["correct"] for c in per_kind.values())
-    print(f"replies: {total} from {', '.join(str(f) for f in folders)}")
+    print(f"replies: {total} from {', '.join(str(f) for f in folders)} (split: {split})")
     print("accuracy per kind:")
     for kind in sorted(per_kind):
         c = per_kind[kind]
@@ -90,6 +119,16 @@ def evaluate(folders: list[Path], show_errors: bool, questions) -> int:  # type:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     print(f"exemptions: precision {precision:.1%} ({tp}/{tp + fp}), recall {recall:.1%} ({tp}/{tp + fn})")
+    print("reliability (confidence band: readings right, share of all replies):")
+    for index, (low, high) in enumerate(BANDS):
+        c = bands.get(index, Counter())
+        right = f"{c['correct'] / c['total']:6.1%}" if c["total"] else "     -"
+        print(f"  {low:.1f}-{high:.1f}  {right} ({c['correct']}/{c['total']})  share {c['total'] / max(total, 1):6.1%}")
+    sure = [bands[i] for i, (low, _) in enumerate(BANDS) if low >= REVIEW_BELOW and i in bands]
+    sure_total = sum(c["total"] for c in sure)
+    sure_right = sum(c["correct"] for c in sure)
+    print(f"confidence >= {REVIEW_BELOW}: {sure_right}/{sure_total} right = {sure_right / max(sure_total, 1):.1%}; "
+          f"{total - sure_total} of {total} ({(total - sure_total) / max(total, 1):.0%}) would wait for review")
     if confusion:
         print("confusions (expected -> got):")
         for (gold, got_kind), n in confusion.most_common():
@@ -148,13 +187,15 @@ def main() -> int:
     parser.add_argument("--speed", type=int, default=0, metavar="N", help="Time the classification of N replies.")
     parser.add_argument("--questions", default=None, metavar="TEMPLATE",
                         help="Also find answers to this template's questions (e.g. fusus), as the poller does.")
+    parser.add_argument("--split", choices=("write", "held", "all"), default="all",
+                        help="Only the authorities of one fixed half (by a hash of the name): write or held.")
     args = parser.parse_args()
     questions = _questions(args.questions)
     if args.speed:
         return speed(args.speed, args.folders, questions)
     if not args.folders:
         parser.error("give one or more folders with a labels.csv, or --speed N")
-    return evaluate(args.folders, args.errors, questions)
+    return evaluate(args.folders, args.errors, questions, args.split)
 
 
 if __name__ == "__main__":

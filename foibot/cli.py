@@ -336,7 +336,9 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
         if as_json:
             click.echo(json.dumps({"file": name, "kind": c.kind, "authority_ref": c.authority_ref,
                                    "exemptions": list(c.exemptions), "confidence": round(c.confidence, 3),
-                                   "evidence": list(c.evidence), "answers": c.answers}, ensure_ascii=False))
+                                   "evidence": list(c.evidence), "needs_review": c.needs_review,
+                                   "answers": c.answers, "other_body": c.other_body,
+                                   "download_links": list(c.download_links)}, ensure_ascii=False))
             continue
         # The evidence is the reply's own text: never let it drive the terminal (ESC, BEL, C1 codes).
         evidence = _printable(" | ".join(c.evidence)) if c.evidence else "no deciding sentence"
@@ -347,6 +349,12 @@ def classify(as_json: bool, template_name: str, files: tuple[str, ...]) -> None:
             extras.append(f"new due date {c.new_due_date.isoformat()}")
         if c.from_attachment:
             extras.append("read from the attachment")
+        if c.other_body:
+            extras.append(f"ask {_printable(c.other_body)} instead")
+        if c.download_links:
+            extras.append("the response is at " + _printable(" ".join(c.download_links)))
+        if c.needs_review:
+            extras.append("needs review")
         click.echo(f"{name}: {c.kind} ({c.confidence:.2f}, {c.rule}; {', '.join(extras)}) \"{evidence}\"")
 
 
@@ -404,6 +412,75 @@ def mark(request: str, outcome: str | None, status: str | None, authority_ref: s
     click.echo(f"{row['reference']} ({row['authority_name']}): status {row['status']}, outcome "
                f"{row['outcome'] or '-'}, authority ref {row['authority_ref'] or '-'}, exemptions "
                f"{row['exemptions'] or '-'}" + (f" (set by hand: {', '.join(locks)})" if locks else ""))
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--run", "run_name", default=None, help="Only this run's replies.")
+@_config_option
+def review(as_json: bool, run_name: str | None) -> None:
+    """List the readings of replies that wait for a person, each with its evidence.
+
+    A reading waits when foibot is unsure of it or when it would change an outcome; its request is not
+    chased meanwhile. Settle one with `foibot review confirm MESSAGE` or `foibot review set MESSAGE --kind K`."""
+    if click.get_current_context().invoked_subcommand is not None:
+        return
+    import json
+
+    from .review import list_reviews
+
+    config = load()
+    store = open_db(config, create=False)
+    store.require_run(run_name)
+    items = list_reviews(store, run_name)
+    if as_json:
+        for item in items:
+            click.echo(json.dumps(item.as_dict(), ensure_ascii=False))
+        return
+    if not items:
+        click.echo("Nothing waits for review.")
+        return
+    click.echo(f"{len(items)} reading(s) wait for review (their requests are not chased until settled):")
+    for item in items:
+        where = f"{item.reference} ({_printable(item.authority or '')})" if item.reference else "not filed"
+        click.echo(f"  #{item.message_id}  {where}: read as {item.kind} ({item.confidence:.2f}); "
+                   f"{_printable(item.reason)}")
+        if item.subject:
+            click.echo(f"      subject: {_printable(item.subject)[:100]}")
+        for sentence in item.evidence or ("no deciding sentence",):
+            click.echo(f"      \"{_printable(sentence)[:200]}\"")
+    click.echo("Settle one: foibot review confirm MESSAGE, or foibot review set MESSAGE --kind KIND")
+
+
+@review.command("confirm")
+@click.argument("message", type=int)
+@_config_option
+def review_confirm(message: int) -> None:
+    """The reading of MESSAGE is right: keep it, and let the ladder act on it."""
+    from .review import confirm_reading
+
+    config = load()
+    settled = confirm_reading(open_db(config, create=False), message, now())
+    click.echo(f"Message {message}: confirmed as {settled.kind}{_settled_tail(settled)}.")
+
+
+@review.command("set")
+@click.argument("message", type=int)
+@click.option("--kind", required=True, help="The reply's kind (acknowledgement, refused, not_held, ...).")
+@_config_option
+def review_set(message: int, kind: str) -> None:
+    """The reading of MESSAGE is wrong: its kind is KIND (a correction always wins, as `mark` does)."""
+    from .review import set_reading
+
+    config = load()
+    settled = set_reading(open_db(config, create=False), message, kind, now())
+    click.echo(f"Message {message}: set to {settled.kind}{_settled_tail(settled)}.")
+
+
+def _settled_tail(settled: Any) -> str:
+    if not settled.reference:
+        return ""
+    return f"; {settled.reference} is now {settled.status}, outcome {settled.outcome or '-'}"
 
 
 # --- deadlines ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 - `chase_stop_reason`: why a request is owed no chaser now. The ladder asks it before queueing one, and the
   outbox asks it again before sending one, so a chaser left queued can never leave for a request that was
   withdrawn, held, answered or failed since, however that came about.
+- `chase_hold_reason`: why a chaser waits for now (a reply's reading waits for review); it stays queued.
 
 Nothing else in foibot writes a request's status, outcome or hold.
 """
@@ -131,11 +132,15 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
         if found is None:
             raise InputError(f"no message with id {message_row_id} in the database")
         message = {"kind": found[0], "kind_manual": found[1], "date_header": found[2]}
-        if not message["kind_manual"]:
-            _update(store, "messages", message_row_id, classification_columns(c))
+        read = c
         c = _effective(message, c)
         at = _reply_time(message, request, now)
         changes = _request_changes(request, c, at)
+        if not message["kind_manual"]:  # a person's kind stays, and a settled reading waits for nobody
+            reason = review_reason(request, c, changes)
+            _update(store, "messages", message_row_id, {**classification_columns(read),
+                                                        "needs_review": int(reason is not None),
+                                                        "review_reason": reason})
         status_before = request["status"]
         if changes:
             _update(store, "requests", request_id, changes)
@@ -149,11 +154,32 @@ def apply_reply(store: Store, request_id: int, message_row_id: int, c: Classific
                 "exemptions": list(c.exemptions), "evidence": list(c.evidence[:2]),
                 "new_due_date": c.new_due_date.isoformat() if c.new_due_date else None,
                 "response_due": c.response_due.isoformat() if c.response_due else None,
+                "review_outcome": c.review_outcome, "other_body": c.other_body,
+                "download_links": list(c.download_links),
             }, message_id=message_row_id)
         if changes:
             store.add_event(request_id, "request_updated", now, {"changes": changes, "because": c.kind},
                             message_id=message_row_id)
     return ReplyEffect(c.kind, status_before, changes.get("status", status_before), changes)
+
+
+def review_reason(request: dict[str, Any], c: Classification, changes: dict[str, Any]) -> str | None:
+    """Why this reading must wait for a person before the ladder acts on it, or None.
+
+    A reading the classifier is unsure of, and one that changes an outcome already recorded (an answer
+    after a refusal, a review result that overturns): both hold the request until confirmed or corrected.
+    """
+    if c.rule == "manual":
+        return None
+    if c.download_links:
+        return "the response is at a link: download it from " + " ".join(c.download_links)[:400]
+    if c.needs_review:
+        return f"low confidence ({c.confidence:.2f})"
+    before = request.get("outcome")
+    after = changes.get("outcome")
+    if before and after and after != before:
+        return f"would change the outcome from {before} to {after}"
+    return None
 
 
 def _request_changes(request: dict[str, Any], c: Classification, at: datetime) -> dict[str, Any]:
@@ -211,6 +237,8 @@ def _outcome_changes(request: dict[str, Any], outcome: str, c: Classification, a
     if outcome_free and newer:
         changes["outcome"] = outcome
         changes["outcome_at"] = iso(at)
+        if outcome != request.get("outcome"):
+            changes["outcome_confirmed"] = 0  # a new automatic outcome: nobody has confirmed this one
         if c.exemptions or outcome in ("information_provided", "not_held"):
             changes["exemptions"] = ";".join(c.exemptions)
     elif not request.get("exemptions") and c.exemptions:
@@ -302,7 +330,8 @@ def mark_message(store: Store, message_row_id: int, kind: str, now: datetime,
             raise InputError(f"message {message_row_id} is not filed under {owner['reference']}: use "
                              "`foibot assign` to file it first")
     with store.transaction():
-        store.db.table("messages").update(message_row_id, {"kind": kind, "kind_manual": 1, "confidence": 1.0})
+        store.db.table("messages").update(message_row_id, {"kind": kind, "kind_manual": 1, "confidence": 1.0,
+                                                            "needs_review": 0, "review_reason": None})
         store.add_event(message.get("request_id"), "message_marked", now,
                         {"kind": kind, "before": message.get("kind")}, message_id=message_row_id, source="manual")
     if message.get("request_id"):
@@ -445,6 +474,17 @@ def chase_stop_reason(row: dict[str, Any], stage: str | None = None) -> str | No
     if stage == Stage.REMINDER and row.get("outcome"):
         return "a substantive reply came"
     return None
+
+
+REVIEW_HOLD = "a reply's reading waits for review (foibot review)"
+
+
+def chase_hold_reason(store: Store, request_id: int) -> str | None:
+    """Why no chaser may leave for the request *for now* (it stays queued, unlike a stop): one of its replies
+    waits for a person to read it (the review queue), so it may have answered, or may not have."""
+    found = store.db.execute("SELECT 1 FROM messages WHERE request_id = ? AND needs_review = 1 AND direction = 'in' "
+                             "LIMIT 1", [request_id]).fetchone()
+    return REVIEW_HOLD if found else None
 
 
 def cancel_stopped_chasers(store: Store, now: datetime, request_id: int | None = None) -> int:

@@ -178,12 +178,14 @@ def test_cli_json_lines(campaign: Path) -> None:
     assert all(list(row)[:4] == ["file", "kind", "authority_ref", "exemptions"] for row in rows)
     assert all({"confidence", "evidence"} <= set(row) for row in rows)
     assert all(0 <= row["confidence"] <= 1 and isinstance(row["evidence"], list) for row in rows)
+    assert all(row["needs_review"] == (row["confidence"] < 0.8) for row in rows)
     core = [{k: row[k] for k in ("file", "kind", "authority_ref", "exemptions")} for row in rows]
     assert core[0] == {"file": files[0], "kind": "not_held", "authority_ref": "7731204", "exemptions": []}
     assert core[1] == {"file": files[1], "kind": "refused", "authority_ref": "NS-FOI-23-0871",
                        "exemptions": ["s43(2)"]}
     assert core[2]["authority_ref"] == "FOI/23/101;FOI/23/102"
     assert core[3] == {"file": files[3], "kind": "bounce", "authority_ref": None, "exemptions": []}
+    assert rows[0]["evidence"] and not rows[0]["needs_review"]
     assert list(campaign.iterdir()) == []  # writes nothing
 
 

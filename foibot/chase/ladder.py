@@ -27,7 +27,7 @@ from ..config import Config
 from ..deadlines import RequestFacts, add_working_days, due_date, working_days
 from ..errors import ConfigError, FoibotError, StoreError, TemplateError
 from ..files import write_atomic
-from ..lifecycle import cancel_stopped_chasers, chase_stop_reason
+from ..lifecycle import REVIEW_HOLD, cancel_stopped_chasers, chase_stop_reason
 from ..references import plus_address
 from ..render import (
     BODY_WORDING,
@@ -39,7 +39,7 @@ from ..render import (
     template_dirs,
 )
 from ..send import ByHand, build_message, enqueue, new_message_id, queued, write_by_hand
-from ..store import Store
+from ..store import PENDING_REVIEW_REQUESTS, Store
 from ..vocab import EMAIL_STAGES, LADDER
 
 STAGE_NAMES = {"reminder": ("reminder", "reminders"),
@@ -246,9 +246,12 @@ def _done_by_request(store: Store, ids: list[int]) -> dict[int, Done]:
 
 def _open_requests(store: Store) -> list[dict[str, Any]]:
     return list(store.db.query(
-        "SELECT * FROM requests WHERE status IN ('awaiting_response', 'internal_review') "
-        "AND sent_at IS NOT NULL ORDER BY id"
+        f"SELECT *, id IN ({PENDING_REVIEW_REQUESTS}) AS review_pending FROM requests "
+        "WHERE status IN ('awaiting_response', 'internal_review') AND sent_at IS NOT NULL ORDER BY id"
     ))
+
+
+
 
 
 def plan(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem]:
@@ -264,7 +267,9 @@ def plan(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem
         if owed is None:
             continue
         stage, day, why = owed
-        held = settings.closed_now(now, row["regime"]) if stage in EMAIL_STAGES else None
+        # A reply that may be the answer (or may not) is read by a person before the ladder moves on.
+        held = REVIEW_HOLD if row.get("review_pending") else None
+        held = held or (settings.closed_now(now, row["regime"]) if stage in EMAIL_STAGES else None)
         items.append(ChaseItem(row["id"], row["reference"], row["authority_name"], row["authority_email"],
                                row["regime"], stage, day, why, held))
     return items

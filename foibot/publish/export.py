@@ -29,6 +29,7 @@ CONTRACT_COLUMNS = (
     "sent_at", "due_date", "first_reply_at", "outcome_at", "working_days_taken", "chases", "replies",
 )
 EXTRA_COLUMNS = (
+    "outcome_confirmed",
     "authority_id",
     "kind",
     "jurisdiction",
@@ -85,6 +86,7 @@ class Outcome:
     complaint_file: str | None = None
     channel: str = "email"  # how the request went: email, or by hand (web_form, post, unknown)
     wrong_addresses: list[str] = field(default_factory=list)  # addresses it went to first, found wrong
+    outcome_confirmed: str = "auto"  # yes: a person confirmed or set it; no: a reading waits for review
 
     @property
     def on_time(self) -> bool | None:
@@ -122,6 +124,10 @@ WITH chasers AS (
     SELECT request_id, MAX(json_extract(detail, '$.path')) AS complaint_file FROM events
     WHERE type = 'complaint_written' AND request_id IS NOT NULL
     GROUP BY request_id
+), reviews AS (
+    SELECT request_id, COUNT(*) AS waiting FROM messages
+    WHERE needs_review = 1 AND direction = 'in' AND request_id IS NOT NULL
+    GROUP BY request_id
 )
 SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction,
        r.regime,
@@ -131,13 +137,14 @@ SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_e
        a.kind AS authority_kind,
        COALESCE(c.chases, 0) AS chases, c.chase_stages,
        COALESCE(i.replies, 0) AS replies,
-       f.files, k.complaint_file
+       f.files, k.complaint_file, r.outcome_manual, r.outcome_confirmed, COALESCE(v.waiting, 0) AS waiting
 FROM requests r
 LEFT JOIN authorities a ON a.id = r.authority_id
 LEFT JOIN chasers c ON c.request_id = r.id
 LEFT JOIN inbound i ON i.request_id = r.id
 LEFT JOIN files f ON f.request_id = r.id
 LEFT JOIN complaints k ON k.request_id = r.id
+LEFT JOIN reviews v ON v.request_id = r.id
 {where}
 ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
 """
@@ -213,7 +220,17 @@ def _outcome(
         else None,
         channel=row["channel"] or "email",
         wrong_addresses=[a for a in (row["wrong_addresses"] or "").split(";") if a],
+        outcome_confirmed=_confirmed(row),
     )
+
+
+def _confirmed(row: dict[str, Any]) -> str:
+    """yes: a person set or confirmed the outcome; no: a reading of a reply waits for review; auto: neither."""
+    if row["outcome_manual"]:
+        return "yes"
+    if row["waiting"]:
+        return "no"
+    return "yes" if row["outcome_confirmed"] and row["outcome"] else "auto"
 
 
 def parse_exemptions(stored: str | None) -> list[str]:
@@ -342,6 +359,7 @@ def csv_row(item: Outcome, questions: Iterable[str]) -> dict[str, str]:
         "working_days_taken": item.working_days_taken,
         "chases": item.chases,
         "replies": item.replies,
+        "outcome_confirmed": item.outcome_confirmed,
         "authority_id": item.authority_id,
         "kind": item.kind,
         "jurisdiction": item.jurisdiction,

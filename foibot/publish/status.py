@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..clock import from_iso, london_date
+from ..review import pending_count
 from ..store import Store
 from ..vocab import OUTCOMES, STATUSES
 from .export import Outcome, outcomes
@@ -37,6 +38,7 @@ class Summary:
     by_hand_waiting: list[Outcome] = field(default_factory=list)  # by-hand requests not recorded as sent
     by_hand_chasers: list[dict] = field(default_factory=list)  # their chasers written out, not recorded as sent
     readdressed: int = 0  # requests whose first address was wrong
+    review_total: int = 0  # readings waiting for a person (foibot review)
 
 
 def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
@@ -63,6 +65,7 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
         "SELECT q.reference, q.channel, q.authority_name, m.stage FROM messages m JOIN requests q ON q.id = "
         "m.request_id WHERE m.direction = 'out' AND m.state = 'by_hand' AND m.stage != 'request'"
         + (" AND q.run = ?" if run else "") + " ORDER BY m.id", [run] if run else []))
+    summary.review_total = pending_count(store, run)
     return summary
 
 
@@ -146,6 +149,11 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             lines.append(f"  ... and {summary.triage_total - len(summary.triage)} more (foibot triage)")
     else:
         lines.append("Waiting in triage: nothing.")
+    if summary.review_total:
+        lines.append(f"Waiting for review: {summary.review_total} reading(s); their requests are not chased "
+                     "until settled (foibot review)")
+    else:
+        lines.append("Waiting for review: nothing.")
     # A last guard: whatever a row holds, no line is wider than the terminal.
     return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
 

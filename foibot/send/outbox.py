@@ -15,8 +15,8 @@ from datetime import datetime
 
 from ..clock import iso
 from ..clock import now as utc_now
-from ..lifecycle import chase_stop_reason, is_request_stage, refuse_chaser
-from ..store import Store
+from ..lifecycle import chase_hold_reason, chase_stop_reason, is_request_stage, refuse_chaser
+from ..store import PENDING_REVIEW_REQUESTS, Store
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ def enqueue(
 
 
 def queued(store: Store, stages: tuple[str, ...] | None = None) -> list[Outgoing]:
-    where = "direction = 'out' AND state = 'queued'"
+    # A chaser waits while a reading of one of its request's replies waits for review (review.py).
+    where = f"direction = 'out' AND state = 'queued' AND NOT (stage != 'request' AND request_id IN ({PENDING_REVIEW_REQUESTS}))"
     params: list[object] = []
     if stages:
         where += f" AND stage IN ({', '.join('?' for _ in stages)})"
@@ -113,6 +114,8 @@ def _claim(store: Store, message: Outgoing, now: datetime | None = None) -> bool
         reason = chase_stop_reason(row, message.stage) if row else "the request is missing"
         if reason:
             refuse_chaser(store, message.id, message.request_id, message.stage, reason, now or utc_now())
+            return False
+        if chase_hold_reason(store, message.request_id):  # held, not stopped: it stays queued for later
             return False
     cursor = store.db.execute(
         "UPDATE messages SET state = 'sending', attempts = attempts + 1, sent_at = NULL WHERE id = ? "

@@ -185,6 +185,22 @@ def m004_request_channel(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN wrong_addresses TEXT NOT NULL DEFAULT ''")
 
 
+@migrations(name="m005_review_queue")
+def m005_review_queue(db: sqlite_utils.Database) -> None:
+    # The review queue: a reading the classifier is not sure of, or one that would change an outcome, waits
+    # for a person (`foibot review`); while one waits, the ladder and the outbox hold its request.
+    # requests.outcome_confirmed: 1 once a person confirmed or set the outcome (export: outcome_confirmed).
+    db.execute("ALTER TABLE messages ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE messages ADD COLUMN review_reason TEXT")
+    db.execute("ALTER TABLE requests ADD COLUMN outcome_confirmed INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX IF NOT EXISTS messages_review ON messages(request_id) WHERE needs_review = 1")
+
+
+# The requests with a reading of a reply waiting for a person (the ladder and the outbox hold them).
+PENDING_REVIEW_REQUESTS = ("SELECT request_id FROM messages WHERE needs_review = 1 AND direction = 'in' "
+                           "AND request_id IS NOT NULL")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 

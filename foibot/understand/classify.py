@@ -9,6 +9,7 @@ substantive answer (refused / partial / not held / provided), automated replies,
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,11 +24,15 @@ from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
+from .verdicts import blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
 
 
+# A reading below this confidence waits for a person (`foibot review`): calibrated on the labelled replies so
+# that at least 97% of the readings at or above it are right (bench/classify_eval.py prints the table).
+REVIEW_BELOW = 0.8
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 300
 
@@ -46,6 +51,8 @@ class Classification:
     review_outcome: str | None = None  # for internal_review_result: the substantive outcome it states
     bounce_permanent: bool = False  # for bounce: a hard (5.x.x) failure
     from_attachment: bool = False  # decided by the text of an attached letter
+    other_body: str | None = None  # for not_held: the body the authority says to ask instead (s16 advice)
+    download_links: tuple[str, ...] = ()  # the response is at these links (a portal): a person must fetch it
 
     @property
     def authority_ref(self) -> str | None:
@@ -54,6 +61,11 @@ class Classification:
     @property
     def substantive(self) -> bool:
         return self.kind in SUBSTANTIVE
+
+    @property
+    def needs_review(self) -> bool:
+        """Not sure enough to act on without a person (a manual reading never is)."""
+        return self.rule != "manual" and self.confidence < REVIEW_BELOW
 
 
 # --- matching ----------------------------------------------------------------------------------------
@@ -94,6 +106,28 @@ def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
     return Signals(doc, subject).as_dict()
 
 
+_ASSERTED = {"refused", "not_held", "provided", "partial", "neither_confirm_nor_deny"}
+_CONDITION = re.compile(r"(?i)\b(?:if|whether|unless|in case|in the event that|where|once)\b")
+_CLAUSE_END = re.compile(r"[,;:]")
+
+
+_CONCESSION = re.compile(r"(?i)^\W*(?:although|though|even though|whilst|while|notwithstanding that)\b")
+CONCESSION_WORDS = 10  # a concession without a comma: its first words
+
+
+def _in_condition(doc: Doc, offset: int, sentence: Sentence) -> bool:
+    """Whether the phrase at `offset` (in doc.joined) sits inside an if/whether/unless clause of its sentence, or
+    inside the conceded clause of "Although we do not record this, an extract shows ...": neither is the answer."""
+    start = doc.starts[bisect.bisect_right(doc.starts, offset) - 1]
+    before = sentence.text[: offset - start]
+    ends = [m.end() for m in _CLAUSE_END.finditer(before)]
+    if _CONDITION.search(before, ends[-1] if ends else 0):  # a condition opened in the clause that holds the phrase
+        return True
+    if _CONCESSION.match(before) and "," not in before:
+        return "," in sentence.text[len(before):] or len(before.split()) <= CONCESSION_WORDS
+    return False
+
+
 def _hits(rule: Rule, doc: Doc, lowered: str) -> list[Sentence]:
     found: list[tuple[int, Sentence]] = []
     seen: set[int] = set()
@@ -108,6 +142,8 @@ def _hits(rule: Rule, doc: Doc, lowered: str) -> list[Sentence]:
             continue
         if rule.veto is not None and rule.veto.search(sentence.text):
             continue
+        if rule.kind in _ASSERTED and not rule.hypothetical_ok and _in_condition(doc, match.start(), sentence):
+            continue  # "we will tell you if we do not hold it": not held is the condition, not the answer
         seen.add(id(sentence))
         found.append((position, sentence))
     return [sentence for _, sentence in sorted(found, key=lambda item: item[0])]
@@ -140,13 +176,75 @@ def _all(signals: Signals, *names: str) -> list[Sentence]:
     return out
 
 
+_WHOLE_REQUEST = re.compile(r"(?i)\b(?:your|this|the) (?:request|requests)\b(?! (?:number |no\.? )?\d)")
+_VERDICT_RULES = {
+    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
+    "not_held": ("not_held.not_held",),
+    "provided": ("provided.information_attached", "provided.facts_given"),
+    "partial": ("partially_provided.part_withheld",),
+}
+
+
+def _composed(signals: Signals) -> _Decision | None:
+    """The outcome composed from the answer to each numbered question, when the reply answers in turn."""
+    found = blocks(signals.doc.sentences)
+    if len(found) < 2:
+        return None
+    marks: dict[int, set[str]] = {}
+    for verdict, names in _VERDICT_RULES.items():
+        for name in names:
+            for sentence in signals[name]:
+                marks.setdefault(id(sentence), set()).add(verdict)
+    verdicts: list[str] = []
+    evidence: list[Sentence] = []
+    for _, block in found:
+        verdict, _question = verdict_of(block, lambda sentence: marks.get(id(sentence), set()))
+        verdicts.append(verdict)
+        answer = [x for x in block[1:] if x.authority and not x.is_question] or block[:1]
+        if verdict != "unknown" and answer:
+            evidence.append(answer[0])
+    kind = compose(verdicts)
+    if kind is None:
+        return None
+    inside = {id(x) for _, block in found for x in block}
+    whole = [x for x in _all(signals, "refused.cost_limit", "refused.vexatious")
+             if id(x) not in inside or _WHOLE_REQUEST.search(x.text)]
+    if whole:  # the whole request refused (cost limit, vexatious) before or after the answers
+        return None
+    if kind == "information_provided":
+        # Every answer given, but the letter withholds or lacks something elsewhere: partly provided.
+        elsewhere = [x for x in _all(signals, *_VERDICT_RULES["refused"], *_VERDICT_RULES["not_held"],
+                                     *_VERDICT_RULES["partial"]) if id(x) not in inside]
+        if elsewhere:
+            return _Decision("partially_provided", "partially_provided.per_question", 0.7, evidence + elsewhere)
+        caveats = [x for x in _all(signals, *_VERDICT_RULES["refused"], *_VERDICT_RULES["not_held"],
+                                   *_VERDICT_RULES["partial"]) if id(x) in inside]
+        if caveats:  # an answer with a caveat ("... not held by the trust"), or a part withheld: a person decides
+            return _Decision(kind, f"{kind}.per_question", 0.7, evidence + caveats)
+    # Nothing else to weigh when every answer agrees; a mixed reply is surer the more blocks say something; a
+    # question left without an answer may be one not answered at all.
+    known = sum(v != "unknown" for v in verdicts)
+    confidence = 0.85 if known >= 3 or kind == "partially_provided" else 0.8
+    if known < len(verdicts) and kind != "partially_provided":
+        confidence = 0.7
+    return _Decision(kind, f"{kind}.per_question", confidence, evidence)
+
+
 def _substantive(signals: Signals) -> _Decision | None:
     """The answer itself, from refusal, not-held and provided signals; None when there is none."""
+    full = _all(signals, "provided.in_full")
+    if full:  # said in so many words: all of it given
+        return _Decision("information_provided", "provided.in_full", 0.9, full)
+    composed = _composed(signals)
+    if composed:
+        return composed
     partial = _all(signals, "partially_provided.part_withheld")
     if partial:  # said in so many words: part given, part withheld
         return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)
     refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
     not_held = _all(signals, "not_held.not_held")
+    if refused and not_held and all(_SECURITY_BODIES.search(x.text) for x in refused):
+        refused = []  # "not held", then the clause on the security bodies (s23, s24): the answer is not held
     provided_strong = _all(signals, "provided.information_attached")
     if not refused and not not_held:
         if provided_strong:
@@ -156,8 +254,9 @@ def _substantive(signals: Signals) -> _Decision | None:
     in_turn = _all(signals, "provided.answers_in_turn")
     whole_request = bool(signals.get("refused.cost_limit") or signals.get("refused.vexatious"))
     if refused:
-        # Some of it withheld: information given as well, or the questions answered in turn around a refusal.
-        if (provided or in_turn) and not whole_request:
+        # Some of it withheld: information given as well, or the questions answered in turn around a refusal;
+        # a cost-limit refusal beside information attached is a refusal of the rest.
+        if (provided or in_turn) and (not whole_request or provided_strong):
             return _Decision("partially_provided", "partially_provided.some_withheld", 0.75, refused + provided)
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
@@ -169,7 +268,92 @@ def _substantive(signals: Signals) -> _Decision | None:
     return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
 
 
-def _decide(signals: Signals, auto_header: bool) -> _Decision:
+def _review_outcome(signals: Signals) -> str | None:
+    """The outcome an internal review result leaves: overturned (given now), upheld in part, or upheld."""
+    answer = _substantive(signals)
+    for_requester = signals["internal_review_result.for_requester"]
+    for_authority = signals["internal_review_result.for_authority"]
+    in_part = any(_IN_PART.search(x.text) for x in for_requester + for_authority)
+    if in_part or (for_requester and for_authority):
+        return "partially_provided"
+    if for_requester:
+        if answer and answer.kind in ("partially_provided", "refused"):
+            return "partially_provided"
+        return "information_provided"
+    if for_authority:
+        return answer.kind if answer and answer.kind != "information_provided" else "refused"
+    return answer.kind if answer else None
+
+
+_CLARIFIED = re.compile(r"(?i)\b(?:clarification (?:was |has been )?(?:received|provided|given|supplied)|you (?:have )?"
+                        r"(?:clarified|advised us|confirmed that you)|following (?:your|the|receipt of your) clarification|"
+                        r"(?:after|when) we sought (?:clarity|clarification)|further to your clarification|thank you for "
+                        r"(?:your |the )?clarification)")
+_REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal|complaint)\b")
+_IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
+_SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
+                              r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
+                              r"national security)")
+
+
+# What else a reply may be saying, by family of rules, and which families sit well with each decided kind.
+_FAMILIES = {
+    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
+    "not_held": ("not_held.not_held",),
+    "provided": ("provided.information_attached", "provided.in_full"),
+    "facts": ("provided.facts_given",),
+    "acknowledgement": ("acknowledgement.response_promised", "acknowledgement.logged"),
+    "clarification_requested": ("clarification_requested.asks_to_clarify", "clarification_requested.fees_notice"),
+    "extension": ("extension.time_extended",),
+    "internal_review_result": ("internal_review_result.review_done",),
+    "neither_confirm_nor_deny": ("neither_confirm_nor_deny.ncnd",),
+}
+_FITS = {
+    "acknowledgement": {"acknowledgement", "facts"},
+    "information_provided": {"provided", "facts", "acknowledgement"},
+    "partially_provided": {"provided", "facts", "refused", "not_held", "acknowledgement"},
+    "not_held": {"not_held", "neither_confirm_nor_deny", "acknowledgement"},
+    "refused": {"refused", "not_held", "neither_confirm_nor_deny", "acknowledgement", "facts"},
+    "neither_confirm_nor_deny": {"neither_confirm_nor_deny", "refused", "not_held", "acknowledgement"},
+    # facts (figures, "Yes") weigh only against readings that give nothing: NCND, not held, refused.
+    "clarification_requested": {"clarification_requested", "acknowledgement", "facts"},
+    "extension": {"extension", "acknowledgement", "refused", "facts"},
+    "internal_review_result": set(_FAMILIES),
+}
+COMPETITOR_PENALTY = 0.12
+
+
+MAX_COMPETITORS = 2  # two already take any reading below the review threshold: no need to look further
+
+
+def _competitors(signals: Signals, kind: str) -> list[str]:
+    """The families of rules that say something else than `kind` (for a reading's confidence)."""
+    fits = _FITS.get(kind)
+    if fits is None:  # bounces, auto-replies, other: what they are is not weighed against answers
+        return []
+    found: list[str] = []
+    for family, names in _FAMILIES.items():
+        if family not in fits and family != kind and any(signals.get(name) for name in names):
+            found.append(family)
+            if len(found) == MAX_COMPETITORS:
+                break
+    return found
+
+
+def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
+    """The decision, its confidence lowered for every family of signals that says something else."""
+    decision = _decide_kind(signals, auto_header, has_ref)
+    if decision.confidence < REVIEW_BELOW:
+        return decision  # a person reads it anyway: what else it says would not change that
+    competing = _competitors(signals, decision.kind)
+    if decision.rule == "refused.exempt" and signals.get("not_held.not_held"):
+        competing.append("not_held")  # an exemption beside "not held": a refusal, or not held with a caveat
+    if competing:
+        decision.confidence = max(0.3, decision.confidence - COMPETITOR_PENALTY * len(competing))
+    return decision
+
+
+def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
@@ -179,16 +363,32 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
     hit = _first(signals, "auto_reply.out_of_office")
     if hit:
         return _Decision("auto_reply", hit[0], 0.9, hit[1])
+    review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
-    if hit:
+    if hit and not review:
+        not_held = signals["not_held.not_held"]
+        if not_held and all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
+            # "Not held", then the police's standard clause on the security bodies: the answer is not held.
+            return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
+        given = _all(signals, "provided.information_attached", "provided.in_full")
+        if given:  # neither confirm nor deny for part, the rest given: partly provided
+            return _Decision("partially_provided", "partially_provided.part_ncnd", 0.75, hit[1] + given)
+        if signals.get("internal_review_result.mentions_initial"):  # a review that tells the first decision
+            return _Decision("internal_review_result", "internal_review_result.mentions_initial", 0.6,
+                             signals["internal_review_result.mentions_initial"] + hit[1],
+                             review_outcome="neither_confirm_nor_deny")
         return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
-    hit = _first(signals, "internal_review_result.review_done")
-    if hit:
-        outcome = _substantive(signals)
-        return _Decision("internal_review_result", hit[0], 0.85, hit[1],
-                         review_outcome=outcome.kind if outcome else None)
-    hit = _first(signals, "clarification_requested.asks_to_clarify")
-    if hit:
+    if review:
+        outcome = _review_outcome(signals)
+        # A result whose outcome cannot be read is still a result, but a person should say what it decided.
+        about = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
+        sure = outcome is not None and len(about) >= 2  # the outcome is read, and the letter is about a review
+        return _Decision("internal_review_result", review[0], 0.85 if sure else 0.75, review[1],
+                         review_outcome=outcome)
+    hit = _first(signals, "clarification_requested.fees_notice", "clarification_requested.asks_to_clarify")
+    if hit and hit[0].endswith("asks_to_clarify") and _CLARIFIED.search(signals.doc.joined):
+        hit = None  # the question was asked and answered before this letter: it is history, not a request
+    if hit:  # a question to answer, or a fee to pay: either way the clock stops until the requester acts
         return _Decision("clarification_requested", hit[0], 0.85, hit[1])
     hit = _first(signals, "extension.time_extended")
     if hit:
@@ -196,6 +396,12 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
     answer = _substantive(signals)
     if answer:
         return answer
+    hit = _first(signals, "other.response_at_link")
+    if hit:  # the response itself is behind a link or in a portal: unknown until someone fetches it
+        return _Decision("other", hit[0], 0.5, hit[1])
+    hit = _first(signals, "extension.public_interest")
+    if hit:  # no decision yet, the public interest still being weighed: the time is extended (s10(3))
+        return _Decision("extension", hit[0], 0.75, hit[1])
     hit = _first(signals, "other.delay_apology")
     if hit and not signals.get("acknowledgement.logged"):
         return _Decision("other", hit[0], 0.6, hit[1])  # a holding note: sorry, still working on it
@@ -205,6 +411,9 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
         return _Decision("clarification_requested", hit[0], 0.6, hit[1])
     automated = _first(signals, "auto_reply.redirect_to_form", "auto_reply.automated_message",
                        "auto_reply.automatic_subject")
+    if automated and strong_ack and not has_ref and not signals.get("acknowledgement.logged"):
+        # An automated message that logs nothing about this request (no reference): a generic auto-reply.
+        return _Decision("auto_reply", automated[0], 0.6, automated[1])
     if (automated or auto_header) and not strong_ack:
         if automated:
             return _Decision("auto_reply", automated[0], 0.75, automated[1])
@@ -229,7 +438,49 @@ def _decide(signals: Signals, auto_header: bool) -> _Decision:
     hit = _first(signals, "provided.answers_in_turn", "provided.holds_information")
     if hit:
         return _Decision("information_provided", hit[0], 0.4, hit[1])
+    hit = _first(signals, "auto_reply.generic_thanks")
+    if hit and not has_ref:  # a generic note ("thank you for contacting the team") about no request in particular
+        return _Decision("auto_reply", hit[0], 0.45, hit[1])
+    review_words = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
+    if len(review_words) >= 2:  # nothing decisive, but the letter is about a review: a guess for a person
+        return _Decision("internal_review_result", "internal_review_result.about_review", 0.4, review_words)
     return _Decision("other", "other.nothing_recognised", 0.3, [])
+
+
+def _with_cost_limit(exemptions: tuple[str, ...], signals: Signals, doc: Doc) -> tuple[str, ...]:
+    """A refusal on cost ("it would exceed the appropriate limit") applies s12 whether or not it cites it."""
+    if any(e in ("s12", "FOISA s12") or e.startswith(("s12(", "FOISA s12(")) for e in exemptions):
+        return exemptions
+    if not signals.get("refused.cost_limit"):
+        return exemptions
+    scottish = bool(_SCOTTISH.search(doc.text))
+    return (*exemptions, "FOISA s12" if scottish else "s12")
+
+
+_SCOTTISH = re.compile(r"(?i)\bfoisa\b|\bfreedom of information \(scotland\)")
+
+
+# --- the body to ask instead (s16 advice) -----------------------------------------------------------
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]{4,300}")
+_ASK_INSTEAD = re.compile(
+    r"\b(?:contact|redirect (?:your request |your enquiry )?to|direct (?:your request |your enquiry )?to|write to|"
+    r"submit (?:your|a) request to|(?:would|may|might|will|could) (?:only )?be held by|is held by|the responsibility of|"
+    r"a matter for|appropriate (?:public )?(?:authority|body|organisation)(?: in this case)? (?:is|would be)|"
+    r"(?:is|are) responsible for (?:this|these|that)[^.]{0,40}? is)\s+(?:the\s+)?"
+    r"(?P<body>[A-Z][\w&'’.-]*(?:[ ](?:of|for|and|&|the|on|in|[A-Z][\w&'’.-]*)){0,8})")
+_TRAILING = re.compile(r"(?:\s+(?:of|for|and|&|the|on|in))+$")
+_NOT_A_BODY = {"The", "This", "Your", "You", "We", "Our", "Us", "It", "Please", "If", "Freedom", "Information", "FOI"}
+
+
+def _other_body(sentences: Sequence[Sentence]) -> str | None:
+    """The body a not-held reply names for the requester to ask instead ("you may wish to contact Ofcom")."""
+    for sentence in sentences:
+        for match in _ASK_INSTEAD.finditer(sentence.text):
+            body = _TRAILING.sub("", match.group("body")).strip(" .,;:")
+            if body and body.split()[0] not in _NOT_A_BODY and len(body) >= 3:
+                return body
+    return None
 
 
 # --- dates -------------------------------------------------------------------------------------------
@@ -301,7 +552,10 @@ def _evidence(sentences: Sequence[Sentence]) -> tuple[str, ...]:
 def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], auto_header: bool,
                   from_attachment: bool = False) -> Classification:
     subject = subject or doc.header_subject
-    decision = _decide(Signals(doc, subject), auto_header or doc.header_auto)
+    # The authority's own words first; an earlier message of theirs quoted below may carry it too.
+    found_refs = find_authority_refs([doc.own_text, doc.text], subject)
+    signals = Signals(doc, subject)
+    decision = _decide(signals, auto_header or doc.header_auto, bool(found_refs))
     authority = [s for s in doc.sentences if s.authority]
     new_due = response_due = None
     if decision.kind == "extension":
@@ -311,9 +565,8 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
     exemptions: tuple[str, ...] = ()
     refs: tuple[str, ...] = ()
     if decision.kind not in ("bounce", "auto_reply"):
-        exemptions = applied_exemptions(doc)
-        # The authority's own words first; an earlier message of theirs quoted below may carry it too.
-        refs = find_authority_refs([doc.own_text, doc.text], subject)
+        exemptions = _with_cost_limit(applied_exemptions(doc), signals, doc)
+        refs = found_refs
     elif decision.kind == "auto_reply":
         refs = find_authority_refs([doc.own_text], subject)
     # A bounce carries our own message back: any reference in it is not the authority's.
@@ -323,6 +576,10 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
         # request. An automatic acknowledgement that names either stays an acknowledgement.
         decision = _Decision(ReplyKind.AUTO_REPLY, "auto_reply.automated_receipt", 0.7, decision.sentences)
     found_answers = answers_module.find_answers(doc, questions) if questions else {}
+    other_body = _other_body(authority) if decision.kind == "not_held" else None
+    links: tuple[str, ...] = ()
+    if decision.rule == "other.response_at_link":
+        links = tuple(dict.fromkeys(_URL.findall(doc.own_text)))[:5]
     return Classification(
         kind=decision.kind,
         confidence=round(decision.confidence, 2),
@@ -335,6 +592,8 @@ def _classify_doc(doc: Doc, subject: str, questions: Sequence[QuestionLike], aut
         response_due=response_due,
         review_outcome=decision.review_outcome,
         from_attachment=from_attachment,
+        other_body=other_body,
+        download_links=links,
     )
 
 

@@ -26,6 +26,8 @@ _REGULATION = re.compile(
 _EXCEPTION = re.compile(rf"\bexceptions? (?:at|under|in|of)?\s?(?P<num>1[0-3])(?P<parts>(?:\s?(?:{_PART}))+)", re.IGNORECASE)
 _MORE = re.compile(rf"^\s*(?:,|and|&|or|/)\s*(?:(?:sections?|s\.?|regulations?|regs?\.?)\s?)?(?P<num>\d{{1,2}})?"
                    rf"(?P<parts>{_PARTS})", re.IGNORECASE)
+# What a cited section is about, in brackets after it ("(national security)"), possibly left unclosed.
+_DESCRIPTION = re.compile(r"^\s?\((?=[A-Za-z])[^()\d,;]{2,80}(?:\)|(?=[,;]))")
 _NEGATED = re.compile(r"\b(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
                       r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.IGNORECASE)
 _OTHER_ACT = re.compile(r"^[^.;]{0,40}\bof (?:the )?(?:data protection act|dpa\b|local government|"
@@ -90,6 +92,9 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
         items = [(int(num), _parts(parts_text))]
         rest = text[end:]
         while True:  # "sections 23(5), 24(2) and 31(3)", "31(1)(a) and (b)"
+            description = _DESCRIPTION.match(rest)  # "24(2) (national security), 35(3) ..."
+            if description:
+                rest = rest[description.end():]
             more = _MORE.match(rest)
             if not more or not (more.group("num") or more.group("parts")):
                 break

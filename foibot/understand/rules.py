@@ -72,9 +72,17 @@ RULES: tuple[Rule, ...] = (
         r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
     ), subject_ok=True),
     Rule("auto_reply.automated_message", "auto_reply", "medium", (
+        r"\b(?:please )?do not reply to this (?:e-?mail|message|address)\b",
+        r"\b(?:this|the) (?:e-?mail|message) (?:was|has been|is) (?:sent|generated) automatically\b",
+        r"\bif your (?:query|enquiry|matter|request) is urgent\b",
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
-        r"acknowledge?ment|message|e-?mail|notification)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
+        r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
+    ), hypothetical_ok=True),
+    Rule("auto_reply.generic_thanks", "auto_reply", "weak", (
+        r"^thank you for (?:contacting|your e-?mail to|e-?mailing|writing to) ",
+        r"\b(?:response|reply) times? (?:to [\w ]{0,30})?(?:may|will|might) (?:be longer|increase|be delayed)\b",
+        r"\b(?:currently|are all|now) working (?:from home|remotely)\b",
     ), hypothetical_ok=True),
     Rule("auto_reply.redirect_to_form", "auto_reply", "medium", (
         (r"\b(?:you will need to|you need to|you must|please) (?:make|submit|complete|use|fill in|send) (?:a |the "
@@ -106,12 +114,31 @@ RULES: tuple[Rule, ...] = (
          r"overturn(?:s|ed)?|concluded|found|decided|determined)\b"),
         (r"\b(?:i|we) have (?:now )?reviewed (?:the|your|our) (?:handling|original response|original decision|"
         r"decision|response)\b"),
+        (r"\b(?:i|we) (?:have )?(?:now )?(?:considered|investigated|looked into|examined) your (?:complaint|appeal|"
+         r"request for (?:an )?(?:internal )?review|review request)\b"),
+        r"\b(?:uphold|upheld|upholding|not uphold) (?:your|the) (?:complaint|appeal|review|request for (?:an )?internal review)\b",
+        r"\b(?:having|after) (?:examined|reviewed|considered|looked at) the handling of\b",
+        r"\b(?:in|during|for|as part of|in conducting|in carrying out) (?:this|my) (?:internal )?review\b",
+        r"\b(?:i|we) (?:was|were) not involved in the (?:original|initial|first)\b",
+        # "I have reviewed your request" opens ordinary answers too: only a second look at a decision counts.
+        (r"\b(?:i|we) have (?:now |since |therefore )?(?:re-?considered|re-?examined|looked again at) (?:the |your |our )"
+         r"(?:original |initial )?(?:request|decision|response|reply|case|handling|exemptions?|refusal)\b"),
+        r"\b(?:i|we) have (?:now )?reviewed (?:the |our )(?:original|initial|earlier) (?:decision|response|reply|refusal)\b",
+        r"\b(?:internal review|review) (?:outcome|result|decision|response|findings)\s*[:\-–]",
+        r"^(?:outcome|result|findings?) of (?:the |your |my )?(?:internal )?review\b",
+        (r"\b(?:review|reviewer) (?:was|has been) (?:carried out|conducted|completed|undertaken) (?:by|on)\b"),
         (r"\b(?:having|after) (?:reviewed|re-?examined|reconsidered) (?:the|your) (?:original )?(?:request|response|"
-         r"decision|handling)\b.{0,120}\b(?:uphold|upheld|satisfied|review|maintain|overturn)"),
+         r"decision|handling)\b.{0,120}\b(?:uphold|upheld|satisfied|review|maintain|overturn|breached)"),
+    )),
+    Rule("internal_review_result.mentions_initial", "internal_review_result", "medium", (
+        r"\b(?:initial|original|first) (?:decision|response|refusal|reply|handling)\b",
+        r"\b(?:decision|response) was (?:initially|originally)\b",
     )),
     Rule("clarification_requested.asks_to_clarify", "clarification_requested", "strong", (
         r"\b(?:could|can|would|will|may) you (?:please )?(?:kindly )?(?:clarify|specify)\b",
         r"\bplease (?:could you |can you )?(?:clarify|specify)\b",
+        r"\b(?:need|needs|require|requires|ask|asking) you to (?:clarify|specify|narrow|refine|confirm exactly)\b",
+        r"\b(?:once|when|until|after) (?:we|i) (?:have )?receive(?:d)? (?:your |the |this )?clarification\b",
         r"\bprovide (?:some |further |more |additional )?clarification\b",
         (r"\b(?:could|can|would) you (?:please )?(?:provide|give|send) (?:us |me )?(?:with )?(?:some |more |further |"
         r"additional )(?:details|detail|information about what)\b"),
@@ -131,6 +158,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:request|it) (?:is|will be|has been) (?:put |placed )?on hold (?:until|pending)\b",
         r"\bwhat (?:exactly )?(?:do you mean|is meant) by\b",
         r"\byour request (?:is|was|appears) (?:unclear|too broad|ambiguous|not clear|very broad)\b",
+        r"\bnot (?:provided |given )?(?:us )?(?:with )?(?:a |an )?(?:sufficiently )?(?:clear|adequate|sufficient) description\b",
+        r"\b(?:is|was) not a valid (?:foi |foisa |eir |freedom of information )?request\b",
     ), unless=(
         r"\b(?:we|i) (?:have |had )?(?:asked|requested|sought) (?:you )?(?:for )?(?:your )?clarification\b",
         r"\b(?:you|which you) (?:have |had )?(?:provided|supplied|gave|sent|clarified)\b",
@@ -142,6 +171,13 @@ RULES: tuple[Rule, ...] = (
         r"indicate|explain) (?:which|what|whether|exactly|the (?:time ?period|date range|dates?))\b"),
         r"\bplease (?:confirm|let (?:me|us) know|advise|indicate) (?:which|what|whether|exactly)\b",
     ), unless=(r"^\s*(?:\d|q\d|question)",), questions_ok=True),
+    Rule("clarification_requested.fees_notice", "clarification_requested", "strong", (
+        r"\bfees? notice\b", r"\bnotice (?:of|for) (?:the )?(?:fee|fees|charge)\b",
+        (r"\b(?:until|once|when|on receipt of|after) (?:the |this |your )?(?:fee|fees|payment|charge)s? (?:is |are |has been |have "
+         r"been )?(?:paid|received|made)\b"),
+        r"\b(?:on|upon|following) (?:the )?receipt of (?:the |your )?(?:fee|payment)\b",
+        r"\b(?:pay|paying|payment of) (?:a |the )?(?:fee|charge) of £ ?\d",
+    ), hypothetical_ok=True),
     Rule("extension.time_extended", "extension", "strong", (
         (r"\bextend(?:ed|ing)? (?:the )?(?:time|deadline|response time|period|time limit|time for (?:response|"
         r"compliance|responding)|date|response date)\b"),
@@ -153,6 +189,16 @@ RULES: tuple[Rule, ...] = (
         r"(?:full )?(?:response|reply|answer)|complete (?:your|the|this) request|meet the (?:deadline|20 working "
         r"day|statutory))\b.{0,60}\b(?:within|by) (?:the )?(?:20|twenty|statutory|deadline|time|original|due)"),
         r"\b(?:revised|new|extended) (?:response |target |due |deadline )?(?:date|deadline)\b",
+        (r"\bextend (?:the |our )?(?:[\w-]+ ){0,3}(?:period|deadline|time limit|timescale|response (?:time|date|"
+         r"period|target))\b"),
+        r"\b(?:allows|permits|entitles) us to (?:exceed|extend|take (?:longer|more time|additional time))\b",
+    )),
+    Rule("extension.public_interest", "extension", "medium", (
+        (r"\b(?:we are|i am|we're) (?:currently |now |still )?(?:assessing|considering|weighing|conducting|"
+         r"carrying out) the public interest\b"),
+        r"\b(?:required|need|needs|have|has) to (?:conduct|carry out|consider|undertake|complete) (?:a |the )?public interest test\b",
+        r"\b(?:longer|more) than (?:the )?(?:20|twenty)[ -]working[ -]days?\b",
+        r"\b(?:is|are) being considered under (?:the )?(?:exemption|exception|section|regulation)s?\b",
     )),
     Rule("acknowledgement.response_promised", "acknowledgement", "strong", (
         (r"\b(?:you|we|i) (?:will|should|shall) (?:receive|get|be sent|have) (?:a|our|the|your) (?:full |formal |"
@@ -180,10 +226,12 @@ RULES: tuple[Rule, ...] = (
         r"(?:request|enquiry|concerns|complaint)\b"),
         r"\backnowledg(?:e|es|ing) (?:receipt|your (?:request|e-?mail|enquiry|letter))\b",
         r"\bthis (?:e-?mail|letter|message) (?:is to )?acknowledges?\b",
+        r"\b(?:attached|enclosed) (?:is )?(?:an? |our |the |your )?acknowledge?ment(?: letter)?\b",
     ), unless=(r"\backnowledge your (?:request|e-?mail) (?:following|once|after|when|on)\b",)),
     Rule("acknowledgement.received", "acknowledgement", "weak", (
         r"\b(?:we|i) (?:have |has )?(?:received|receive) your (?:request|e-?mail|enquiry|letter)\b",
         r"\bthank you for your (?:request|e-?mail|enquiry|letter|correspondence)\b",
+        r"\byour (?:request|e-?mail|enquiry|application)\b[^.]{0,80}\b(?:has been|was|have been) received\b",
         r"\bquote (?:this|the|our) reference\b", r"\bwithin (?:the )?(?:statutory )?(?:20|twenty) working days\b",
     ), subject_ok=True),
 
@@ -194,6 +242,10 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
         r"limit\b"), r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
         r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:exceed|exceeds|exceeding) (?:the )?(?:18|24|eighteen|twenty[- ]four) hours?\b",
+        r"\b(?:cost|costs|fees?) (?:limit|exemption)s? (?:applies|apply|is engaged|are engaged|has been applied)\b",
+        (r"\b(?:could not|cannot|can't|unable to|not able to) (?:establish|determine|locate|confirm|identify|provide)[^.]{0,80}"
+         r"\bwithin the (?:prescribed |appropriate |statutory )?(?:cost|costs|time|fees) limit\b"),
     )),
     Rule("refused.vexatious", "refused", "strong", (
         r"\b(?:is|are|be|as|considered|deemed|being) (?:being )?vexatious\b", r"\brepeated request\b",
@@ -205,12 +257,13 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:exemption|exception)s? (?:applies|apply|is engaged|are engaged|has been applied|have been applied)\b",
         (r"\b(?:we|i|the \w+) (?:are|am|is|have|has) (?:applying|applied|relying|relied|rely) (?:on |upon )?(?:the )?"
         r"(?:exemptions?|exceptions?|sections?|regulations?|s\.? ?\d)"),
-        r"\b(?:is|are|has been|have been|was|were|being|will be) withheld\b",
+        r"\b(?:is|are|has been|have been|was|were|being|will be|should be|must be) withheld\b",
         (r"\b(?:we|i|the \w+) (?:are|am|is|have|has|must|will) (?:therefore )?(?:decided to )?(?:withhold|withholding|"
         r"refuse|refusing|decline|declining)\b"),
         (r"\b(?:unable|not able|cannot|can't|will not|won't|must not|not in a position) (?:to )?(?:provide|"
         r"disclose|release|supply|share|comply with)\b.{0,30}\b(?:this|the|that|any|such|some|these|those|"
-        r"requested|your) (?:requested )?(?:information|data|details|documents|records|figures|request)\b"),
+        r"requested|your|a) (?:requested )?(?:information|data|details|documents|records|figures|request|breakdown|"
+        r"names|copies|copy)\b"),
         r"\b(?:cannot|can not|could not|will not|must not|is not to) be (?:disclosed|released|provided|shared)\b",
         r"\brefusal notice\b", r"\bnotice of refusal\b",
         (r"\b(?:section|regulation|s\.?) ?\d{2}(?: ?\(\w{1,4}\))*(?: of (?:the )?(?:act|foia|foisa|eir|freedom of "
@@ -222,8 +275,17 @@ RULES: tuple[Rule, ...] = (
         (r"\bpublic interest (?:in maintaining the (?:exemption|exception)|favours withholding|lies in "
         r"withholding|in withholding)\b"), r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
-    ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b")),
+    ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b",
+               (r"\b(?:nothing|no information|none of (?:the|this|it)(?: information)?) (?:is|has been|should be|will be|"
+                r"was|have been|needs to be) withheld\b"))),
     Rule("partially_provided.part_withheld", "partial", "strong", (
+        (r"\b(?:with the exception of|except for|apart from|other than) (?:the |some |any )?(?:names?|personal (?:data|"
+         r"information|details)|details|information|parts?|sections?|figures|costs?|prices?|pricing|redacted)\b[^.]{0,80}"
+         r"\b(?:withheld|redacted|exempt|removed|not (?:been )?(?:disclosed|provided|included|released))"),
+        (r"\b(?:a |the )?redacted (?:version|copy|copies|document|documents|report|contract)s? (?:is|are|of|has been|have "
+         r"been)\b"),
+        (r"\b(?:names?|personal (?:data|information|details)|signatures?|contact details|email addresses|"
+         r"telephone numbers|pricing|prices)\b[^.]{0,60}\b(?:has|have) been (?:removed|redacted|withheld|blanked)\b"),
         (r"\b(?:some|part|parts|certain|elements|sections) of (?:the|this|that|these) (?:requested )?(?:information|"
          r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
          r"(?:disclosed|provided|released))"),
@@ -254,11 +316,32 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:does not|doesn't|do not) fall (?:under|within) (?:the |our )?(?:remit|responsibility|functions?|jurisdiction)\b",
         r"\b(?:outside|not within|beyond) (?:the |our )?(?:remit|functions?|responsibilit(?:y|ies)|jurisdiction)\b",
         r"\bthe appropriate (?:public )?(?:authority|body|organisation) (?:in this case )?(?:is|would be)\b",
-        r"\binformation (?:you (?:have )?(?:requested|require|seek)|requested) (?:is|would be|may be) held by\b",
+        (r"\b(?:information|details|data|records)\b[^.]{0,60}\b(?:would|will|may|might|is likely to|could) (?:only )?be "
+         r"held by\b"),
+        r"\b(?:information|data|records) (?:you (?:have )?(?:requested|require|seek)|requested) is held by (?:another|other|a different)\b",
         (r"\b(?:do|does|did) not (?:ordinarily |routinely |centrally )?(?:record|collect|keep|retain|have access to|have any|"
-        r"use|employ|operate|own|have a contract)\b"),
+        r"use|employ|operate|own|have a contract)\b(?! you\b| us\b| in touch| informed)"),
         r"\b(?:is|are|was|were) not (?:recorded|collected|kept|retained|captured|logged)\b",
+        (r"\b(?:do|does|did) not have (?:a |any |the |this |that |such )?(?:breakdown|figures|data|records?|information|"
+         r"details|list|copy|copies)\b"),
+        r"\b(?:is|are) not (?:able to be |possible to be )?broken down\b",
     ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
+    Rule("internal_review_result.for_requester", "verdict", "medium", (
+        (r"\b(?:uphold|upheld|upholding)(?: in part| partially| partly)? (?:your|the) (?:complaint|appeal|request for (?:an )?"
+         r"(?:internal )?review|review request|review)\b"),
+        r"\b(?:your )?(?:complaint|appeal|review request) (?:is|has been|was) (?:therefore )?(?:partially |partly |fully )?upheld\b",
+        r"\boverturn(?:s|ed|ing)?\b", r"\b(?:was|were|had been|has been) (?:not|in?correctly|wrongly) (?:correctly )?applied\b",
+        r"\bshould (?:have|not have) (?:been )?(?:provided|disclosed|released|given|withheld|refused)\b",
+        r"\b(?:i|we) (?:now |can now |am now |are now )?(?:provide|release|disclose|enclose|attach)\b",
+    ), unless=(r"\b(?:do not|don't|not) uphold\b",)),
+    Rule("internal_review_result.for_authority", "verdict", "medium", (
+        (r"\b(?:uphold|upheld|upholding|maintain|maintaining|maintained|stand by|agree with) (?:the |our |my )?(?:original |"
+         r"initial |earlier )?(?:decision|response|exemptions?|exceptions?|refusal|position)\b"),
+        r"\b(?:original|initial) (?:decision|response|refusal) (?:is|was|has been) (?:therefore )?(?:upheld|maintained|correct)\b",
+        r"\b(?:was|were|had been|has been) correctly (?:applied|engaged|relied|withheld|refused)\b",
+        r"\b(?:do not|don't|not) uphold (?:your|the) (?:complaint|appeal|request)\b",
+        r"\b(?:i am|we are) satisfied that (?:the )?(?:exemption|exception|decision|original|section|regulation|council|trust)\b",
+    )),
     Rule("not_held.nothing_to_report", "not_held", "weak", (
         r"^(?:answer\s*:\s*)?(?:n/?a|none|nil|not applicable|no|nothing|zero)[.!]?$", r"\bnot applicable\b",
         r"\b(?:is|are) not available\b", r"^(?:answer\s*:\s*)?no[.,]\s",
@@ -276,6 +359,17 @@ RULES: tuple[Rule, ...] = (
         (r"\bthe (?:requested )?information (?:you (?:have )?(?:requested|asked for|require|sought) )?(?:is|has been|"
         r"are) (?:attached|enclosed|provided|set out|shown|given|included|listed|detailed|as follows|below)\b"),
         r"\b(?:pleased|happy) to (?:provide|supply|enclose|attach|release|disclose)\b",
+        (r"\b(?:can|are able to|am able to|will|would like to) (?:now )?(?:respond|reply|answer)(?: to (?:your|the) "
+         r"(?:request|questions?))? as follows\b"),
+        r"\b(?:our|the) (?:response|answers?|reply) (?:to (?:your|each) (?:request|questions?) )?(?:is|are) as follows\b",
+        (r"\b(?:am|are|is) (?:now )?(?:able to )?(?:disclose|disclosing|provide|providing|release|releasing|supply|supplying) "
+         r"(?:to you |you with )?(?:the|this|all the|the following|the located|the requested)(?: located| requested)? "
+         r"(?:information|data|figures|documents|records|details|response)?"),
+        r"\b(?:this|that|the|all the|the requested) information (?:is|has been|are) (?:being )?(?:provided|set out|given|shown|listed|disclosed) (?:below|above|overleaf|to you|in (?:the )?(?:table|attach))",
+        r"\b(?:is|are) being (?:provided|disclosed|released|supplied) to you\b",
+        r"\b(?:information|data|figures|details) (?:you )?(?:requested|asked for|sought) (?:accompanies|accompany) this\b",
+        (r"\bthe attached (?:spreadsheet|document|table|file|list|schedule|report|data|letter)s? (?:provides|contains|shows|"
+         r"gives|sets out|lists|includes|details)\b"),
         r"\bable to provide the (?:following|requested) information\b",
         (r"\b(?:provides|contains|includes|sets out|gives) (?:all )?(?:of )?the information (?:you (?:have )?(?:requested|"
          r"asked for|sought)|requested)\b"),
@@ -290,6 +384,13 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:copies|a copy|the (?:e-?mails?|documents?|correspondence|minutes|notes|data|figures|spreadsheet|"
         r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b"),
     ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
+    Rule("provided.in_full", "provided", "strong", (
+        r"\b(?:provided|disclosed|released|supplied|answered|given) in full\b", r"\bfull (?:disclosure|release)\b",
+        (r"\ball (?:of )?the (?:requested )?information (?:you (?:have )?(?:requested|asked for) |requested |that you requested )?"
+         r"(?:is|has been|was) (?:provided|enclosed|attached|disclosed|released|set out)\b"),
+    ), unless=(r"\bnot (?:be |been )?(?:provided|disclosed|released|supplied|answered|given) in full\b",
+               r"\b(?:unable|cannot|can't|not able)\b", r"\bexcept\b|\bwith the exception\b|\bother than\b",
+               r"\bredact")),
     Rule("provided.facts_given", "provided", "medium", (
         r"£ ?\d", r"\b\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
         r"\bthere (?:were|was|are|is|have been|has been) \d[\d,]*\b",
@@ -318,6 +419,16 @@ RULES: tuple[Rule, ...] = (
         (r"\bi hope (?:this|the) information (?:is|will be|proves) (?:helpful|useful|of (?:some )?(?:use|help|"
         r"assistance))\b"), r"\bin response to your (?:enquiry|request|questions?)\b",
     ), unless=(r"\b(?:does|do|did) not\b",)),
+    Rule("other.response_at_link", "link", "strong", (
+        r"\bsecure (?:portal|file transfer|file sharing|link|messaging|e-?mail (?:system|service)|website|site)\b",
+        (r"\b(?:download|access|view|retrieve|collect|open) (?:your|the|our) (?:full |formal )?(?:response|reply|documents|"
+         r"files|information|disclosure)\b[^.]{0,60}\b(?:link|portal|website|online|below|here|https?://)"),
+        (r"\b(?:response|reply|documents|files|information|disclosure) (?:is|are|has been|have been) (?:now )?(?:available|"
+         r"uploaded|published|ready)\b[^.]{0,40}\b(?:to download|for download|portal|(?:at|via|from) (?:the|this|our) "
+         r"(?:following )?link)"),
+        r"\b(?:using|via|through|follow|click) (?:the|this) (?:following |secure )?link (?:below )?(?:to (?:download|access|view|retrieve))\b",
+        r"\b(?:the )?link (?:will )?expires?\b",
+    ), hypothetical_ok=True),
     Rule("other.delay_apology", "delay", "medium", (
         r"\b(?:apologi[sz]e|apologies|sorry) for the delay\b", r"\bstill (?:gathering|collating|working on|waiting for)\b",
     )),

@@ -4,7 +4,7 @@ The outcome rules must read only the authority's own words. Replies quote our re
 following information:", "You asked:", "Request" ... "Response"), quote the e-mail thread below
 ("-----Original Message-----", "From: ... Sent: ...", "> ..."), and end with rights-of-appeal boilerplate
 that mentions internal reviews, the ICO and sections of the Act in every reply. Each sentence gets a zone
-(`body`, `quoted`, `thread`, `appeal`, `header`) and flags (a question, the requester's voice, hypothetical).
+(`body`, `quoted`, `thread`, `appeal`, `header`, `welsh`) and flags (a question, the requester's voice, hypothetical).
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ _REQUEST_END = re.compile(
     r"please see|i can confirm|i confirm|i (?:write|am writing)|i have (?:undertaken|attached|processed|"
     r"considered|searched|made|now)|your request (?:will|has|is|was)|(?:the )?(?:council|trust|force|"
     r"department|authority|service|office|university|board|ministry|police)\b[^.]{0,40}\b(?:holds?|does|"
-    r"has|can|confirms?|is|will|would|did|do)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.IGNORECASE)
+    r"has|can|confirms?|is|will|would|did|do)\b|the (?:information|data|figures|documents?) (?:you )?(?:requested|"
+    r"asked for|sought)\b|i (?:estimate|can|have|hold|do not|did not|am (?:able|unable|writing|pleased)|will|"
+    r"attach|enclose)\b)|(?-i:\b(?:[Ww]e|[Oo]ur|us)\b)|\byour request\b", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"^(yours (faithfully|sincerely|truly)|kind regards|regards|best regards|many thanks|"
                        r"best wishes|thanks|thank you)[,.!]?$", re.IGNORECASE)
 
@@ -105,22 +107,30 @@ _QUESTION_START = re.compile(
     r"please (?:provide|confirm|state|supply|send|list|give|tell|advise|detail|explain|include|indicate|"
     r"specify|share|disclose)|include|provide|list|state|confirm whether)\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]|\(?[a-z0-9]{1,3}\)|[-*•·])\s", re.IGNORECASE)
-_HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|whilst|while|unless|when|although|though)\b",
+# A concession ("Whilst we cannot say exactly how long, it would exceed 18 hours") asserts both its clauses: it
+# is not hypothetical; a condition ("If ...", "Should ...", "Unless ...") is.
+_HYPOTHETICAL_START = re.compile(r"^(?:if|where|should|in the event|unless|when)\b",
                                  re.IGNORECASE)
 # A relative clause explains a rule ("... exempt under section 31, which can apply where ..."): the modal
 # words that make a sentence hypothetical are looked for in the main clause only.
-_RELATIVE = CuedPattern(r",? \b(?:which|where|because|since|as this|in cases where|so that)\b")
+_RELATIVE = CuedPattern(r",? \b(?:which|where|because|since|as this|in cases where|so that|however|but|although|though)\b")
 _HYPOTHETICAL = CuedPattern(
-    r"\b(?:may|might|could|can) (?:also )?"
+    r"\b(?:may|might|could|can) (?:also |only )?be [a-z]+ed\b|\b(?:may|might|could|can) (?:also )?"
     r"(?:be )?(?:apply|applies|applied|engaged|refused?|exempt|withheld|need to|have to|make it necessary|"
     r"decide|rely|consider|be able|be unable|take longer|not be able)\b|\bcan apply\b|\bin some "
-    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b")
+    r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b|"
+    # The law explained, not this request decided: "information is exempt if ...", "the Act allows ...".
+    r"\b(?:the|this|foi|foia|foisa) (?:foi )?(?:act|regulations|legislation) (?:allows(?! us)|requires|provides|"
+    r"permits(?! us)|carries|states|says|gives|sets out|means|obliges)\b|\b(?:information|it) is exempt(?: information)? if\b|"
+    r"\b(?:when|where|if) (?:a|an|the) (?:qualified |absolute )?(?:exemption|exception) (?:applies|is engaged|is "
+    r"being considered)\b|\bexemptions? which (?:may|can|could)\b|\b(?:public )?authorit(?:y|ies) (?:must|may|can|"
+    r"should|is required to|are required to)\b|\bthe applicant\b")
 
 
 @dataclass
 class Sentence:
     text: str
-    zone: str  # body | quoted | thread | appeal | header
+    zone: str  # body | quoted | thread | appeal | header | welsh
     line_start: bool  # the sentence begins a line (headings, numbered items)
     numbered: bool  # begins with "1.", "Q1", "(a)", "-" ...
     is_question: bool  # a question or a request restated ("How many ...", "Please provide ...")
@@ -344,6 +354,8 @@ def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
             for n, piece in enumerate(split_sentences(segment)):
                 sentences.append(_sentence(piece, zone, line_start and n == 0, question_words))
     _mark_voices(sentences)
+    _mark_welsh(sentences, text)
+    _mark_quoted_paragraphs(sentences)
     _mark_appeal_tail(sentences)
     own = "\n".join(line for line, zone in zip(lines, zones) if zone != "thread")
     doc = Doc(text=text, sentences=sentences, header_subject=subject, header_auto=auto, own_text=own)
@@ -413,6 +425,74 @@ def _mark_voices(sentences: list[Sentence]) -> None:
         relative = _RELATIVE.search(sentence.text)  # the modal word must be in the main clause
         if relative is None or position < relative.start():
             sentence.hypothetical = True
+
+
+# Welsh function words, and the few that are English words too (they count only beside the others).
+_WELSH = frozenset("""yn yr ac ar eich ein ei gyda mae bod nid ydym chi hwn hon hyn wedi gan fel neu ond os yng ym
+fod cais gwybodaeth wybodaeth diolch annwyl cofion yw oes sydd eu hefyd dros drwy rhwng gennym byddwn ymateb
+ynghylch ynglŷn mewn gyfer hynny rydym roedd fydd gael cael dan wrth""".split())
+_SHARED_WORDS = frozenset({"a", "i", "am", "o", "y", "ni", "at", "dan"})
+_TOKEN = re.compile(r"[a-zâêîôûŵŷ']+")
+
+
+def _mark_welsh(sentences: list[Sentence], text: str) -> None:
+    """The Welsh half of a bilingual letter says what the English half says: only one half is read."""
+    hints = text.count(" yn ") + text.count("eich ") + text.count("ybodaeth") + text.count(" mae ")
+    if hints < 3:  # no Welsh here: most letters stop at these few scans
+        return
+    for sentence in sentences:
+        if sentence.zone != "body":
+            continue
+        words = _TOKEN.findall(sentence.text.lower())
+        if len(words) < 4:
+            continue
+        welsh = sum(1 for w in words if w in _WELSH)
+        shared = sum(1 for w in words if w in _SHARED_WORDS)
+        if welsh >= 2 and (welsh + shared) * 10 >= len(words) * 3:
+            sentence.zone = "welsh"
+
+
+_OPEN_QUOTE = ("“", '"', "‘")
+_CLOSE_QUOTE = ("”", '"', "’")
+MAX_QUOTED_RUN = 40
+
+
+def _mark_quoted_paragraphs(sentences: list[Sentence]) -> None:
+    """Someone else's words in quotation marks over several sentences (the requester's letter, quoted back in
+    a review or a reply to a complaint): from an opening mark that does not close in its own sentence to the
+    sentence where it closes. A run that never closes is left alone (a stray mark)."""
+    n = 0
+    while n < len(sentences):
+        sentence = sentences[n]
+        if sentence.text.lstrip()[:1] not in _OPEN_QUOTE:
+            n += 1
+            continue
+        text = sentence.text.strip()
+        if sentence.zone != "body" or _closes(text[1:], text[0]):
+            n += 1
+            continue
+        end = None
+        for k in range(n + 1, min(n + MAX_QUOTED_RUN, len(sentences))):
+            if sentences[k].zone != "body":
+                break
+            if sentences[k].text.strip().startswith(text[0]) and not _closes(sentences[k].text[1:], text[0]):
+                break  # a new quotation opens with the same mark: the first one was a stray mark
+            if _closes(sentences[k].text, text[0]):
+                end = k
+                break
+        if end is None:
+            n += 1
+            continue
+        for k in range(n, end + 1):
+            sentences[k].zone = "quoted"
+        n = end + 1
+
+
+def _closes(text: str, opening: str) -> bool:
+    closing = {"“": "”", '"': '"', "‘": "’"}[opening]
+    if opening == "‘":  # an apostrophe is also ’: only a mark at the end of a word followed by a space or end
+        return bool(re.search(r"’(?:\s|$)", text)) and not re.search(r"\w’\w", text[-3:])
+    return closing in text
 
 
 def _mark_appeal_tail(sentences: list[Sentence]) -> None:

@@ -1,0 +1,133 @@
+"""The answer to each question, composed into the reply's outcome (pure).
+
+Replies that answer question by question ("1. ... 2. ...", "Question 1:", "Q1") are read block by block: a
+block's verdict is what its own sentences say (withheld, not held, or an answer given), and the verdicts
+make the outcome: all answered is information_provided, some answered and some withheld or not held is
+partially_provided, none answered is not_held or refused. "No" answers a yes/no question ("Has the force
+shared data? No."); to a request for records ("Please provide copies ... None.") it means nothing is held.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .segments import Sentence
+
+# A question number at the start of a line: "1.", "1)", "(1)", "Q1", "Question 1:", "Part 2 -", "Request 3".
+_MARKER = re.compile(r"^\s*(?:(?:q|question|part|point|request|item)\s*\.?\s*(?P<a>\d{1,2})\b\s*[:.)\-–]?|"
+                     r"\(?(?P<b>\d{1,2})\s*[.):](?!\d))\s*", re.IGNORECASE)
+_YES_NO_QUESTION = re.compile(r"^\s*(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would|should|"
+                              r"please confirm (?:if|whether)|confirm (?:if|whether)|whether)\b", re.IGNORECASE)
+_SHORT_NEGATIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?(?:no|none|nil|n/?a|zero|0|not applicable|nothing)"
+                             r"\s*(?:[.,;:!\-–]|$)", re.IGNORECASE)
+_SHORT_POSITIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?yes\b", re.IGNORECASE)
+
+_AMOUNT = re.compile(r"£ ?\d|\d ?%")  # "No spend, aside from £1,040": an answer, not "not held"
+_END = re.compile(r"^\s*(?:yours (?:sincerely|faithfully)|kind regards|regards|best wishes|many thanks|"
+                  r"if you (?:are|remain) (?:unhappy|dissatisfied|not satisfied))\b", re.IGNORECASE)
+MIN_BLOCKS = 2
+
+
+@dataclass(frozen=True)
+class Block:
+    number: int
+    question: str  # the restated question, when there is one
+    answer: list[Sentence]
+    verdict: str  # provided | not_held | refused | partial | unknown
+
+
+def _number(sentence: Sentence) -> int | None:
+    match = _MARKER.match(sentence.text)
+    if not match:
+        return None
+    # "Question 2:" marks a question wherever the sentence starts; a bare "2." only at the start of a line.
+    if not sentence.line_start and not match.group("a"):
+        return None
+    return int(match.group("a") or match.group("b"))
+
+
+def blocks(sentences: Sequence[Sentence]) -> list[tuple[int, list[Sentence]]]:
+    """The longest run of numbered blocks 1, 2, 3 ... (the answers come after any quoted request)."""
+    runs: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for n, sentence in enumerate(sentences):
+        if sentence.zone not in ("body", "quoted"):
+            continue
+        number = _number(sentence)
+        if number is None:
+            continue
+        if number == 1:
+            if current:
+                runs.append(current)
+            current = [(1, n)]
+        elif current and number == current[-1][0] + 1:
+            current.append((number, n))
+    if current:
+        runs.append(current)
+    if not runs:
+        return []
+    best = max(reversed(runs), key=len)
+    out: list[tuple[int, list[Sentence]]] = []
+    for position, (number, start) in enumerate(best):
+        end = best[position + 1][1] if position + 1 < len(best) else len(sentences)
+        taken: list[Sentence] = []
+        for k in range(start, end):
+            if k > start and (sentences[k].zone in ("appeal", "thread", "header") or _END.match(sentences[k].text)):
+                break
+            taken.append(sentences[k])
+        out.append((number, taken))
+    return out
+
+
+def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> tuple[str, str]:
+    """(the block's verdict, its restated question); `says` names what the rules read in one sentence."""
+    first = block[0]
+    body = _MARKER.sub("", first.text, count=1).strip()
+    question = ""
+    answer: list[Sentence] = []
+    if first.is_question or first.requester or first.zone == "quoted" or first.restated or body.endswith("?"):
+        question = body
+    elif body and (says(first) or _SHORT_POSITIVE.match(body) or _SHORT_NEGATIVE.match(body)):
+        answer.append(first)  # "Question 1: The council issued 37 licences." (a bare numbered item is not)
+    for sentence in block[1:]:
+        if not question and not answer and (sentence.is_question or sentence.zone == "quoted"):
+            question = sentence.text
+            continue
+        if sentence.zone == "body" and not sentence.requester and not sentence.is_question:
+            answer.append(sentence)
+    if not answer:
+        return "unknown", question
+    kinds: set[str] = set()
+    for sentence in answer:
+        kinds |= says(sentence)
+    if "partial" in kinds:
+        return "partial", question
+    if "refused" in kinds:
+        return "refused", question
+    lead = _MARKER.sub("", answer[0].text, count=1) if answer[0] is first else answer[0].text
+    if "not_held" in kinds and "provided" not in kinds and not any(_AMOUNT.search(x.text) for x in answer):
+        return "not_held", question
+    if _SHORT_POSITIVE.match(lead):
+        return "provided", question
+    if _SHORT_NEGATIVE.match(lead) and not any(_AMOUNT.search(x.text) for x in answer):
+        # "No" answers a yes/no question; to a request for records or figures it means there are none.
+        return ("provided" if _YES_NO_QUESTION.match(question) else "not_held"), question
+    # An answer with a caveat ("... the PFI operator's takings are not held by the trust") is still an answer.
+    return "provided", question
+
+
+def compose(verdicts: Sequence[str]) -> str | None:
+    """The reply's outcome from its blocks' verdicts; None when they say too little."""
+    known = [v for v in verdicts if v != "unknown"]
+    if len(known) < MIN_BLOCKS:
+        return None
+    found = set(known)
+    if found == {"provided"}:
+        return "information_provided"
+    if found == {"not_held"}:
+        return "not_held"
+    if found <= {"refused", "not_held"}:
+        return "refused" if "refused" in found else "not_held"
+    return "partially_provided"

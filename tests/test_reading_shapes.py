@@ -1,0 +1,144 @@
+"""The shapes of reply the sentence-role reader was built for, one fixture each (written for these tests).
+
+Each fixture is modelled on a kind of real reply that was misread before (see the issue "Read real replies
+right"): the test names the deciding rule, so removing that rule fails it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foibot.understand.read import read_file, read_text
+from foibot.understand.segments import build
+
+SHAPES = Path(__file__).parent / "fixtures" / "replies" / "shapes"
+
+# file -> (kind, rule, other facts the reading must carry)
+CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
+    # An answer in running text, no numbers, no "attached": "we ... can respond as follows".
+    "answer_read_as_ack.txt": ("information_provided", "provided.information_attached", {"needs_review": False}),
+    # "If any exemptions apply ... we might not provide": a condition, not a refusal.
+    "ack_mentions_exemptions.txt": ("acknowledgement", "acknowledgement.response_promised", {"exemptions": ()}),
+    # An extension under s10(3): the new date is read; the explanation of the law decides nothing.
+    "extension_new_date.txt": ("extension", "extension.time_extended", {"new_due_date": date(2024, 6, 14)}),
+    # "We do not have it", with s16 advice naming the body to ask instead.
+    "we_do_not_have_it.txt": ("not_held", "not_held.not_held", {"other_body": "Westmoor County Council"}),
+    # 1. Yes ... 2. ... 3. No ... "The information is provided in full."
+    "numbered_full_answer.txt": ("information_provided", "provided.in_full", {}),
+    # Questions answered in turn, one not held: partly provided.
+    "partial_some_not_held.txt": ("partially_provided", "partially_provided.per_question", {}),
+    # Not held, then the standard police clause on the security bodies: not held, not NCND.
+    "notheld_police_security.txt": ("not_held", "not_held.with_security_ncnd", {"exemptions": ("s23(5)", "s24(2)")}),
+    # Internal review results, with the outcome they leave.
+    "review_overturned.txt": ("internal_review_result", "internal_review_result.review_done",
+                              {"review_outcome": "information_provided"}),
+    "review_upheld_in_part.txt": ("internal_review_result", "internal_review_result.review_done",
+                                  {"review_outcome": "partially_provided"}),
+    # A fees notice stops the clock until paid, as a clarification request does.
+    "fees_notice.txt": ("clarification_requested", "clarification_requested.fees_notice", {}),
+    # The response is behind a link: recognised, listed, and the outcome unknown until it is fetched.
+    "portal_link.txt": ("other", "other.response_at_link",
+                        {"download_links": ("https://portal.example-council.gov.uk/foi/download?case=FOI-66120",),
+                         "needs_review": True}),
+    # A bilingual letter: the Welsh half ("Nid ydym yn dal y wybodaeth": we do not hold it) is not read again.
+    "welsh_bilingual_ack.txt": ("acknowledgement", "acknowledgement.response_promised", {}),
+}
+
+
+def test_every_shape_has_a_case() -> None:
+    assert {p.name for p in SHAPES.glob("*.txt")} == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_shape(name: str) -> None:
+    kind, rule, facts = CASES[name]
+    c = read_file(SHAPES / name).classification
+    assert (c.kind, c.rule) == (kind, rule), c.evidence
+    for field, value in facts.items():
+        assert getattr(c, field) == value, field
+    assert c.evidence or c.kind == "other"
+
+
+def test_the_welsh_half_is_never_the_authoritys_deciding_words() -> None:
+    doc = build((SHAPES / "welsh_bilingual_ack.txt").read_text(encoding="utf-8"))
+    zones = {s.text.split()[0]: s.zone for s in doc.sentences}
+    assert zones["Nid"] == "welsh" and zones["Thank"] == "body"
+
+
+def test_a_letter_quoted_back_is_not_the_authoritys_words() -> None:
+    text = ("Dear Requester,\n\nYou wrote to us as follows:\n\n“I asked for the contract. In your reply you wrote: "
+            "\"The contract\nis exempt under section 43.\n\" Could you please clarify why the costs were withheld?\n"
+            "Surely the council knows what it paid?”"
+            "\n\nThe council does not hold the contract: it was let by the county council.\n\n"
+            "Yours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "not_held", c.evidence
+
+
+def test_the_law_explained_is_not_a_refusal() -> None:
+    text = ("Dear Requester,\n\nThank you for your request, which we received on 4 May and will answer by 2 June.\n\n"
+            "Under section 43(2) of the Act, information is exempt if its disclosure would be likely to prejudice "
+            "commercial interests. A public authority must then weigh the public interest.\n\nRegards,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "acknowledgement", (c.rule, c.evidence)
+
+
+@pytest.mark.parametrize(("answer", "kind"), [("No.", "information_provided"), ("None.", "not_held")])
+def test_no_answers_a_yes_no_question_but_none_means_nothing_held(answer: str, kind: str) -> None:
+    question = "Has the council met the company?" if kind == "information_provided" else \
+        "Please provide copies of the minutes."
+    text = (f"Dear Requester,\n\n1. {question}\n{answer}\n2. How many cameras does the council own?\n"
+            + ("The council owns 40 cameras.\n" if kind == "information_provided" else "None.\n")
+            + "\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == kind, (c.rule, c.evidence)
+
+
+def test_not_held_inside_a_condition_is_not_the_answer() -> None:
+    text = ("Dear Requester,\n\nThank you for your request, which we received on 2 May. We will let you know "
+            "whether we do not hold any of the information.\n\nRegards,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "acknowledgement", (c.rule, c.evidence)
+
+
+def test_a_letter_about_a_review_is_never_other() -> None:
+    text = ("Dear Requester,\n\nRe: your internal review\n\nThe reviewer has looked at the papers again, and the "
+            "review panel met on 3 May to discuss the review.\n\nRegards,\nFOI Team\n")
+    c = read_text(text).classification
+    assert (c.kind, c.needs_review) == ("internal_review_result", True), c.rule
+
+
+def test_a_conceded_clause_is_not_the_answer() -> None:
+    text = ("Dear Requester,\n\n1. How much was raised from parking fines?\nThe trust does not issue fines.\n"
+            "Although the trust does not ordinarily record this information\nan extract from the ledger gives "
+            "indicative receipts from the enforcement company.\n2. How many permits were issued?\n"
+            "The trust issued 310 permits.\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "information_provided", (c.rule, c.evidence)
+
+
+def test_a_clarification_asked_and_answered_before_is_history() -> None:
+    text = ("Dear Requester,\n\nClarification sought\nCould you please clarify which years you mean?\n"
+            "Clarification received\nThe last five years.\n\nTo answer would exceed the appropriate cost limit "
+            "under section 12 of the Act.\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "refused", (c.rule, c.evidence)
+
+
+def test_ncnd_for_part_with_the_rest_given_is_partly_provided() -> None:
+    text = ("Dear Requester,\n\nPlease find attached the information you requested about the force's drones. "
+            "The force can neither confirm nor deny whether it holds any information about covert operations, "
+            "under section 31(3).\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "partially_provided", (c.rule, c.evidence)
+
+
+def test_not_held_then_the_security_bodies_clause_as_an_exemption_is_not_held() -> None:
+    text = ("Dear Requester,\n\nThe force does not hold the information you asked for. Any information supplied "
+            "by the security bodies would be exempt under section 23 of the Act.\n\nYours sincerely,\nFOI Team\n")
+    c = read_text(text).classification
+    assert c.kind == "not_held", (c.rule, c.evidence)
