@@ -43,12 +43,13 @@ class _Table:
 
     items: list[Outcome]
     choices: dict[str, list[tuple[str, int]]]
-    orders: dict[str, list[Outcome]] = field(default_factory=dict)
+    orders: dict[tuple[str, bool], list[Outcome]] = field(default_factory=dict)
 
-    def ordered(self, sort: str) -> list[Outcome]:
-        if sort not in self.orders:
-            self.orders[sort] = sorted(self.items, key=_SORT_KEYS[sort])
-        return self.orders[sort]
+    def ordered(self, sort: str, descending: bool) -> list[Outcome]:
+        key = (sort, descending)
+        if key not in self.orders:  # two stable sorts: the ties stay A to Z whichever way the order goes
+            self.orders[key] = sorted(sorted(self.items, key=_ties), key=_SORT_KEYS[sort], reverse=descending)
+        return self.orders[key]
 
 
 _cache_lock = threading.Lock()
@@ -167,18 +168,23 @@ class RequestQuery:
 
 
 _FAR = date(9999, 12, 31)
+# Each order's own key; ties always go by authority name, then reference, A to Z (also when descending).
 _SORT_KEYS: dict[str, Any] = {
-    "authority": lambda o: (o.authority.lower(), o.reference),
+    "authority": lambda o: o.authority.lower(),
     "reference": lambda o: o.reference,
-    "status": lambda o: (o.status, o.authority.lower()),
-    "outcome": lambda o: (o.outcome or "~", o.authority.lower()),
-    "due": lambda o: (o.due_date or _FAR, o.authority.lower()),
-    "late": lambda o: (o.days_late or 0, o.authority.lower()),
-    "sent": lambda o: (o.sent_at.isoformat() if o.sent_at else "~", o.reference),
-    "replies": lambda o: (o.replies, o.authority.lower()),
-    "stage": lambda o: (o.chase_stage or "", o.authority.lower()),
-    "run": lambda o: (o.run, o.authority.lower()),
+    "status": lambda o: o.status,
+    "outcome": lambda o: o.outcome or "~",
+    "due": lambda o: o.due_date or _FAR,
+    "late": lambda o: o.days_late or 0,
+    "sent": lambda o: o.sent_at.isoformat() if o.sent_at else "~",
+    "replies": lambda o: o.replies,
+    "stage": lambda o: o.chase_stage or "",
+    "run": lambda o: o.run,
 }
+
+
+def _ties(o: Outcome) -> tuple[str, str]:
+    return (o.authority.lower(), o.reference)
 
 
 @dataclass
@@ -193,8 +199,7 @@ class RequestPage:
 
 def select_requests(store: Store, now: datetime, query: RequestQuery) -> list[Outcome]:
     """Every request that passes the query's filters, in its order (what a bulk action acts on)."""
-    ordered = _table(store, now).ordered(query.sort)
-    return [o for o in (reversed(ordered) if query.descending else ordered) if query.keeps(o)]
+    return [o for o in _table(store, now).ordered(query.sort, query.descending) if query.keeps(o)]
 
 
 def list_requests(store: Store, now: datetime, query: RequestQuery) -> RequestPage:
