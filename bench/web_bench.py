@@ -3,7 +3,7 @@
     python bench/web_bench.py [--requests 10000] [--rounds 5]
 
 Builds a campaign database of N requests (every kind, nation, status and outcome, a third with a reply, a
-fifth chased), serves the workspace on it (`foibot.web.serving`, uvicorn on 127.0.0.1, as `foibot serve`),
+fifth chased), serves the workspace on it (`foibot serve --port 0` in a process of its own),
 and times whole HTTP answers for pages over filters and orders (first, middle and last pages; by status,
 nation, kind, days late, text search). "warm" is the steady state (the table is computed once and kept while
 the database is unchanged); "after a write" is the first page after another process committed something,
@@ -16,14 +16,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import random
+import signal
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from benchlib import machine
+from benchlib import child_env, foibot_command, machine
 
 SENT = "2026-01-05T10:00:00+00:00"
 NOW = "2026-04-01T10:00:00+01:00"
@@ -135,25 +137,30 @@ def _pct(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    import os
-
-    os.environ["FOIBOT_NOW"] = NOW
-    from foibot.config import load_config
-    from foibot.web import serving
-
     print(f"web list benchmark: {args.requests:,} requests, {len(PAGES)} pages x {args.rounds} rounds; {machine()}",
           flush=True)
     with tempfile.TemporaryDirectory(prefix="foibot-web-bench-") as tmp:
         started = time.perf_counter()
         folder = build(Path(tmp), args.requests)
         print(f"built the database in {time.perf_counter() - started:.1f} s", flush=True)
-        config = load_config(folder / "config.toml")
-        with serving(config) as running:
-            where = urlsplit(running.base)
+        # The workspace as a campaigner runs it: `foibot serve` in a process of its own.
+        server = subprocess.Popen(foibot_command("--config", str(folder / "config.toml"), "serve", "--port", "0"),
+                                  stdout=subprocess.PIPE, text=True, env=child_env(FOIBOT_NOW=NOW))
+        try:
+            assert server.stdout is not None
+            address = ""
+            for _ in range(5):
+                line = server.stdout.readline().strip()
+                if "?token=" in line:
+                    address = line
+                    break
+            if not address:
+                raise SystemExit("foibot serve printed no address")
+            where = urlsplit(address)
             conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
-            conn.request("GET", "/?" + urlencode({"token": running.workspace.keys.token}))
+            conn.request("GET", "/?" + where.query)
             first = conn.getresponse()
             first.read()
             cookie = first.getheader("set-cookie", "").split(";", 1)[0]
@@ -167,6 +174,9 @@ def main() -> int:
                 writer.close()
                 after_write.append(_get(conn, "/requests?" + urlencode(PAGES[n % len(PAGES)]), cookie))
             conn.close()
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
         bare = _bare(folder / "foibot.db", args.rounds)
     ms = 1000
     print(f"first page ever (cold): {cold * ms:.0f} ms")
@@ -175,8 +185,8 @@ def main() -> int:
     print(f"list page after a write by another process: p50 {_pct(after_write, 0.5) * ms:.0f} ms, "
           f"max {max(after_write) * ms:.0f} ms over {len(after_write)} pages")
     print(f"bare sqlite page: p50 {statistics.median(bare) * ms:.2f} ms, p95 {_pct(bare, 0.95) * ms:.2f} ms")
-    print(f"aim: under 200 ms a page: warm p95 {'met' if _pct(warm, 0.95) < 0.2 else 'MISSED'}, "
-          f"after a write {'met' if max(after_write) < 0.2 else 'MISSED'}")
+    print(f"aim: under 200 ms a page: warm p95 {'met' if _pct(warm, 0.95) < 0.2 else 'MISSED'}; after a write "
+          f"p50 {'met' if _pct(after_write, 0.5) < 0.2 else 'MISSED'}, max {'met' if max(after_write) < 0.2 else 'MISSED'}")
     return 0
 
 

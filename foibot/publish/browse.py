@@ -214,15 +214,14 @@ def list_requests(store: Store, now: datetime, query: RequestQuery) -> RequestPa
 
 
 def _choices(items: list[Outcome]) -> dict[str, list[tuple[str, int]]]:
-    counters: dict[str, Counter[str]] = {k: Counter() for k in ("status", "outcome", "kind", "jurisdiction",
-                                                               "run", "stage")}
-    for o in items:
-        counters["status"][o.status] += 1
-        counters["outcome"][o.outcome or "none"] += 1
-        counters["kind"][o.kind] += 1
-        counters["jurisdiction"][o.jurisdiction] += 1
-        counters["run"][o.run] += 1
-        counters["stage"][o.chase_stage or STAGE_NONE] += 1
+    counters = {
+        "status": Counter(o.status for o in items),
+        "outcome": Counter(o.outcome or "none" for o in items),
+        "kind": Counter(o.kind for o in items),
+        "jurisdiction": Counter(o.jurisdiction for o in items),
+        "run": Counter(o.run for o in items),
+        "stage": Counter(o.chase_stage or STAGE_NONE for o in items),
+    }
     return {k: sorted(c.items()) for k, c in counters.items()}
 
 

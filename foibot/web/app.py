@@ -1,7 +1,7 @@
 """The workspace application: Starlette routes, the server, and the context each page is rendered in.
 
-Every page opens the campaign's database for the time of one request (the daemon may be writing beside it),
-reads `now` once, and renders a server-side template; every form is a POST answered by a redirect, so the
+Every page borrows an open store of the campaign's database for the time of one request (the daemon may be
+writing beside it: each statement sees what was committed before it), reads `now` once, and renders a server-side template; every form is a POST answered by a redirect, so the
 pages work without JavaScript. The pages themselves are in `pages.py`.
 """
 
@@ -68,6 +68,29 @@ class Workspace:
     keys: Secrets
     flashes: OrderedDict[str, tuple[str, str]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    idle: list[Store] = field(default_factory=list)  # open stores between requests (SQLite keeps its page cache)
+
+    def take_store(self) -> Store:
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+        return open_store(self.config.database_path, self.config.files_dir, create=False)
+
+    def give_back(self, store: Store) -> None:
+        if store.db.conn.in_transaction:  # never reuse a connection left inside a transaction
+            store.close()
+            return
+        with self.lock:
+            if len(self.idle) < 8:
+                self.idle.append(store)
+                return
+        store.close()
+
+    def close(self) -> None:
+        with self.lock:
+            stores, self.idle = self.idle, []
+        for store in stores:
+            store.close()
 
     def flash(self, text: str, level: str = "ok") -> str:
         key = secrets.token_urlsafe(8)
@@ -138,9 +161,8 @@ def endpoint(function: PageFunction) -> Callable[[Request], Any]:
 def _run(function: PageFunction, workspace: Workspace, params: dict[str, str], form: dict[str, str],
          path: dict[str, Any], url: str) -> Response:
     moment = clock_now()
-    config = workspace.config
     try:
-        store = open_store(config.database_path, config.files_dir, create=False)
+        store = workspace.take_store()
     except FoibotError as exc:
         return _error_page(workspace, str(exc), 500)
     page = Page(workspace, store, moment, params, form, path, url)
@@ -151,7 +173,7 @@ def _run(function: PageFunction, workspace: Workspace, params: dict[str, str], f
             return page.done(f"Not done: {exc}", level="error")
         return page.render("error.html", status_code=404 if "no " in str(exc)[:4] else 400, message=str(exc))
     finally:
-        store.close()
+        workspace.give_back(store)
 
 
 def _error_page(workspace: Workspace, message: str, status: int) -> HTMLResponse:
@@ -196,7 +218,9 @@ def build_app(workspace: Workspace) -> Any:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without it
+    # every answer on a kept-alive connection waited ~40 ms for a delayed ACK (Nagle) before its body went.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -258,6 +282,7 @@ def serving(config: Config, host: str = "127.0.0.1", port: int = 0, read_only: b
     finally:
         running.stop()
         sock.close()
+        workspace.close()
 
 
 def serve_forever(config: Config, host: str, port: int, read_only: bool, say: Callable[[str], None]) -> None:
@@ -276,4 +301,5 @@ def serve_forever(config: Config, host: str, port: int, read_only: bool, say: Ca
         pass
     finally:
         sock.close()
+        workspace.close()
     say("Workspace stopped.")
