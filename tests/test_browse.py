@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from outcomes_db import NOW, build
+from support.outcomes import NOW, build
 
 from foibot.errors import InputError
 from foibot.lifecycle import withdraw

@@ -25,6 +25,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[A
 
     store = open_store(config.database_path, config.files_dir, create=False)
     picks |= {
+        "total": str(store.db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]),
         "answered": store.db.execute("SELECT reference FROM requests WHERE outcome = 'partially_provided'").fetchone()[0],
         "late": store.db.execute("SELECT reference FROM requests WHERE status = 'internal_review' "
                                  "ORDER BY id LIMIT 1").fetchone()[0],
@@ -37,7 +38,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[A
 
 PAGES = [
     ("today", "/", "Today"),
-    ("requests", "/requests", "of 86 requests"),
+    ("requests", "/requests", "of {total} requests"),
     ("requests-late", "/requests?late=1&sort=late&desc=1", "Late"),
     ("request-answered", "/r/{answered}", "Timeline"),
     ("request-late", "/r/{late}", "internal review"),
@@ -59,7 +60,7 @@ def test_every_page_fits_and_is_saved(demo_workspace, chromium, size: tuple[int,
     saved: list[Path] = []
     for name, path, expected in PAGES:
         w.page.goto(running.base + path.format(**picks))
-        assert expected in w.page.locator("main").inner_text(), name
+        assert expected.format(**picks) in w.page.locator("main").inner_text(), name
         scroll, client = no_horizontal_scroll(w.page)
         assert scroll <= client, f"{name} at {size[0]} px scrolls sideways ({scroll} > {client})"
         saved.append(shoot(w.page, f"{name}-{tag}"))
