@@ -2,7 +2,7 @@
 
     python bench/run_all.py [--quick] [--only NAME ...] [--skip NAME ...] [--corpus FOLDER ...] [--json FILE]
 
-NAMEs: startup, send, poll, classify, scale, faults. Each benchmark starts its own servers (an aiosmtpd sink
+NAMEs: startup, send, poll, classify, scale, faults, web. Each benchmark starts its own servers (an aiosmtpd sink
 in its own process, a Dovecot of its own on 127.0.0.1) and cleans up after itself; nothing needs to be
 running first. Labelled reply folders (each with a labels.csv, e.g. a corpus kept outside the repository)
 come from --corpus or from FOIBOT_BENCH_CORPUS (folders separated by ':'); the project's own labelled
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from benchlib import BENCH, ROOT, child_env, machine, measure
 
-NAMES = ("startup", "send", "poll", "classify", "scale", "faults")
+NAMES = ("startup", "send", "poll", "classify", "scale", "faults", "web")
 
 
 @dataclass
@@ -252,6 +252,23 @@ def faults(quick: bool) -> list[Row]:
 
 # --- the summary ------------------------------------------------------------------------------------------
 
+def web(quick: bool) -> list[Row]:
+    """The workspace's request list (bench/web_bench.py): one page over HTTP, warm and after a write."""
+    count = 1000 if quick else 10_000
+    out, _ = _run("web", [sys.executable, str(BENCH / "web_bench.py"), "--requests", str(count)])
+    warm = re.search(r"list page warm: p50 ([\d.]+) ms, p95 ([\d.]+) ms", out)
+    after = re.search(r"after a write by another process: p50 (\d+) ms, max (\d+) ms", out)
+    bare = re.search(r"bare sqlite page: p50 ([\d.]+) ms, p95 ([\d.]+) ms", out)
+    bare_text = f"{bare.group(1)} / {bare.group(2)} ms (sqlite3 page)" if bare else ""
+    rows = [Row("web", f"request list page, {count:,} requests, p50 / p95",
+                f"{warm.group(1)} / {warm.group(2)} ms" if warm else "?", bare_text, "", "< 200 ms",
+                float(warm.group(2)) < 200 if warm else None)]
+    if after:
+        rows.append(Row("web", "  first page after another process wrote, p50 / max",
+                        f"{after.group(1)} / {after.group(2)} ms", "", "", "< 200 ms (p50)", float(after.group(1)) < 200))
+    return rows
+
+
 def table(rows: list[Row]) -> str:
     head = ("benchmark", "what", "foibot", "bare library / server", "ratio", "aim", "")
     body = [(r.benchmark, r.measure, r.foibot, r.bare, r.ratio, r.aim,
@@ -276,7 +293,7 @@ def main() -> int:
     steps: dict[str, Callable[[], list[Row]]] = {
         "startup": lambda: startup(args.quick), "send": lambda: send(args.quick), "poll": lambda: poll(args.quick),
         "classify": lambda: classify(args.quick, corpus), "scale": lambda: scale(args.quick),
-        "faults": lambda: faults(args.quick),
+        "faults": lambda: faults(args.quick), "web": lambda: web(args.quick),
     }
     before = machine()
     print(f"foibot benchmarks{' (quick)' if args.quick else ''}: {', '.join(chosen)}; {before}", flush=True)

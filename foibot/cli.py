@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .config import Config
     from .store import Store
 
+DEFAULT_PORT = 8750  # foibot serve
+
 
 def _config_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """Every command takes --config PATH (also accepted before the command name)."""
@@ -284,14 +286,48 @@ def poll() -> None:
 
 
 @cli.command()
+@click.option("--show", "show", type=int, default=None, metavar="NUMBER",
+              help="Print one message's text (its sender, subject, attachments) instead of the list.")
+@click.option("--dismiss", "dismiss", type=int, multiple=True, metavar="NUMBER",
+              help="Take a message that is nobody's (a newsletter, personal mail) off the list; it is kept.")
+@click.option("--restore", "restore", type=int, multiple=True, metavar="NUMBER",
+              help="Put a dismissed message back on the list.")
 @_config_option
-def triage() -> None:
-    """List replies that could not be filed under a request, with the best candidates."""
-    from .collect import list_triage, triage_text
+def triage(show: int | None, dismiss: tuple[int, ...], restore: tuple[int, ...]) -> None:
+    """List replies that could not be filed under a request, with the likely requests first."""
+    from . import collect as triage_list
 
     config = load()
     store = open_db(config, create=False)
-    click.echo(triage_text(list_triage(store)), nl=False)
+    if show is not None:
+        click.echo(_message_text(triage_list.message_text(store, show)), nl=False)
+        return
+    if dismiss or restore:
+        moment = now()
+        for number in dismiss:
+            done = triage_list.dismiss_message(store, number, moment)
+            click.echo(f"Message {done.id} dismissed ({_printable(done.subject) or 'no subject'}): "
+                       f"no longer listed; `foibot triage --restore {done.id}` puts it back.")
+        for number in restore:
+            done = triage_list.restore_message(store, number, moment)
+            click.echo(f"Message {done.id} back in triage.")
+        click.echo(f"{store.triage_count()} message(s) wait in triage.")
+        return
+    click.echo(triage_list.triage_text(triage_list.list_triage(store)), nl=False)
+
+
+def _message_text(message: Any) -> str:
+    """One incoming message for the terminal; its text never drives the terminal (no control codes)."""
+    lines = [f"#{message.id}  {message.date or ''}", f"From:    {_printable(message.from_addr or '(no sender)')}",
+             f"Subject: {_printable(message.subject) or '(no subject)'}"]
+    if message.dismissed:
+        lines.append("(dismissed: not listed in triage)")
+    for f in message.attachments:
+        lines.append(f"Attached: {_printable(f['filename'] or '(no name)')} ({f['content_type']}, "
+                     f"{f['size'] or 0} bytes, {f['status']})")
+    lines.append("")
+    lines += ["".join(ch for ch in line if ch.isprintable() or ch == "\t") for line in message.text.splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 @cli.command()
@@ -299,7 +335,8 @@ def triage() -> None:
 @click.argument("request")
 @_config_option
 def assign(message: int, request: str) -> None:
-    """File MESSAGE (its number in `foibot triage`) under REQUEST (a reference such as FB-7K3Q9X).
+    """File MESSAGE (its number in `foibot triage`) under REQUEST: our reference (FB-7K3Q9X), the request's
+    number, or the authority's id from the authorities CSV (its open request).
 
     The request is updated as if the reply had been matched, and the sender is remembered."""
     from .collect import assign_message
@@ -647,14 +684,45 @@ def report(run_name: str | None, output: str) -> None:
 @cli.command()
 @click.option("--folder", type=click.Path(file_okay=False), default=None,
               help="Where to put the demo's campaign folder (default: a new temporary folder).")
+@click.option("--serve", "then_serve", is_flag=True,
+              help="Then open the workspace (foibot serve) on the demo's campaign, at the demo's last day.")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="With --serve: the port.")
 @_config_option
-def demo(folder: str | None) -> None:
+def demo(folder: str | None, then_serve: bool, port: int) -> None:
     """The whole life of a run in a sandbox: send, replies, chasing, outcomes. No account, no network.
 
     Uses its own folder and config (any --config is ignored), simulated authorities and simulated time."""
+    import os
+
+    from .config import load_config
     from .demo import run_demo
 
-    run_demo(Path(folder) if folder else None, say=click.echo)
+    result = run_demo(Path(folder) if folder else None, say=click.echo)
+    config_path = result.folder / "config.toml"
+    if not then_serve:
+        click.echo("Browse it: FOIBOT_NOW=" + result.ended.isoformat() + f" foibot --config {config_path} serve")
+        return
+    from .web import serve_forever
+
+    os.environ["FOIBOT_NOW"] = result.ended.isoformat()  # the workspace sees the campaign on its last day
+    click.echo("")
+    serve_forever(load_config(config_path), "127.0.0.1", port, False, click.echo)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Another than 127.0.0.1 lets other machines reach it by that address "
+                   "(the Host header must name it; the token still guards it).")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port (0: any free port).")
+@click.option("--read-only", is_flag=True, help="Look, never change: every form is refused.")
+@_config_option
+def serve(host: str, port: int, read_only: bool) -> None:
+    """The workspace in a browser: today's work, every request, review, triage, chasing, outputs.
+
+    Prints the address to open, with its secret token, on a line of its own. Runs beside the daemon."""
+    from .web import serve_forever
+
+    serve_forever(load(), host, port, read_only, click.echo)
 
 
 @cli.command()

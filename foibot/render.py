@@ -106,15 +106,20 @@ def template_dirs(base_dir: Path | None) -> list[Path]:
     return dirs
 
 
-def make_environment(dirs: list[Path]) -> ImmutableSandboxedEnvironment:
+def make_environment(dirs: list[Path], html: bool = False) -> ImmutableSandboxedEnvironment:
     return ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # plain-text mail
+        autoescape=html,  # plain-text mail; the workspace's pages are HTML, every value escaped
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def html_environment(folder: Path) -> ImmutableSandboxedEnvironment:
+    """Pages of the workspace: every value escaped for HTML (a reply's text is shown, never interpreted)."""
+    return make_environment([folder], html=True)
 
 
 def load_template_set(name: str, base_dir: Path | None = None) -> TemplateSet:

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("jinja2", "aiosmtplib", "aiosmtpd", "imapclient", "apscheduler", "sqlite_utils", "sqlite3", "bs4", "pypdf",
          "docx", "holidays", "pymap", "asyncio", "email.message", "foibot.send.run", "foibot.send.mailer",
-         "foibot.store", "foibot.render")
+         "foibot.store", "foibot.render", "starlette", "uvicorn", "foibot.web.app")
 
 
 def best_of(args: list[str], runs: int = 5) -> float:

@@ -1,6 +1,7 @@
 """Chasing late requests: the ladder (reminder, internal review, complaint file) on the statutory calendar.
 
-The front door: `chase_due` (what `foibot chase` and the daemon run) and `ChaseSettings` (the `[chase]` section).
+The front door: `chase_due` (what `foibot chase` and the daemon run), `ChaseSettings` (the `[chase]` section),
+`plan` (every stage owed now) and `coming` (the next stage of each request and its day, for the workspace).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .ladder import ChaseReport, ChaseSettings, chase_due
+    from .ladder import ChaseReport, ChaseSettings, chase_due, coming, plan
 
-_HOMES = {"ChaseReport": ".ladder", "ChaseSettings": ".ladder", "chase_due": ".ladder"}
+_HOMES = {"ChaseReport": ".ladder", "ChaseSettings": ".ladder", "chase_due": ".ladder", "coming": ".ladder",
+          "plan": ".ladder"}
 __all__ = [
-    "ChaseReport", "ChaseSettings", "chase_due",
+    "ChaseReport", "ChaseSettings", "chase_due", "coming", "plan",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

@@ -180,8 +180,22 @@ class Done:
 
 def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSettings) -> tuple[str, date, str] | None:
     """The stage owed today (the latest one whose day has come), its day and why; None when none is."""
+    owed = [c for c in _stages_ahead(row, done, today, settings) if c[1] <= today]
+    return owed[-1] if owed else None
+
+
+def coming_stage(row: dict[str, Any], done: Done, today: date,
+                 settings: ChaseSettings) -> tuple[str, date, str] | None:
+    """The next stage whose day has not come yet (what the ladder will do next, and when), or None."""
+    ahead = [c for c in _stages_ahead(row, done, today, settings) if c[1] > today]
+    return ahead[0] if ahead else None
+
+
+def _stages_ahead(row: dict[str, Any], done: Done, today: date,
+                  settings: ChaseSettings) -> list[tuple[str, date, str]]:
+    """The stages still to come for this request, in ladder order, each with its day and why."""
     if not settings.enabled or chase_stop_reason(row):
-        return None
+        return []
     regime = row["regime"]
     calendar = working_days(regime)
     reached = [s for s in LADDER if s in done.stages]
@@ -190,11 +204,11 @@ def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSett
     review_requested = from_iso(row.get("review_requested_at")) or done.review_sent_at
     if review_requested is None:
         if row["status"] != "awaiting_response" or row.get("outcome"):
-            return None
+            return []
         facts = RequestFacts.from_row(row)
         due = due_date(facts, regime)
         if due is None:
-            return None
+            return []
         late = calendar.between(due, today)
         candidates.append(("reminder", calendar.next_working_day(due),
                            f"due {due}, no substantive reply; {_count(late, 'working day', 'working days')} late"))
@@ -205,7 +219,7 @@ def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSett
     elif not row.get("review_result_at"):
         outcome_at = from_iso(row.get("outcome_at"))
         if row.get("outcome") and (outcome_at is None or outcome_at >= review_requested):
-            return None  # they answered after we asked for the review
+            return []  # they answered after we asked for the review
         asked = london_date(review_requested)
         # Like the internal review (due + 20), the complaint comes 20 working days after asking (the issue's
         # ladder); it is a file for the campaigner, so nothing reaches the authority on its last day.
@@ -213,9 +227,7 @@ def next_stage(row: dict[str, Any], done: Done, today: date, settings: ChaseSett
         candidates.append(("complaint", complaint_on,
                            (f"internal review requested {asked}, no result {settings.complaint_after} "
                             "working days later")))
-    owed = [c for c in candidates
-            if LADDER.index(c[0]) >= after and c[0] in settings.stages and c[1] <= today]
-    return owed[-1] if owed else None
+    return [c for c in candidates if LADDER.index(c[0]) >= after and c[0] in settings.stages]
 
 
 def _done_by_request(store: Store, ids: list[int]) -> dict[int, Done]:
@@ -273,6 +285,23 @@ def plan(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem
         items.append(ChaseItem(row["id"], row["reference"], row["authority_name"], row["authority_email"],
                                row["regime"], stage, day, why, held))
     return items
+
+
+def coming(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem]:
+    """For each open request, the next stage the ladder will take once its day comes, soonest first."""
+    if not settings.enabled:
+        return []
+    rows = _open_requests(store)
+    done = _done_by_request(store, [r["id"] for r in rows])
+    today = london_date(now)
+    items = []
+    for row in rows:
+        ahead = coming_stage(row, done[row["id"]], today, settings)
+        if ahead is not None:
+            stage, day, why = ahead
+            items.append(ChaseItem(row["id"], row["reference"], row["authority_name"], row["authority_email"],
+                                   row["regime"], stage, day, why))
+    return sorted(items, key=lambda i: (i.due_on, i.authority.lower()))
 
 
 # --- doing ---------------------------------------------------------------------------------------------

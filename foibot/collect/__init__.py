@@ -1,7 +1,8 @@
 """Collecting replies: one pass over the IMAP folder (imap), each stored message filed (filing) under the
 request it answers (matching), and what no clue filed kept for the campaigner (triage).
 
-The front door: `poll_once` (and `PollReport`), `check_mailbox` (`foibot check`), `list_triage`, `triage_text`, `assign_message`.
+The front door: `poll_once` (and `PollReport`), `check_mailbox` (`foibot check`), `list_triage`, `triage_text`, `assign_message`,
+and for triage that can shrink: `message_text`, `dismiss_message`, `restore_message`, `likely_requests`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .imap import PollReport, check_mailbox, poll_once
-    from .triage import assign_message, list_triage, triage_text
+    from .triage import (
+        assign_message,
+        dismiss_message,
+        likely_requests,
+        list_triage,
+        message_text,
+        restore_message,
+        triage_text,
+    )
 
 _HOMES = {"PollReport": ".imap", "poll_once": ".imap", "check_mailbox": ".imap", "assign_message": ".triage",
-          "list_triage": ".triage", "triage_text": ".triage"}
+          "list_triage": ".triage", "triage_text": ".triage", "message_text": ".triage",
+          "dismiss_message": ".triage", "restore_message": ".triage", "likely_requests": ".triage"}
 __all__ = [
-    "PollReport", "assign_message", "check_mailbox", "list_triage", "poll_once", "triage_text",
+    "PollReport", "assign_message", "check_mailbox", "dismiss_message", "likely_requests", "list_triage", "message_text",
+    "poll_once", "restore_message", "triage_text",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

@@ -48,6 +48,7 @@ class DemoResult:
     csv: Path
     report: Path
     seconds: float
+    ended: datetime  # the simulated moment the demo ends at (its outputs are as of then)
 
 
 @dataclass(frozen=True)
@@ -304,7 +305,7 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     say(f"Outcome CSV: {csv_path}")
     say(f"Report:      {report_path}")
     say(f"Everything else (database, complaints, what was sent) is in {folder} ({seconds:.1f} s).")
-    return DemoResult(folder, csv_path, report_path, seconds)
+    return DemoResult(folder, csv_path, report_path, seconds, end)
 
 
 def _play(

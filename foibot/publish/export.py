@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..clock import from_iso, london_date
-from ..deadlines import RequestFacts, due_date, effective_status, working_days_between
+from ..deadlines import CLOCK_RUNNING, RequestFacts, due_date, working_days_between
 from ..store import Store
 from ..vocab import LADDER
 
@@ -150,17 +150,31 @@ ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
 """
 
 
+Memo = dict[int, tuple[tuple[Any, ...], Outcome]]
+
+
 def outcomes(
-    store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None
+    store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None, memo: Memo | None = None
 ) -> Iterator[Outcome]:
-    """Every request (of one run, or all), streamed from one query; `base_dir` makes file paths relative."""
+    """Every request (of one run, or all), streamed from one query; `base_dir` makes file paths relative.
+
+    `memo` (kept by a long-lived caller for one day and one `base_dir`) holds each request's row and record:
+    a request whose row has not changed since is not worked out again."""
     where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
     query = _QUERY.format(where=where, theirs=_THEIRS.format(m=""), theirs_m=_THEIRS.format(m="m."))
     cursor = store.db.execute(query, params)
     names = [d[0] for d in cursor.description]
     today = london_date(now)
     for values in cursor:
-        yield _outcome(dict(zip(names, values, strict=True)), now, today, store.files_dir, base_dir)
+        if memo is not None:
+            held = memo.get(values[0])
+            if held is not None and held[0] == values:
+                yield held[1]
+                continue
+        item = _outcome(dict(zip(names, values, strict=True)), now, today, store.files_dir, base_dir)
+        if memo is not None:
+            memo[values[0]] = (tuple(values), item)
+        yield item
 
 
 def _outcome(
@@ -196,7 +210,7 @@ def _outcome(
         kind=row["authority_kind"] or "",
         jurisdiction=row["jurisdiction"],
         regime=row["regime"],
-        status=effective_status(row, now),
+        status=_status(row, due, today),
         base_status=row["status"],
         outcome=row["outcome"] or None,
         authority_ref=row["authority_ref"] or None,
@@ -233,6 +247,13 @@ def _confirmed(row: dict[str, Any]) -> str:
     return "yes" if row["outcome_confirmed"] and row["outcome"] else "auto"
 
 
+def _status(row: dict[str, Any], due: date | None, today: date) -> str:
+    """`deadlines.effective_status` from the due date already worked out (the calendar is counted once a row)."""
+    if row["status"] in CLOCK_RUNNING and not row["outcome"] and due is not None and today > due:
+        return "overdue"
+    return str(row["status"])
+
+
 def parse_exemptions(stored: str | None) -> list[str]:
     """The stored exemptions (a JSON list, or text separated by `;`), in order, without repeats."""
     if not stored:
@@ -255,6 +276,8 @@ def parse_exemptions(stored: str | None) -> list[str]:
 
 
 def _answers(stored: str | None) -> dict[str, str]:
+    if not stored or stored == "{}":
+        return {}
     try:
         data = json.loads(stored or "{}")
     except ValueError:

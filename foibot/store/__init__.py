@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -349,6 +350,32 @@ def open_readonly(database: Path) -> Iterator[sqlite3.Connection | None]:
 def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
     """The column names of a table (empty when it does not exist: an older database)."""
     return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
+_watchers: dict[str, sqlite3.Connection] = {}
+_watchers_lock = threading.Lock()
+
+
+def change_stamp(database: Path) -> int:
+    """A number that changes whenever any connection commits to `database` (a long-lived process, such as the
+    workspace, keeps what it worked out while this stays the same).
+
+    SQLite's `PRAGMA data_version` on a read-only connection kept open for watching: it moves with every
+    commit by any other connection, this process's or another's, and costs one cheap statement."""
+    key = str(Path(database).resolve())
+    with _watchers_lock:
+        conn = _watchers.get(key)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(f"file:{key}?mode=ro", uri=True, check_same_thread=False)
+                conn.execute("PRAGMA query_only = 1")
+            except sqlite3.Error as exc:
+                raise _wrap(exc, Path(database)) from exc
+            _watchers[key] = conn
+        try:
+            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise _wrap(exc, Path(database)) from exc
 
 
 def ensure_files_dir(store: Store) -> Path:

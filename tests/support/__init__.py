@@ -11,5 +11,6 @@
 | `support.campaigns` | `StoreCampaign` (store, outbox, lifecycle; no server) and `MailCampaign`/`sent_campaign` (sent through `foibot send`, replies through Dovecot) |
 | `support.outcomes` | a finished campaign's database, every outcome and status, for the publishing tests |
 | `support.inbox` | a scratch mailbox on Dovecot filed straight into a store |
+| `support.web` | Debian's chromium through Playwright (plugin: `chromium`), `open_page`, raw `http`, screenshots; `build`: a `WebCampaign` for the workspace |
 | `support.faults` | a foibot process to kill at a random moment, and the checks after it |
 """
