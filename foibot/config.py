@@ -39,6 +39,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "timeout_seconds": ((int, float), 30),
         "max_attempts": (int, 5),
         "retry_base_seconds": ((int, float), 5),
+        "daily_limit": (int, 0),  # messages in any 24 hours, chasers included; 0: no limit
+        # The server files a copy of every message it accepts in the mailbox's Sent folder (Gmail does): a
+        # message of unknown fate that is not there was certainly not sent.
+        "saves_sent_copies": (bool, False),
     },
     "imap": {
         "host": (str, REQUIRED),
@@ -52,6 +56,8 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "batch_size": (int, 100),
         "timeout_seconds": ((int, float), 60),
         "max_message_bytes": (int, 50 * 1024 * 1024),
+        "sent_folder": (str, ""),  # where a copy of each request and chaser is kept; empty: none
+        "idle": (bool, True),  # the daemon waits with IDLE between polls when the server offers it
     },
     "storage": {
         "database": (str, "foibot.db"),
@@ -160,6 +166,30 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def security_hint(exc: BaseException, security: str, port: int, section: str) -> str | None:
+    """Which `security` to try when the one set does not fit the port: TLS spoken to a plaintext port fails
+    with WRONG_VERSION_NUMBER; STARTTLS (plaintext first) at an implicit-TLS port waits for a greeting that
+    never comes."""
+    chain: list[BaseException] = [exc]
+    while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
+        nxt = chain[-1].__cause__ or chain[-1].__context__
+        if nxt is None or nxt in chain or len(chain) > 10:
+            break
+        chain.append(nxt)
+    text = " ".join(str(e) for e in chain).upper()
+    if security == "tls" and ("WRONG_VERSION_NUMBER" in text or "UNKNOWN_PROTOCOL" in text
+                              or "RECORD_LAYER_FAILURE" in text):
+        return (f"port {port} does not start with TLS: try [{section}] security = \"starttls\" (or the "
+                f"provider's TLS port, {'465' if section == 'smtp' else '993'})")
+    timed_out = any(isinstance(e, TimeoutError) or "timed out" in str(e).lower() for e in chain)
+    if security in ("starttls", "none") and timed_out and port in (465, 993):
+        return f"port {port} expects TLS from the start: try [{section}] security = \"tls\""
+    if security == "starttls" and timed_out:
+        return (f"no greeting from port {port}: if it expects TLS from the start, try [{section}] "
+                "security = \"tls\"")
+    return None
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:

@@ -261,6 +261,15 @@ def plan(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem
 # --- doing ---------------------------------------------------------------------------------------------
 
 
+def chasers_to_send(store: Store, config: Config, now: datetime) -> int:
+    """How many chasers `chase_due` would send now (new ones and earlier ones still queued): for asking."""
+    settings = ChaseSettings.from_config(config)
+    if not settings.enabled:
+        return 0
+    new = sum(1 for item in plan(store, settings, now) if not item.held and item.stage in EMAIL_STAGES)
+    return new + len(queued(store, EMAIL_STAGES))
+
+
 def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False) -> ChaseReport:
     """Queue and send the chasers due now, write the complaints due; with `dry_run`, only say what would be."""
     settings = ChaseSettings.from_config(config)
@@ -287,10 +296,11 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
     pending = [m.id for m in queued(store, EMAIL_STAGES)]
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
+        from ..collect import sent_folder
         from ..send import send_pending  # the same sending path as requests (rate limits, retries)
 
         try:
-            send_pending(store, config, now, stages=EMAIL_STAGES)
+            send_pending(store, config, now, stages=EMAIL_STAGES, sent_folder=sent_folder(config))
         except FoibotError as exc:  # the server is down or busy: the chasers stay queued for the next run
             report.errors.append(f"could not send now: {exc}")
         _read_back(store, pending, report)

@@ -177,6 +177,17 @@ def m003_events_message_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS events_message ON events(message_id)")
 
 
+@migrations(name="m004_outbox_claimed_copied")
+def m004_outbox_claimed_copied(db: sqlite_utils.Database) -> None:
+    # claimed_at: when a message was last handed to the server (the daily limit counts these over 24 hours,
+    # in the transaction that claims the next one); copied_at: when its copy reached [imap] sent_folder.
+    db.execute("ALTER TABLE messages ADD COLUMN claimed_at TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN copied_at TEXT")
+    db.execute("UPDATE messages SET claimed_at = COALESCE(sent_at, created_at) WHERE direction = 'out' "
+               "AND state IN ('sent', 'sending', 'unknown')")
+    db.execute("CREATE INDEX IF NOT EXISTS messages_claimed ON messages(claimed_at) WHERE claimed_at IS NOT NULL")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 
