@@ -200,6 +200,9 @@ mail_fsync = never
 namespace inbox {{
   inbox = yes
   separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+  }}
 }}
 service imap-login {{
   chroot =

@@ -29,6 +29,9 @@ The server object (`SmtpServer`):
     .stall_next(n=1, seconds=5)               next n messages: no reply for that long, then cut
     .reject_sender(code=553, text=...)        every MAIL FROM refused (a sender the account may not use)
     .limit_connections(n)                     more than n connections at once are greeted with 421 and closed
+    .file_copies(store)                       like Gmail: every message accepted is also handed to
+                                              store(raw) before the 250 (e.g. an IMAP APPEND to the
+                                              campaigner's Sent folder on Dovecot: `sent_folder_of`)
     .smtp_section(**overrides)                the [smtp] table of a config pointing at this server
     .stop()                                   stop listening now (an unreachable server); idempotent
 
@@ -107,6 +110,7 @@ class _Faults:
     reject: dict[str, str] = field(default_factory=dict)
     sender: str | None = None
     max_connections: int | None = None
+    file_copy: Callable[[bytes], None] | None = None
 
 
 class SmtpServer:
@@ -212,6 +216,10 @@ class SmtpServer:
         with self._lock:
             self._faults.max_connections = n
 
+    def file_copies(self, store: Callable[[bytes], None] | None) -> None:
+        with self._lock:
+            self._faults.file_copy = store
+
     # --- config ------------------------------------------------------------------------------------
 
     def smtp_section(self, **overrides: Any) -> dict[str, Any]:
@@ -293,6 +301,8 @@ class _Handler:
             server.transport.abort()
             return "421 4.4.2 connection dropped by the test"  # never reaches the client
         data = bytes(envelope.original_content)
+        if faults.file_copy is not None:  # the provider files its copy as it accepts the message
+            await asyncio.get_running_loop().run_in_executor(None, faults.file_copy, data)
         if self.owner.lmtp:
             refused = await asyncio.get_running_loop().run_in_executor(
                 None, _deliver_lmtp, self.owner.lmtp, envelope.mail_from, list(envelope.rcpt_tos), data
@@ -397,6 +407,15 @@ def toml_text(sections: dict[str, dict[str, Any]]) -> str:
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
         lines.append("")
     return "\n".join(lines)
+
+
+def sent_folder_of(dovecot: Any, user: str, folder: str = "Sent") -> Callable[[bytes], None]:
+    """A `file_copies` store: APPEND to `user`'s `folder` on the test Dovecot, \\Seen, as Gmail files what its
+    SMTP server accepts (the folder is marked \\Sent by the fixture's config when it is named "Sent")."""
+    def store(raw: bytes) -> None:
+        dovecot.append(user, raw, folder, flags=("\\Seen",))
+
+    return store
 
 
 def write_config(

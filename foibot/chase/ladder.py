@@ -431,12 +431,12 @@ def queue_chaser(store: Store, config: Config, env: Any, item: ChaseItem, now: d
     original = _original(store, item.request_id)
     parent = original["message_id"] if original else None
     sender = config.requester.email
-    message_id = new_message_id(row["reference"], item.stage, sender)
+    message_id = new_message_id(sender)
     reply_to = plus_address(sender, row["reference"]) if config.requester.reply_address == "plus" else None
     raw = build_message(
         from_name=config.requester.name, from_addr=sender, to_addr=row["authority_email"], subject=subject,
         body=body, message_id=message_id, date=now, reply_to=reply_to, in_reply_to=parent,
-        references=[parent] if parent else None, reference=row["reference"],
+        references=[parent] if parent else None,
     )
     with store.transaction():
         return enqueue(store, request_id=item.request_id, stage=item.stage, raw=raw, message_id=message_id,

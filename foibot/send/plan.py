@@ -110,10 +110,10 @@ def plan_request(config: Config, template: TemplateSet, env: Any, authority: Aut
     rendered = render_request(template, env, authority, requester_data(config), reference, london_date(now))
     email = config.requester.email
     reply_to = plus_address(email, reference) if config.requester.reply_address == "plus" else None
-    message_id = new_message_id(reference, "request", email)
+    message_id = new_message_id(email)
     raw = build_message(
         from_name=config.requester.name, from_addr=email, to_addr=authority.email, subject=rendered.subject,
-        body=rendered.body, message_id=message_id, date=now, reply_to=reply_to, reference=reference,
+        body=rendered.body, message_id=message_id, date=now, reply_to=reply_to,
     )
     return Planned(authority, reference, rendered.subject, rendered.body, message_id, reply_to, raw)
 
