@@ -28,6 +28,8 @@ The server object (`SmtpServer`):
                                               arrived and before the reply (not stored)
     .stall_next(n=1, seconds=5)               next n messages: no reply for that long, then cut
     .reject_sender(code=553, text=...)        every MAIL FROM refused (a sender the account may not use)
+    .reject_all_recipients(code, text)        every RCPT TO refused with that reply, as Postfix refuses a
+                                              login's foreign sender or an unknown client at RCPT; None: stop
     .limit_connections(n)                     more than n connections at once are greeted with 421 and closed
     .file_copies(store)                       like Gmail: every message accepted is also handed to
                                               store(raw) before the 250 (e.g. an IMAP APPEND to the
@@ -111,6 +113,7 @@ class _Faults:
     sender: str | None = None
     max_connections: int | None = None
     file_copy: Callable[[bytes], None] | None = None
+    reject_all: str | None = None
 
 
 class SmtpServer:
@@ -216,6 +219,10 @@ class SmtpServer:
         with self._lock:
             self._faults.max_connections = n
 
+    def reject_all_recipients(self, code: int | None, text: str = "") -> None:
+        with self._lock:
+            self._faults.reject_all = f"{code} {text}" if code is not None else None
+
     def file_copies(self, store: Callable[[bytes], None] | None) -> None:
         with self._lock:
             self._faults.file_copy = store
@@ -275,7 +282,7 @@ class _Handler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         with self.owner._lock:
-            refusal = self.owner._faults.reject.get(address.lower())
+            refusal = self.owner._faults.reject_all or self.owner._faults.reject.get(address.lower())
         if refusal:
             return refusal
         envelope.rcpt_tos.append(address)
@@ -301,15 +308,22 @@ class _Handler:
             server.transport.abort()
             return "421 4.4.2 connection dropped by the test"  # never reaches the client
         data = bytes(envelope.original_content)
-        if faults.file_copy is not None:  # the provider files its copy as it accepts the message
-            await asyncio.get_running_loop().run_in_executor(None, faults.file_copy, data)
         if self.owner.lmtp:
             refused = await asyncio.get_running_loop().run_in_executor(
                 None, _deliver_lmtp, self.owner.lmtp, envelope.mail_from, list(envelope.rcpt_tos), data
             )
             if refused:
                 return refused
-        self.owner._record(Received(envelope.mail_from, list(envelope.rcpt_tos), data, tuple(session.peer)))
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), data, tuple(session.peer))
+        store = faults.file_copy
+        if store is not None:  # the provider files its copy as it accepts the message: both or neither, even
+            def accept() -> None:  # when the client vanishes meanwhile (a thread is not cancelled)
+                store(data)
+                self.owner._record(received)
+
+            await asyncio.get_running_loop().run_in_executor(None, accept)
+        else:
+            self.owner._record(received)
         return "250 2.0.0 Message accepted for delivery"
 
 
