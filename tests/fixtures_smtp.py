@@ -425,9 +425,17 @@ def toml_text(sections: dict[str, dict[str, Any]]) -> str:
 
 def sent_folder_of(dovecot: Any, user: str, folder: str = "Sent") -> Callable[[bytes], None]:
     """A `file_copies` store: APPEND to `user`'s `folder` on the test Dovecot, \\Seen, as Gmail files what its
-    SMTP server accepts (the folder is marked \\Sent by the fixture's config when it is named "Sent")."""
+    SMTP server accepts (the fixture's Dovecot marks a folder named "Sent" \\Sent). One IMAP connection."""
+    lock = threading.Lock()
+    client: list[Any] = []
+
     def store(raw: bytes) -> None:
-        dovecot.append(user, raw, folder, flags=("\\Seen",))
+        with lock:
+            if not client:
+                client.append(dovecot.client(user))
+                if not client[0].folder_exists(folder):
+                    client[0].create_folder(folder)
+            client[0].append(folder, raw, flags=("\\Seen",))
 
     return store
 
