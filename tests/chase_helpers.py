@@ -68,7 +68,7 @@ class Campaign:
             enqueue(self.store, request_id=request_id, stage="request", raw=raw, message_id=message_id,
                     to_addr=email, from_addr=REQUESTER, subject=subject, now=moment)
         (outgoing,) = [m for m in queued(self.store, ("request",)) if m.request_id == request_id]
-        assert mark_sending(self.store, outgoing, moment)
+        assert mark_sending(self.store, outgoing, moment) == "go"
         mark_sent(self.store, outgoing, moment, "250 OK")
         return self.request(reference)
 

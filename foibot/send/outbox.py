@@ -247,7 +247,7 @@ def requeue_failed(store: Store, ids: list[int], now: datetime, why: str, *, sou
             if row is None:
                 continue
             store.db.execute("UPDATE messages SET state = 'queued' WHERE id = ?", [mid])
-            if row[1] == "request":
+            if row[1] == Stage.REQUEST:
                 store.db.execute(
                     "UPDATE requests SET status = 'queued', failed_reason = NULL WHERE id = ? AND status = 'failed' "
                     "AND status_manual = 0", [row[0]])
