@@ -34,7 +34,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from ..clock import from_iso, iso
-from ..config import Config, ServerConfig
+from ..config import Config, ServerConfig, security_hint
 from ..errors import ConfigError, MailServerError, PollInterruptedError
 from ..store import Store
 
@@ -144,7 +144,9 @@ def connect(server: ServerConfig) -> IMAPClient:
         client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls", ssl_context=context,
                             timeout=server.timeout_seconds)
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-        raise MailServerError(f"cannot reach {server.label}: {_reason(exc)}") from exc
+        advice = security_hint(exc, server.security, server.port, "imap")
+        raise MailServerError(f"cannot reach {server.label}: {_reason(exc)}" + (f"; {advice}" if advice else "")
+                              ) from exc
     try:
         if server.security == "starttls":
             if not client.has_capability("STARTTLS"):
