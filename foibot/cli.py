@@ -243,7 +243,7 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
     elif not report.unknown and not report.waiting:
         click.echo("Nothing to send: every request was sent already.")
     if report.waiting and report.limit_reached and report.next_at is not None:
-        from .send.run import when_text
+        from .clock import when_text
 
         click.echo(f"{report.waiting} queued: the daily limit of {report.daily_limit} messages ([smtp] "
                    f"daily_limit) is reached; the next go after {when_text(report.next_at, now())}. "
@@ -559,7 +559,8 @@ def status(run_name: str | None) -> None:
     moment = now()
     store = open_db(config, create=False)
     store.require_run(run_name)
-    click.echo(status_text(store, moment, run_name), nl=False)
+    limit = int(config.smtp.daily_limit) if config.smtp is not None else 0
+    click.echo(status_text(store, moment, run_name, daily_limit=limit), nl=False)
 
 
 @cli.command()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..addresses import domain_of
-from ..clock import LONDON, from_iso, london_date
+from ..clock import from_iso, london_date
 from ..config import Config, ServerConfig
 from ..errors import ConfigError, FoibotError, InputError, MailServerError
 from ..files import exclusive_lock
@@ -37,7 +37,7 @@ Progress = Callable[[int, int], None]  # (done, total)
 
 # The run API in one place: plan (planning.py, reads only), then send.
 __all__ = ["Problem", "SendReport", "SentFolder", "plan_run", "resolve_unknown", "retry_failed", "send_lock",
-           "send_pending", "send_run", "smtp_settings", "when_text"]
+           "send_pending", "send_run", "smtp_settings"]
 
 # A provider files its copy of an accepted message at once, or within a moment: a message that may have
 # gone is looked for only after this long, so that a copy on its way is not taken for an absent one.
@@ -415,17 +415,6 @@ def retry_failed(store: Store, now: datetime) -> int:
     with send_lock(store.path):
         ids = [r["id"] for r in outbox.failed_requests(store)]
         return outbox.requeue_failed(store, ids, now, "send --retry-failed", source="manual")
-
-
-def when_text(at: datetime, now: datetime) -> str:
-    """"09:12 tomorrow", "15:40 today", "09:12 on Friday 4 December": London time, for the campaigner."""
-    local, today = at.astimezone(LONDON), now.astimezone(LONDON).date()
-    clock_time = local.strftime("%H:%M")
-    if local.date() == today:
-        return f"{clock_time} today"
-    if local.date() == today + timedelta(days=1):
-        return f"{clock_time} tomorrow"
-    return f"{clock_time} on {local.strftime('%A')} {local.day} {local.strftime('%B')}"
 
 
 # --- messages whose fate is unknown --------------------------------------------------------------------
