@@ -38,18 +38,19 @@ POSTFIX_SENDER = (553, f"5.7.1 <{REQUESTER_EMAIL}>: Sender address rejected: not
 POSTFIX_CLIENT = (554, "5.7.1 <unknown[127.0.0.1]>: Client host rejected: Access denied")
 
 
-@pytest.mark.parametrize(("refusal", "advice"), [
-    (POSTFIX_SENDER, f"may not send as {REQUESTER_EMAIL}: set [requester] email to an address the account owns"),
-    (POSTFIX_CLIENT, "check [smtp] username and password_env"),
+@pytest.mark.parametrize(("refusal", "whom", "advice"), [
+    (POSTFIX_SENDER, "sender",
+     f"may not send as {REQUESTER_EMAIL}: set [requester] email to an address the account owns"),
+    (POSTFIX_CLIENT, "client", "check [smtp] username and password_env"),
 ], ids=["sender-not-owned", "client-rejected"])
 def test_a_refusal_that_names_us_stops_the_run_with_every_request_queued(
-        smtp_server: SmtpServer, campaign: Path, refusal: tuple[int, str], advice: str) -> None:
+        smtp_server: SmtpServer, campaign: Path, refusal: tuple[int, str], whom: str, advice: str) -> None:
     config = write_config(campaign, smtp=smtp_server)
     authorities_csv(campaign, 12)
     smtp_server.reject_all_recipients(*refusal)
     result = send(config, "--yes")
     assert result.code == 1 and "Traceback" not in result.stderr
-    assert f"refused our sender at RCPT ({refusal[0]} {refusal[1]})" in result.stderr
+    assert f"refused our {whom} at RCPT ({refusal[0]} {refusal[1]})" in result.stderr
     assert advice in result.stderr
     assert "0 sent in this run, 12 still queued: nothing is lost; fix that, then run the same command again" \
         in result.stderr

@@ -124,16 +124,16 @@ _CLIENT_WORDS = ("client host rejected", "authentication required", "must authen
                  "not authenticated")
 
 
-def _own_refusal(text: str, sender: str, settings: SmtpSettings) -> str | None:
-    """What to fix when a refusal at RCPT is about our sender or our client; None when it is not."""
+def _own_refusal(text: str, sender: str, settings: SmtpSettings) -> tuple[str, str] | None:
+    """("client" or "sender", what to fix) when a refusal at RCPT is about us; None when it is not."""
     if any(word in text for word in _CLIENT_WORDS) or (
             "5.7.1" in text and "relay" in text and not settings.username):
-        return ("the server does not accept mail from this client or login: check [smtp] username and "
-                "password_env (an empty username means foibot does not log in)")
+        return ("client", ("the server does not accept mail from this client or login: check [smtp] username "
+                          "and password_env (an empty username means foibot does not log in)"))
     if sender.lower() in text or any(word in text for word in _SENDER_WORDS):
         login = f" {settings.username!r}" if settings.username else ""
-        return (f"the login{login} may not send as {sender}: set [requester] email to an address the account "
-                "owns, or [smtp] username to the account that owns it")
+        return ("sender", (f"the login{login} may not send as {sender}: set [requester] email to an address the "
+                          "account owns, or [smtp] username to the account that owns it"))
     return None
 
 
@@ -200,6 +200,7 @@ class _Delivery:
         self.live = 0  # workers holding a connection
         self.refusals: list[tuple[str, str, Envelope]] = []  # the same 5xx in a row: (shape, domain, envelope)
         self.limit_reached = False
+        self.run_problem = False  # a refusal about our sender or client: nothing more is recorded failed
         self.changed = asyncio.Event()
         for envelope in envelopes:
             self._push(envelope, 0.0)
@@ -378,9 +379,14 @@ class _Delivery:
             return self._temporary(envelope, exc, loop.time(), keep=exc.code != 421)
         except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPResponseException) as exc:
             code = exc.code
+            if 500 <= code < 600 and self.run_problem:  # the run stops for a refusal about us: this one too
+                self._release(envelope, _reason(exc), final=True)
+                self.done(envelope)
+                return True
             if 500 <= code < 600:
                 problem = self._run_problem(envelope, exc)
                 if problem is not None:
+                    self.run_problem = True
                     self._release(envelope, _reason(exc), final=True)
                     self.done(envelope)
                     raise problem from exc
@@ -447,10 +453,10 @@ class _Delivery:
         messages stay queued (those of the streak already recorded as failed go back through `requeued`)."""
         reason = _reason(exc)
         text = reason.lower()
-        fix = _own_refusal(text, envelope.sender, self.s)
-        if fix is not None:
+        own = _own_refusal(text, envelope.sender, self.s)
+        if own is not None:
             self._requeue_streak()
-            return MailServerError(f"{self.s.label} refused our sender at RCPT ({reason}): {fix}")
+            return MailServerError(f"{self.s.label} refused our {own[0]} at RCPT ({reason}): {own[1]}")
         if re.search(r"\b5\.1\.\d+\b", text):  # 5.1.x: this recipient's address is wrong, nobody else's
             self.refusals.clear()
             return None
