@@ -163,7 +163,8 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
     assert "SIGTERM received: finishing the job in hand, then stopping" in text
     assert text.rstrip().endswith("foibot daemon stopped")
     assert "Traceback" not in text
-    assert text.count("no new mail") <= 2, "a quiet pass is logged once, not every interval"
+    quiet = [line for line in text.splitlines() if "no new mail" in line]
+    assert len(quiet) <= 3, f"a quiet pass is logged once after a busy one, not every interval: {quiet}"
     failures = [line for line in text.splitlines() if "poll failed" in line]
     assert failures and all(str(own_dovecot.imap_port) in line or "IMAP" in line for line in failures)
     assert len(smtp_server.received) == 3  # nothing sent twice across all those passes
