@@ -154,9 +154,8 @@ class Daemon:
     def send_queue(self) -> None:
         """Requests `[smtp] daily_limit` held back: sent once the rolling 24 hours allow (chasers wait for
         the chase job, which keeps office hours)."""
-        from .collect.sent import sent_folder
-        from .send import outbox
-        from .send.run import send_pending
+        from .collect import sent_folder
+        from .send import next_slot, queued, send_pending
 
         if self.config.smtp is None or self.stopping.is_set():
             return
@@ -165,8 +164,8 @@ class Daemon:
             store = self._open()
             try:
                 moment = self.now()
-                waiting = outbox.queued(store, ("request",))
-                slot = outbox.next_slot(store, moment, limit)
+                waiting = queued(store, ("request",))
+                slot = next_slot(store, moment, limit)
                 if not waiting or slot is None or slot > moment:
                     return
                 report = send_pending(store, self.config, moment, stages=("request",),
@@ -238,7 +237,7 @@ class Daemon:
         """The IDLE watcher, in a thread of its own (it only waits; the polls run on the worker)."""
         if self.config.imap is None or not self.config.imap.idle:
             return None
-        from .collect.idle import watch_folder
+        from .collect import watch_folder
 
         thread = threading.Thread(target=watch_folder, args=(self.config.imap, self.poll_now, self.stopping),
                                   kwargs={"retry_seconds": max(self.poll_seconds, 5.0)}, name="foibot-idle",

@@ -19,7 +19,7 @@ from imapclient.exceptions import IMAPClientError
 
 from ..config import ServerConfig
 from ..errors import MailServerError
-from .imap import _close, connect
+from .imap import connect, disconnect
 
 log = logging.getLogger("foibot.daemon")
 
@@ -63,4 +63,4 @@ def _idle_once(server: ServerConfig, on_new: Callable[[], None], stop: threading
             if news:
                 on_new()
     finally:
-        _close(client)
+        disconnect(client)

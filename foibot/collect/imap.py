@@ -177,6 +177,16 @@ def _close(client: IMAPClient) -> None:
             pass
 
 
+def disconnect(client: IMAPClient) -> None:
+    """Log out, or just close the socket of a connection that is dying (the Sent folder, IDLE)."""
+    _close(client)
+
+
+def error_text(exc: BaseException) -> str:
+    """What went wrong with an IMAP connection, in words (the Sent folder, IDLE)."""
+    return _reason(exc)
+
+
 # --- the raw store ------------------------------------------------------------------------------------
 
 def header_message_id(raw: bytes) -> str | None:

@@ -20,7 +20,7 @@ from imapclient.exceptions import IMAPClientError
 
 from ..config import Config, ServerConfig
 from ..errors import MailServerError
-from .imap import _close, _reason, connect, header_message_id
+from .imap import connect, disconnect, error_text, header_message_id
 
 SEEN = b"\\Seen"
 SPECIAL_SENT = b"\\Sent"
@@ -69,9 +69,9 @@ class ImapSentFolder:
                     found[mid] = stamp if isinstance(stamp, datetime) and stamp.tzinfo else None
             return found
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-            raise MailServerError(f"{self.server.label}: cannot search the Sent folder: {_reason(exc)}") from exc
+            raise MailServerError(f"{self.server.label}: cannot search the Sent folder: {error_text(exc)}") from exc
         finally:
-            _close(client)
+            disconnect(client)
 
     def append(self, copies: list[tuple[int, str, bytes, datetime]], done: Callable[[list[int]], None]) -> None:
         if not copies or not self.folder:
@@ -93,9 +93,9 @@ class ImapSentFolder:
                 done([ident])
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
             raise MailServerError(f"{self.server.label}: cannot file copies in {self.folder!r}: "
-                                  f"{_reason(exc)}") from exc
+                                  f"{error_text(exc)}") from exc
         finally:
-            _close(client)
+            disconnect(client)
 
     def _message_ids(self, client: IMAPClient, since: datetime) -> set[str]:
         client.select_folder(self.folder, readonly=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..clock import from_iso, london_date, when_text
-from ..send import outbox
+from ..send import next_slot
 from ..store import Store
 from ..vocab import OUTCOMES, STATUSES
 from .export import Outcome, outcomes
@@ -43,7 +43,7 @@ def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: 
     summary = Summary()
     summary.queued, summary.unknown = _outgoing(store, run)
     if summary.queued and daily_limit:
-        slot = outbox.next_slot(store, now, daily_limit)
+        slot = next_slot(store, now, daily_limit)
         summary.next_at = slot if slot is not None and slot > now else None
     for item in outcomes(store, now, run):
         summary.total += 1
