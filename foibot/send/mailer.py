@@ -119,9 +119,9 @@ _STUFF = re.compile(rb"(?m)^\.")  # RFC 5321 4.5.2: a line starting with a dot g
 _ADDRESSES = re.compile(r"<[^<>]*>|[\w.+-]+@[\w.-]+")
 # What a refusal at RCPT says when it is about us, not the recipient (Postfix, Exim, Exchange, Gmail).
 _SENDER_WORDS = ("sender address rejected", "not owned by", "sender not allowed", "send as",
-                 "sendasdenied", "not authorized to send", "not permitted to relay", "relay access denied")
+                 "sendasdenied", "not authorized to send")
 _CLIENT_WORDS = ("client host rejected", "authentication required", "must authenticate",
-                 "not authenticated")
+                 "not authenticated", "relay access denied", "not permitted to relay")
 
 
 def _own_refusal(text: str, sender: str, settings: SmtpSettings) -> tuple[str, str] | None:

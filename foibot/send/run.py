@@ -47,7 +47,7 @@ SENT_COPY_GRACE_SECONDS = 2.0
 class SentFolder(Protocol):
     """The mailbox's Sent folder, as sending needs it (implemented with IMAP in collect/sent.py)."""
 
-    label: str  # for messages: "Sent (imap.example.org)"
+    label: str  # for messages: "the Sent folder (imap.example.org)"
     certain: bool  # the SMTP server files every message it accepts there: absence proves it was not sent
     copies: bool  # foibot keeps its own copy of each message there ([imap] sent_folder)
 
@@ -191,9 +191,8 @@ class _OutboxHooks:
         with self.store.transaction():
             self.flush()
             outbox.requeue_failed(self.store, [e.item.id for e in envelopes], self.clock(), reason)
-        ids = {e.item.id for e in envelopes}
-        labels = {self._problem(e, "").reference for e in envelopes if e.item.id in ids}
-        self.report.failed = [p for p in self.report.failed if p.reference not in labels]
+        back = {self._problem(e, "").reference for e in envelopes}
+        self.report.failed = [p for p in self.report.failed if p.reference not in back]
 
     def sent(self, envelope: Envelope, reply: str) -> None:
         self.report.accepted += 1
