@@ -63,6 +63,7 @@ def test_chasers_count_against_the_same_limit(smtp_server: SmtpServer, campaign:
     assert "1 queued: the daily limit of 3 messages" in second.stdout
     chase = foibot("--config", str(config), "chase", "--yes")
     assert len(smtp_server.received) == 5, chase.stdout  # no reminder went: the day's 3 are used
+    assert "2 wait for [smtp] daily_limit (the next go after 10:00 tomorrow)" in chase.stdout, chase.stdout
     reminders = rows(campaign / "foibot.db", "SELECT state FROM messages WHERE stage = 'reminder'")
     assert [r["state"] for r in reminders] == ["queued", "queued"]
     within = rows(campaign / "foibot.db", "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND claimed_at > ?",

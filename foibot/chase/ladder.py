@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import from_iso, london_date
+from ..clock import from_iso, london_date, when_text
 from ..config import Config
 from ..deadlines import RequestFacts, add_working_days, due_date, working_days
 from ..errors import ConfigError, FoibotError, StoreError, TemplateError
@@ -113,6 +113,7 @@ class ChaseReport:
     sent: Counter[str] = field(default_factory=Counter)  # stage -> chasers the server accepted
     failed: list[str] = field(default_factory=list)  # "FB-...: reminder: <server's words>"
     waiting: int = 0  # queued but not sent (a temporary failure: retried at the next run)
+    limit_next: datetime | None = None  # [smtp] daily_limit held chasers back until then
     complaints: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # per-item problems (a template that does not render)
 
@@ -137,7 +138,10 @@ class ChaseReport:
             text += ("; " if text else "") + f"wrote {_count(len(self.complaints), *STAGE_NAMES['complaint'])}"
         if self.failed:
             text += ("; " if text else "") + f"{len(self.failed)} refused by the server"
-        if self.waiting:
+        if self.waiting and self.limit_next is not None:
+            text += ("; " if text else "") + (f"{self.waiting} wait for [smtp] daily_limit (the next go after "
+                                              f"{when_text(self.limit_next, self.now)})")
+        elif self.waiting:
             text += ("; " if text else "") + f"{self.waiting} to retry"
         if self.held:
             text += ("; " if text else "") + f"{len(self.held)} held ({self._held_reasons()})"
@@ -300,7 +304,8 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
         from ..send import send_pending  # the same sending path as requests (rate limits, retries)
 
         try:
-            send_pending(store, config, now, stages=EMAIL_STAGES, sent_folder=sent_folder(config))
+            sent = send_pending(store, config, now, stages=EMAIL_STAGES, sent_folder=sent_folder(config))
+            report.limit_next = sent.next_at if sent.limit_reached else None
         except FoibotError as exc:  # the server is down or busy: the chasers stay queued for the next run
             report.errors.append(f"could not send now: {exc}")
         _read_back(store, pending, report)
