@@ -177,6 +177,13 @@ def m003_events_message_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS events_message ON events(message_id)")
 
 
+@migrations(name="m004_request_verdicts")
+def m004_request_verdicts(db: sqlite_utils.Database) -> None:
+    # A person's verdicts per question ({"q1": {"verdict": "no", "exemption": "", "at": ...}}); foibot's own
+    # are worked out from the answers every time, like due dates, and a person's always win.
+    db.execute("ALTER TABLE requests ADD COLUMN verdicts TEXT NOT NULL DEFAULT '{}'")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 
