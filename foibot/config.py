@@ -74,6 +74,11 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "poll_minutes": ((int, float), 5),
         "chase_time": (str, "09:30"),
     },
+    "publish": {
+        # Names signed above a senior title (chief executive, director, chief constable) stay in what
+        # `foibot publish` and `foibot report` write; every other officer's name is redacted.
+        "keep_senior_officials": (bool, False),
+    },
 }
 
 
@@ -138,6 +143,7 @@ class Config:
     storage: dict[str, Any]
     chase: dict[str, Any]
     daemon: dict[str, Any]
+    publish: dict[str, Any] = field(default_factory=lambda: {"keep_senior_officials": False})
 
     @property
     def database_path(self) -> Path:
@@ -285,6 +291,7 @@ def from_dict(data: dict[str, Any], source: str, base_dir: Path) -> Config:
         storage=sections["storage"],
         chase=sections["chase"],
         daemon=sections["daemon"],
+        publish=sections["publish"],
     )
 
 

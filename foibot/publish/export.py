@@ -81,6 +81,9 @@ class Outcome:
     reply_files: list[str] = field(default_factory=list)
     failed_reason: str | None = None
     complaint_file: str | None = None
+    extension_at: datetime | None = None  # an extension notice came
+    review_requested_at: datetime | None = None
+    review_result_at: datetime | None = None
 
     @property
     def on_time(self) -> bool | None:
@@ -122,7 +125,7 @@ SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_e
        r.regime,
        r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
        r.exemptions, r.answers, r.clarification_at, r.clarification_answered_at, r.extension_to,
-       r.extension_at, r.review_requested_at, r.withdrawn_at,
+       r.extension_at, r.review_requested_at, r.review_result_at, r.withdrawn_at,
        a.kind AS authority_kind,
        COALESCE(c.chases, 0) AS chases, c.chase_stages,
        COALESCE(i.replies, 0) AS replies,
@@ -206,6 +209,9 @@ def _outcome(
         complaint_file=_display_path(Path(row["complaint_file"]), base_dir)
         if row["complaint_file"]
         else None,
+        extension_at=from_iso(row["extension_at"]),
+        review_requested_at=from_iso(row["review_requested_at"]),
+        review_result_at=from_iso(row["review_result_at"]),
     )
 
 
