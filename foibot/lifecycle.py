@@ -401,6 +401,8 @@ def refuse_chaser(store: Store, message_id: int, request_id: int, stage: str, re
     store.db.execute("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ? AND state = 'queued'",
                      [f"not sent: {reason}", message_id])
     store.add_event(request_id, f"failed_{stage}", now, {"reason": f"not sent: {reason}"}, message_id=message_id)
+
+
 def manual_verdicts(stored: str | None) -> dict[str, dict[str, str]]:
     """A request's `verdicts` column: {question id: {"verdict", "exemption", "at"}} set by a person."""
     try:
