@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # (several checkouts of the project can share one Python).
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
-pytest_plugins = [p for p in ("fixtures_smtp", "fixtures_imap") if (Path(__file__).parent / f"{p}.py").exists()]
+pytest_plugins = [p for p in ("fixtures_smtp", "fixtures_imap", "fixtures_browser") if (Path(__file__).parent / f"{p}.py").exists()]
 
 
 @pytest.fixture(autouse=True)
