@@ -405,6 +405,8 @@ def chase(dry_run: bool) -> None:
         click.echo(f"{item.reference}  {item.stage:<15}  {item.authority} <{item.to_addr}>  {item.why}{held}")
     for path in result.complaints:
         click.echo(f"Wrote {path}: check it and submit it yourself (foibot never sends complaints)")
+    for line in result.closing:
+        click.echo(f"Warning: {line}")
     for problem in result.failed + result.errors:
         click.echo(f"Error: {problem}", err=True)
     click.echo(("Dry run, nothing sent: " if dry_run else "") + result.summary())
