@@ -1,6 +1,8 @@
-"""Publishing outcomes: the outcome CSV (export), the terminal table (status) and the HTML report (report).
+"""Publishing outcomes: the outcome CSV (export), the terminal table (status), the HTML report (report), the
+findings per question (findings), redaction (redact) and the folder `foibot publish` writes (dataset).
 
-The front door: `write_csv`, `outcomes`, `status_text`, `write_report`.
+The front door: `write_csv`, `outcomes`, `status_text`, `write_report`, `publish`, `findings`, `to_review`,
+`current_verdict`, `question_vocabulary`, `redactor_for_store`.
 """
 
 from __future__ import annotations
@@ -10,13 +12,21 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .dataset import Published, publish, redactor_for_store
     from .export import Outcome, outcomes, write_csv
+    from .findings import Finding, current_verdict, findings, question_vocabulary, to_review
+    from .redact import Redactor, redactor_for
     from .report import write_report
     from .status import status_text
 
 _HOMES = {"Outcome": ".export", "outcomes": ".export", "write_csv": ".export", "write_report": ".report",
-          "status_text": ".status"}
+          "status_text": ".status", "Published": ".dataset", "publish": ".dataset",
+          "redactor_for_store": ".dataset", "Finding": ".findings", "current_verdict": ".findings",
+          "findings": ".findings", "question_vocabulary": ".findings", "to_review": ".findings",
+          "Redactor": ".redact", "redactor_for": ".redact"}
 __all__ = [
-    "Outcome", "outcomes", "status_text", "write_csv", "write_report",
+    "Finding", "Outcome", "Published", "Redactor", "current_verdict", "findings", "outcomes", "publish",
+    "question_vocabulary", "redactor_for", "redactor_for_store", "status_text", "to_review", "write_csv",
+    "write_report",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)
