@@ -6,9 +6,11 @@ Loaded by tests/conftest.py as a pytest plugin:
         seen = open_file(chromium, tmp_path / "report.html")   # every request the page made, every script error
         assert seen.requests == [seen.url]
 
-`chromium` is one browser for the session, launched by path (Playwright's own browsers are never
+`chromium` is one browser per test module, launched by path (Playwright's own browsers are never
 downloaded), with the browser's own background traffic (updates, sync) switched off, so any request
-a page makes is the page's doing.
+a page makes is the page's doing. Per module, not per session: Playwright's sync API keeps an asyncio loop
+running in the main thread while it is open, and `asyncio.run()` in a later module (the mailer's tests)
+would fail under it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
