@@ -28,7 +28,7 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w/.\-]*)")
-_SPLIT = re.compile(r"\s*(?:,|and|&)\s*|\s+/\s+")
+_SPLIT = re.compile(r"(?<!\s)\s*(?:,|and|&)\s*|(?<!\s)\s+/\s+")  # (?<!\s): from a run's start only
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}$|^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}$|^(?:19|20)\d{2}$")
 _PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")

@@ -20,13 +20,13 @@ _DSN_BODY = re.compile(
     r"message (could not|was not|wasn't) (be )?delivered|was undeliverable|"
     r"(permanent|fatal) error|failed permanently|delivery has failed|user unknown|"
     r"recipient address rejected|mailbox (unavailable|not found|full)|no such user", re.IGNORECASE)
-_STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
+_STATUS = re.compile(r"^[ \t]*Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _ANY_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
-_ACTION = re.compile(r"^\s*Action:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
-_FINAL_RCPT = re.compile(r"^\s*(?:Final|Original)-Recipient:\s*(?:rfc822;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?",
+_ACTION = re.compile(r"^[ \t]*Action:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
+_FINAL_RCPT = re.compile(r"^[ \t]*(?:Final|Original)-Recipient:[ \t]*(?:rfc822;)?[ \t]*<?([^\s<>;]+@[^\s<>;]+)>?",
                          re.IGNORECASE | re.MULTILINE)
-_DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:smtp;)?\s*(.+(?:\n[ \t]+.+)*)", re.IGNORECASE | re.MULTILINE)
-_BODY_MSGID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_DIAGNOSTIC = re.compile(r"^[ \t]*Diagnostic-Code:[ \t]*(?:smtp;)?[ \t]*(.+(?:\n[ \t]+.+)*)", re.IGNORECASE | re.MULTILINE)
+_BODY_MSGID = re.compile(r"^[ \t]*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _DELAY = re.compile(r"delay|will (continue to )?retry|still trying|not yet been delivered|temporar", re.IGNORECASE)
 
 
