@@ -1,7 +1,8 @@
 """Collecting replies: one pass over the IMAP folder (imap), each stored message filed (filing) under the
 request it answers (matching), and what no clue filed kept for the campaigner (triage).
 
-The front door: `poll_once` (and `PollReport`), `check_mailbox` (`foibot check`), `list_triage`, `triage_text`, `assign_message`.
+The front door: `poll_once` (and `PollReport`), `check_mailbox` (`foibot check`), `list_triage`, `triage_text`,
+`assign_message`, `retry_message`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .filing import retry_message
     from .imap import PollReport, check_mailbox, poll_once
     from .triage import assign_message, list_triage, triage_text
 
 _HOMES = {"PollReport": ".imap", "poll_once": ".imap", "check_mailbox": ".imap", "assign_message": ".triage",
-          "list_triage": ".triage", "triage_text": ".triage"}
+          "list_triage": ".triage", "triage_text": ".triage", "retry_message": ".filing"}
 __all__ = [
-    "PollReport", "assign_message", "check_mailbox", "list_triage", "poll_once", "triage_text",
+    "PollReport", "assign_message", "check_mailbox", "list_triage", "poll_once", "retry_message", "triage_text",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

@@ -37,6 +37,7 @@ class Summary:
     by_hand_waiting: list[Outcome] = field(default_factory=list)  # by-hand requests not recorded as sent
     by_hand_chasers: list[dict] = field(default_factory=list)  # their chasers written out, not recorded as sent
     readdressed: int = 0  # requests whose first address was wrong
+    quarantined: int = 0  # messages set aside because reading them failed (foibot retry MESSAGE)
 
 
 def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
@@ -63,6 +64,7 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
         "SELECT q.reference, q.channel, q.authority_name, m.stage FROM messages m JOIN requests q ON q.id = "
         "m.request_id WHERE m.direction = 'out' AND m.state = 'by_hand' AND m.stage != 'request'"
         + (" AND q.run = ?" if run else "") + " ORDER BY m.id", [run] if run else []))
+    summary.quarantined = store.quarantine_count()
     return summary
 
 
@@ -146,6 +148,11 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             lines.append(f"  ... and {summary.triage_total - len(summary.triage)} more (foibot triage)")
     else:
         lines.append("Waiting in triage: nothing.")
+    if summary.quarantined:
+        lines.append(f"Quarantined: {summary.quarantined} message(s) could not be read within the limits; their "
+                     "bytes are kept (foibot triage says why; foibot retry MESSAGE reads one again)")
+    else:
+        lines.append("Quarantined: none.")
     # A last guard: whatever a row holds, no line is wider than the terminal.
     return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
 
