@@ -158,17 +158,22 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
     return authorities
 
 
-def load_authorities(path: str | Path, own_address: str | None = None) -> list[Authority]:
-    file = Path(path)
+def read_csv_text(file: Path, what: str = "") -> str:
+    """A CSV file's text: one InputError naming the file (and the line of a byte that is not UTF-8)."""
+    label = f"{what} {file}" if what else str(file)
     try:
         data = file.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError(f"authorities file {file} does not exist") from exc
+        raise InputError(f"{label} does not exist") from exc
     except OSError as exc:
-        raise InputError(f"authorities file {file} cannot be read: {exc.strerror}") from exc
+        raise InputError(f"{label} cannot be read: {exc.strerror}") from exc
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(f"{file}:{line}: not UTF-8 text (save the CSV as UTF-8)") from exc
-    return parse_authorities(text, str(file), own_address)
+
+
+def load_authorities(path: str | Path, own_address: str | None = None) -> list[Authority]:
+    file = Path(path)
+    return parse_authorities(read_csv_text(file, "authorities file"), str(file), own_address)

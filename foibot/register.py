@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from .addresses import AddressError, check_address, has_control
-from .authorities import JURISDICTIONS, KINDS
+from .authorities import JURISDICTIONS, KINDS, read_csv_text
 from .errors import InputError
 
 # What a row of the register holds. `channel` says how the authority takes requests, as its pages show it:
@@ -167,7 +167,7 @@ def load_register(path: str | Path | None = None) -> list[Entry]:
     if path is None:
         return parse_register(shipped_register_text(), "register.csv (shipped)")
     file = Path(path)
-    return parse_register(_read_text(file), str(file))
+    return parse_register(read_csv_text(file), str(file))
 
 
 def parse_register(text: str, source: str) -> list[Entry]:
@@ -184,7 +184,7 @@ def load_own_rows(path: str | Path) -> list[Entry]:
     postal_address), in the register's columns; the channel is worked out when not given."""
     file = Path(path)
     source = str(file)
-    rows = _read_rows(_read_text(file), source, OWN_REQUIRED)
+    rows = _read_rows(read_csv_text(file), source, OWN_REQUIRED)
     entries = []
     for line, values in rows:
         values = {k: v for k, v in values.items() if k in COLUMNS}
@@ -212,20 +212,6 @@ def _channel_from(values: dict[str, str]) -> str:
     if form:
         return "web_form"
     return "post" if post else "unknown"
-
-
-def _read_text(file: Path) -> str:
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"{file} does not exist") from exc
-    except OSError as exc:
-        raise InputError(f"{file} cannot be read: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{file}:{line}: not UTF-8 text (save the CSV as UTF-8)") from exc
 
 
 def _read_rows(text: str, source: str, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
