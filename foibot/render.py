@@ -70,6 +70,10 @@ class Question:
     title: str
     text: str  # a Jinja2 template string
     keywords: tuple[str, ...]
+    # The verdicts an answer to it can get (empty: the built-in set of understand/question_verdicts.py), and extra
+    # phrases per verdict (regexes) that decide one, tried before the built-in ones.
+    verdicts: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,10 +156,47 @@ def load_template_set(name: str, base_dir: Path | None = None) -> TemplateSet:
                 title=str(q.get("title", f"Question {i}")),
                 text=q["text"],
                 keywords=tuple(str(k) for k in q.get("keywords", [])),
+                verdicts=_verdicts(q, meta, i),
+                phrases=_phrases(q, meta, i),
             )
         )
     return TemplateSet(name=name, directory=directory.resolve(), title=str(data.get("title", name)),
                        questions=tuple(questions))
+
+
+_VERDICT_NAME = re.compile(r"[a-z][a-z_]{0,30}")
+
+
+def _verdicts(q: dict[str, Any], meta: Path, number: int) -> tuple[str, ...]:
+    """A question's `verdicts = [...]` (optional): names like `yes`, `not_held`."""
+    values = q.get("verdicts", [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and _VERDICT_NAME.fullmatch(v) for v in values):
+        raise TemplateError(f"{meta}: question {number} verdicts must be a list of names like \"yes\", "
+                            "\"not_held\" (lower case, underscores)")
+    return tuple(dict.fromkeys(values))
+
+
+def _phrases(q: dict[str, Any], meta: Path, number: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A question's `phrases = { verdict = ["regex", ...] }` (optional), each a valid regular expression."""
+    table = q.get("phrases", {})
+    if not isinstance(table, dict):
+        raise TemplateError(f"{meta}: question {number} phrases must be a table of verdict = [\"pattern\", ...]")
+    declared = q.get("verdicts") or []
+    out = []
+    for verdict, patterns in table.items():
+        if declared and verdict not in declared:
+            raise TemplateError(f"{meta}: question {number} phrases.{verdict}: {verdict!r} is not one of its "
+                                "verdicts")
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise TemplateError(f"{meta}: question {number} phrases.{verdict} must be a list of patterns")
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise TemplateError(f"{meta}: question {number} phrases.{verdict}: {pattern!r} is not a valid "
+                                    f"regular expression ({exc})") from exc
+        out.append((str(verdict), tuple(patterns)))
+    return tuple(out)
 
 
 def long_date(day: date) -> str:
