@@ -453,27 +453,34 @@ SCRIPTS: tuple[Script, ...] = (
 
 def simple_pdf(lines: list[str]) -> bytes:
     """A one-page PDF (PDF 1.4, Helvetica) with these lines of text; text extractors read it back."""
+    return simple_pdf_pages([lines])
+
+
+def simple_pdf_pages(pages: list[list[str]]) -> bytes:
+    """A PDF with one page per list of lines (PDF 1.4, Helvetica)."""
 
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    body = ["BT", "/F1 11 Tf", "14 TL", "60 790 Td"]
-    for line in lines:
-        body.append(f"({escape(line)}) Tj T*")
-    body.append("ET")
-    stream = zlib.compress("\n".join(body).encode("cp1252", "replace"))
+    count = len(pages)
+    kids = " ".join(f"{3 + 2 * n} 0 R" for n in range(count))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
-         b"/Contents 5 0 R >>"),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length "
-        + str(len(stream)).encode()
-        + b" /Filter /FlateDecode >>\nstream\n"
-        + stream
-        + b"\nendstream",
+        f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode(),
     ]
+    font = 3 + 2 * count
+    for n, lines in enumerate(pages):
+        body = ["BT", "/F1 11 Tf", "14 TL", "60 790 Td"]
+        for line in lines:
+            body.append(f"({escape(line)}) Tj T*")
+        body.append("ET")
+        stream = zlib.compress("\n".join(body).encode("cp1252", "replace"))
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 {font} 0 R >> >> "
+            f"/Contents {4 + 2 * n} 0 R >>".encode())
+        objects.append(b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n"
+                       + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, obj in enumerate(objects, start=1):

@@ -22,8 +22,10 @@ _MARKER = re.compile(r"^\s*(?:(?:(?:for|in (?:answer|response|reply) to|regardin
                      r"part|point)\s*\.?\s*(?P<a>\d{1,2})(?=\W)|\(?(?P<b>\d{1,2})\s*[.):]|(?P<c>\d{1,2})\s+[-–])"
                      r"\s*[:.\-–]?\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^\s*(?:answer|response|reply|a\d*)\s*[:\-–]\s*", re.IGNORECASE)
-_BOILERPLATE = re.compile(r"^(?:thank you|yours|kind regards|regards|dear\b|please (?:quote|note that this)|"
-                          r"i hope this)", re.IGNORECASE)
+_BOILERPLATE = re.compile(r"^(?:thank you|yours|kind regards|regards|best regards|(?:with )?best wishes|many thanks|"
+                          r"dear\b|please (?:quote|note that this)|i hope this)", re.IGNORECASE)
+# An answer in the words of the question ("The office has not discussed CCTV with Fusus") is not the question.
+_DENIES = re.compile(r"\b(?:not|no|never|none)\b|n't\b", re.IGNORECASE)
 
 
 class QuestionLike(Protocol):
@@ -174,7 +176,7 @@ def _by_restated(sentences: list[Sentence], questions: Sequence[QuestionLike]) -
         if not _usable(sentence) or not sentence.line_start:
             continue
         words = _content(sentence.text)
-        if len(words) < 5:
+        if len(words) < 5 or (not sentence.is_question and _DENIES.search(sentence.text)):
             continue
         scores = [len(words & q) / len(words) for q in qwords]
         best = max(range(len(scores)), key=scores.__getitem__)
@@ -190,6 +192,8 @@ def _by_restated(sentences: list[Sentence], questions: Sequence[QuestionLike]) -
             sentence = sentences[k]
             if sentence.zone != "body":
                 break
+            if _BOILERPLATE.match(sentence.text) and parts:
+                break  # the sign-off: what follows is the signature
             if sentence.requester or _BOILERPLATE.match(sentence.text):
                 continue
             parts.append(_ANSWER_LABEL.sub("", sentence.text))

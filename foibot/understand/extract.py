@@ -148,3 +148,24 @@ def _docx(data: bytes) -> Extracted:
                     cells.append(cell.text)
             lines.append(" | ".join(cells))
     return Extracted(tidy_text("\n".join(lines))[:MAX_CHARS], "ok", "DOCX")
+
+
+def page_texts(data: bytes, content_type: str, filename: str | None) -> list[str]:
+    """An attachment's text page by page (a PDF's pages; one page for anything else); never raises.
+
+    For saying where an answer was found ("page 2 of the letter"); the classifier reads the whole text.
+    """
+    try:
+        if len(data) <= MAX_BYTES and sniff(data, content_type, filename) == "pdf":
+            import pypdf
+
+            logging.getLogger("pypdf").setLevel(logging.ERROR)
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                return []
+            return [tidy_text(page.extract_text() or "") for page in list(reader.pages)[:MAX_PAGES]]
+    except Exception:  # a broken letter has no pages to point at
+        return []
+    extracted = extract_text(data, content_type, filename)
+    return [extracted.text] if extracted.text else []
+

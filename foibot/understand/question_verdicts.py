@@ -57,7 +57,7 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"e-?mails?|dealings|engagement|such|involvement|relationship)\b",
         r"\b(?:has|have|had|was|were|is|are|did|does|do)(?:n't| not)(?: been| had| ever| yet)?\b[^.;]{0,80}"
         r"\b(?:contact|communicat|approach|discuss|spok|speak|met\b|meet|engag|receiv|correspond|work|deal|"
-        r"involv|use|used|using|connect)",
+        r"involv|use|used|using|connect|rais|mention)",
         r"\bnever\b",
         r"\bnot applicable\b",
         r"\bnone\b",
@@ -91,6 +91,15 @@ class Vocabulary:
 
     verdicts: tuple[str, ...] = VERDICTS
     phrases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def vocabularies(questions: Sequence[object]) -> list[tuple[str, Vocabulary]]:
+    """(id, Vocabulary) of each template question (render.Question: `id`, `verdicts`, `phrases`)."""
+    out = []
+    for q in questions:
+        declared = tuple(getattr(q, "verdicts", ()) or ()) or VERDICTS
+        out.append((str(getattr(q, "id", "")), Vocabulary(declared, tuple(getattr(q, "phrases", ()) or ()))))
+    return out
 
 
 def sentences(text: str) -> list[str]:
@@ -141,41 +150,51 @@ def _allowed(verdict: str, vocabulary: Vocabulary) -> str:
 
 
 def judge_answer(answer: str, kind: str | None = None, exemptions: Sequence[str] = (),
-                 vocabulary: Vocabulary | None = None) -> Verdict:
-    """The verdict of one question's answer, given the reply's kind and the exemptions it applied."""
+                 vocabulary: Vocabulary | None = None, *, others_answered: bool = False,
+                 evidence: Sequence[str] = ()) -> Verdict:
+    """The verdict of one question's answer, given the reply's kind and the exemptions it applied.
+
+    `others_answered`: the reply answers other questions one by one, so one it leaves out is not answered
+    (rather than covered by a "nothing held" reply as a whole). `evidence`: the sentences that decided the
+    reply's kind, which a verdict taken from the reply as a whole rests on.
+    """
     vocabulary = vocabulary or Vocabulary()
     phrases = _compiled_phrases(vocabulary)
-    for sentence in sentences(answer):
+    parts = sentences(answer)
+    for sentence in parts:
         verdict = sentence_verdict(sentence, phrases)
         if verdict is None:
             continue
         exemption = _exemption_in(sentence, exemptions) if verdict == WITHHELD else ""
         return Verdict(_allowed(verdict, vocabulary), sentence, exemption)
-    if answer.strip():
-        # Words that decide nothing; a reply refused as a whole still withholds this question.
-        whole = _whole_reply(kind, exemptions, vocabulary)
-        if whole.verdict == WITHHELD:
-            return whole
-        return Verdict(_allowed(UNCLEAR, vocabulary), sentences(answer)[0] if sentences(answer) else "")
-    return _whole_reply(kind, exemptions, vocabulary)
+    whole = _whole_reply(kind, exemptions, vocabulary, others_answered or bool(parts), evidence)
+    if parts and whole.verdict != WITHHELD:
+        # Words that decide nothing (a reply refused as a whole still withholds this question).
+        return Verdict(_allowed(UNCLEAR, vocabulary), parts[0])
+    return whole
 
 
-def _whole_reply(kind: str | None, exemptions: Sequence[str], vocabulary: Vocabulary) -> Verdict:
+def _whole_reply(kind: str | None, exemptions: Sequence[str], vocabulary: Vocabulary, per_question: bool,
+                 evidence: Sequence[str]) -> Verdict:
     """A question the reply gives no answer of its own to: what the reply as a whole says of it."""
+    rests_on = evidence[0] if evidence else ""
     if kind in ("refused", "neither_confirm_nor_deny"):
         exemption = ";".join(exemptions)
         if kind == "neither_confirm_nor_deny":
             exemption = "NCND" + (f" {exemption}" if exemption else "")
-        return Verdict(_allowed(WITHHELD, vocabulary), "", exemption)
-    if kind == "not_held":
-        return Verdict(_allowed(NOT_HELD, vocabulary))
+        return Verdict(_allowed(WITHHELD, vocabulary), rests_on, exemption)
+    if kind == "not_held" and not per_question:
+        return Verdict(_allowed(NOT_HELD, vocabulary), rests_on)
     return Verdict(_allowed(NOT_ANSWERED, vocabulary))
 
 
 def judge_reply(answers: Mapping[str, str], kind: str | None, exemptions: Sequence[str],
-                questions: Sequence[tuple[str, Vocabulary]]) -> dict[str, Verdict]:
+                questions: Sequence[tuple[str, Vocabulary]], evidence: Sequence[str] = ()) -> dict[str, Verdict]:
     """{question id: verdict} for every question, answered or not, of a reply (or a request's answers)."""
-    return {qid: judge_answer(answers.get(qid, "") or "", kind, exemptions, vocab) for qid, vocab in questions}
+    answered = any((v or "").strip() for v in answers.values())
+    return {qid: judge_answer(answers.get(qid, "") or "", kind, exemptions, vocab, others_answered=answered,
+                              evidence=evidence)
+            for qid, vocab in questions}
 
 
 # --- where a sentence came from ----------------------------------------------------------------------------
