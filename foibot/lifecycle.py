@@ -17,6 +17,7 @@ Nothing else in foibot writes a request's status, outcome or hold.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -513,3 +514,45 @@ def refuse_chaser(store: Store, message_id: int, request_id: int, stage: str, re
     store.db.execute("UPDATE messages SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('queued', "
                      "'by_hand')", [f"not sent: {reason}", message_id])
     store.add_event(request_id, f"failed_{stage}", now, {"reason": f"not sent: {reason}"}, message_id=message_id)
+
+
+def manual_verdicts(stored: str | None) -> dict[str, dict[str, str]]:
+    """A request's `verdicts` column: {question id: {"verdict", "exemption", "at"}} set by a person."""
+    try:
+        data = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(q): {k: str(v) for k, v in entry.items()} for q, entry in data.items()
+            if isinstance(entry, dict) and entry.get("verdict")}
+
+
+def set_verdict(store: Store, reference_or_id: str, question: str, verdict: str, now: datetime, *,
+                exemption: str | None = None, allowed: Sequence[str] = (),
+                questions: Sequence[str] = ()) -> dict[str, Any]:
+    """A person confirms or corrects the verdict of one question of a request; it always wins.
+
+    `verdict` "auto" hands it back to foibot. `allowed`: the question's vocabulary; `questions`: the ids of
+    the run's questions (both from the template; empty: not checked). Returns the updated request row.
+    """
+    if questions and question not in questions:
+        raise InputError(f"no question {question!r} in this request's template (questions: {', '.join(questions)})")
+    if verdict != "auto" and allowed and verdict not in allowed:
+        raise InputError(f"{verdict!r} is not a verdict of {question}: use one of {', '.join(allowed)} (or auto "
+                         "to let foibot decide again)")
+    with store.transaction():
+        request = find_request(store, reference_or_id)
+        current = manual_verdicts(request.get("verdicts"))
+        before = current.get(question)
+        if verdict == "auto":
+            current.pop(question, None)
+        else:
+            current[question] = {"verdict": verdict, "exemption": ";".join(parse_list(exemption or "")),
+                                 "at": iso(now) or ""}
+        store.db.execute("UPDATE requests SET verdicts = ? WHERE id = ?",
+                         [json.dumps(current, sort_keys=True, ensure_ascii=False), request["id"]])
+        store.add_event(request["id"], "verdict_set", now, {"question": question, "verdict": verdict,
+                                                            "exemption": exemption or "", "before": before},
+                        source="manual")
+    return _row(store, "requests", request["id"])

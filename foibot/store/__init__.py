@@ -202,6 +202,13 @@ PENDING_REVIEW_REQUESTS = ("SELECT request_id FROM messages WHERE needs_review =
                            "AND request_id IS NOT NULL")
 
 
+@migrations(name="m007_request_verdicts")
+def m007_request_verdicts(db: sqlite_utils.Database) -> None:
+    # A person's verdicts per question ({"q1": {"verdict": "no", "exemption": "", "at": ...}}); foibot's own
+    # are worked out from the answers every time, like due dates, and a person's always win.
+    db.execute("ALTER TABLE requests ADD COLUMN verdicts TEXT NOT NULL DEFAULT '{}'")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 

@@ -187,7 +187,7 @@ def _by_restated(sentences: list[Sentence], questions: Sequence[QuestionLike]) -
     found: dict[str, str] = {}
     for position, (number, n) in enumerate(starts):
         end = starts[position + 1][1] if position + 1 < len(starts) else len(sentences)
-        parts = []
+        parts: list[str] = []
         for k in range(n + 1, end):
             sentence = sentences[k]
             if sentence.zone != "body":
