@@ -668,17 +668,86 @@ def export(run_name: str | None, output: str | None) -> None:
 @click.option("--run", "run_name", default=None, help="Only this run (default: all runs).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="report.html", show_default=True,
               help="The HTML file to write.")
+@click.option("--keep-officials", is_flag=True, default=None,
+              help="Keep the names of senior officials (default: [publish] keep_senior_officials).")
 @_config_option
-def report(run_name: str | None, output: str) -> None:
-    """One self-contained HTML page of outcomes (charts, exemptions, every reply) to publish."""
-    from .publish import write_report
+def report(run_name: str | None, output: str, keep_officials: bool | None) -> None:
+    """One self-contained HTML page: the findings, timeliness, every authority and reply, to publish."""
+    from .publish.dataset import redactor_for_store
+    from .publish.report import write_report
 
     config = load()
     moment = now()
     store = open_db(config, create=False)
     store.require_run(run_name)
-    path = write_report(store, Path(output), moment, run_name)
+    redactor = redactor_for_store(store, config.requester.name, config.requester.email,
+                                  _keep_officials(config, keep_officials))
+    path = write_report(store, Path(output), moment, run_name, redactor=redactor, base_dir=config.base_dir)
     click.echo(f"Wrote {path}", err=True)
+
+
+def _keep_officials(config: Config, flag: bool | None) -> bool:
+    return bool(config.publish.keep_senior_officials) if flag is None else flag
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--run", "run_name", default=None, help="Only this run (default: all runs).")
+@click.option("--keep-officials", is_flag=True, default=None,
+              help="Keep the names of senior officials (default: [publish] keep_senior_officials).")
+@_config_option
+def publish(folder: str, run_name: str | None, keep_officials: bool | None) -> None:
+    """Write FOLDER for a newsroom: outcomes.csv, answers.csv, datapackage.json, report.html, README.md.
+
+    Officers' names, direct e-mail addresses and phone numbers in replies are redacted (not in the database)."""
+    from .publish.dataset import publish as publish_folder
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        _check_run(store, run_name)
+        done = publish_folder(store, Path(folder), moment, run=run_name, base_dir=config.base_dir,
+                              requester_name=config.requester.name, requester_email=config.requester.email,
+                              keep_officials=_keep_officials(config, keep_officials))
+    finally:
+        store.close()
+    click.echo(f"Wrote {len(done.files)} files to {done.folder}: {done.requests} request(s), "
+               f"{done.answers} answer row(s)", err=True)
+    for path in done.files:
+        click.echo(str(path))
+
+
+@cli.command()
+@click.argument("request")
+@click.argument("question")
+@click.argument("verdict")
+@click.option("--exemption", default=None, help="With withheld: the exemption(s), e.g. 's43(2)'.")
+@_config_option
+def verdict(request: str, question: str, verdict: str, exemption: str | None) -> None:
+    """Confirm or correct the VERDICT of QUESTION (q1, q2 ...) for REQUEST; a person's verdict always wins.
+
+    VERDICT is one of the question's verdicts (yes, no, not_held, withheld, not_answered, unclear for the
+    Fusus questions), `confirm` to keep foibot's, or `auto` to let foibot decide again."""
+    from .lifecycle import find_request, set_verdict
+    from .publish.findings import current_verdict, question_vocabulary
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    try:
+        row = find_request(store, request)
+        ids, allowed = question_vocabulary(store, row["run"], question, config.base_dir)
+        chosen = verdict
+        if verdict == "confirm":
+            found = current_verdict(store, row["reference"], question, moment, config.base_dir)
+            chosen, exemption = found.verdict, exemption or found.exemption
+        set_verdict(store, row["reference"], question, chosen, moment, exemption=exemption, allowed=allowed,
+                    questions=ids)
+    finally:
+        store.close()
+    shown = "handed back to foibot" if chosen == "auto" else f"{chosen}" + (f" ({exemption})" if exemption else "")
+    click.echo(f"{row['reference']} ({row['authority_name']}) {question}: {shown}")
 
 
 @cli.command()

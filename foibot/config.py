@@ -102,6 +102,11 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "poll_minutes": ((int, float), 5),
         "chase_time": (str, "09:30"),
     },
+    "publish": {
+        # Names signed above a senior title (chief executive, director, chief constable) stay in what
+        # `foibot publish` and `foibot report` write; every other officer's name is redacted.
+        "keep_senior_officials": (bool, False),
+    },
 }
 
 
@@ -219,8 +224,16 @@ class DaemonConfig:
     chase_time: str
 
 
+@dataclass(frozen=True)
+class PublishConfig:
+    """`[publish]`: what `foibot publish` and `foibot report` keep of the personal data in replies."""
+
+    keep_senior_officials: bool
+
+
 SECTION_TYPES: dict[str, type] = {"requester": Requester, "smtp": SmtpConfig, "imap": ImapConfig,
-                                  "storage": StorageConfig, "chase": ChaseConfig, "daemon": DaemonConfig}
+                                  "storage": StorageConfig, "chase": ChaseConfig, "daemon": DaemonConfig,
+                                  "publish": PublishConfig}
 
 
 def _typed(cls: type, values: dict[str, Any], **more: Any) -> Any:
@@ -292,6 +305,7 @@ class Config:
     chase: ChaseConfig
     daemon: DaemonConfig
     oauth2: OAuthConfig | None = None  # None: no server logs in with OAuth2
+    publish: PublishConfig = PublishConfig(keep_senior_officials=False)
 
     @property
     def database_path(self) -> Path:
@@ -528,6 +542,7 @@ def from_dict(data: dict[str, Any], source: str, base_dir: Path) -> Config:
         chase=_typed(ChaseConfig, sections["chase"]),
         daemon=_typed(DaemonConfig, sections["daemon"]),
         oauth2=_oauth(sections["oauth2"], servers, source, base_dir),
+        publish=_typed(PublishConfig, sections["publish"]),
     )
 
 

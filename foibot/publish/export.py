@@ -87,6 +87,9 @@ class Outcome:
     channel: str = "email"  # how the request went: email, or by hand (web_form, post, unknown)
     wrong_addresses: list[str] = field(default_factory=list)  # addresses it went to first, found wrong
     outcome_confirmed: str = "auto"  # yes: a person confirmed or set it; no: a reading waits for review
+    extension_at: datetime | None = None  # an extension notice came
+    review_requested_at: datetime | None = None
+    review_result_at: datetime | None = None
 
     @property
     def on_time(self) -> bool | None:
@@ -133,7 +136,7 @@ SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_e
        r.regime,
        r.status, r.sent_at, r.failed_reason, r.first_reply_at, r.authority_ref, r.outcome, r.outcome_at,
        r.exemptions, r.answers, r.clarification_at, r.clarification_answered_at, r.extension_to,
-       r.extension_at, r.review_requested_at, r.withdrawn_at, r.channel, r.wrong_addresses,
+       r.extension_at, r.review_requested_at, r.review_result_at, r.withdrawn_at, r.channel, r.wrong_addresses,
        a.kind AS authority_kind,
        COALESCE(c.chases, 0) AS chases, c.chase_stages,
        COALESCE(i.replies, 0) AS replies,
@@ -235,6 +238,9 @@ def _outcome(
         channel=row["channel"] or "email",
         wrong_addresses=[a for a in (row["wrong_addresses"] or "").split(";") if a],
         outcome_confirmed=_confirmed(row),
+        extension_at=from_iso(row["extension_at"]),
+        review_requested_at=from_iso(row["review_requested_at"]),
+        review_result_at=from_iso(row["review_result_at"]),
     )
 
 

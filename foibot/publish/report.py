@@ -20,6 +20,10 @@ from ..clock import LONDON, from_iso, london_date
 from ..files import write_atomic
 from ..store import Store
 from .export import Outcome, outcomes
+from .findings import findings
+from .redact import Redactor
+from .report_sections import CSS as SECTIONS_CSS
+from .report_sections import VERDICT_COLOURS, authority_table, findings_section, timeliness_section
 from .status import OUTCOME_ORDER, STATUS_ORDER
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -50,11 +54,18 @@ class Reply:
     attachments: list[tuple[str, str, str]]  # (file name, content type, extracted text)
 
 
-def build_report(store: Store, now: datetime, run: str | None = None) -> str:
-    """The whole page as a string."""
-    items = list(outcomes(store, now, run))
+def build_report(store: Store, now: datetime, run: str | None = None, *, redactor: Redactor | None = None,
+                 base_dir: Path | None = None) -> str:
+    """The whole page as a string: the findings first, then timeliness, every authority, every reply.
+
+    Text from replies goes through `redactor` (officers' names, direct addresses, phone numbers out)."""
+    redactor = redactor or Redactor()
+    items = list(outcomes(store, now, run, base_dir))
+    rows = findings(store, items, run, base_dir)
     replies = _replies(store, run)
     title = f"Freedom of Information requests: {run}" if run else "Freedom of Information requests"
+    links = {i.id: " ".join(f'<a href="#reply-{r.message_id}">{n}</a>'
+                            for n, r in enumerate(replies.get(i.id, []), start=1)) for i in items}
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en-GB"><head><meta charset="utf-8">',
@@ -63,10 +74,12 @@ def build_report(store: Store, now: datetime, run: str | None = None) -> str:
         '<meta name="referrer" content="no-referrer">',
         '<link rel="icon" href="data:,">',  # or the browser asks the server for /favicon.ico
         f"<title>{escape(title)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}{SECTIONS_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         (f'<p class="meta">{len(items)} request(s); figures as of {london_date(now).isoformat()}. '
          "Made by foibot.</p>"),
+        findings_section(rows, redactor, _verdict_chart),
+        timeliness_section(items),
         _summary(items),
         '<div class="charts">',
         _figure("Outcomes", _bar_chart(_ordered(Counter(i.outcome or "(none yet)" for i in items),
@@ -77,15 +90,24 @@ def build_report(store: Store, now: datetime, run: str | None = None) -> str:
         "</div>",
         _exemptions(items),
         _late(items),
-        _table(items, replies),
-        _reply_texts(items, replies),
+        authority_table(items, rows, links, _day),
+        _reply_texts(items, replies, redactor),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
 
 
-def write_report(store: Store, path: Path, now: datetime, run: str | None = None) -> Path:
-    return write_atomic(path, build_report(store, now, run), what="report", mode=0o644)
+def _verdict_chart(rows: list[tuple[str, int]], name: str, colour: str | None) -> str:
+    chart = _bar_chart(rows, name, colour)
+    for verdict, fill in VERDICT_COLOURS.items():  # each verdict its own colour
+        chart = chart.replace(f'fill="{DEFAULT_COLOUR}"><title>{verdict}:', f'fill="{fill}"><title>{verdict}:')
+    return chart
+
+
+def write_report(store: Store, path: Path, now: datetime, run: str | None = None, *,
+                 redactor: Redactor | None = None, base_dir: Path | None = None) -> Path:
+    page = build_report(store, now, run, redactor=redactor, base_dir=base_dir)
+    return write_atomic(path, page, what="report", mode=0o644)
 
 
 # --- data -------------------------------------------------------------------------------------------------
@@ -261,60 +283,20 @@ def _late(items: list[Outcome]) -> str:
     )
 
 
-def _table(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
-    head = (
-        "authority",
-        "kind",
-        "channel",
-        "status",
-        "outcome",
-        "their ref",
-        "exemptions",
-        "sent",
-        "due",
-        "answered",
-        "working days",
-        "chases",
-        "replies",
-    )
-    rows = []
-    for i in items:
-        links = " ".join(
-            f'<a href="#reply-{r.message_id}">{n}</a>' for n, r in enumerate(replies.get(i.id, []), start=1)
-        )
-        cls = f' class="{escape(i.status)}"'
-        rows.append(
-            f'<tr id="{escape(i.reference)}"{cls}><td>{escape(i.authority)}</td>'
-            f"<td>{escape(_words(i.kind))}</td><td>{escape(_words(i.channel))}</td>"
-            f"<td>{escape(_words(i.status))}</td>"
-            f"<td>{escape(_words(i.outcome or ''))}</td>"
-            f"<td>{escape(i.authority_ref or '')}</td><td>{escape('; '.join(i.exemptions))}</td>"
-            f"<td class=d>{_day(i.sent_at)}</td><td class=d>{_day(i.due_date)}</td>"
-            f"<td class=d>{_day(i.outcome_at)}</td>"
-            f"<td class=num>{'' if i.working_days_taken is None else i.working_days_taken}</td>"
-            f"<td class=num>{i.chases}</td><td>{links}</td></tr>"
-        )
-    return (
-        "<section><h2>Every authority</h2><div class=scroll><table class=authorities><thead><tr>"
-        + "".join(f"<th>{h}</th>" for h in head)
-        + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</div></section>"
-    )
-
-
-def _reply_texts(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
+def _reply_texts(items: list[Outcome], replies: dict[int, list[Reply]], redactor: Redactor) -> str:
     out = ["<section><h2>The replies</h2>"]
     any_reply = False
     for i in items:
         for n, r in enumerate(replies.get(i.id, []), start=1):
             any_reply = True
-            text = r.text if len(r.text) <= MAX_REPLY_CHARS else r.text[:MAX_REPLY_CHARS] + "\n[… cut here …]"
+            text = redactor.redact(r.text)
+            text = text if len(text) <= MAX_REPLY_CHARS else text[:MAX_REPLY_CHARS] + "\n[… cut here …]"
             out.append(
                 f'<article class="reply" id="reply-{r.message_id}"><h3>{escape(i.authority)}: reply {n}'
                 f"{' (' + escape(r.kind.replace('_', ' ')) + ')' if r.kind else ''}</h3>"
-                f'<p class="meta">{escape(_moment(r.received))} · from {escape(r.from_addr)} · '
-                f'{escape(r.subject)} · <a href="#{escape(i.reference)}">back to the table</a></p>'
-                f"<pre>{escape(text)}</pre>{_attachments(r.attachments)}</article>"
+                f'<p class="meta">{escape(_moment(r.received))} · from {escape(redactor.redact(r.from_addr))} · '
+                f'{escape(redactor.redact(r.subject))} · <a href="#{escape(i.reference)}">back to the table</a></p>'
+                f"<pre>{escape(text)}</pre>{_attachments(r.attachments, redactor)}</article>"
             )
     if not any_reply:
         out.append("<p>No replies yet.</p>")
@@ -322,9 +304,10 @@ def _reply_texts(items: list[Outcome], replies: dict[int, list[Reply]]) -> str:
     return "".join(out)
 
 
-def _attachments(files: Iterable[tuple[str, str, str]]) -> str:
+def _attachments(files: Iterable[tuple[str, str, str]], redactor: Redactor) -> str:
     parts = []
-    for name, content_type, text in files:
+    for name, content_type, raw_text in files:
+        text = redactor.redact(raw_text)
         body = (
             f"<pre>{escape(text[:MAX_REPLY_CHARS])}</pre>"
             if text.strip()

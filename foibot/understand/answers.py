@@ -89,6 +89,8 @@ def _looks_restated(sentence: Sentence, qwords: AbstractSet[str]) -> bool:
     overlap = len(words & qwords) / len(words)
     if sentence.is_question:
         return overlap >= 0.25
+    if not sentence.restated and _DENIES.search(sentence.text):
+        return False  # "No such discussions have taken place ...": the answer, in the question's words
     return sentence.restated or (len(words) >= 6 and overlap >= 0.6)
 
 

@@ -44,8 +44,8 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bdoesn't hold\b|\bdon't hold\b",
         r"\bnot held\b",
         r"\bholds? no\b",
-        r"\bno (?:recorded |relevant |such )?(?:information|records?|data|documents?|communications?|"
-        r"correspondence|e-?mails?)\b[^.;]{0,60}\b(?:is|are|was|were|has been|have been) (?:held|found|located)\b",
+        (r"\bno (?:recorded |relevant |such )?(?:information|records?|data|documents?|communications?|"
+        r"correspondence|e-?mails?)\b[^.;]{0,60}\b(?:is|are|was|were|has been|have been) (?:held|found|located)\b"),
         r"\bno (?:recorded )?information (?:is |was )?held\b",
         r"\bnil return\b",
         r"\b(?:we|it) (?:have|has) no records?\b",
@@ -53,11 +53,11 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     )),
     NO: tuple(re.compile(p, re.IGNORECASE) for p in (
         r"^\W*(?:no|none|nil|n/?a|not applicable|negative)\b",
-        r"\bno (?:contact|communications?|correspondence|approach(?:es)?|discussions?|conversations?|meetings?|"
-        r"e-?mails?|dealings|engagement|such|involvement|relationship)\b",
-        r"\b(?:has|have|had|was|were|is|are|did|does|do)(?:n't| not)(?: been| had| ever| yet)?\b[^.;]{0,80}"
+        (r"\bno (?:contact|communications?|correspondence|approach(?:es)?|discussions?|conversations?|meetings?|"
+        r"e-?mails?|dealings|engagement|such|involvement|relationship)\b"),
+        (r"\b(?:has|have|had|was|were|is|are|did|does|do)(?:n't| not)(?: been| had| ever| yet)?\b[^.;]{0,80}"
         r"\b(?:contact|communicat|approach|discuss|spok|speak|met\b|meet|engag|receiv|correspond|work|deal|"
-        r"involv|use|used|using|connect|rais|mention)",
+        r"involv|use|used|using|connect|rais|mention)"),
         r"\bnever\b",
         r"\bnot applicable\b",
         r"\bnone\b",
@@ -67,8 +67,8 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bha(?:s|ve|d) been (?:in )?(?:contact|communication|approached|contacted)\b",
         r"\bholds? (?:some |the |relevant )?(?:information|records?|communications?|correspondence|e-?mails?)\b",
         r"\b(?:please find|find attached|attached|enclosed|provided|released|disclosed)\b",
-        r"\b(?:sent|e-?mailed|contacted|approached|met|wrote to|telephoned|visited|presented|demonstrated|"
-        r"discussed|offered)\b",
+        (r"\b(?:sent|e-?mailed|contacted|approached|met|wrote to|telephoned|visited|presented|demonstrated|"
+        r"discussed|offered)\b"),
         r"\bhad (?:contact|meetings?|discussions?|a meeting|a call)\b",
         r"\bcan confirm that\b",
     )),

@@ -1,0 +1,254 @@
+"""The findings: one row per request and question, with its verdict, the quoted answer and where it came from.
+
+Verdicts are worked out from the stored answers every time (understand/verdicts.py), like due dates, so a
+better reader or a corrected answer corrects every row; a person's verdict (`foibot verdict`, stored in
+`requests.verdicts`) always wins. The source is the e-mail, or the attachment and its page, that holds the
+sentence the verdict rests on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..clock import from_iso, london_date
+from ..lifecycle import manual_verdicts
+from ..store import Store
+from ..understand.verdicts import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
+from .export import Outcome
+
+# The kinds whose words answer the questions (an internal review result may answer them afresh).
+_ANSWERING = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny",
+              "internal_review_result")
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    id: str
+    title: str
+    vocabulary: Vocabulary
+
+
+@dataclass
+class Finding:
+    """One question of one request, as `answers.csv` and the report's findings show it."""
+
+    outcome: Outcome
+    question: QuestionInfo
+    verdict: str
+    exemption: str
+    answer: str  # the reply's answer to the question, as extracted
+    sentence: str  # what the verdict rests on
+    source: str  # "email (2026-03-20)", "letter.pdf, page 2 (2026-03-20)", or ""
+    confirmed: bool  # a person set or confirmed the verdict
+
+
+@dataclass
+class _Message:
+    id: int
+    kind: str
+    text: str
+    answers: dict[str, str]
+    evidence: list[str]
+    received: datetime | None
+    attachments: list[tuple[str, str | None, str | None, str]]  # name, stored path, content type, text
+
+
+def run_questions(store: Store, base_dir: Path | None = None) -> dict[str, list[QuestionInfo]]:
+    """{run: its template's questions}; a run whose template cannot be found gets the questions answered."""
+    from ..errors import FoibotError
+    from ..render import load_template_set  # only here: publishing needs Jinja2 for the questions alone
+
+    out: dict[str, list[QuestionInfo]] = {}
+    for run, template in store.db.execute("SELECT id, template FROM runs ORDER BY created_at, id"):
+        try:
+            questions = load_template_set(template, base_dir).questions
+        except (FoibotError, OSError):
+            questions = ()
+        vocab = dict(vocabularies(questions))
+        out[run] = [QuestionInfo(q.id, q.title, vocab[q.id]) for q in questions]
+    return out
+
+
+def _messages(store: Store, run: str | None) -> dict[int, list[_Message]]:
+    """Each request's answering replies, newest first."""
+    where, params = ("AND r.run = ?", [run]) if run else ("", [])
+    files: dict[int, list[tuple[str, str | None, str | None, str]]] = defaultdict(list)
+    for row in store.db.execute(
+        "SELECT f.message_id, f.filename, f.stored_path, f.content_type, f.text FROM attachments f "
+        "JOIN messages m ON m.id = f.message_id JOIN requests r ON r.id = m.request_id "
+        f"WHERE m.direction = 'in' AND m.triage = 0 {where} ORDER BY f.message_id, f.part_index", params):
+        files[row[0]].append((row[1] or "attachment", row[2], row[3], row[4] or ""))
+    placeholders = ",".join("?" for _ in _ANSWERING)
+    out: dict[int, list[_Message]] = defaultdict(list)
+    for row in store.db.execute(
+        "SELECT m.id, m.request_id, m.kind, m.text, m.answers, m.evidence, COALESCE(m.date_header, m.created_at) "
+        "FROM messages m JOIN requests r ON r.id = m.request_id "
+        f"WHERE m.direction = 'in' AND m.triage = 0 AND m.kind IN ({placeholders}) "
+        f"AND COALESCE(m.match_method, '') != 'own_message' {where} "
+        "ORDER BY m.request_id, COALESCE(m.date_header, m.created_at) DESC, m.id DESC",
+        [*_ANSWERING, *params]):
+        out[row[1]].append(_Message(row[0], row[2] or "", row[3] or "", _json_dict(row[4]), _json_list(row[5]),
+                                    _moment(row[6]), files.get(row[0], [])))
+    return out
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return from_iso(value)
+    except ValueError:
+        return None
+
+
+def _json_dict(value: str | None) -> dict[str, str]:
+    try:
+        data = json.loads(value or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _json_list(value: str | None) -> list[str]:
+    try:
+        data = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in data] if isinstance(data, list) else []
+
+
+class _Pages:
+    """Attachments' pages, read from the stored files once (a PDF's pages; the stored text otherwise)."""
+
+    def __init__(self, files_dir: Path):
+        self.files_dir = files_dir
+        self.cache: dict[tuple[int, int], list[str]] = {}
+
+    def of(self, message: _Message) -> list[tuple[str, list[str]]]:
+        out = []
+        for index, (name, stored, content_type, text) in enumerate(message.attachments):
+            key = (message.id, index)
+            if key not in self.cache:
+                self.cache[key] = self._read(stored, content_type, name, text)
+            out.append((name, self.cache[key]))
+        return out
+
+    def _read(self, stored: str | None, content_type: str | None, name: str, text: str) -> list[str]:
+        if stored and (content_type == "application/pdf" or name.lower().endswith(".pdf")):
+            from ..understand.extract import page_texts
+
+            try:
+                data = (self.files_dir / stored).read_bytes()
+            except OSError:
+                data = b""
+            pages = page_texts(data, content_type or "", name) if data else []
+            if pages:
+                return pages
+        return [text] if text else []
+
+
+def _source(sentence: str, messages: Sequence[_Message], pages: _Pages) -> str:
+    if not sentence:
+        return ""
+    for message in messages:
+        where, page = locate(sentence, message.text, pages.of(message))
+        if not where:
+            continue
+        day = f" ({london_date(message.received).isoformat()})" if message.received else ""
+        if where == "email":
+            return f"email{day}"
+        return f"{where}{f', page {page}' if page else ''}{day}"
+    return ""
+
+
+def findings(store: Store, items: Sequence[Outcome], run: str | None = None,
+             base_dir: Path | None = None) -> list[Finding]:
+    """One Finding per request of `items` and question of its run's template, in the order of `items`."""
+    questions = run_questions(store, base_dir)
+    messages = _messages(store, run)
+    manual = {row[0]: manual_verdicts(row[1]) for row in store.db.execute(
+        "SELECT id, verdicts FROM requests WHERE verdicts != '{}'")}
+    pages = _Pages(store.files_dir)
+    out: list[Finding] = []
+    for item in items:
+        asked = questions.get(item.run) or [QuestionInfo(q, q, Vocabulary()) for q in sorted(item.answers)]
+        replies = messages.get(item.id, [])
+        evidence = next((m.evidence for m in replies if m.kind == item.outcome), [])
+        if item.outcome:
+            judged = judge_reply(item.answers, item.outcome, item.exemptions,
+                                 [(q.id, q.vocabulary) for q in asked], evidence)
+        else:
+            judged = {}
+        for q in asked:
+            verdict = judged.get(q.id)
+            by_hand = manual.get(item.id, {}).get(q.id)
+            value = verdict.verdict if verdict else NOT_ANSWERED
+            exemption = verdict.exemption if verdict else ""
+            sentence = verdict.sentence if verdict else ""
+            if by_hand:
+                value = by_hand["verdict"]
+                exemption = by_hand.get("exemption") or (exemption if value == "withheld" else "")
+            out.append(Finding(item, q, value, exemption, item.answers.get(q.id, ""), sentence,
+                               _source(sentence, replies, pages), bool(by_hand)))
+    return out
+
+
+def verdict_order(questions: Sequence[QuestionInfo]) -> list[str]:
+    """The verdicts in the order the templates declare them, then any other."""
+    order: list[str] = []
+    for q in questions:
+        order.extend(v for v in q.vocabulary.verdicts if v not in order)
+    order.extend(v for v in VERDICTS if v not in order)
+    return order
+
+
+def as_dict(finding: Finding) -> dict[str, Any]:
+    """The cells of one finding (before redaction and CSV neutralising)."""
+    item = finding.outcome
+    return {
+        "run": item.run,
+        "reference": item.reference,
+        "authority": item.authority,
+        "question": finding.question.id,
+        "verdict": finding.verdict,
+        "answer": finding.answer,
+        "source": finding.source,
+        "question_title": finding.question.title,
+        "exemption": finding.exemption,
+        "sentence": finding.sentence,
+        "confirmed": "yes" if finding.confirmed else "auto",
+        "authority_id": item.authority_id,
+        "kind": item.kind,
+        "jurisdiction": item.jurisdiction,
+        "status": item.status,
+        "outcome": item.outcome or "",
+    }
+
+
+def question_vocabulary(store: Store, run: str, question: str, base_dir: Path | None = None,
+                        ) -> tuple[list[str], tuple[str, ...]]:
+    """The ids of a run's questions and the verdicts of one of them (empty when the template is gone)."""
+    asked = run_questions(store, base_dir).get(run, [])
+    ids = [q.id for q in asked]
+    for q in asked:
+        if q.id == question:
+            return ids, q.vocabulary.verdicts
+    return ids, ()
+
+
+def current_verdict(store: Store, reference: str, question: str, now: datetime,
+                    base_dir: Path | None = None) -> Finding:
+    """The verdict one question of one request has now (what `foibot verdict ... confirm` keeps)."""
+    from ..errors import InputError
+    from .export import outcomes
+
+    row = store.db.execute("SELECT run FROM requests WHERE reference = ?", [reference]).fetchone()
+    items = [i for i in outcomes(store, now, row[0] if row else None, base_dir) if i.reference == reference]
+    for finding in findings(store, items, None, base_dir):
+        if finding.question.id == question:
+            return finding
+    raise InputError(f"no question {question!r} for {reference}")
