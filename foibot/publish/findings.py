@@ -20,11 +20,11 @@ from ..clock import from_iso, london_date
 from ..lifecycle import manual_verdicts
 from ..store import Store
 from ..understand.verdicts import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
+from ..vocab import SUBSTANTIVE, ReplyKind
 from .export import Outcome
 
 # The kinds whose words answer the questions (an internal review result may answer them afresh).
-_ANSWERING = ("information_provided", "partially_provided", "not_held", "refused", "neither_confirm_nor_deny",
-              "internal_review_result")
+_ANSWERING = (*SUBSTANTIVE, ReplyKind.INTERNAL_REVIEW_RESULT.value)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
+from ..vocab import Outcome as OutcomeKind
+from ..vocab import Status
 from .export import Outcome
 from .findings import Finding, QuestionInfo, verdict_order
 from .redact import Redactor
@@ -21,7 +23,6 @@ from .redact import Redactor
 MAX_QUOTE_CHARS = 400
 VERDICT_COLOURS = {"yes": "#b45f06", "no": "#1b7f3b", "not_held": "#3c78d8", "withheld": "#cc0000",
                    "not_answered": "#999999", "unclear": "#674ea7"}
-_LATE_STATUSES = ("overdue",)
 
 BarChart = Callable[[list[tuple[str, int]], str, str | None], str]
 
@@ -92,14 +93,14 @@ def _quote(f: Finding, redactor: Redactor) -> str:
 
 
 def _sent(items: Sequence[Outcome]) -> list[Outcome]:
-    return [i for i in items if i.sent_at and i.base_status != "failed"]
+    return [i for i in items if i.sent_at and i.base_status != Status.FAILED]
 
 
 def _group_row(label: str, items: Sequence[Outcome]) -> dict[str, Any]:
     sent = _sent(items)
     within = [i for i in sent if i.working_days_taken is not None and i.working_days_taken <= 20 and i.outcome]
     late = [i.days_late for i in sent if i.days_late]
-    refusals = [i for i in sent if i.outcome in ("refused", "neither_confirm_nor_deny")]
+    refusals = [i for i in sent if i.outcome in (OutcomeKind.REFUSED, OutcomeKind.NEITHER_CONFIRM_NOR_DENY)]
     return {
         "label": label,
         "sent": len(sent),
