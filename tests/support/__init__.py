@@ -9,8 +9,9 @@
 | `support.mail` | mail to deliver: `reply`, `dsn`, PDF and DOCX letters, the fixture replies (`FIXTURES`) |
 | `support.mail_shapes` | bounces, delay warnings, auto-replies and list mail in the shape each MTA and mail program sends them |
 | `support.campaigns` | `StoreCampaign` (store, outbox, lifecycle; no server) and `MailCampaign`/`sent_campaign` (sent through `foibot send`, replies through Dovecot) |
+| `support.published` | `fixture_campaign`: the Fusus request sent through `foibot send`, the labelled verdict fixtures filed as replies (publishing, verdicts, redaction) |
 | `support.outcomes` | a finished campaign's database, every outcome and status, for the publishing tests |
 | `support.inbox` | a scratch mailbox on Dovecot filed straight into a store |
-| `support.web` | Debian's chromium through Playwright (plugin: `chromium`), `open_page`, raw `http`, screenshots; `build`: a `WebCampaign` for the workspace |
+| `support.web` | Debian's chromium through Playwright (plugin: `chromium`), `open_page`, `open_file` (a page written to disk: every request it made, script errors), raw `http`, screenshots; `build`: a `WebCampaign` for the workspace |
 | `support.faults` | a foibot process to kill at a random moment, and the checks after it |
 """

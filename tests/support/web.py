@@ -12,6 +12,10 @@ is launched by path). `open_page(chromium, running, width=390)` gives a phone-si
 the test when the browser reports a script error or a dialog (nothing a reply says may run).
 Screenshots go to tests/screenshots/ (ignored by git).
 
+`open_file(chromium, path)` opens a page foibot wrote to disk (the report) and gives a `Seen`: every URL the
+page asked for (its own included), script errors, console messages; the browser's own background traffic is
+switched off by FLAGS, so any request is the page's doing.
+
 `build(folder, smtp_server)` gives a `WebCampaign`: five requests recorded through the real store and outbox
 (StoreCampaign), chasing through that SMTP server, and `deliver(raw)` / `reply_to(authority, body)` storing a
 message as the poller does and filing it with the real filing (read, matched, classified).
@@ -84,6 +88,30 @@ def open_page(chromium: Any, running: Any, width: int = LAPTOP[0], height: int =
     page.on("dialog", dialog)
     page.goto(running.url)
     return watched
+
+
+@dataclass
+class Seen:
+    """A page opened from a file, and what happened while it loaded."""
+
+    page: Any
+    url: str
+    requests: list[str] = field(default_factory=list)  # every URL the page asked for, its own included
+    errors: list[str] = field(default_factory=list)  # script errors
+    console: list[str] = field(default_factory=list)  # console messages (a script that ran would log here)
+
+
+def open_file(chromium: Any, path: Path, width: int = LAPTOP[0], height: int = 900) -> Seen:
+    """A page written to disk, opened in a new browser context; anything deferred has had its chance."""
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    seen = Seen(page, path.resolve().as_uri())
+    page.on("request", lambda request: seen.requests.append(request.url))
+    page.on("pageerror", lambda exc: seen.errors.append(str(exc)))
+    page.on("console", lambda msg: seen.console.append(f"{msg.type}: {msg.text}"))
+    page.goto(seen.url, wait_until="load")
+    page.wait_for_timeout(300)  # an image, a font, a timer
+    return seen
 
 
 def nav(page: Any, name: str) -> None:

@@ -1,0 +1,209 @@
+"""`foibot publish DIR`: the folder a newsroom cites, built from a campaign whose replies are our labelled fixtures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support.published import AUTHORITIES, NOW, PERSONAL, RUN, SILENT, PublishCampaign, fixture_campaign, labels
+from support.web import open_file
+
+from foibot.cli import cli
+
+FILES = ("outcomes.csv", "answers.csv", "datapackage.json", "report.html", "README.md")
+SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "publish-report.png"
+
+
+def _invoke(folder: Path, *args: str) -> tuple[int, str]:
+    env = {"FOIBOT_CONFIG": str(folder / "config.toml"), "FOIBOT_NOW": NOW}
+    result = CliRunner().invoke(cli, list(args), obj={}, env=env)
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory: pytest.TempPathFactory) -> PublishCampaign:
+    return fixture_campaign(tmp_path_factory.mktemp("publish") / "campaign")
+
+
+@pytest.fixture(scope="module")
+def published(campaign: PublishCampaign) -> Path:
+    out = campaign.folder / "published"
+    code, output = _invoke(campaign.folder, "publish", str(out))
+    assert code == 0, output
+    return out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_the_folder_has_every_file(published: Path) -> None:
+    assert sorted(p.name for p in published.iterdir()) == sorted(FILES)
+
+
+def test_answers_csv_has_a_verdict_per_request_and_question(published: Path, campaign: PublishCampaign) -> None:
+    rows = _rows(published / "answers.csv")
+    assert list(rows[0])[:7] == ["run", "reference", "authority", "question", "verdict", "answer", "source"]
+    assert len(rows) == (len(AUTHORITIES) + 1) * 3
+    by = {(r["reference"], r["question"]): r for r in rows}
+    vocabulary = {"yes", "no", "not_held", "withheld", "not_answered", "unclear"}
+    assert {r["verdict"] for r in rows} <= vocabulary
+    # Every question an authority answered has a verdict other than not_answered, with the sentence quoted.
+    answered = [r for r in rows if r["answer"]]
+    assert answered and all(r["verdict"] != "not_answered" and r["sentence"] for r in answered)
+    northmoor = campaign.references["northmoor"]
+    assert by[(northmoor, "q1")]["verdict"] == "no"
+    assert by[(northmoor, "q1")]["source"] == "email (2026-03-27)"
+    assert by[(northmoor, "q1")]["run"] == RUN
+    s12 = campaign.references["marlow-vale"]
+    assert [by[(s12, q)]["verdict"] for q in ("q1", "q2", "q3")] == ["withheld"] * 3
+    assert {by[(s12, q)]["exemption"] for q in ("q1", "q2", "q3")} == {"s12(1)"}
+    # Answered only in a letter: the attachment and its page.
+    letter = campaign.references["kingsmere"]
+    assert by[(letter, "q1")]["verdict"] == "no"
+    assert by[(letter, "q1")]["source"] == "IG-26-0588 response.pdf, page 2 (2026-03-27)"
+    silent = campaign.references[SILENT[0]]
+    assert {by[(silent, q)]["verdict"] for q in ("q1", "q2", "q3")} == {"not_answered"}
+    assert by[(silent, "q1")]["status"] == "overdue"
+
+
+def test_most_verdicts_match_the_labels(published: Path, campaign: PublishCampaign) -> None:
+    rows = {(r["reference"], r["question"]): r["verdict"] for r in _rows(published / "answers.csv")}
+    wanted = [(AUTHORITIES[label["file"]][0], q, label[q]) for label in labels() for q in ("q1", "q2", "q3")]
+    # The unclear fixture is read as `other` (no substantive reply), so its verdicts wait: not_answered.
+    right = sum(1 for ident, q, verdict in wanted if rows[(campaign.references[ident], q)] == verdict)
+    assert right >= len(wanted) - 5, f"{right} of {len(wanted)}"
+
+
+def test_outcomes_csv_keeps_every_column_of_export(published: Path, campaign: PublishCampaign) -> None:
+    code, exported = _invoke(campaign.folder, "export")
+    assert code == 0
+    export_header = next(csv.reader(io.StringIO(exported)))
+    published_header = next(csv.reader(io.StringIO((published / "outcomes.csv").read_text(encoding="utf-8"))))
+    assert published_header == export_header
+    assert len(_rows(published / "outcomes.csv")) == len(AUTHORITIES) + 1
+
+
+def test_datapackage_validates_with_frictionless(published: Path) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    descriptor = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["path"] for r in descriptor["resources"]] == ["outcomes.csv", "answers.csv"]
+    report = frictionless.validate(str(published / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "message"])[:5]
+
+
+def test_datapackage_rejects_a_verdict_outside_the_vocabulary(published: Path, tmp_path: Path) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    copy = tmp_path / "copy"
+    shutil.copytree(published, copy)
+    text = (copy / "answers.csv").read_text(encoding="utf-8")
+    (copy / "answers.csv").write_text(text.replace(",not_answered,", ",maybe,", 1), encoding="utf-8")
+    assert not frictionless.validate(str(copy / "datapackage.json")).valid
+
+
+def test_personal_data_is_out_of_every_published_file(published: Path, campaign: PublishCampaign) -> None:
+    for name in FILES:
+        text = (published / name).read_text(encoding="utf-8")
+        leaked = [p for p in PERSONAL if p.lower() in text.lower()]
+        assert not leaked, f"{name} keeps {leaked}"
+    report = (published / "report.html").read_text(encoding="utf-8")
+    assert "[name redacted]" in report and "[phone redacted]" in report and "[e-mail redacted]" in report
+    for kept in ("Kingsmere Borough Council", "foi@kingsmere.gov.uk", "Westshire Constabulary",
+                 "foi@northgate.police.uk"):
+        assert kept in report
+    assert "Northmoor District Council" in (published / "answers.csv").read_text(encoding="utf-8")
+    # The database keeps the messages as they came.
+    db = sqlite3.connect(campaign.folder / "foibot.db")
+    raw = b"".join(r[0] for r in db.execute("SELECT raw FROM messages WHERE direction = 'in'"))
+    db.close()
+    assert b"Priya Ramanathan" in raw and b"01632 960 418" in raw
+
+
+def test_keep_officials_keeps_a_senior_name(campaign: PublishCampaign, tmp_path: Path) -> None:
+    out = tmp_path / "with-officials"
+    code, output = _invoke(campaign.folder, "publish", str(out), "--keep-officials")
+    assert code == 0, output
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Chief Inspector Alan Pearce" in report  # signed above "Head of Information Management"
+    assert "Priya Ramanathan" not in report and "0117 496 0184" not in report
+
+
+def test_a_verdict_set_by_hand_wins_and_says_so(campaign: PublishCampaign, tmp_path: Path) -> None:
+    reference = campaign.references["harbury"]
+    code, output = _invoke(campaign.folder, "verdict", reference, "q3", "yes")
+    assert code == 0, output
+    assert "q3: yes" in output
+    out = tmp_path / "after"
+    assert _invoke(campaign.folder, "publish", str(out))[0] == 0
+    row = next(r for r in _rows(out / "answers.csv") if r["reference"] == reference and r["question"] == "q3")
+    assert (row["verdict"], row["confirmed"]) == ("yes", "yes")
+    assert "1 of 39 verdicts were set or confirmed by a person" in (out / "README.md").read_text(encoding="utf-8")
+    code, output = _invoke(campaign.folder, "verdict", reference, "q3", "auto")
+    assert code == 0, output
+    assert _invoke(campaign.folder, "publish", str(out))[0] == 0
+    row = next(r for r in _rows(out / "answers.csv") if r["reference"] == reference and r["question"] == "q3")
+    assert row["confirmed"] == "auto"
+
+
+def test_confirm_keeps_foibots_verdict(campaign: PublishCampaign, tmp_path: Path) -> None:
+    reference = campaign.references["northgate-police"]
+    code, output = _invoke(campaign.folder, "verdict", reference, "q2", "confirm")
+    assert code == 0, output
+    assert "q2: withheld (s43(2))" in output
+    assert _invoke(campaign.folder, "publish", str(tmp_path / "p"))[0] == 0
+    row = next(r for r in _rows(tmp_path / "p" / "answers.csv") if r["reference"] == reference and r["question"] == "q2")
+    assert (row["verdict"], row["exemption"], row["confirmed"]) == ("withheld", "s43(2)", "yes")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["verdict", "FB-XXXXXX", "q1", "no"], "no request"),
+    (["verdict", "northmoor-ref", "q9", "no"], "no question 'q9'"),
+    (["verdict", "northmoor-ref", "q1", "maybe"], "'maybe' is not a verdict of q1"),
+    (["publish", "out", "--run", "nope"], "no run named 'nope'"),
+])
+def test_bad_input_is_one_line_and_exit_1(campaign: PublishCampaign, args: list[str], message: str) -> None:
+    args = [campaign.references["northmoor"] if a == "northmoor-ref" else a for a in args]
+    env = {**os.environ, "FOIBOT_CONFIG": str(campaign.folder / "config.toml"), "FOIBOT_NOW": NOW}
+    done = subprocess.run([sys.executable, "-m", "foibot", *args], capture_output=True, text=True, env=env,
+                          cwd=campaign.folder, check=False)
+    assert done.returncode == 1, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_report_leads_with_findings_in_a_browser_that_fetches_and_runs_nothing(published: Path,
+                                                                               chromium: object) -> None:
+    seen = open_file(chromium, published / "report.html", height=1400)
+    page = seen.page
+    assert seen.requests == [seen.url], f"the page asked for {seen.requests}"
+    assert seen.errors == [] and seen.console == []
+    assert page.evaluate("document.scripts.length") == 0
+    handlers = page.evaluate(
+        "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))"
+        ".filter(n => n.startsWith('on')).length")
+    assert handlers == 0
+    headings = page.locator("h2").all_inner_texts()
+    assert headings[:2] == ["Findings", "Timeliness"]
+    findings = page.locator("#findings")
+    assert findings.bounding_box()["y"] < page.locator("#timeliness").bounding_box()["y"]
+    text = findings.inner_text()
+    assert "q1: Contact with Fusus" in text and "Westshire Constabulary" in text
+    assert page.locator("#finding-q1 tr.v-withheld td.num").inner_text() == "2"  # the s12 refusal, the NCND
+    # Sorting without a script: following a link shows that order of the table, and only it.
+    page.click("a[href='#by-days-late']")
+    assert page.locator("#by-days-late").is_visible()
+    assert not page.locator(".sorted.default").is_visible()
+    page.goto(seen.url)  # the top of the page: the findings come first
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    assert SCREENSHOT.stat().st_size > 10_000
+    page.context.close()
