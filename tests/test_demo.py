@@ -211,3 +211,32 @@ def test_config_example_documents_every_key() -> None:
         "rate_per_minute",
     ]
     assert list(data["imap"])[:6] == ["host", "port", "security", "username", "password_env", "folder"]
+
+
+def test_publish_works_on_the_demo_folder(demo_run: tuple[subprocess.CompletedProcess[str], float, Path]) -> None:
+    result = demo_run[0]
+    assert "foibot publish published" in result.stdout
+    folder = Path(re.search(r"^Outcome CSV: (.+)$", result.stdout, re.MULTILINE).group(1).strip()).parent  # type: ignore[union-attr]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
+    done = subprocess.run([sys.executable, "-m", "foibot", "publish", "published"], cwd=folder, env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with (folder / "published" / "answers.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {(r["authority_id"], r["question"]): r for r in csv.DictReader(handle)}
+    # Every authority that answered has a verdict for every question, each resting on a quoted sentence.
+    answered = {a for (a, _q), r in rows.items() if r["outcome"]}
+    assert answered == {"barnet", "gmp", "kent-police"}
+    for (authority, _q), row in rows.items():
+        if authority in answered:
+            assert row["verdict"] not in ("", "not_answered", "unclear") and row["sentence"] and row["source"]
+    assert rows[("barnet", "q1")]["verdict"] == "no"
+    assert {rows[("gmp", q)]["exemption"] for q in ("q1", "q2", "q3")} == {"s43(2)"}
+    assert rows[("kent-police", "q1")]["verdict"] == "yes"
+    assert rows[("kent-police", "q1")]["source"].startswith("FOI 26-0412 response letter.pdf, page 1")
+    for name in ("answers.csv", "outcomes.csv", "report.html", "README.md", "datapackage.json"):
+        text = (folder / "published" / name).read_text(encoding="utf-8")
+        for personal in ("Alex Morgan", "020 7946 0321", "alex.morgan@", "Chris Doyle", "0161 496 0550",
+                         "Sam Campaigner", "sam@campaign.example"):
+            assert personal not in text, f"{name} keeps {personal}"
+    report = (folder / "report.html").read_text(encoding="utf-8")  # the demo's own report is redacted too
+    assert "Alex Morgan" not in report and "London Borough of Barnet" in report

@@ -137,8 +137,12 @@ Commissioner's Office.
 
 Yours sincerely,
 
+Alex Morgan
+Information Management Officer
 Information Management Team
 {received.authority_name}
+Direct line: 020 7946 0321
+alex.morgan@{received.to_addr.rpartition("@")[2]}
 
 {_quoted(received)}
 """
@@ -196,9 +200,11 @@ after the review, you may complain to the Information Commissioner.
 
 Yours sincerely,
 
+Chris Doyle
 Disclosure Officer
 Information Management
 {received.authority_name}
+Tel: 0161 496 0550
 """
     subject = "Freedom of Information Request – Reference 1873/26"
     return _reply(received, when, subject, text, sender_name="Disclosure Officer", threaded=False).as_bytes()

@@ -248,7 +248,7 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     """The whole demo; returns where the outcome CSV and the report were written."""
     from ..chase import chase_due
     from ..collect import poll_once
-    from ..publish import status_text, write_csv, write_report
+    from ..publish import redactor_for_store, status_text, write_csv, write_report
     from ..sandbox import ImapDelivery, sandbox_imap, sandbox_smtp
     from ..send import plan_run, send_run
 
@@ -293,7 +293,9 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
                     csv_path, report_path = folder / "outcomes.csv", folder / "report.html"
                     with csv_path.open("w", encoding="utf-8", newline="") as handle:
                         write_csv(store, handle, end, base_dir=folder)
-                    write_report(store, report_path, end)
+                    redactor = redactor_for_store(store, config.requester.name, config.requester.email,
+                                                  keep_officials=False)
+                    write_report(store, report_path, end, redactor=redactor, base_dir=folder)
                     say("")
                     say(status_text(store, end).rstrip("\n"))
                 finally:
@@ -305,6 +307,8 @@ def run_demo(folder: Path | None = None, say: Say = print) -> DemoResult:
     say(f"Outcome CSV: {csv_path}")
     say(f"Report:      {report_path}")
     say(f"Everything else (database, complaints, what was sent) is in {folder} ({seconds:.1f} s).")
+    say(f"To publish it (answers per question, a datapackage, officers' names redacted): cd {folder} && "
+        "foibot publish published")
     return DemoResult(folder, csv_path, report_path, seconds, end)
 
 
