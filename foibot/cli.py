@@ -541,6 +541,8 @@ def chase(dry_run: bool) -> None:
     for path in result.complaints:
         click.echo(f"Wrote {path}: check it and submit it yourself (foibot never sends complaints)")
     _list_by_hand(result.by_hand)
+    for line in result.closing:
+        click.echo(f"Warning: {line}")
     for problem in result.failed + result.errors:
         click.echo(f"Error: {problem}", err=True)
     click.echo(("Dry run, nothing sent: " if dry_run else "") + result.summary())

@@ -41,6 +41,7 @@ from ..render import (
 from ..send import ByHand, build_message, enqueue, new_message_id, queued, write_by_hand
 from ..store import PENDING_REVIEW_REQUESTS, Store
 from ..vocab import EMAIL_STAGES, LADDER
+from .evidence import closing_windows, complaint_evidence, evidence_text
 
 STAGE_NAMES = {"reminder": ("reminder", "reminders"),
                "internal_review": ("internal review request", "internal review requests"),
@@ -125,6 +126,7 @@ class ChaseReport:
     complaints: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # per-item problems (a template that does not render)
     by_hand: list[ByHand] = field(default_factory=list)  # chasers of by-hand requests, written out to send
+    closing: list[str] = field(default_factory=list)  # complaints whose regulator's window closes soon
 
     @property
     def held(self) -> list[ChaseItem]:
@@ -315,6 +317,7 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
         record_review_requests(store, now)
         cancel_stopped_chasers(store, now)
     report.planned = plan(store, settings, now)
+    report.closing = closing_windows(store, settings.complaint_after, now)
     if dry_run or not settings.enabled:
         return report
     env = make_environment(template_dirs(config.base_dir))
@@ -532,9 +535,11 @@ def write_complaint(store: Store, config: Config, settings: ChaseSettings, env: 
     row = _request_row(store, item.request_id)
     context = chase_context(store, config, row, now)
     context["timeline"], context["copies"] = _timeline(store, item.request_id)
+    context.update(complaint_evidence(store, row, settings.complaint_after, now))
     regulator = REGULATORS[row["regime"]]
     who = f"{row['reference']} ({row['authority_name']})"
     text = render_file(env, f"chase/complaint/{regulator}.j2", context, who).strip() + "\n"
+    text += evidence_text(context["messages"])
     # The name comes from our own reference (checked when it was made), never from anything received.
     path = settings.complaints_dir / f"{row['reference']}-complaint-{regulator}.txt"
     write_atomic(path, text, what="complaint file")
