@@ -721,19 +721,37 @@ def publish(folder: str, run_name: str | None, keep_officials: bool | None) -> N
 
 
 @cli.command()
-@click.argument("request")
-@click.argument("question")
-@click.argument("verdict")
+@click.argument("request", required=False)
+@click.argument("question", required=False)
+@click.argument("verdict", required=False)
 @click.option("--exemption", default=None, help="With withheld: the exemption(s), e.g. 's43(2)'.")
+@click.option("--list", "list_them", is_flag=True, help="List the verdicts waiting for a person (unclear ones).")
 @_config_option
-def verdict(request: str, question: str, verdict: str, exemption: str | None) -> None:
+def verdict(request: str | None, question: str | None, verdict: str | None, exemption: str | None,
+            list_them: bool) -> None:
     """Confirm or correct the VERDICT of QUESTION (q1, q2 ...) for REQUEST; a person's verdict always wins.
 
     VERDICT is one of the question's verdicts (yes, no, not_held, withheld, not_answered, unclear for the
-    Fusus questions), `confirm` to keep foibot's, or `auto` to let foibot decide again."""
+    Fusus questions), `confirm` to keep foibot's, or `auto` to let foibot decide again. With --list: the
+    answers whose verdict is unclear, for a person to settle."""
     from .lifecycle import find_request, set_verdict
-    from .publish.findings import current_verdict, question_vocabulary
+    from .publish.findings import current_verdict, question_vocabulary, to_review
 
+    if list_them:
+        if request or question or verdict:
+            raise click.UsageError("--list takes no REQUEST, QUESTION or VERDICT")
+        config = load()
+        store = open_db(config, create=False)
+        try:
+            waiting = to_review(store, now(), base_dir=config.base_dir)
+        finally:
+            store.close()
+        for f in waiting:
+            click.echo(f"{f.outcome.reference}  {f.question.id}  {f.outcome.authority}: {f.answer[:120]}")
+        click.echo(f"{len(waiting)} verdict(s) waiting for a person: foibot verdict REQUEST QUESTION VERDICT")
+        return
+    if not (request and question and verdict):
+        raise click.UsageError("give REQUEST QUESTION VERDICT (or --list)")
     config = load()
     moment = now()
     store = open_db(config, create=False)

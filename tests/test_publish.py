@@ -79,9 +79,8 @@ def test_answers_csv_has_a_verdict_per_request_and_question(published: Path, cam
 def test_most_verdicts_match_the_labels(published: Path, campaign: PublishCampaign) -> None:
     rows = {(r["reference"], r["question"]): r["verdict"] for r in _rows(published / "answers.csv")}
     wanted = [(AUTHORITIES[label["file"]][0], q, label[q]) for label in labels() for q in ("q1", "q2", "q3")]
-    # The unclear fixture is read as `other` (no substantive reply), so its verdicts wait: not_answered.
     right = sum(1 for ident, q, verdict in wanted if rows[(campaign.references[ident], q)] == verdict)
-    assert right >= len(wanted) - 5, f"{right} of {len(wanted)}"
+    assert right >= len(wanted) - 2, f"{right} of {len(wanted)}"
 
 
 def test_outcomes_csv_keeps_every_column_of_export(published: Path, campaign: PublishCampaign) -> None:
@@ -152,6 +151,18 @@ def test_a_verdict_set_by_hand_wins_and_says_so(campaign: PublishCampaign, tmp_p
     assert _invoke(campaign.folder, "publish", str(out))[0] == 0
     row = next(r for r in _rows(out / "answers.csv") if r["reference"] == reference and r["question"] == "q3")
     assert row["confirmed"] == "auto"
+
+
+def test_list_shows_the_unclear_verdicts_until_a_person_settles_them(campaign: PublishCampaign) -> None:
+    reference = campaign.references["harbury"]
+    code, output = _invoke(campaign.folder, "verdict", "--list")
+    assert code == 0, output
+    assert [line.split()[1] for line in output.splitlines() if line.startswith(reference)] == ["q1", "q2", "q3"]
+    assert "procurement register" in output
+    assert _invoke(campaign.folder, "verdict", reference, "q1", "no")[0] == 0
+    output = _invoke(campaign.folder, "verdict", "--list")[1]
+    assert [line.split()[1] for line in output.splitlines() if line.startswith(reference)] == ["q2", "q3"]
+    assert _invoke(campaign.folder, "verdict", reference, "q1", "auto")[0] == 0
 
 
 def test_confirm_keeps_foibots_verdict(campaign: PublishCampaign, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,6 +168,14 @@ def _slug(text: str) -> str:
     return out or "foibot"
 
 
+def _plain_question(text: str) -> str:
+    """A template question in plain words: its Jinja2 placeholders as a reader would say them."""
+    text = re.sub(r"\{\{\s*body\.the\s*\}\}", "the authority", text)
+    text = re.sub(r"\{\{\s*body\.noun\s*\}\}", "authority", text)
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "…", text)
+    return " ".join(text.split())
+
+
 def readme(store: Store, items: Sequence[Outcome], rows: Sequence[Finding], questions: dict[str, list[QuestionInfo]],
            run: str | None, now: datetime, keep_officials: bool) -> str:
     """The data's README: what was asked, when, of whom, how the replies were read, what a person confirmed."""
@@ -186,18 +195,26 @@ def readme(store: Store, items: Sequence[Outcome], rows: Sequence[Finding], ques
         lines.append(f"Run `{run_id}` (request template `{template}`):")
         lines.append("")
         for q in questions.get(run_id, []):
-            lines.append(f"- **{q.id}** {q.title}")
+            lines.append(f"- **{q.id}** {q.title}: {_plain_question(q.text)}")
         lines.append("")
     lines += ["## When, and of whom", ""]
     if sent:
-        lines.append(f"{len(items)} requests, sent between {london_date(sent[0]).isoformat()} and "
-                     f"{london_date(sent[-1]).isoformat()}, under the Freedom of Information Act 2000 (or the "
+        first, last = london_date(sent[0]).isoformat(), london_date(sent[-1]).isoformat()
+        when = f"on {first}" if first == last else f"between {first} and {last}"
+        lines.append(f"{len(items)} requests, sent {when}, under the Freedom of Information Act 2000 (or the "
                      "Freedom of Information (Scotland) Act 2002 for Scottish bodies).")
     else:
         lines.append(f"{len(items)} requests, none sent yet.")
     lines.append("")
     lines.append("By kind: " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(kinds.items())) + ".")
     lines.append("By nation: " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(nations.items())) + ".")
+    answered = {f.outcome.id for f in rows if f.answered}
+    lines += ["", "## What they said", "",
+              f"{len(answered)} of {len(items)} have answered so far.", ""]
+    for qid in dict.fromkeys(f.question.id for f in rows):
+        counts = Counter(f.verdict for f in rows if f.question.id == qid and f.answered)
+        if counts:
+            lines.append(f"- {qid}: " + ", ".join(f"{v} {n}" for v, n in counts.most_common()))
     lines += ["", "## The files", "",
               "- `outcomes.csv`: one row per request (status, outcome, dates, working days, exemptions, chases).",
               ("- `answers.csv`: one row per request and question: the verdict, the answer as written, the "

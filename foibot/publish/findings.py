@@ -23,8 +23,9 @@ from ..understand.verdicts import NOT_ANSWERED, VERDICTS, Vocabulary, judge_repl
 from ..vocab import SUBSTANTIVE, ReplyKind
 from .export import Outcome
 
-# The kinds whose words answer the questions (an internal review result may answer them afresh).
-_ANSWERING = (*SUBSTANTIVE, ReplyKind.INTERNAL_REVIEW_RESULT.value)
+# The kinds whose words answer the questions (an internal review result may answer them afresh; a reply
+# foibot could not place, `other`, may still answer them one by one).
+_ANSWERING = (*SUBSTANTIVE, ReplyKind.INTERNAL_REVIEW_RESULT.value, ReplyKind.OTHER.value)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class QuestionInfo:
     id: str
     title: str
     vocabulary: Vocabulary
+    text: str = ""  # the question as the template words it (a Jinja2 template string)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Finding:
     sentence: str  # what the verdict rests on
     source: str  # "email (2026-03-20)", "letter.pdf, page 2 (2026-03-20)", or ""
     confirmed: bool  # a person set or confirmed the verdict
+    answered: bool = True  # the request has an answer to judge (a substantive reply, or a reply's answers)
 
 
 @dataclass
@@ -71,7 +74,7 @@ def run_questions(store: Store, base_dir: Path | None = None) -> dict[str, list[
         except (FoibotError, OSError):
             questions = ()
         vocab = dict(vocabularies(questions))
-        out[run] = [QuestionInfo(q.id, q.title, vocab[q.id]) for q in questions]
+        out[run] = [QuestionInfo(q.id, q.title, vocab[q.id], q.text) for q in questions]
     return out
 
 
@@ -178,9 +181,10 @@ def findings(store: Store, items: Sequence[Outcome], run: str | None = None,
         asked = questions.get(item.run) or [QuestionInfo(q, q, Vocabulary()) for q in sorted(item.answers)]
         replies = messages.get(item.id, [])
         evidence = next((m.evidence for m in replies if m.kind == item.outcome), [])
-        if item.outcome:
-            judged = judge_reply(item.answers, item.outcome, item.exemptions,
-                                 [(q.id, q.vocabulary) for q in asked], evidence)
+        answers = item.answers or next((m.answers for m in replies if m.answers), {})
+        if item.outcome or answers:
+            judged = judge_reply(answers, item.outcome, item.exemptions, [(q.id, q.vocabulary) for q in asked],
+                                 evidence)
         else:
             judged = {}
         for q in asked:
@@ -192,8 +196,8 @@ def findings(store: Store, items: Sequence[Outcome], run: str | None = None,
             if by_hand:
                 value = by_hand["verdict"]
                 exemption = by_hand.get("exemption") or (exemption if value == "withheld" else "")
-            out.append(Finding(item, q, value, exemption, item.answers.get(q.id, ""), sentence,
-                               _source(sentence, replies, pages), bool(by_hand)))
+            out.append(Finding(item, q, value, exemption, answers.get(q.id, ""), sentence,
+                               _source(sentence, replies, pages), bool(by_hand), bool(judged) or bool(by_hand)))
     return out
 
 
@@ -252,3 +256,12 @@ def current_verdict(store: Store, reference: str, question: str, now: datetime,
         if finding.question.id == question:
             return finding
     raise InputError(f"no question {question!r} for {reference}")
+
+
+def to_review(store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None) -> list[Finding]:
+    """The verdicts waiting for a person: answers that decide nothing (`unclear`), not confirmed yet."""
+    from .export import outcomes
+
+    items = list(outcomes(store, now, run, base_dir))
+    return [f for f in findings(store, items, run, base_dir)
+            if f.answered and f.verdict == "unclear" and not f.confirmed]

@@ -44,14 +44,14 @@ def findings_section(rows: Sequence[Finding], redactor: Redactor, bar_chart: Bar
         return ('<section id="findings"><h2>Findings</h2><p>The request template declares no questions, so '
                 "there are no answers to compare.</p></section>")
     order = verdict_order(questions)
-    answered = {f.outcome.id for f in rows if f.outcome.outcome}
+    answered = {f.outcome.id for f in rows if f.answered}
     asked = {f.outcome.id for f in rows}
     out = ['<section id="findings"><h2>Findings</h2>',
            (f'<p class="lead">{len(answered)} of {len(asked)} authorities have answered; '
            f"{len(asked) - len(answered)} have not yet. Each answer's verdict is read from its own words (the "
            "quoted sentence); a person confirmed those marked ✔.</p>")]
     for q in questions:
-        mine = [f for f in rows if f.question.id == q.id and f.outcome.outcome]
+        mine = [f for f in rows if f.question.id == q.id and f.answered]
         counts = Counter(f.verdict for f in mine)
         chart_rows = [(v, counts[v]) for v in order if counts.get(v)]
         out.append(f'<article class="question" id="finding-{escape(q.id)}"><h3>{escape(q.id)}: '
@@ -196,7 +196,7 @@ def authority_table(items: Sequence[Outcome], rows: Sequence[Finding], reply_lin
     def by_verdict(qid: str) -> Callable[[Outcome], Any]:
         def key(i: Outcome) -> tuple[int, str]:
             f = verdicts.get((i.id, qid))
-            rank = order.index(f.verdict) if f and i.outcome and f.verdict in order else len(order)
+            rank = order.index(f.verdict) if f and f.answered and f.verdict in order else len(order)
             return rank, i.authority.lower()
 
         return key
@@ -219,7 +219,7 @@ def authority_table(items: Sequence[Outcome], rows: Sequence[Finding], reply_lin
                      f"<td>{escape(_words(i.outcome or ''))}</td>"]
             for q in questions:
                 f = verdicts.get((i.id, q.id))
-                value = f.verdict if f and i.outcome else ""
+                value = f.verdict if f and f.answered else ""
                 cells.append(f'<td class="v-{escape(value)}">{escape(_words(value))}</td>')
             cells += [f"<td>{escape(i.authority_ref or '')}</td>", f"<td>{escape('; '.join(i.exemptions))}</td>",
                       f"<td class=d>{day(i.sent_at)}</td>", f"<td class=d>{day(i.due_date)}</td>",
