@@ -675,8 +675,7 @@ def export(run_name: str | None, output: str | None) -> None:
 @_config_option
 def report(run_name: str | None, output: str, keep_officials: bool | None) -> None:
     """One self-contained HTML page: the findings, timeliness, every authority and reply, to publish."""
-    from .publish.dataset import redactor_for_store
-    from .publish.report import write_report
+    from .publish import redactor_for_store, write_report
 
     config = load()
     moment = now()
@@ -702,7 +701,7 @@ def publish(folder: str, run_name: str | None, keep_officials: bool | None) -> N
     """Write FOLDER for a newsroom: outcomes.csv, answers.csv, datapackage.json, report.html, README.md.
 
     Officers' names, direct e-mail addresses and phone numbers in replies are redacted (not in the database)."""
-    from .publish.dataset import publish as publish_folder
+    from .publish import publish as publish_folder
 
     config = load()
     moment = now()
@@ -735,7 +734,7 @@ def verdict(request: str | None, question: str | None, verdict: str | None, exem
     Fusus questions), `confirm` to keep foibot's, or `auto` to let foibot decide again. With --list: the
     answers whose verdict is unclear, for a person to settle."""
     from .lifecycle import find_request, set_verdict
-    from .publish.findings import current_verdict, question_vocabulary, to_review
+    from .publish import current_verdict, question_vocabulary, to_review
 
     if list_them:
         if request or question or verdict:

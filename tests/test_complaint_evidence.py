@@ -10,7 +10,7 @@ import pytest
 from chase_helpers import Campaign, when
 from test_chase import SENT, act
 
-from foibot.chase.evidence import _add_months, closing_windows
+from foibot.chase.evidence import add_months, closing_windows
 from foibot.chase.ladder import chase_due
 
 
@@ -73,4 +73,4 @@ def test_chase_warns_when_the_window_is_about_to_close(campaign: Campaign) -> No
     (date(2023, 12, 31), 2, date(2024, 2, 29)),
 ])
 def test_months_are_calendar_months(day: date, months: int, expected: date) -> None:
-    assert _add_months(day, months) == expected
+    assert add_months(day, months) == expected

@@ -116,7 +116,7 @@ def window(store: Store, request: dict[str, Any], review_days: int) -> Window | 
     result = from_iso(request.get("review_result_at"))
     if regime == "foisa":
         start = london_date(result) if result else review_due
-        closes = _add_months(start, 6)
+        closes = add_months(start, 6)
         why = "the review response" if result else "the time for the review response"
         return Window(closes, f"FOISA s47(4): six months after {why} ({long_date(start)})")
     last = max(d for d in (review_due, _last_contact(store, request["id"]), london_date(result) if result else None)
@@ -125,7 +125,7 @@ def window(store: Store, request: dict[str, Any], review_days: int) -> Window | 
                                              f"or last substantive contact ({long_date(last)})")
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for last in (31, 30, 29, 28):

@@ -19,7 +19,7 @@ from typing import Any
 from ..clock import from_iso, london_date
 from ..lifecycle import manual_verdicts
 from ..store import Store
-from ..understand.verdicts import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
+from ..understand import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
 from ..vocab import SUBSTANTIVE, ReplyKind
 from .export import Outcome
 
@@ -142,7 +142,7 @@ class _Pages:
 
     def _read(self, stored: str | None, content_type: str | None, name: str, text: str) -> list[str]:
         if stored and (content_type == "application/pdf" or name.lower().endswith(".pdf")):
-            from ..understand.extract import page_texts
+            from ..understand import page_texts
 
             try:
                 data = (self.files_dir / stored).read_bytes()

@@ -4,7 +4,8 @@ The front door: `read_message(raw, questions)`, or `open_message(raw)` then `rea
 (the poller matches a reply between the two), `read_text(text)`, `read_file(path)`, and the records they
 return. Inside, by stage: parsing (MIME, headers, html_text) -> extract (attachments) -> bounces -> segments
 (whose words each sentence is) -> phrases/rules -> classify (kind, evidence, confidence) with answers,
-exemptions and authority_refs.
+exemptions and authority_refs (verdicts: each numbered answer composed into the outcome); question_verdicts
+(what each question's answer amounts to, in the template's vocabulary).
 """
 
 from __future__ import annotations
@@ -16,16 +17,48 @@ from ..lazy import lazy_exports
 if TYPE_CHECKING:
     from .classify import Classification, QuestionLike
     from .exemptions import parse_list
-    from .extract import Extracted, sniff
+    from .extract import Extracted, page_texts, sniff
     from .parsing import ParsedMessage
     from .read import Opened, Reading, open_message, read_file, read_message, read_opened, read_text
+    from .question_verdicts import (
+        NOT_ANSWERED,
+        VERDICTS,
+        Verdict,
+        Vocabulary,
+        judge_answer,
+        judge_reply,
+        locate,
+        vocabularies,
+    )
 
 _HOMES = {"Classification": ".classify", "QuestionLike": ".classify", "parse_list": ".exemptions",
-          "Extracted": ".extract", "sniff": ".extract", "ParsedMessage": ".parsing",
+          "Extracted": ".extract", "sniff": ".extract", "page_texts": ".extract", "ParsedMessage": ".parsing",
+          **{n: ".question_verdicts" for n in ("NOT_ANSWERED", "VERDICTS", "Verdict", "Vocabulary", "judge_answer",
+                                      "judge_reply", "locate", "vocabularies")},
           **{n: ".read" for n in ("Opened", "Reading", "open_message", "read_file", "read_message", "read_opened",
                                   "read_text")}}
 __all__ = [
-    "Classification", "Extracted", "Opened", "ParsedMessage", "QuestionLike", "Reading", "open_message",
-    "parse_list", "read_file", "read_message", "read_opened", "read_text", "sniff",
+    "NOT_ANSWERED",
+    "VERDICTS",
+    "Classification",
+    "Extracted",
+    "Opened",
+    "ParsedMessage",
+    "QuestionLike",
+    "Reading",
+    "Verdict",
+    "Vocabulary",
+    "judge_answer",
+    "judge_reply",
+    "locate",
+    "open_message",
+    "page_texts",
+    "parse_list",
+    "read_file",
+    "read_message",
+    "read_opened",
+    "read_text",
+    "sniff",
+    "vocabularies",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)
