@@ -353,7 +353,7 @@ table{border-collapse:collapse;font-size:.88em;margin:.5em 0}
 th,td{border-bottom:1px solid #e5e5e5;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}td.num{text-align:right}td.d{white-space:nowrap}
 .scroll{overflow-x:auto}
-tr.overdue td:nth-child(3){color:#c00;font-weight:600}
+tr.overdue td.st{color:#c00;font-weight:600}
 pre{white-space:pre-wrap;word-wrap:break-word;background:#f8f8f8;border:1px solid #eee;padding:.7em;
 font-size:.85em;max-height:40em;overflow:auto}
 .reply{margin-bottom:1.5em}.reply h3{margin-bottom:.1em}

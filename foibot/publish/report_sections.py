@@ -215,7 +215,7 @@ def authority_table(items: Sequence[Outcome], rows: Sequence[Finding], reply_lin
             ident = f' id="{escape(i.reference)}"' if with_ids else ""
             cells = [f"<td>{escape(i.authority)}</td>", f"<td>{escape(_words(i.kind))}</td>",
                      f"<td>{escape(_words(i.jurisdiction))}</td>", f"<td>{escape(_words(i.channel))}</td>",
-                     f"<td>{escape(_words(i.status))}</td>",
+                     f"<td class=st>{escape(_words(i.status))}</td>",
                      f"<td>{escape(_words(i.outcome or ''))}</td>"]
             for q in questions:
                 f = verdicts.get((i.id, q.id))
