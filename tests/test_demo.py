@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.web import SCREENSHOTS, open_file
 
 from foibot.cli import cli
 from foibot.config import _SCHEMA, load_config
@@ -240,3 +241,29 @@ def test_publish_works_on_the_demo_folder(demo_run: tuple[subprocess.CompletedPr
             assert personal not in text, f"{name} keeps {personal}"
     report = (folder / "report.html").read_text(encoding="utf-8")  # the demo's own report is redacted too
     assert "Alex Morgan" not in report and "London Borough of Barnet" in report
+    import frictionless
+
+    assert frictionless.validate(str(folder / "published" / "datapackage.json")).valid
+
+
+def test_the_demos_published_report_leads_with_the_findings(
+    demo_run: tuple[subprocess.CompletedProcess[str], float, Path], chromium: object,
+) -> None:
+    folder = Path(re.search(r"^Outcome CSV: (.+)$", demo_run[0].stdout, re.MULTILINE).group(1).strip()).parent  # type: ignore[union-attr]
+    report = folder / "published" / "report.html"
+    if not report.exists():  # the test above publishes; alone, publish here
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FOIBOT_")}
+        subprocess.run([sys.executable, "-m", "foibot", "publish", "published"], cwd=folder, env=env, check=True,
+                       capture_output=True, timeout=120)
+    seen = open_file(chromium, report, height=1200)
+    assert seen.requests == [seen.url] and seen.errors == [] and seen.console == []
+    assert seen.page.evaluate("document.scripts.length") == 0
+    assert seen.page.locator("h2").first.inner_text() == "Findings"
+    findings = seen.page.locator("#findings").inner_text()
+    assert "London Borough of Barnet" in findings and "Greater Manchester Police" in findings
+    assert "Kent Police" in findings and "FOI 26-0412 response letter.pdf, page 1" in findings
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shot = SCREENSHOTS / "demo-publish-report.png"  # the first screen a reader sees: the findings
+    seen.page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    seen.page.context.close()
