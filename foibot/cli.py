@@ -706,13 +706,10 @@ def publish(folder: str, run_name: str | None, keep_officials: bool | None) -> N
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        _check_run(store, run_name)
-        done = publish_folder(store, Path(folder), moment, run=run_name, base_dir=config.base_dir,
-                              requester_name=config.requester.name, requester_email=config.requester.email,
-                              keep_officials=_keep_officials(config, keep_officials))
-    finally:
-        store.close()
+    store.require_run(run_name)
+    done = publish_folder(store, Path(folder), moment, run=run_name, base_dir=config.base_dir,
+                          requester_name=config.requester.name, requester_email=config.requester.email,
+                          keep_officials=_keep_officials(config, keep_officials))
     click.echo(f"Wrote {len(done.files)} files to {done.folder}: {done.requests} request(s), "
                f"{done.answers} answer row(s)", err=True)
     for path in done.files:
@@ -741,10 +738,7 @@ def verdict(request: str | None, question: str | None, verdict: str | None, exem
             raise click.UsageError("--list takes no REQUEST, QUESTION or VERDICT")
         config = load()
         store = open_db(config, create=False)
-        try:
-            waiting = to_review(store, now(), base_dir=config.base_dir)
-        finally:
-            store.close()
+        waiting = to_review(store, now(), base_dir=config.base_dir)
         for f in waiting:
             click.echo(f"{f.outcome.reference}  {f.question.id}  {f.outcome.authority}: {f.answer[:120]}")
         click.echo(f"{len(waiting)} verdict(s) waiting for a person: foibot verdict REQUEST QUESTION VERDICT")
@@ -754,17 +748,14 @@ def verdict(request: str | None, question: str | None, verdict: str | None, exem
     config = load()
     moment = now()
     store = open_db(config, create=False)
-    try:
-        row = find_request(store, request)
-        ids, allowed = question_vocabulary(store, row["run"], question, config.base_dir)
-        chosen = verdict
-        if verdict == "confirm":
-            found = current_verdict(store, row["reference"], question, moment, config.base_dir)
-            chosen, exemption = found.verdict, exemption or found.exemption
-        set_verdict(store, row["reference"], question, chosen, moment, exemption=exemption, allowed=allowed,
-                    questions=ids)
-    finally:
-        store.close()
+    row = find_request(store, request)
+    ids, allowed = question_vocabulary(store, row["run"], question, config.base_dir)
+    chosen = verdict
+    if verdict == "confirm":
+        found = current_verdict(store, row["reference"], question, moment, config.base_dir)
+        chosen, exemption = found.verdict, exemption or found.exemption
+    set_verdict(store, row["reference"], question, chosen, moment, exemption=exemption, allowed=allowed,
+                questions=ids)
     shown = "handed back to foibot" if chosen == "auto" else f"{chosen}" + (f" ({exemption})" if exemption else "")
     click.echo(f"{row['reference']} ({row['authority_name']}) {question}: {shown}")
 
