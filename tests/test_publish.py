@@ -180,6 +180,7 @@ def test_confirm_keeps_foibots_verdict(campaign: PublishCampaign, tmp_path: Path
     (["verdict", "northmoor-ref", "q9", "no"], "no question 'q9'"),
     (["verdict", "northmoor-ref", "q1", "maybe"], "'maybe' is not a verdict of q1"),
     (["publish", "out", "--run", "nope"], "no run named 'nope'"),
+    (["publish", "config.toml/out"], "cannot create the folder config.toml/out"),
 ])
 def test_bad_input_is_one_line_and_exit_1(campaign: PublishCampaign, args: list[str], message: str) -> None:
     args = [campaign.references["northmoor"] if a == "northmoor-ref" else a for a in args]

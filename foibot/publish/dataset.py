@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from typing import Any
 
 from ..clock import london_date
 from ..errors import StoreError
+from ..files import write_atomic
 from ..store import Store
 from .export import Outcome, columns, csv_row, neutralise, outcomes, question_ids
 from .findings import Finding, QuestionInfo, as_dict, findings, run_questions, verdict_order
@@ -82,16 +82,9 @@ def redactor_for_store(store: Store, requester_name: str, requester_email: str, 
     return redactor_for(requester_name, requester_email, addresses, keep_officials)
 
 
-def _write(path: Path, text: str) -> Path:
-    """Atomically: a reader never sees half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(text, encoding="utf-8", newline="")
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-    return path
+def _write(path: Path, text: str, what: str) -> Path:
+    """Atomically (a reader never sees half a file), readable by all: the folder is meant to be published."""
+    return write_atomic(path, text, what=what, mode=0o644)
 
 
 def outcomes_csv(items: Sequence[Outcome], questions: Sequence[str], redactor: Redactor) -> str:
@@ -263,11 +256,13 @@ def publish(store: Store, folder: Path, now: datetime, *, run: str | None = None
     name = _slug(f"foibot-{run}" if run else "foibot-requests")
     title = f"Freedom of Information requests: {run}" if run else "Freedom of Information requests"
     files = [
-        _write(folder / "outcomes.csv", outcomes_csv(items, qids, redactor)),
-        _write(folder / "answers.csv", answers_csv(rows, redactor)),
+        _write(folder / "outcomes.csv", outcomes_csv(items, qids, redactor), "outcome CSV"),
+        _write(folder / "answers.csv", answers_csv(rows, redactor), "answers CSV"),
         _write(folder / "datapackage.json",
-               json.dumps(datapackage(name, title, columns(qids), order, now), indent=2, ensure_ascii=False) + "\n"),
-        _write(folder / "report.html", build_report(store, now, run, redactor=redactor, base_dir=base_dir)),
-        _write(folder / "README.md", readme(store, items, rows, questions, run, now, keep_officials)),
+               json.dumps(datapackage(name, title, columns(qids), order, now), indent=2, ensure_ascii=False) + "\n",
+               "data package"),
+        _write(folder / "report.html", build_report(store, now, run, redactor=redactor, base_dir=base_dir),
+               "report"),
+        _write(folder / "README.md", readme(store, items, rows, questions, run, now, keep_officials), "README"),
     ]
     return Published(folder, files, len(items), len(rows))
