@@ -210,6 +210,9 @@ def test_report_leads_with_findings_in_a_browser_that_fetches_and_runs_nothing(p
     text = findings.inner_text()
     assert "q1: Contact with Fusus" in text and "Westshire Constabulary" in text
     assert page.locator("#finding-q1 tr.v-withheld td.num").inner_text() == "2"  # the s12 refusal, the NCND
+    timeliness = page.locator("#timeliness").inner_text()
+    assert "answered within 20 working days" in timeliness and "by nation" in timeliness
+    assert "Refusals by exemption: s12(1): 1, s24(2): 1, s31(3): 1, s43(2): 1." in timeliness
     # Sorting without a script: following a link shows that order of the table, and only it.
     page.click("a[href='#by-days-late']")
     assert page.locator("#by-days-late").is_visible()

@@ -147,7 +147,7 @@ def timeliness_section(items: Sequence[Outcome]) -> str:
     rows.append('<tr class="sub"><th colspan="12">by nation</th></tr>')
     rows += [_tr(_group_row(_words(k), v)) for k, v in sorted(by_nation.items())]
     head = "".join(f"<th>{escape(h)}</th>" for _, h in _GROUP_HEAD)
-    reviews = _review_outcomes(items)
+    reviews = _refusals(items) + _review_outcomes(items)
     return ('<section id="timeliness"><h2>Timeliness</h2>'
             f'<section class="facts">{cells}</section>'
             f'<div class=scroll><table class="groups"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
@@ -159,6 +159,15 @@ def _tr(row: dict[str, Any], cls: str = "") -> str:
     cells = [f"<td>{escape(str(row['label']))}</td>"] + [
         f"<td class=num>{escape(str(row[key]))}</td>" for key, _ in _GROUP_HEAD[1:]]
     return f"<tr{attr}>{''.join(cells)}</tr>"
+
+
+def _refusals(items: Sequence[Outcome]) -> str:
+    refused = [i for i in items if i.outcome in (OutcomeKind.REFUSED, OutcomeKind.NEITHER_CONFIRM_NOR_DENY)]
+    if not refused:
+        return ""
+    counts = Counter(e for i in refused for e in (i.exemptions or ["(no exemption named)"]))
+    text = ", ".join(f"{e}: {n}" for e, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"<p>Refusals by exemption: {escape(text)}.</p>"
 
 
 def _review_outcomes(items: Sequence[Outcome]) -> str:
