@@ -144,3 +144,31 @@ def test_the_seeds_answer_question_1_no(name: str) -> None:
     c = read_file(SEEDS / name, template.questions).classification
     got = judge_reply(c.answers, c.kind, c.exemptions, vocabularies(template.questions), c.evidence)
     assert got["q1"].verdict == "no"
+
+
+# --- what the verdicts rely on from the answer finder (understand/answers.py) ---------------------------------
+
+
+def _answers(text: str) -> dict[str, str]:
+    from foibot.understand import read_text
+
+    return read_text(text, load_template_set("fusus").questions).classification.answers
+
+
+def test_an_answer_in_the_questions_words_is_kept() -> None:
+    found = _answers(
+        "Dear Sam,\n\n1. Has Fusus been in contact with the council?\nNo.\n\n2. Copies of communications.\nN/A\n\n"
+        "3. Has Fusus discussed using the council's CCTV for a real-time crime centre?\n\n"
+        "No such discussions have taken place, and the council has not approached any organisation about "
+        "connecting its CCTV to Fusus products or to a real-time crime centre.\n\nYours sincerely\n\nJo Bloggs\n")
+    assert found["q3"].startswith("No such discussions have taken place")
+
+
+def test_prose_denials_are_answers_not_restated_questions_and_stop_at_the_sign_off() -> None:
+    found = _answers(
+        "Dear Sam,\n\nThank you for your e-mail about Fusus.\n\n"
+        "The office has not had any contact with Fusus and has not been approached by the company.\n\n"
+        "The office has not discussed CCTV or a real-time crime centre with Fusus.\n\n"
+        "Best regards\n\nHelen Smith\nOffice Manager\n")
+    assert judge_answer(found.get("q1", ""), "not_held").verdict == "no"
+    assert "Helen Smith" not in " ".join(found.values())
