@@ -80,3 +80,10 @@ def test_never_raises_and_never_grows_a_phone_number(text: str) -> None:
     out = R.redact(text)
     assert isinstance(out, str)
     assert R.redact(out) == out  # redacting twice changes nothing more
+
+
+def test_an_authority_that_signs_like_a_person_keeps_its_name() -> None:
+    text = "Yours sincerely\n\nJane Smith\nHistoric England\n"
+    assert R.redact(text) == f"Yours sincerely\n\n{NAME}\n{NAME}\n"  # unknown: it could be a person
+    knowing = redactor_for("Sam Campaigner", "sam@campaign.example", [], authority_names=["Historic England"])
+    assert knowing.redact(text) == f"Yours sincerely\n\n{NAME}\nHistoric England\n"

@@ -79,7 +79,8 @@ def redactor_for_store(store: Store, requester_name: str, requester_email: str, 
     """A redactor that keeps every authority's own address (as listed and as asked)."""
     addresses = [row[0] for row in store.db.execute("SELECT email FROM authorities")]
     addresses += [row[0] for row in store.db.execute("SELECT DISTINCT authority_email FROM requests")]
-    return redactor_for(requester_name, requester_email, addresses, keep_officials)
+    names = [row[0] for row in store.db.execute("SELECT name FROM authorities")]
+    return redactor_for(requester_name, requester_email, addresses, keep_officials, names)
 
 
 def _write(path: Path, text: str, what: str) -> Path:

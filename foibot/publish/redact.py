@@ -81,6 +81,7 @@ class Redactor:
     requester_email: str = ""
     keep_addresses: frozenset[str] = field(default_factory=frozenset)  # the authorities' own (lower case)
     keep_senior_officials: bool = False
+    keep_names: frozenset[str] = field(default_factory=frozenset)  # the authorities' names (lower case)
 
     def redact(self, text: str) -> str:
         if not text:
@@ -142,7 +143,7 @@ class Redactor:
                 seen += 1
                 if seen > SIGNATURE_LINES or candidate.startswith(">"):
                     break
-                if _is_person(candidate):
+                if _is_person(candidate) and candidate.rstrip(",.").lower() not in self.keep_names:
                     following = next((x for x in lines[k + 1:k + 3] if x.strip()), "")
                     if self.keep_senior_officials and _SENIOR.search(following):
                         kept.add(k)
@@ -180,7 +181,9 @@ def _is_person(text: str) -> bool:
 
 
 def redactor_for(requester_name: str, requester_email: str, authority_addresses: Iterable[str],
-                 keep_senior_officials: bool = False) -> Redactor:
+                 keep_senior_officials: bool = False, authority_names: Iterable[str] = ()) -> Redactor:
+    """A Redactor keeping these authorities' addresses and names ("Historic England" signs like a person)."""
     return Redactor(requester_name, requester_email,
                     frozenset(a.strip().lower() for a in authority_addresses if a and "@" in a),
-                    keep_senior_officials)
+                    keep_senior_officials,
+                    frozenset(" ".join(n.split()).lower() for n in authority_names if n))
