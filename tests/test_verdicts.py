@@ -6,6 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from foibot.errors import TemplateError
 from foibot.render import load_template_set
@@ -172,3 +174,14 @@ def test_prose_denials_are_answers_not_restated_questions_and_stop_at_the_sign_o
         "Best regards\n\nHelen Smith\nOffice Manager\n")
     assert judge_answer(found.get("q1", ""), "not_held").verdict == "no"
     assert "Helen Smith" not in " ".join(found.values())
+
+
+@given(st.text(max_size=400), st.sampled_from([None, "information_provided", "partially_provided", "not_held",
+                                                "refused", "neither_confirm_nor_deny", "other"]),
+       st.lists(st.sampled_from(["s43(2)", "s12(1)", "s40(2)", "FOISA s17"]), max_size=3))
+def test_any_answer_gets_a_verdict_of_the_vocabulary(answer: str, kind: str | None, exemptions: list[str]) -> None:
+    found = judge_answer(answer, kind, exemptions)
+    assert found.verdict in VERDICTS
+    assert (found.exemption == "") or found.verdict == "withheld"
+    narrow = Vocabulary(verdicts=("yes", "no", "unclear"))
+    assert judge_answer(answer, kind, exemptions, narrow).verdict in narrow.verdicts
