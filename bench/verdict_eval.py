@@ -21,9 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from foibot.render import load_template_set
-from foibot.understand.extract import page_texts
+from foibot.understand import judge_reply, locate, page_texts, vocabularies
 from foibot.understand.read import Reading, read_file
-from foibot.understand.question_verdicts import judge_reply, locate, vocabularies
 
 FIXTURES = ROOT / "tests" / "fixtures" / "verdicts"
 SEEDS = ROOT.parent / "shared" / "seeds"

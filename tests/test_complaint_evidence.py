@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from chase_helpers import Campaign, when
+from support.campaigns import StoreCampaign, when
 from test_chase import SENT, act
 
 from foibot.chase.evidence import add_months, closing_windows
@@ -15,15 +15,15 @@ from foibot.chase.ladder import chase_due
 
 
 @pytest.fixture
-def campaign(tmp_path: Path) -> Campaign:
-    return Campaign.create(tmp_path)
+def campaign(tmp_path: Path) -> StoreCampaign:
+    return StoreCampaign.create(tmp_path)
 
 
-def _complaint(c: Campaign, reference: str, regulator: str) -> str:
+def _complaint(c: StoreCampaign, reference: str, regulator: str) -> str:
     return (c.folder / "complaints" / f"{reference}-complaint-{regulator}.txt").read_text(encoding="utf-8")
 
 
-def test_the_complaint_carries_every_message_and_the_acts_sections(campaign: Campaign) -> None:
+def test_the_complaint_carries_every_message_and_the_acts_sections(campaign: StoreCampaign) -> None:
     english = campaign.send("barnet", SENT)
     scottish = campaign.send("glasgow", SENT, jurisdiction="scotland")
     campaign.reply(english["reference"], "acknowledgement", "2023-04-18")
@@ -52,7 +52,7 @@ def test_the_complaint_carries_every_message_and_the_acts_sections(campaign: Cam
     assert "WARNING" not in ico
 
 
-def test_chase_warns_when_the_window_is_about_to_close(campaign: Campaign) -> None:
+def test_chase_warns_when_the_window_is_about_to_close(campaign: StoreCampaign) -> None:
     english = campaign.send("barnet", SENT)
     for day in ("2023-05-18T10:00", "2023-06-15T10:00", "2023-07-17T10:00"):
         act(campaign, day)

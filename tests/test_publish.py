@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.published import AUTHORITIES, NOW, PERSONAL, RUN, SILENT, PublishCampaign, fixture_campaign, labels
+from support.published import (
+    AUTHORITIES,
+    NOW,
+    PERSONAL,
+    RUN,
+    SILENT,
+    PublishCampaign,
+    fixture_campaign,
+    labels,
+)
 from support.web import open_file
 
 from foibot.cli import cli

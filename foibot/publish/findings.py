@@ -1,6 +1,6 @@
 """The findings: one row per request and question, with its verdict, the quoted answer and where it came from.
 
-Verdicts are worked out from the stored answers every time (understand/verdicts.py), like due dates, so a
+Verdicts are worked out from the stored answers every time (understand/question_verdicts.py), like due dates, so a
 better reader or a corrected answer corrects every row; a person's verdict (`foibot verdict`, stored in
 `requests.verdicts`) always wins. The source is the e-mail, or the attachment and its page, that holds the
 sentence the verdict rests on.

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from .exemptions import parse_list
     from .extract import Extracted, page_texts, sniff
     from .parsing import ParsedMessage
-    from .read import Opened, Reading, open_message, read_file, read_message, read_opened, read_text
     from .question_verdicts import (
         NOT_ANSWERED,
         VERDICTS,
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
         locate,
         vocabularies,
     )
+    from .read import Opened, Reading, open_message, read_file, read_message, read_opened, read_text
 
 _HOMES = {"Classification": ".classify", "QuestionLike": ".classify", "parse_list": ".exemptions",
           "Extracted": ".extract", "sniff": ".extract", "page_texts": ".extract", "ParsedMessage": ".parsing",

@@ -1,4 +1,4 @@
-"""Verdicts per question (understand/verdicts.py): table-driven, on the labelled fixtures, and as templates declare them."""
+"""Verdicts per question (understand/question_verdicts.py): table-driven, on the labelled fixtures, and as templates declare them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from foibot.errors import TemplateError
 from foibot.render import load_template_set
+from foibot.understand import VERDICTS, Vocabulary, judge_answer, judge_reply, locate, vocabularies
 from foibot.understand.read import read_file
-from foibot.understand.verdicts import VERDICTS, Vocabulary, judge_answer, judge_reply, locate, vocabularies
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "verdicts"
 
