@@ -226,11 +226,12 @@ def test_publish_works_on_the_demo_folder(demo_run: tuple[subprocess.CompletedPr
         rows = {(r["authority_id"], r["question"]): r for r in csv.DictReader(handle)}
     # Every authority that answered has a verdict for every question, each resting on a quoted sentence.
     answered = {a for (a, _q), r in rows.items() if r["outcome"]}
-    assert answered == {"barnet", "gmp", "kent-police"}
+    assert answered == {"avon-fire", "barnet", "gmp", "kent-police"}  # avon-fire: answered a web-form request
     for (authority, _q), row in rows.items():
         if authority in answered:
             assert row["verdict"] not in ("", "not_answered", "unclear") and row["sentence"] and row["source"]
     assert rows[("barnet", "q1")]["verdict"] == "no"
+    assert {rows[("avon-fire", q)]["verdict"] for q in ("q1", "q2", "q3")} == {"not_held"}  # "within the scope"
     assert {rows[("gmp", q)]["exemption"] for q in ("q1", "q2", "q3")} == {"s43(2)"}
     assert rows[("kent-police", "q1")]["verdict"] == "yes"
     assert rows[("kent-police", "q1")]["source"].startswith("FOI 26-0412 response letter.pdf, page 1")

@@ -68,6 +68,17 @@ def test_a_question_left_out_of_answers_given_one_by_one_is_not_answered() -> No
     assert whole["q2"].sentence == "The council holds no information about Fusus."
 
 
+def test_nothing_held_within_the_scope_of_the_request_covers_the_questions_left_out() -> None:
+    """One sentence answers question 1 and says nothing is held for the whole request (the demo's fire
+    authority): the questions it leaves out are not held, not unanswered."""
+    vocab = [("q1", Vocabulary()), ("q2", Vocabulary()), ("q3", Vocabulary())]
+    said = ("The fire authority has had no contact with Fusus, and does not hold any information falling within "
+            "the scope of your request.")
+    got = judge_reply({"q1": said}, "not_held", (), vocab, (said,))
+    assert [got[q].verdict for q in ("q1", "q2", "q3")] == ["not_held", "not_held", "not_held"]
+    assert got["q3"].sentence == said
+
+
 def test_the_template_vocabulary_and_phrases_decide() -> None:
     narrow = Vocabulary(verdicts=("yes", "no", "withheld", "not_answered", "unclear"))
     assert judge_answer("Not held.", "not_held", vocabulary=narrow).verdict == "no"  # not_held -> its near verdict

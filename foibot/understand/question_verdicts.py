@@ -73,6 +73,10 @@ _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\bcan confirm that\b",
     )),
 }
+# "Nothing held" said of the request as a whole, not of one question.
+_WHOLE_REQUEST = re.compile(r"\b(?:(?:within|in) the scope of|relating to|relevant to|in relation to|covered by)\s+"
+                            r"(?:your|this|the)\s+request\b|\bany (?:of the )?information (?:that )?you (?:have )?"
+                            r"(?:requested|asked for)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -183,8 +187,13 @@ def _whole_reply(kind: str | None, exemptions: Sequence[str], vocabulary: Vocabu
         if kind == "neither_confirm_nor_deny":
             exemption = "NCND" + (f" {exemption}" if exemption else "")
         return Verdict(_allowed(WITHHELD, vocabulary), rests_on, exemption)
-    if kind == "not_held" and not per_question:
-        return Verdict(_allowed(NOT_HELD, vocabulary), rests_on)
+    if kind == "not_held":
+        # A reply answering some questions one by one leaves the others unanswered, unless the sentence
+        # that decided it says nothing is held for the whole request ("... any information falling within
+        # the scope of your request").
+        whole = next((e for e in evidence if _WHOLE_REQUEST.search(e)), "")
+        if not per_question or whole:
+            return Verdict(_allowed(NOT_HELD, vocabulary), whole or rests_on)
     return Verdict(_allowed(NOT_ANSWERED, vocabulary))
 
 
