@@ -456,28 +456,35 @@ def mark(request: str, outcome: str | None, status: str | None, authority_ref: s
 @click.option("--run", "run_name", default=None, help="Only this run's replies.")
 @_config_option
 def review(as_json: bool, run_name: str | None) -> None:
-    """List the readings of replies that wait for a person, each with its evidence.
+    """List what waits for a person: readings of replies, each with its evidence, and unclear verdicts.
 
     A reading waits when foibot is unsure of it or when it would change an outcome; its request is not
-    chased meanwhile. Settle one with `foibot review confirm MESSAGE` or `foibot review set MESSAGE --kind K`."""
+    chased meanwhile. Settle one with `foibot review confirm MESSAGE` or `foibot review set MESSAGE --kind K`.
+    A verdict waits when an answer's words decide nothing: `foibot review confirm REQUEST QUESTION` or
+    `foibot review set REQUEST QUESTION --verdict V`."""
     if click.get_current_context().invoked_subcommand is not None:
         return
     import json
 
+    from .publish import to_review
     from .review import list_reviews
 
     config = load()
     store = open_db(config, create=False)
     store.require_run(run_name)
     items = list_reviews(store, run_name)
+    verdicts = to_review(store, now(), run_name, base_dir=config.base_dir)
     if as_json:
         for item in items:
             click.echo(json.dumps(item.as_dict(), ensure_ascii=False))
+        for waiting in verdicts:
+            click.echo(json.dumps(waiting.as_dict(), ensure_ascii=False))
         return
-    if not items:
+    if not items and not verdicts:
         click.echo("Nothing waits for review.")
         return
-    click.echo(f"{len(items)} reading(s) wait for review (their requests are not chased until settled):")
+    if items:
+        click.echo(f"{len(items)} reading(s) wait for review (their requests are not chased until settled):")
     for item in items:
         where = f"{item.reference} ({_printable(item.authority or '')})" if item.reference else "not filed"
         click.echo(f"  #{item.message_id}  {where}: read as {item.kind} ({item.confidence:.2f}); "
@@ -486,32 +493,99 @@ def review(as_json: bool, run_name: str | None) -> None:
             click.echo(f"      subject: {_printable(item.subject)[:100]}")
         for sentence in item.evidence or ("no deciding sentence",):
             click.echo(f"      \"{_printable(sentence)[:200]}\"")
-    click.echo("Settle one: foibot review confirm MESSAGE, or foibot review set MESSAGE --kind KIND")
+    if items:
+        click.echo("Settle one: foibot review confirm MESSAGE, or foibot review set MESSAGE --kind KIND")
+    if verdicts:
+        click.echo(f"{len(verdicts)} verdict(s) wait for review (answers whose words decide nothing):")
+    for waiting in verdicts:
+        click.echo(f"  {waiting.reference} {waiting.question}  ({_printable(waiting.authority)}): {waiting.verdict}; "
+                   f"\"{_printable(waiting.answer)[:160]}\"")
+    if verdicts:
+        click.echo("Settle one: foibot review confirm REQUEST QUESTION, or foibot review set REQUEST QUESTION "
+                   "--verdict VERDICT [--exemption E]")
 
 
 @review.command("confirm")
-@click.argument("message", type=int)
+@click.argument("target")
+@click.argument("question", required=False)
 @_config_option
-def review_confirm(message: int) -> None:
-    """The reading of MESSAGE is right: keep it, and let the ladder act on it."""
+def review_confirm(target: str, question: str | None) -> None:
+    """The reading of reply TARGET is right (or, with QUESTION, the verdict of request TARGET's QUESTION)."""
+    if question is not None:
+        _confirm_verdict(target, question)
+        return
     from .review import confirm_reading
 
     config = load()
-    settled = confirm_reading(open_db(config, create=False), message, now())
-    click.echo(f"Message {message}: confirmed as {settled.kind}{_settled_tail(settled)}.")
+    settled = confirm_reading(open_db(config, create=False), _message_number(target), now())
+    click.echo(f"Message {target}: confirmed as {settled.kind}{_settled_tail(settled)}.")
 
 
 @review.command("set")
-@click.argument("message", type=int)
-@click.option("--kind", required=True, help="The reply's kind (acknowledgement, refused, not_held, ...).")
+@click.argument("target")
+@click.argument("question", required=False)
+@click.option("--kind", default=None, help="The reply's kind (acknowledgement, refused, not_held, ...).")
+@click.option("--verdict", "verdict_name", default=None,
+              help="With QUESTION: its verdict (yes, no, not_held, withheld, ...; auto: let foibot decide again).")
+@click.option("--exemption", default=None, help="With --verdict withheld: the exemption(s), e.g. 's43(2)'.")
 @_config_option
-def review_set(message: int, kind: str) -> None:
-    """The reading of MESSAGE is wrong: its kind is KIND (a correction always wins, as `mark` does)."""
+def review_set(target: str, question: str | None, kind: str | None, verdict_name: str | None,
+               exemption: str | None) -> None:
+    """The reading of reply TARGET is wrong: its kind is KIND; or, with QUESTION, the verdict of request
+    TARGET's QUESTION is VERDICT (a correction always wins, as `mark` does)."""
+    if question is not None:
+        if kind is not None or verdict_name is None:
+            raise click.UsageError("with REQUEST QUESTION give --verdict VERDICT (not --kind)")
+        _set_verdict(target, question, verdict_name, exemption)
+        return
+    if kind is None or verdict_name is not None or exemption is not None:
+        raise click.UsageError("give MESSAGE --kind KIND (or REQUEST QUESTION --verdict VERDICT)")
     from .review import set_reading
 
     config = load()
-    settled = set_reading(open_db(config, create=False), message, kind, now())
-    click.echo(f"Message {message}: set to {settled.kind}{_settled_tail(settled)}.")
+    settled = set_reading(open_db(config, create=False), _message_number(target), kind, now())
+    click.echo(f"Message {target}: set to {settled.kind}{_settled_tail(settled)}.")
+
+
+def _message_number(text: str) -> int:
+    if not text.isdigit():
+        raise click.BadParameter(f"{text!r} is not a reply's number (`foibot review` lists them); for a verdict "
+                                 "give REQUEST QUESTION", param_hint="MESSAGE")
+    return int(text)
+
+
+def _confirm_verdict(request: str, question: str) -> None:
+    """A person keeps foibot's verdict of one question (the review queue's confirm)."""
+    from .lifecycle import find_request
+    from .publish import current_verdict, question_vocabulary
+    from .review import confirm_verdict
+
+    config = load()
+    moment = now()
+    store = open_db(config, create=False)
+    row = find_request(store, request)
+    ids, _allowed = question_vocabulary(store, row["run"], question, config.base_dir)
+    found = current_verdict(store, row["reference"], question, moment, config.base_dir)
+    confirm_verdict(store, row["reference"], question, found.verdict, moment, exemption=found.exemption,
+                    questions=ids)
+    shown = found.verdict + (f" ({found.exemption})" if found.exemption else "")
+    click.echo(f"{row['reference']} ({_printable(row['authority_name'])}) {question}: confirmed as {shown}")
+
+
+def _set_verdict(request: str, question: str, verdict: str, exemption: str | None) -> None:
+    """A person sets the verdict of one question (the review queue's set); `auto` hands it back to foibot."""
+    from .lifecycle import find_request
+    from .publish import question_vocabulary
+    from .review import correct_verdict
+
+    config = load()
+    store = open_db(config, create=False)
+    row = find_request(store, request)
+    ids, allowed = question_vocabulary(store, row["run"], question, config.base_dir)
+    correct_verdict(store, row["reference"], question, verdict, now(), exemption=exemption, allowed=allowed,
+                    questions=ids)
+    shown = "handed back to foibot" if verdict == "auto" else verdict + (f" ({exemption})" if exemption else "")
+    click.echo(f"{row['reference']} ({_printable(row['authority_name'])}) {question}: {shown}")
 
 
 def _settled_tail(settled: Any) -> str:
@@ -717,47 +791,22 @@ def publish(folder: str, run_name: str | None, keep_officials: bool | None) -> N
 
 
 @cli.command()
-@click.argument("request", required=False)
-@click.argument("question", required=False)
-@click.argument("verdict", required=False)
+@click.argument("request")
+@click.argument("question")
+@click.argument("verdict")
 @click.option("--exemption", default=None, help="With withheld: the exemption(s), e.g. 's43(2)'.")
-@click.option("--list", "list_them", is_flag=True, help="List the verdicts waiting for a person (unclear ones).")
 @_config_option
-def verdict(request: str | None, question: str | None, verdict: str | None, exemption: str | None,
-            list_them: bool) -> None:
+def verdict(request: str, question: str, verdict: str, exemption: str | None) -> None:
     """Confirm or correct the VERDICT of QUESTION (q1, q2 ...) for REQUEST; a person's verdict always wins.
 
     VERDICT is one of the question's verdicts (yes, no, not_held, withheld, not_answered, unclear for the
-    Fusus questions), `confirm` to keep foibot's, or `auto` to let foibot decide again. With --list: the
-    answers whose verdict is unclear, for a person to settle."""
-    from .lifecycle import find_request, set_verdict
-    from .publish import current_verdict, question_vocabulary, to_review
-
-    if list_them:
-        if request or question or verdict:
-            raise click.UsageError("--list takes no REQUEST, QUESTION or VERDICT")
-        config = load()
-        store = open_db(config, create=False)
-        waiting = to_review(store, now(), base_dir=config.base_dir)
-        for f in waiting:
-            click.echo(f"{f.outcome.reference}  {f.question.id}  {f.outcome.authority}: {f.answer[:120]}")
-        click.echo(f"{len(waiting)} verdict(s) waiting for a person: foibot verdict REQUEST QUESTION VERDICT")
-        return
-    if not (request and question and verdict):
-        raise click.UsageError("give REQUEST QUESTION VERDICT (or --list)")
-    config = load()
-    moment = now()
-    store = open_db(config, create=False)
-    row = find_request(store, request)
-    ids, allowed = question_vocabulary(store, row["run"], question, config.base_dir)
-    chosen = verdict
+    Fusus questions), `confirm` to keep foibot's, or `auto` to let foibot decide again. The same as
+    `foibot review confirm REQUEST QUESTION` and `foibot review set REQUEST QUESTION --verdict VERDICT`;
+    `foibot review` lists the verdicts waiting for a person."""
     if verdict == "confirm":
-        found = current_verdict(store, row["reference"], question, moment, config.base_dir)
-        chosen, exemption = found.verdict, exemption or found.exemption
-    set_verdict(store, row["reference"], question, chosen, moment, exemption=exemption, allowed=allowed,
-                questions=ids)
-    shown = "handed back to foibot" if chosen == "auto" else f"{chosen}" + (f" ({exemption})" if exemption else "")
-    click.echo(f"{row['reference']} ({row['authority_name']}) {question}: {shown}")
+        _confirm_verdict(request, question)
+    else:
+        _set_verdict(request, question, verdict, exemption)
 
 
 @cli.command()

@@ -530,11 +530,12 @@ def manual_verdicts(stored: str | None) -> dict[str, dict[str, str]]:
 
 def set_verdict(store: Store, reference_or_id: str, question: str, verdict: str, now: datetime, *,
                 exemption: str | None = None, allowed: Sequence[str] = (),
-                questions: Sequence[str] = ()) -> dict[str, Any]:
+                questions: Sequence[str] = (), event: str = "verdict_set") -> dict[str, Any]:
     """A person confirms or corrects the verdict of one question of a request; it always wins.
 
     `verdict` "auto" hands it back to foibot. `allowed`: the question's vocabulary; `questions`: the ids of
-    the run's questions (both from the template; empty: not checked). Returns the updated request row.
+    the run's questions (both from the template; empty: not checked); `event`: what the history calls it
+    (review.confirm_verdict: "verdict_confirmed"). Returns the updated request row.
     """
     if questions and question not in questions:
         raise InputError(f"no question {question!r} in this request's template (questions: {', '.join(questions)})")
@@ -552,7 +553,7 @@ def set_verdict(store: Store, reference_or_id: str, question: str, verdict: str,
                                  "at": iso(now) or ""}
         store.db.execute("UPDATE requests SET verdicts = ? WHERE id = ?",
                          [json.dumps(current, sort_keys=True, ensure_ascii=False), request["id"]])
-        store.add_event(request["id"], "verdict_set", now, {"question": question, "verdict": verdict,
-                                                            "exemption": exemption or "", "before": before},
+        store.add_event(request["id"], event, now, {"question": question, "verdict": verdict,
+                                                    "exemption": exemption or "", "before": before},
                         source="manual")
     return _row(store, "requests", request["id"])

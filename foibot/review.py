@@ -6,22 +6,29 @@ outbox hold its request: no reminder goes to an authority that may have answered
 guess. `confirm_reading` accepts the reading as it is, `set_reading` corrects its kind; both are manual
 events (`source = 'manual'`) and, like `foibot mark`, always win over any later automatic reading.
 The CLI (`foibot review`) and the web workspace both call these functions.
+
+Verdicts per question wait in the same queue: an answer whose words decide nothing (`unclear`) waits for a
+person, who confirms it (`confirm_verdict`) or corrects it (`correct_verdict`); both are manual events on the
+request (`lifecycle.set_verdict`) and always win over foibot's own verdict, worked out again every time.
+Verdicts are computed by publishing (`publish.to_review` lists the ones waiting, as `VerdictItem`s); an
+unclear verdict holds no chaser (the request has had its answer).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .errors import InputError
-from .lifecycle import mark_message
+from .lifecycle import mark_message, set_verdict
 from .store import PENDING_REVIEW_REQUESTS, Store
 from .vocab import KINDS, SUBSTANTIVE
 
-__all__ = ["PENDING_REVIEW_REQUESTS", "ReviewItem", "Settled", "confirm_reading", "list_reviews", "pending_count",
-           "set_reading"]
+__all__ = ["PENDING_REVIEW_REQUESTS", "ReviewItem", "Settled", "VerdictItem", "confirm_reading", "confirm_verdict",
+           "correct_verdict", "list_reviews", "pending_count", "set_reading"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +137,39 @@ def set_reading(store: Store, message_id: int, kind: str, now: datetime) -> Sett
     mark_message(store, message_id, kind, now)
     _settle(store, message, kind, now, "review_set")
     return _after(store, message_id)
+
+
+# --- verdicts per question -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VerdictItem:
+    """One question of one request whose verdict waits for a person."""
+
+    reference: str
+    authority: str
+    question: str
+    verdict: str
+    exemption: str
+    answer: str  # the reply's answer to the question, as extracted
+    sentence: str  # what the verdict rests on ("" when nothing decided it)
+    source: str  # "email (2026-03-20)", "letter.pdf, page 2 (...)", or ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"request": self.reference, "authority": self.authority, "question": self.question,
+                "verdict": self.verdict, "exemption": self.exemption, "answer": self.answer,
+                "sentence": self.sentence, "source": self.source}
+
+
+def confirm_verdict(store: Store, reference: str, question: str, verdict: str, now: datetime, *,
+                    exemption: str | None = None, questions: Sequence[str] = ()) -> dict[str, Any]:
+    """A person agrees with foibot's verdict as it stands (`verdict`, `exemption`): it is theirs now."""
+    return set_verdict(store, reference, question, verdict, now, exemption=exemption, questions=questions,
+                       event="verdict_confirmed")
+
+
+def correct_verdict(store: Store, reference: str, question: str, verdict: str, now: datetime, *,
+                    exemption: str | None = None, allowed: Sequence[str] = (),
+                    questions: Sequence[str] = ()) -> dict[str, Any]:
+    """A person sets the verdict (one of `allowed`, the question's vocabulary; "auto" hands it back)."""
+    return set_verdict(store, reference, question, verdict, now, exemption=exemption, allowed=allowed,
+                       questions=questions)

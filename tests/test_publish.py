@@ -162,23 +162,64 @@ def test_a_verdict_set_by_hand_wins_and_says_so(campaign: PublishCampaign, tmp_p
     assert row["confirmed"] == "auto"
 
 
-def test_list_shows_the_unclear_verdicts_until_a_person_settles_them(campaign: PublishCampaign) -> None:
+def test_unclear_verdicts_wait_in_the_review_queue_until_a_person_settles_them(campaign: PublishCampaign,
+                                                                               tmp_path: Path) -> None:
+    """`foibot review` lists the unclear verdicts beside the readings; `review set` corrects one,
+    `review confirm` keeps foibot's, both as a person's (they leave the queue, answers.csv says confirmed)."""
     reference = campaign.references["harbury"]
-    code, output = _invoke(campaign.folder, "verdict", "--list")
+    code, output = _invoke(campaign.folder, "review")
     assert code == 0, output
-    assert [line.split()[1] for line in output.splitlines() if line.startswith(reference)] == ["q1", "q2", "q3"]
+    assert "3 verdict(s) wait for review" in output
+    waiting = [line.split()[1] for line in output.splitlines() if line.strip().startswith(reference)]
+    assert waiting == ["q1", "q2", "q3"]
     assert "procurement register" in output
-    assert _invoke(campaign.folder, "verdict", reference, "q1", "no")[0] == 0
-    output = _invoke(campaign.folder, "verdict", "--list")[1]
-    assert [line.split()[1] for line in output.splitlines() if line.startswith(reference)] == ["q2", "q3"]
-    assert _invoke(campaign.folder, "verdict", reference, "q1", "auto")[0] == 0
+    code, output = _invoke(campaign.folder, "review", "--json")
+    assert code == 0, output
+    items = [json.loads(line) for line in output.splitlines()]
+    assert [(i["request"], i["question"], i["verdict"]) for i in items if "question" in i] == [
+        (reference, q, "unclear") for q in ("q1", "q2", "q3")]
+
+    code, output = _invoke(campaign.folder, "review", "set", reference, "q1", "--verdict", "no")
+    assert code == 0, output
+    assert f"{reference} (Harbury Metropolitan Borough Council) q1: no" in output
+    code, output = _invoke(campaign.folder, "review", "confirm", reference, "q2")
+    assert code == 0, output
+    assert "q2: confirmed as unclear" in output
+    output = _invoke(campaign.folder, "review")[1]
+    assert [line.split()[1] for line in output.splitlines() if line.strip().startswith(reference)] == ["q3"]
+    assert _invoke(campaign.folder, "publish", str(tmp_path / "p"))[0] == 0
+    rows = {r["question"]: r for r in _rows(tmp_path / "p" / "answers.csv") if r["reference"] == reference}
+    assert [(rows[q]["verdict"], rows[q]["confirmed"]) for q in ("q1", "q2", "q3")] == [
+        ("no", "yes"), ("unclear", "yes"), ("unclear", "auto")]
+    store = sqlite3.connect(campaign.folder / "foibot.db")
+    events = store.execute("SELECT e.type, e.source FROM events e JOIN requests r ON r.id = e.request_id "
+                           "WHERE e.type LIKE 'verdict%' AND r.reference = ? ORDER BY e.id", [reference]).fetchall()
+    store.close()
+    assert ("verdict_set", "manual") in events and ("verdict_confirmed", "manual") in events
+    # Handed back to foibot, both wait again.
+    for q in ("q1", "q2"):
+        assert _invoke(campaign.folder, "review", "set", reference, q, "--verdict", "auto")[0] == 0
+    output = _invoke(campaign.folder, "review")[1]
+    assert [line.split()[1] for line in output.splitlines() if line.strip().startswith(reference)] == [
+        "q1", "q2", "q3"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["review", "set", "harbury-ref", "q1", "--kind", "refused"], "give --verdict VERDICT"),
+    (["review", "set", "harbury-ref", "--kind", "refused"], "is not a reply's number"),
+    (["review", "set", "harbury-ref", "q1"], "give --verdict VERDICT"),
+])
+def test_review_of_a_verdict_says_how_to_ask(campaign: PublishCampaign, args: list[str], message: str) -> None:
+    args = [campaign.references["harbury"] if a == "harbury-ref" else a for a in args]
+    code, output = _invoke(campaign.folder, *args)
+    assert code == 2 and message in output, output
 
 
 def test_confirm_keeps_foibots_verdict(campaign: PublishCampaign, tmp_path: Path) -> None:
     reference = campaign.references["northgate-police"]
     code, output = _invoke(campaign.folder, "verdict", reference, "q2", "confirm")
     assert code == 0, output
-    assert "q2: withheld (s43(2))" in output
+    assert "q2: confirmed as withheld (s43(2))" in output
     assert _invoke(campaign.folder, "publish", str(tmp_path / "p"))[0] == 0
     row = next(r for r in _rows(tmp_path / "p" / "answers.csv") if r["reference"] == reference and r["question"] == "q2")
     assert (row["verdict"], row["exemption"], row["confirmed"]) == ("withheld", "s43(2)", "yes")
@@ -188,6 +229,9 @@ def test_confirm_keeps_foibots_verdict(campaign: PublishCampaign, tmp_path: Path
     (["verdict", "FB-XXXXXX", "q1", "no"], "no request"),
     (["verdict", "northmoor-ref", "q9", "no"], "no question 'q9'"),
     (["verdict", "northmoor-ref", "q1", "maybe"], "'maybe' is not a verdict of q1"),
+    (["review", "set", "northmoor-ref", "q1", "--verdict", "maybe"], "'maybe' is not a verdict of q1"),
+    (["review", "confirm", "northmoor-ref", "q9"], "no question 'q9'"),
+    (["review", "confirm", "FB-XXXXXX", "q1"], "no request"),
     (["publish", "out", "--run", "nope"], "no run named 'nope'"),
     (["publish", "config.toml/out"], "cannot create the folder config.toml/out"),
 ])

@@ -1,8 +1,8 @@
 """The findings: one row per request and question, with its verdict, the quoted answer and where it came from.
 
 Verdicts are worked out from the stored answers every time (understand/question_verdicts.py), like due dates, so a
-better reader or a corrected answer corrects every row; a person's verdict (`foibot verdict`, stored in
-`requests.verdicts`) always wins. The source is the e-mail, or the attachment and its page, that holds the
+better reader or a corrected answer corrects every row; a person's verdict (`foibot review` or `foibot
+verdict`, stored in `requests.verdicts`) always wins; `to_review` gives the review queue the unclear ones. The source is the e-mail, or the attachment and its page, that holds the
 sentence the verdict rests on.
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 
 from ..clock import from_iso, london_date
 from ..lifecycle import manual_verdicts
+from ..review import VerdictItem
 from ..store import Store
 from ..understand import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
 from ..vocab import SUBSTANTIVE, ReplyKind
@@ -258,10 +259,13 @@ def current_verdict(store: Store, reference: str, question: str, now: datetime,
     raise InputError(f"no question {question!r} for {reference}")
 
 
-def to_review(store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None) -> list[Finding]:
-    """The verdicts waiting for a person: answers that decide nothing (`unclear`), not confirmed yet."""
+def to_review(store: Store, now: datetime, run: str | None = None,
+              base_dir: Path | None = None) -> list[VerdictItem]:
+    """The verdicts waiting for a person (the review queue's, beside the readings): answers that decide
+    nothing (`unclear`), not confirmed or set by a person yet; by request, then question."""
     from .export import outcomes
 
     items = list(outcomes(store, now, run, base_dir))
-    return [f for f in findings(store, items, run, base_dir)
-            if f.answered and f.verdict == "unclear" and not f.confirmed]
+    return [VerdictItem(f.outcome.reference, f.outcome.authority, f.question.id, f.verdict, f.exemption, f.answer,
+                        f.sentence, f.source)
+            for f in findings(store, items, run, base_dir) if f.answered and f.verdict == "unclear" and not f.confirmed]
