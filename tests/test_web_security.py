@@ -53,6 +53,21 @@ def test_every_request_needs_the_token(web: WebCampaign) -> None:
         assert http(running, "GET", "/requests", headers=_cookie(running)).status == 200
 
 
+def test_the_report_download_is_redacted_like_foibot_report(web: WebCampaign) -> None:
+    """Outputs' report is the one `foibot report` writes: an officer's name, direct address and phone number
+    in a reply are gone; the authority's name and its FOI address stay."""
+    web.reply_to("barnet", "Dear Alex Campaigner,\n\nThe council does not hold any information about Fusus.\n\n"
+                           "Yours sincerely,\n\nJanet Ormsby\nInformation Governance Officer\n"
+                           "janet.ormsby@barnet.gov.uk | 020 7946 0999\n")
+    with serving(web.config) as running:
+        answer = http(running, "GET", "/report.html", headers=_cookie(running))
+    assert answer.status == 200
+    page = answer.body.decode("utf-8")
+    for personal in ("Janet Ormsby", "janet.ormsby@", "020 7946 0999", "Alex Campaigner"):
+        assert personal not in page, personal
+    assert "London Borough of Barnet" in page and "foi@barnet.gov.uk" in page and "[phone redacted]" in page
+
+
 def test_the_printed_address_is_the_contract_line(web: WebCampaign) -> None:
     with serving(web.config) as running:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[A-Za-z0-9_-]{20,}", running.url)

@@ -225,5 +225,9 @@ def outcome_csv(page: Page) -> Response:
 
 def report_file(page: Page) -> Response:
     run = _run_param(page)
-    html = publish.build_report(page.store, page.now, run)
+    # Redacted as `foibot report` and `foibot publish` redact it: this file is for publishing too.
+    config = page.config
+    redactor = publish.redactor_for_store(page.store, config.requester.name, config.requester.email,
+                                          config.publish.keep_senior_officials)
+    html = publish.build_report(page.store, page.now, run, redactor=redactor, base_dir=config.base_dir)
     return _download(html, publish.safe_filename(f"report-{run}.html" if run else "report.html", "report.html"), "text/html; charset=utf-8")
