@@ -263,6 +263,10 @@ def test_the_demos_published_report_leads_with_the_findings(
     findings = seen.page.locator("#findings").inner_text()
     assert "London Borough of Barnet" in findings and "Greater Manchester Police" in findings
     assert "Kent Police" in findings and "FOI 26-0412 response letter.pdf, page 1" in findings
+    # Main's channel column stays in the per-authority table: the fire authority took the request by web form.
+    table = seen.page.locator("#every-authority .sorted.default table")
+    assert "channel" in table.locator("thead").inner_text()
+    assert "web form" in table.locator("tr", has_text="Avon Fire Authority").inner_text()
     SCREENSHOTS.mkdir(exist_ok=True)
     shot = SCREENSHOTS / "demo-publish-report.png"  # the first screen a reader sees: the findings
     seen.page.screenshot(path=str(shot))
