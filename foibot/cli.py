@@ -40,6 +40,7 @@ def load() -> Config:
     from .config import load_config
 
     ctx = click.get_current_context()
+    _LAST_CONFIG[:] = [ctx.obj.get("config_path")]
     return load_config(ctx.obj.get("config_path"))
 
 
@@ -50,6 +51,19 @@ def open_db(config: Config, create: bool = True) -> Store:
     store = open_store(config.database_path, config.files_dir, create=create)
     click.get_current_context().call_on_close(store.close)
     return store
+
+
+def _database_path() -> Path | None:
+    """The database the command was using (for the message about a damaged file)."""
+    try:
+        from .config import load_config
+
+        return load_config(_LAST_CONFIG[0] if _LAST_CONFIG else None).database_path
+    except FoibotError:
+        return None
+
+
+_LAST_CONFIG: list[str | None] = []
 
 
 def now() -> datetime:
@@ -991,6 +1005,19 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except FoibotError as exc:
         click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        # A damaged database file surfaces wherever a query reaches the broken page: one line, not a traceback.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        from .store import damaged
+
+        path = _database_path()
+        error = damaged(path, exc) if path is not None else None
+        if error is None:
+            raise
+        click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -194,8 +194,13 @@ def connect(server: ImapConfig, token: Callable[[str | None], str] | None = None
             client.starttls(context)
         if token is not None:
             _oauth_login(client, server, token, access)
-        else:
+        elif server.username.isascii() and password.isascii():
             client.login(server.username, password)
+        elif client.has_capability("AUTH=PLAIN"):  # LOGIN's arguments are ASCII only; PLAIN carries UTF-8
+            client.plain_login(server.username, password)
+        else:
+            raise MailServerError(f"{server.label} offers no AUTHENTICATE PLAIN, and LOGIN cannot carry a "
+                                  "user name or password with non-ASCII characters: change the password")
     except LoginError as exc:
         _close(client)
         raise MailServerError(f"{server.label} refused the login for {server.username}: check [imap] username "
