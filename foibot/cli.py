@@ -365,6 +365,25 @@ def assign(message: int, request: str) -> None:
 
 
 @cli.command()
+@click.argument("message", type=int)
+@_config_option
+def retry(message: int) -> None:
+    """Read a quarantined MESSAGE again (its number in `foibot triage`) and file it if it reads now.
+
+    A message is quarantined when reading it failed or ran out of the [storage] read limits."""
+    from .collect import retry_message
+
+    config = load()
+    store = open_db(config, create=False)
+    done = retry_message(store, config, message, now())
+    if done.state == "quarantined":
+        click.echo(f"Message {done.message_id} is quarantined again: {done.reason}")
+        sys.exit(1)
+    where = f"filed under {done.request}" if done.request else "read; it waits in triage (foibot triage)"
+    click.echo(f"Message {done.message_id} {where}.")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--template", "template_name", default="fusus", show_default=True,
               help="The request template whose questions the replies answer (to tell them from answers).")

@@ -64,6 +64,7 @@ class PollReport:
     delay_warnings: int = 0  # of the bounces, those that say the server is still trying (no request fails)
     auto_replies: int = 0
     parse_errors: int = 0
+    quarantined: int = 0  # reading ran out of its limits or failed: set aside with the reason (foibot retry)
     own_messages: int = 0  # copies of what we sent (e.g. Bcc to self): stored, not replies
     truncated: int = 0  # bigger than [imap] max_message_bytes: stored up to the cap
     moved: int = 0  # copied to [imap] processed_folder
@@ -81,7 +82,8 @@ class PollReport:
         return sum(self.filed.values())
 
     def summary(self) -> str:
-        if not self.new and not self.filed_total and not self.triage and not self.parse_errors:
+        if not (self.new or self.filed_total or self.triage or self.parse_errors or self.quarantined
+                or self.moved):
             text = f"{self.folder}: no new mail"
         else:
             parts = [f"{self.folder}: {self.fetched} fetched, {self.stored} stored"]
@@ -97,6 +99,8 @@ class PollReport:
                 parts.append(f"{self.auto_replies} auto-repl{'ies' if self.auto_replies != 1 else 'y'}")
             if self.parse_errors:
                 parts.append(f"{self.parse_errors} unreadable")
+            if self.quarantined:
+                parts.append(f"{self.quarantined} quarantined")
             if self.own_messages:
                 parts.append(f"{self.own_messages} of our own")
             if self.truncated:
