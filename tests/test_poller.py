@@ -74,13 +74,18 @@ def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(ca
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (camden.id, "reference_subject")
     assert campaign.request("camden")["authority_ref"] == "9645568"
-    # Their reference alone now finds the request, even from another system's address.
+    # Their reference alone now finds the request from the authority's own domain; from another system's
+    # address it waits in triage (references collide across authorities: issue 13).
     campaign.deliver(reply(from_addr="casework@icasework.example", to=campaign.user,
                            subject="Response to request 9645568", body="Please find our response below. "
                            "The council does not hold the information you asked for."))
+    campaign.deliver(reply(from_addr="records@camden.gov.uk", to=campaign.user, message_id="<r3@camden.gov.uk>",
+                           subject="Response to request 9645568", body="Please find our response below. "
+                           "The council does not hold the information you asked for."))
     poll(campaign)
-    second = campaign.incoming()[1]
-    assert (second["request_id"], second["match_method"]) == (camden.id, "authority_ref")
+    second, third = campaign.incoming()[1:3]
+    assert (second["request_id"], second["triage"]) == (None, 1)
+    assert (third["request_id"], third["match_method"]) == (camden.id, "authority_ref")
 
 
 def test_plus_address_from_a_no_reply_case_system(campaign: MailCampaign) -> None:
@@ -229,17 +234,25 @@ def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> 
 
 def test_a_dsn_without_our_message_id_is_linked_by_the_failed_address(campaign: MailCampaign) -> None:
     met = campaign.requests["met"]
+    # Anyone can send this one (issue 13): to the shared address it fails nothing and waits in triage.
     campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost)",
                          to=campaign.user), sender="")
     poll(campaign)
     row = only_row(campaign)
+    assert (row["request_id"], row["triage"]) == (None, 1)
+    assert campaign.request("met")["status"] != "failed"
+    # To the request's own reply address, naming its recipient: that request failed.
+    campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost again)",
+                         to=met.plus_address, reporter="mx2.mail.example"), sender="")
+    poll(campaign)
+    row = campaign.incoming()[1]
     assert (row["request_id"], row["match_method"]) == (met.id, "bounce_address")
     assert campaign.request("met")["status"] == "failed"
 
 
 def test_a_bounce_without_a_dsn_part_is_recognised(campaign: MailCampaign) -> None:
     camden = campaign.requests["camden"]
-    raw = reply(from_addr="postmaster@camden.gov.uk", to=campaign.user, subject="Undeliverable: " + camden.subject,
+    raw = reply(from_addr="postmaster@camden.gov.uk", to=camden.plus_address, subject="Undeliverable: " + camden.subject,
                 body="Delivery has failed to these recipients or groups:\n\nfoi@camden.gov.uk\n"
                      "The e-mail address you entered couldn't be found.",
                 headers={"X-Failed-Recipients": "foi@camden.gov.uk"})
