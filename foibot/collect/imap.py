@@ -490,8 +490,13 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
     if processed:
         if not client.folder_exists(processed):
             client.create_folder(processed)
-        if last_uid:  # stored on an earlier pass that stopped before moving them
-            leftovers = [u for u in client.search(["UID", f"1:{last_uid}", "NOT", "DELETED"]) if u <= last_uid]
+        if last_uid:  # stored on an earlier pass that stopped before moving them: only what foibot stored
+            # (the mail left alone as older than the campaign stays where it is)
+            stored = {int(r[0]) for r in store.db.execute(
+                "SELECT uid FROM messages WHERE direction = 'in' AND folder = ? AND uidvalidity = ? "
+                "AND uid IS NOT NULL", [folder, uidvalidity])}
+            leftovers = [u for u in client.search(["UID", f"1:{last_uid}", "NOT", "DELETED"])
+                         if u <= last_uid and u in stored]
             report.moved += _move(client, leftovers, processed, report)
     if uidnext is not None and int(uidnext) <= last_uid + 1:
         return  # nothing new: the cheap path

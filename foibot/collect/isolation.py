@@ -90,10 +90,10 @@ class IsolatedReader:
         started = time.monotonic()
         try:
             conn.send_bytes(raw)
-            while not conn.poll(0.5):
+            while not conn.poll(max(0.0, min(0.5, started + self.seconds - time.monotonic()))):
                 if not self._process.is_alive():
                     return self._died()
-                if time.monotonic() - started > self.seconds:
+                if time.monotonic() - started >= self.seconds:
                     self._stop()
                     self.restarts += 1
                     return Failure(f"reading it took more than {self.seconds:g} s (stopped)")
