@@ -145,9 +145,9 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
                                         f"{MAX_OUTPUT_CHARS} characters' worth")
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         _check_arguments(args, kwargs)
-        return _check_result(super().call(__context, __obj, *args, **kwargs))
+        return _check_result(super().call(context, obj, *args, **kwargs))
 
 
 def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

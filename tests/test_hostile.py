@@ -14,17 +14,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
+from typing import Self
 
 import hostile_mail as hm
+import pytest
+from inbox_scratch import NOW, ScratchInbox
+
 from foibot.collect.filing import retry_message
 from foibot.config import from_dict
 from foibot.errors import ConfigError, TemplateError
 from foibot.understand.classify import classify_text
 from foibot.understand.extract import extract_text
 from foibot.understand.parsing import parse_message
-from inbox_scratch import NOW, ScratchInbox
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NORMAL = hm.message("We do not hold the information you asked for.", message_id="<normal@barnet.gov.uk>")
@@ -40,7 +41,7 @@ class Bound:
     def __init__(self, seconds: float, mb: int = 400) -> None:
         self.seconds, self.mb = seconds, mb
 
-    def __enter__(self) -> Bound:
+    def __enter__(self) -> Self:
         self.started, self.rss = time.monotonic(), _rss_mb()
         return self
 

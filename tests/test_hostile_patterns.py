@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import foibot.understand as understand
+from foibot import understand
 from foibot.understand.phrases import CuedPattern, PhraseSet
 
 # The units the texts are made of: what an attacker can repeat in a reply (each was the shape of a failure).
@@ -48,7 +48,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         if isinstance(obj, re.Pattern):
             found.setdefault((obj.pattern, obj.flags), (where, obj))
         elif isinstance(obj, (PhraseSet, CuedPattern)):
-            for compiled in obj._compiled:  # noqa: SLF001 - the compiled phrases are what runs on text
+            for compiled in obj._compiled:
                 walk(compiled.careful, where, depth + 1)
                 walk(compiled.fast, where, depth + 1)
         elif isinstance(obj, (list, tuple, set, frozenset)):
@@ -115,7 +115,7 @@ def test_the_walk_finds_the_classifier_phrases() -> None:
     from foibot.understand.rules import RULES
 
     assert len(PATTERNS) > 300
-    sample = RULES[0].phrase_set._compiled[0].careful  # noqa: SLF001
+    sample = RULES[0].phrase_set._compiled[0].careful
     assert any(p is sample or p.pattern == sample.pattern for p in PATTERNS.values())
 
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from ..clock import iso
 from ..config import Config
@@ -400,7 +400,7 @@ _Read = tuple[int, Reading | None, str | None, str | None]
 class _InProcess:
     """Reading in this process (`[storage] isolated_reading = false`): no limits, for debugging only."""
 
-    def __enter__(self) -> _InProcess:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -445,11 +445,11 @@ def _file_batch(store: Store, config: Config, batch: list[_Read], directory: Dir
                 store.db.execute("RELEASE filing_message")
                 stopped = exc
                 break
-            except Exception as exc:  # noqa: BLE001 - a bug on this message's content: set it aside, go on
+            except Exception as exc:
                 log.exception("message %s could not be filed", row_id)
                 store.db.execute("ROLLBACK TO filing_message")
                 quarantine(store, row_id, f"filing it failed: {type(exc).__name__}: {exc}", now, report)
-            except BaseException as exc:  # an interrupt: re-raised below, once the messages before it are kept
+            except BaseException as exc:  # noqa: BLE001 - an interrupt: re-raised below, once those before it are kept
                 store.db.execute("ROLLBACK TO filing_message")
                 store.db.execute("RELEASE filing_message")
                 stopped = exc

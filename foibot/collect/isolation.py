@@ -19,7 +19,7 @@ import resource
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Self
 
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 1024
@@ -122,7 +122,7 @@ class IsolatedReader:
     def close(self) -> None:
         self._stop()
 
-    def __enter__(self) -> IsolatedReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

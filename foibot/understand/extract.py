@@ -14,6 +14,7 @@ import re
 import time
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from .parsing import html_to_text, tidy_text
 
@@ -137,7 +138,7 @@ def _pdf(data: bytes) -> Extracted:
     return Extracted(text, "ok", f"PDF, {len(pages)} page(s){note}")
 
 
-def _pdf_pages(pages: object) -> tuple[list[str], list[str]]:
+def _pdf_pages(pages: Any) -> tuple[list[str], list[str]]:
     """The text of each page worth reading, within the budgets; and notes on what was skipped."""
     texts: list[str] = []
     notes: list[str] = []
@@ -145,7 +146,7 @@ def _pdf_pages(pages: object) -> tuple[list[str], list[str]]:
     skipped: list[int] = []
     budget = MAX_PDF_CONTENT_BYTES
     deadline = time.monotonic() + MAX_SECONDS
-    for number, page in enumerate(pages):  # type: ignore[call-overload]
+    for number, page in enumerate(pages):
         if number >= MAX_PAGES:
             notes.append(f"only the first {MAX_PAGES} pages read")
             break
@@ -172,9 +173,9 @@ def _pdf_pages(pages: object) -> tuple[list[str], list[str]]:
     return texts, notes
 
 
-def _contents_key(page: object) -> object:
+def _contents_key(page: Any) -> object:
     """Which stream objects make the page's content (None when they are not indirect objects)."""
-    raw = page.raw_get("/Contents") if hasattr(page, "raw_get") and "/Contents" in page else None  # type: ignore[operator]
+    raw = page.raw_get("/Contents") if hasattr(page, "raw_get") and "/Contents" in page else None
     refs = list(raw) if isinstance(raw, list) else [raw]
     keys = tuple((getattr(r, "idnum", None), getattr(r, "generation", None)) for r in refs)
     return keys if keys and all(k[0] is not None for k in keys) else None
