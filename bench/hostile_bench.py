@@ -3,7 +3,7 @@
     python bench/hostile_bench.py [--normal 100]
 
 A Dovecot of its own holds the replies to a sent campaign (the poll benchmark's campaign and reply shapes),
-with the hostile messages of tests/hostile_mail.py mixed in among them: a Date past datetime.max, a Subject of
+with the hostile messages of tests/support/hostile.py mixed in among them: a Date past datetime.max, a Subject of
 unterminated encoded words, a 200,000-digit run, a 12 MB HTML-only reply, a 30 MB text reply, a PDF of 300
 pages sharing one 4 MB stream, DOCX XML, entity and image bombs, a forged bounce and a forged sender. The
 real `poll_once` files them into a fresh database. It passes when all the normal replies are filed (none
@@ -24,9 +24,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-import hostile_mail as hm
+from support import hostile as hm
 import poll_bench
-from fixtures_imap import Dovecot
+from support.imap import Dovecot
 
 from foibot.collect.imap import poll_once
 from foibot.config import load_config

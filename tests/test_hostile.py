@@ -1,7 +1,7 @@
 """Issue 13's hostile cases, each under a watchdog (pytest-timeout plus an in-test bound on time and memory):
 the message is read or quarantined, the next normal reply is filed, errors are one line.
 
-Generators are in hostile_mail.py (the project's own). Real parts only: a SQLite file, the worker process
+Generators are in support/hostile.py (the project's own). Real parts only: a SQLite file, the worker process
 with its real limits, the CLI as a subprocess.
 """
 
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Self
 
-import hostile_mail as hm
+from support import hostile as hm
 import pytest
-from inbox_scratch import NOW, ScratchInbox
+from support.inbox import NOW, ScratchInbox
 
 from foibot.collect.filing import retry_message
 from foibot.config import from_dict
