@@ -828,10 +828,39 @@ def login(flow: str | None, port: int, no_open: bool) -> None:
 @cli.command()
 @_config_option
 def check() -> None:
-    """Log in to the SMTP and the IMAP server and say what works. Sends nothing, changes nothing."""
-    if not _check_servers(load()):
+    """Log in to the SMTP and the IMAP server and say what works, and check the database file is whole
+    (SQLite's integrity check). Sends nothing, changes nothing."""
+    config = load()
+    servers = _check_servers(config)
+    database = _check_database(config)
+    if not (servers and database):
         sys.exit(1)
     click.echo("Both servers work; nothing was sent.")
+
+
+def _check_database(config: Config) -> bool:
+    """The database's integrity check on one line (OK on stdout, FAILED on stderr); True when it is whole."""
+    from .store import integrity_check, open_store
+
+    path = config.database_path
+    if not path.exists():
+        click.echo(f"Database {path}: none yet (foibot send makes it)")
+        return True
+    try:
+        store = open_store(path, config.files_dir, create=False)
+    except FoibotError as exc:
+        click.echo(f"Database {path}: FAILED: {exc}", err=True)
+        return False
+    try:
+        problems = integrity_check(store)
+    finally:
+        store.close()
+    if problems:
+        click.echo(f"Database {path}: FAILED: SQLite's integrity check found: {'; '.join(problems[:3])} "
+                   "(stop foibot and copy a backup of the file over it)", err=True)
+        return False
+    click.echo(f"Database {path}: OK: SQLite's integrity check finds it whole")
+    return True
 
 
 def _check_servers(config: Config) -> bool:

@@ -190,6 +190,8 @@ def test_a_damaged_database_is_one_line_saying_how_to_restore(tmp_path: Path) ->
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "is damaged" in done.stderr and "backup" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    checked = _cli("check", "--config", str(tmp_path / "config.toml"), cwd=tmp_path)
+    assert checked.returncode == 1 and "FAILED" in checked.stderr and "Traceback" not in checked.stderr
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
@@ -230,3 +232,37 @@ def test_a_hostile_template_is_one_clear_error(tmp_path: Path, source: str, word
     (tmp_path / "t" / "self.j2").write_text(source)
     with Bound(20, mb=200), pytest.raises(TemplateError, match=words):
         render_file(make_environment([tmp_path]), "t/self.j2", {}, "barnet")
+
+
+def test_the_export_header_row_is_neutralised(tmp_path: Path) -> None:
+    # Issue 13: a question id from the campaigner's template such as =HYPERLINK(...) became a live formula in
+    # the name of its "..._answer" column.
+    import csv
+    import io
+
+    from foibot.publish.export import write_csv
+    from foibot.store import open_store
+
+    template = tmp_path / "templates" / "evil"
+    template.mkdir(parents=True)
+    (template / "request.toml").write_text('[[questions]]\nid = "=HYPERLINK(\\"http://x.example\\")"\n'
+                                           'text = "How many?"\n')
+    (template / "subject.j2").write_text("FOI {{ reference }}\n")
+    (template / "body.j2").write_text("Dear {{ authority.name }}, {{ reference }}\n")
+    store = open_store(tmp_path / "foibot.db", tmp_path / "files")
+    with store.transaction():
+        store.db.execute("INSERT INTO runs (id, template, created_at) VALUES ('r', 'evil', '2026-03-02T10:00:00+00:00')")
+    out = io.StringIO()
+    write_csv(store, out, NOW, base_dir=tmp_path)
+    store.close()
+    header = next(csv.reader(io.StringIO(out.getvalue())))
+    assert any("HYPERLINK" in name for name in header)
+    assert not any(name.startswith(("=", "+", "-", "@")) for name in header), header
+
+
+def test_foibot_check_runs_the_integrity_check(tmp_path: Path) -> None:
+    inbox = ScratchInbox(tmp_path)
+    inbox.close()
+    (tmp_path / "config.toml").write_text('[storage]\ndatabase = "foibot.db"\n')
+    done = _cli("check", "--config", str(tmp_path / "config.toml"), cwd=tmp_path)
+    assert "integrity check finds it whole" in done.stdout, done.stdout + done.stderr
