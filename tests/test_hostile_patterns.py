@@ -105,7 +105,8 @@ def slow_growth(pattern: re.Pattern[str], anchored: bool = False) -> list[str]:
         long_cost = min(long_cost, *(_cost(pattern, long, anchored) for _ in range(2)))
         if long_cost > FLOOR_SECONDS and long_cost > 8 * max(short_cost, 1e-4):
             # Confirmed on a text four times longer again (caches make a short run look cheaper than it is).
-            longer_cost = _cost(pattern, unit * (4 * LONG // len(unit)), anchored)
+            longer = unit * (4 * LONG // len(unit))
+            longer_cost = min(_cost(pattern, longer, anchored), _cost(pattern, longer, anchored))
             if longer_cost > 8 * long_cost:
                 slow.append(f"{unit!r}: {short_cost:.3f} s -> {long_cost:.3f} s -> {longer_cost:.3f} s")
     return slow
