@@ -24,8 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from support import hostile as hm
 import poll_bench
+from support import hostile as hm
 from support.imap import Dovecot
 
 from foibot.collect.imap import poll_once

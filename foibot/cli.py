@@ -53,6 +53,12 @@ def open_db(config: Config, create: bool = True) -> Store:
     return store
 
 
+def _authorities_path(config: Config, given: str | None) -> Path:
+    """The campaign's CSV: as given on the command line (from the current folder, as the shell gives it), or
+    authorities.csv beside the config file, like every path the config names, whatever the current folder."""
+    return Path(given) if given is not None else config.base_dir / "authorities.csv"
+
+
 def _database_path() -> Path | None:
     """The database the command was using (for the message about a damaged file)."""
     try:
@@ -95,8 +101,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--run", "run_name", default=None, help="A name for this request run, e.g. fusus-2026.")
 @click.option("--template", "template_name", default="fusus", show_default=True,
               help="Request template: a name in templates/ or a folder.")
-@click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
-              type=click.Path(dir_okay=False), help="CSV of authorities.")
+@click.option("--authorities", "authorities_file", default=None, type=click.Path(dir_okay=False),
+              help="CSV of authorities (a relative path from the current folder, as the shell gives it). "
+                   "Default: authorities.csv in the config file's folder.")
 @click.option("--dry-run", is_flag=True, help="Render and show; send nothing, write nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation before sending.")
 @click.option("--allow-duplicate-run", is_flag=True,
@@ -106,7 +113,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--mark-sent", "mark_sent", multiple=True, metavar="REF",
               help="A message interrupted mid-send DID arrive (checked): record it as sent.")
 @_config_option
-def send(run_name: str | None, template_name: str, authorities_file: str, dry_run: bool, yes: bool,
+def send(run_name: str | None, template_name: str, authorities_file: str | None, dry_run: bool, yes: bool,
          allow_duplicate_run: bool, resend_unknown: tuple[str, ...], mark_sent: tuple[str, ...]) -> None:
     """Render the request for every authority and send each one once, ever.
 
@@ -121,7 +128,7 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     moment = now()
     plan = None
     if run_name is not None:
-        plan = sending.plan_run(config, run_name, template_name, authorities_file, moment,
+        plan = sending.plan_run(config, run_name, template_name, _authorities_path(config, authorities_file), moment,
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
@@ -259,14 +266,16 @@ def _list_by_hand(items: list[Any]) -> None:
 @click.argument("authority_id")
 @click.option("--template", "template_name", default="fusus", show_default=True,
               help="Request template: a name in templates/ or a folder.")
-@click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
-              type=click.Path(dir_okay=False), help="CSV of authorities.")
+@click.option("--authorities", "authorities_file", default=None, type=click.Path(dir_okay=False),
+              help="CSV of authorities (a relative path from the current folder, as the shell gives it). "
+                   "Default: authorities.csv in the config file's folder.")
 @_config_option
-def preview(authority_id: str, template_name: str, authorities_file: str) -> None:
+def preview(authority_id: str, template_name: str, authorities_file: str | None) -> None:
     """Show the request exactly as one authority would receive it (AUTHORITY_ID: its id in the CSV)."""
     from .send import message_as_text, preview_request
 
-    planned = preview_request(load(), authority_id, template_name, authorities_file, now())
+    config = load()
+    planned = preview_request(config, authority_id, template_name, _authorities_path(config, authorities_file), now())
     click.echo(message_as_text(planned.raw))
     click.echo(f"(sample reference {planned.reference}: each request gets its own when it is queued)", err=True)
 

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Self
 
-from support import hostile as hm
 import pytest
+from support import hostile as hm
 from support.inbox import NOW, ScratchInbox
 
 from foibot.collect.filing import retry_message
@@ -266,3 +266,34 @@ def test_foibot_check_runs_the_integrity_check(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('[storage]\ndatabase = "foibot.db"\n')
     done = _cli("check", "--config", str(tmp_path / "config.toml"), cwd=tmp_path)
     assert "integrity check finds it whole" in done.stdout, done.stdout + done.stderr
+
+
+def test_dmarc_fail_in_the_received_headers_reaches_the_matcher() -> None:
+    # Issue 13 (defect 8), through the real parser: foibot never read Authentication-Results.
+    from foibot.collect.filing import read
+
+    raw = hm.message("We do not hold the information.", sender="foi@barnet.gov.uk",
+                     headers={"Authentication-Results": "mx.example.org; spf=softfail smtp.mailfrom=barnet.gov.uk; "
+                                                        "dmarc=fail (p=reject) header.from=barnet.gov.uk"})
+    assert read(raw, 1024 * 1024).facts.auth_failed in ("dmarc", "spf")
+
+
+def test_the_default_authorities_csv_is_beside_the_config_whatever_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 13 (defect 14): `send`/`preview` looked for authorities.csv in the current folder, the config's
+    # other paths from the config's folder; run from another folder, they failed.
+    from support.run import authorities_csv, foibot
+
+    campaign, elsewhere = tmp_path / "campaign", tmp_path / "elsewhere"
+    campaign.mkdir()
+    elsewhere.mkdir()
+    (campaign / "config.toml").write_text('[requester]\nname = "A. Campaigner"\nemail = "me@example.org"\n')
+    authorities_csv(campaign, 3)
+    monkeypatch.chdir(elsewhere)
+    done = foibot("preview", "council-2", "--config", str(campaign / "config.toml"))
+    assert done.code == 0, done.stderr
+    assert "To: foi@council2.example" in done.stdout
+    # A path given on the command line is the shell's: from the current folder.
+    authorities_csv(elsewhere, 1, name="other.csv")
+    given = foibot("preview", "council-0", "--config", str(campaign / "config.toml"), "--authorities", "other.csv")
+    assert given.code == 0, given.stderr

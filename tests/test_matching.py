@@ -209,6 +209,36 @@ def test_a_bounce_for_an_address_of_two_requests_needs_another_clue() -> None:
     assert (match.request_id, match.method) == (6, "bounce_address")
 
 
+def test_a_bounce_at_one_requests_address_naming_another_fails_neither() -> None:
+    # Issue 13 (defect 9): bounce matching ran before the per-request address, so a bounce sent to Camden's
+    # reply address naming the Met's address failed the Met's request.
+    reply = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("foi@met.police.uk",),
+                  to_addrs=(f"campaigner+{CAMDEN.lower()}@example.org",))
+    match = match_reply(reply, directory())
+    assert match.request_id != 3
+    assert match.method != "bounce_address"
+
+
+def test_an_unreferenced_reply_from_a_sender_failing_dmarc_goes_to_triage() -> None:
+    # Issue 13 (defect 8): a forged From: of an authority, none of our references, and dmarc=fail in the
+    # receiving server's own Authentication-Results set that authority's outcome.
+    forged = facts(from_addr="foi@camden.gov.uk", subject="Your request", auth_failed="dmarc")
+    match = match_reply(forged, directory())
+    assert match.request_id is None and "DMARC" in match.detail["why"]
+    assert match_reply(facts(from_addr="foi@camden.gov.uk", subject="Your request"), directory()).request_id == 2
+    # One of our references is evidence of its own: the check's failure alone does not send it to triage.
+    referenced = facts(from_addr="foi@camden.gov.uk", subject=f"Re: [ref {CAMDEN}]", auth_failed="dmarc")
+    assert match_reply(referenced, directory()).request_id == 2
+
+
+def test_only_the_receiving_servers_own_authentication_results_count() -> None:
+    from foibot.collect.matching import sender_check_failed
+
+    assert sender_check_failed(["mx.example.org; spf=pass; dkim=none; dmarc=fail header.from=camden.gov.uk"]) == "dmarc"
+    assert sender_check_failed(["mx.example.org; spf=pass; dmarc=pass", "forged; dmarc=fail"]) is None
+    assert sender_check_failed([]) is None
+
+
 # --- domains ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("domain, organisation", [

@@ -215,6 +215,29 @@ def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(tmp_path: Pat
     assert row["request_id"] == barnet.id and "truncated" in row["last_error"]
 
 
+def test_the_size_cap_holds_when_the_server_understates_a_messages_size(tmp_path: Path, dovecot, imap_user: str,
+                                                                         smtp_server) -> None:
+    # Issue 13 (Low): max_message_bytes trusted the size the server reported; a hostile server stored 400 MB
+    # under a 1 MB cap. Here a proxy makes Dovecot's RFC822.SIZE answers say 1,000 bytes.
+    import re
+
+    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"max_message_bytes": 200_000})
+    barnet = campaign.requests["barnet"]
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Big",
+                           attachments=[("scan.tif", "image/tiff", os.urandom(1_000_000))]), to=barnet.plus_address)
+    proxy = TcpProxy(dovecot.imap_port)
+    proxy.rewrite_reply = lambda data: re.sub(rb"RFC822\.SIZE \d+", b"RFC822.SIZE 1000", data)
+    try:
+        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
+        campaign.config_path.write_text(text)
+        report = poll(campaign)
+    finally:
+        proxy.close()
+    row = only_row(campaign)
+    assert report.truncated == 1 and row["stored"] == 200_000 and row["size"] > 1_000_000
+    assert "truncated" in row["last_error"]
+
+
 # --- bounces and auto-replies -----------------------------------------------------------------------------
 
 def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> None:
@@ -400,6 +423,24 @@ def test_processed_folder_receives_stored_messages(tmp_path: Path, dovecot, imap
     assert dovecot.status(campaign.user)["messages"] == 0
     assert dovecot.status(campaign.user, "foibot/done")["messages"] == 3
     assert not any(b"\\Seen" in f for f in dovecot.flags(campaign.user, "foibot/done").values())
+
+
+def test_processed_folder_moves_only_what_foibot_stored(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> None:
+    # Issue 13 (defect 13): the sweep of leftovers moved every INBOX message up to the last UID, old personal
+    # mail the first poll had reported as left alone too, under a summary that said "INBOX: no new mail".
+    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"processed_folder": "foibot/done"})
+    for n in range(3):
+        dovecot.append(campaign.user, reply(from_addr=f"friend{n}@home.example", to=campaign.user,
+                                            subject=f"personal {n}"), when=datetime(2024, 1, n + 1, 9, 0, tzinfo=UTC))
+    barnet = campaign.requests["barnet"]
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
+                           subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
+    first = poll(campaign)
+    assert (first.stored, first.before_run, first.moved) == (1, 3, 1)
+    second = poll(campaign)
+    assert second.moved == 0, second.summary()
+    assert dovecot.status(campaign.user)["messages"] == 3  # the personal mail stays where it was
+    assert dovecot.status(campaign.user, "foibot/done")["messages"] == 1
 
 
 def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, dovecot, monkeypatch) -> None:

@@ -384,7 +384,10 @@ def _fetch(client: IMAPClient, batch: list[tuple[int, int]], max_bytes: int) -> 
     if whole:
         for uid, data in client.fetch(whole, ["BODY.PEEK[]", "INTERNALDATE"]).items():
             raw = data.get(b"BODY[]")
-            if isinstance(raw, bytes):
+            if isinstance(raw, bytes) and len(raw) > max_bytes:
+                # The server said it was small (RFC822.SIZE) and sent more: the cap holds whatever it says.
+                found[uid] = _Fetched(uid, raw[:max_bytes], len(raw), data.get(b"INTERNALDATE"), truncated=True)
+            elif isinstance(raw, bytes):
                 found[uid] = _Fetched(uid, raw, len(raw), data.get(b"INTERNALDATE"))
     for uid in big:
         for got_uid, data in client.fetch([uid], [f"BODY.PEEK[]<0.{max_bytes}>", "INTERNALDATE"]).items():
