@@ -238,6 +238,24 @@ def test_the_size_cap_holds_when_the_server_understates_a_messages_size(tmp_path
     assert "truncated" in row["last_error"]
 
 
+def test_a_different_message_reusing_a_message_id_is_kept(campaign: MailCampaign) -> None:
+    # Issue 13 (Low): a second, different message with a stored Message-ID was dropped, its bytes lost. The
+    # same message delivered twice (other trace headers, the same body) is still one message.
+    barnet = campaign.requests["barnet"]
+    first = reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject=f"RE: {barnet.subject}",
+                  message_id="<same@barnet.gov.uk>", body="We do not hold the information.")
+    campaign.deliver(first, to=barnet.plus_address)
+    campaign.deliver(first, to=barnet.plus_address)  # delivered again: a second Received header
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Another letter",
+                           message_id="<same@barnet.gov.uk>", body="Please find the information attached."),
+                     to=barnet.plus_address)
+    report = poll(campaign)
+    rows = campaign.incoming()
+    assert (report.stored, report.duplicates) == (2, 1), report.problems
+    assert sorted(r["subject"] for r in rows) == ["Another letter", f"RE: {barnet.subject}"]
+    assert any("Message-ID of message" in p for p in report.problems)
+
+
 # --- bounces and auto-replies -----------------------------------------------------------------------------
 
 def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> None:

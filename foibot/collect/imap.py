@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import imaplib
 import re
+import sqlite3
 import socket
 import ssl
 import time
@@ -318,7 +319,9 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
                  f"truncated: the message is {m.size} bytes; the first {len(m.raw)} are stored"
                  if m.truncated else None],
             )
-            if cursor.rowcount:
+            if not cursor.rowcount and message_id:
+                cursor = _store_reused_id(store, dedupe, m, message_id, folder, uidvalidity, now, report)
+            if cursor is not None and cursor.rowcount:
                 report.stored += 1
                 report.truncated += m.truncated
                 new_ids.append(int(cursor.lastrowid or 0))
@@ -326,6 +329,33 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
                 report.duplicates += 1
         _save_state(store, key, uidvalidity, last_uid, now)
     return new_ids
+
+
+def _body(raw: bytes) -> bytes:
+    """A message's body (what follows the first empty line), line ends made one kind."""
+    text = raw.replace(b"\r\n", b"\n")
+    return text.split(b"\n\n", 1)[1] if b"\n\n" in text else b""
+
+
+def _store_reused_id(store: Store, dedupe: str, m: _Fetched, message_id: str, folder: str, uidvalidity: int,
+                     now: datetime, report: PollReport) -> sqlite3.Cursor | None:
+    """A message whose Message-ID is stored already: the same message delivered twice (the same body; its
+    trace headers may differ) is a duplicate; a different one reusing the ID is kept too, bytes and all, under
+    a key of its own body (issue 13: it was dropped), and the pass says so. None for a duplicate."""
+    row = store.db.execute("SELECT id, raw FROM messages WHERE direction = 'in' AND dedupe_key = ?",
+                           [dedupe]).fetchone()
+    if row is None or _body(bytes(row[1] or b"")) == _body(m.raw):
+        return None
+    body_key = f"{dedupe}#body:{hashlib.sha256(_body(m.raw)).hexdigest()[:32]}"
+    cursor = store.db.execute(
+        "INSERT OR IGNORE INTO messages (direction, state, dedupe_key, message_id, sha256, size, raw, "
+        "created_at, folder, uid, uidvalidity, last_error) VALUES ('in', 'stored', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [body_key, message_id, hashlib.sha256(m.raw).hexdigest(), m.size, m.raw, iso(now), folder, m.uid,
+         uidvalidity, f"reuses the Message-ID {message_id[:200]} of message {row[0]}, with another body"])
+    if cursor.rowcount:
+        report.problems.append(f"UID {m.uid}: another message with the Message-ID of message {row[0]}: "
+                               "both are kept")
+    return cursor
 
 
 def _save_state(store: Store, key: str, uidvalidity: int, last_uid: int, now: datetime,
