@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import imaplib
 import re
-import sqlite3
 import socket
+import sqlite3
 import ssl
 import time
 from collections import Counter, defaultdict
@@ -310,7 +310,7 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
         for m in messages:
             message_id = header_message_id(m.raw)
             dedupe = dedupe_key(m.raw, message_id)
-            cursor = store.db.execute(
+            cursor: sqlite3.Cursor | None = store.db.execute(
                 "INSERT OR IGNORE INTO messages (direction, state, dedupe_key, message_id, sha256, size, raw, "
                 "created_at, folder, uid, uidvalidity, last_error) "
                 "VALUES ('in', 'stored', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -319,7 +319,7 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
                  f"truncated: the message is {m.size} bytes; the first {len(m.raw)} are stored"
                  if m.truncated else None],
             )
-            if not cursor.rowcount and message_id:
+            if cursor is not None and not cursor.rowcount and message_id:
                 cursor = _store_reused_id(store, dedupe, m, message_id, folder, uidvalidity, now, report)
             if cursor is not None and cursor.rowcount:
                 report.stored += 1
