@@ -297,3 +297,33 @@ def test_the_default_authorities_csv_is_beside_the_config_whatever_the_current_f
     authorities_csv(elsewhere, 1, name="other.csv")
     given = foibot("preview", "council-0", "--config", str(campaign / "config.toml"), "--authorities", "other.csv")
     assert given.code == 0, given.stderr
+
+
+@pytest.mark.timeout(120)
+def test_a_quarantined_message_is_listed_in_status_triage_and_the_report_and_foibot_retry_files_it(
+        tmp_path: Path) -> None:
+    from support.run import foibot
+
+    from foibot.collect.triage import list_triage
+    from foibot.publish.report import build_report
+    from foibot.publish.status import render, summarise
+
+    hurried = ScratchInbox(tmp_path, read_timeout_seconds=0.01)
+    try:
+        hurried.deliver([hm.message(attachment=(hm.shared_stream_pdf(), "application/pdf", "l.pdf"),
+                                    message_id="<pdf@barnet.gov.uk>"), NORMAL])
+        bad = hurried.rows("SELECT id, state FROM messages WHERE message_id = '<pdf@barnet.gov.uk>'")
+        assert bad[0]["state"] == "quarantined"
+        number = bad[0]["id"]
+        assert "Quarantined: " in render(summarise(hurried.store, NOW), NOW)
+        item = next(i for i in list_triage(hurried.store) if i.id == number)
+        assert f"foibot retry {number}" in item.why and "took more than" in (item.parse_error or "")
+        assert "quarantined" in build_report(hurried.store, NOW)
+    finally:
+        hurried.close()
+    (tmp_path / "config.toml").write_text('[storage]\ndatabase = "foibot.db"\nread_timeout_seconds = 60\n')
+    done = foibot("retry", str(number), "--config", str(tmp_path / "config.toml"))
+    assert done.code == 0, done.stderr
+    assert f"Message {number} " in done.stdout and "quarantined again" not in done.stdout
+    again = foibot("retry", str(number), "--config", str(tmp_path / "config.toml"))
+    assert again.code == 1 and "is not quarantined" in again.stderr
