@@ -40,6 +40,7 @@ def load() -> Config:
     from .config import load_config
 
     ctx = click.get_current_context()
+    _LAST_CONFIG[:] = [ctx.obj.get("config_path")]
     return load_config(ctx.obj.get("config_path"))
 
 
@@ -50,6 +51,25 @@ def open_db(config: Config, create: bool = True) -> Store:
     store = open_store(config.database_path, config.files_dir, create=create)
     click.get_current_context().call_on_close(store.close)
     return store
+
+
+def _authorities_path(config: Config, given: str | None) -> Path:
+    """The campaign's CSV: as given on the command line (from the current folder, as the shell gives it), or
+    authorities.csv beside the config file, like every path the config names, whatever the current folder."""
+    return Path(given) if given is not None else config.base_dir / "authorities.csv"
+
+
+def _database_path() -> Path | None:
+    """The database the command was using (for the message about a damaged file)."""
+    try:
+        from .config import load_config
+
+        return load_config(_LAST_CONFIG[0] if _LAST_CONFIG else None).database_path
+    except FoibotError:
+        return None
+
+
+_LAST_CONFIG: list[str | None] = []
 
 
 def now() -> datetime:
@@ -81,8 +101,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--run", "run_name", default=None, help="A name for this request run, e.g. fusus-2026.")
 @click.option("--template", "template_name", default="fusus", show_default=True,
               help="Request template: a name in templates/ or a folder.")
-@click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
-              type=click.Path(dir_okay=False), help="CSV of authorities.")
+@click.option("--authorities", "authorities_file", default=None, type=click.Path(dir_okay=False),
+              help="CSV of authorities (a relative path from the current folder, as the shell gives it). "
+                   "Default: authorities.csv in the config file's folder.")
 @click.option("--dry-run", is_flag=True, help="Render and show; send nothing, write nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation before sending.")
 @click.option("--allow-duplicate-run", is_flag=True,
@@ -92,7 +113,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--mark-sent", "mark_sent", multiple=True, metavar="REF",
               help="A message interrupted mid-send DID arrive (checked): record it as sent.")
 @_config_option
-def send(run_name: str | None, template_name: str, authorities_file: str, dry_run: bool, yes: bool,
+def send(run_name: str | None, template_name: str, authorities_file: str | None, dry_run: bool, yes: bool,
          allow_duplicate_run: bool, resend_unknown: tuple[str, ...], mark_sent: tuple[str, ...]) -> None:
     """Render the request for every authority and send each one once, ever.
 
@@ -107,7 +128,7 @@ def send(run_name: str | None, template_name: str, authorities_file: str, dry_ru
     moment = now()
     plan = None
     if run_name is not None:
-        plan = sending.plan_run(config, run_name, template_name, authorities_file, moment,
+        plan = sending.plan_run(config, run_name, template_name, _authorities_path(config, authorities_file), moment,
                                 allow_duplicate_run=allow_duplicate_run)
         if dry_run:
             _show_plan(plan, config)
@@ -245,14 +266,16 @@ def _list_by_hand(items: list[Any]) -> None:
 @click.argument("authority_id")
 @click.option("--template", "template_name", default="fusus", show_default=True,
               help="Request template: a name in templates/ or a folder.")
-@click.option("--authorities", "authorities_file", default="authorities.csv", show_default=True,
-              type=click.Path(dir_okay=False), help="CSV of authorities.")
+@click.option("--authorities", "authorities_file", default=None, type=click.Path(dir_okay=False),
+              help="CSV of authorities (a relative path from the current folder, as the shell gives it). "
+                   "Default: authorities.csv in the config file's folder.")
 @_config_option
-def preview(authority_id: str, template_name: str, authorities_file: str) -> None:
+def preview(authority_id: str, template_name: str, authorities_file: str | None) -> None:
     """Show the request exactly as one authority would receive it (AUTHORITY_ID: its id in the CSV)."""
     from .send import message_as_text, preview_request
 
-    planned = preview_request(load(), authority_id, template_name, authorities_file, now())
+    config = load()
+    planned = preview_request(config, authority_id, template_name, _authorities_path(config, authorities_file), now())
     click.echo(message_as_text(planned.raw))
     click.echo(f"(sample reference {planned.reference}: each request gets its own when it is queued)", err=True)
 
@@ -348,6 +371,25 @@ def assign(message: int, request: str) -> None:
     click.echo(f"Message {done.message_id} filed under {done.reference} ({done.authority}){moved}: "
                f"read as {done.kind}; the request is now {done.status_after}.")
     click.echo(f"Learned: {done.hint}.")
+
+
+@cli.command()
+@click.argument("message", type=int)
+@_config_option
+def retry(message: int) -> None:
+    """Read a quarantined MESSAGE again (its number in `foibot triage`) and file it if it reads now.
+
+    A message is quarantined when reading it failed or ran out of the [storage] read limits."""
+    from .collect import retry_message
+
+    config = load()
+    store = open_db(config, create=False)
+    done = retry_message(store, config, message, now())
+    if done.state == "quarantined":
+        click.echo(f"Message {done.message_id} is quarantined again: {done.reason}")
+        sys.exit(1)
+    where = f"filed under {done.request}" if done.request else "read; it waits in triage (foibot triage)"
+    click.echo(f"Message {done.message_id} {where}.")
 
 
 @cli.command()
@@ -923,10 +965,39 @@ def login(flow: str | None, port: int, no_open: bool) -> None:
 @cli.command()
 @_config_option
 def check() -> None:
-    """Log in to the SMTP and the IMAP server and say what works. Sends nothing, changes nothing."""
-    if not _check_servers(load()):
+    """Log in to the SMTP and the IMAP server and say what works, and check the database file is whole
+    (SQLite's integrity check). Sends nothing, changes nothing."""
+    config = load()
+    servers = _check_servers(config)
+    database = _check_database(config)
+    if not (servers and database):
         sys.exit(1)
     click.echo("Both servers work; nothing was sent.")
+
+
+def _check_database(config: Config) -> bool:
+    """The database's integrity check on one line (OK on stdout, FAILED on stderr); True when it is whole."""
+    from .store import integrity_check, open_store
+
+    path = config.database_path
+    if not path.exists():
+        click.echo(f"Database {path}: none yet (foibot send makes it)")
+        return True
+    try:
+        store = open_store(path, config.files_dir, create=False)
+    except FoibotError as exc:
+        click.echo(f"Database {path}: FAILED: {exc}", err=True)
+        return False
+    try:
+        problems = integrity_check(store)
+    finally:
+        store.close()
+    if problems:
+        click.echo(f"Database {path}: FAILED: SQLite's integrity check found: {'; '.join(problems[:3])} "
+                   "(stop foibot and copy a backup of the file over it)", err=True)
+        return False
+    click.echo(f"Database {path}: OK: SQLite's integrity check finds it whole")
+    return True
 
 
 def _check_servers(config: Config) -> bool:
@@ -1119,6 +1190,19 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except FoibotError as exc:
         click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        # A damaged database file surfaces wherever a query reaches the broken page: one line, not a traceback.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.DatabaseError):
+            raise
+        from .store import damaged
+
+        path = _database_path()
+        error = damaged(path, exc) if path is not None else None
+        if error is None:
+            raise
+        click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

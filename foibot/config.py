@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from .errors import ConfigError
 from .providers import PROVIDERS, oauth_endpoints, preset_defaults
 
 DEFAULT_CONFIG_NAME = "config.toml"
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SECURITY_CHOICES = ("tls", "starttls", "none")
 AUTH_CHOICES = ("password", "oauth2")
 OAUTH_MECHANISMS = ("auto", "xoauth2", "oauthbearer")
@@ -85,6 +88,11 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "database": (str, "foibot.db"),
         "files": (str, "files"),
         "max_attachment_bytes": (int, 25 * 1024 * 1024),
+        # Each stored message is read in a worker process within these limits; one that runs over is
+        # quarantined (foibot retry) instead of stopping every later poll.
+        "isolated_reading": (bool, True),
+        "read_timeout_seconds": ((int, float), 60),
+        "read_memory_mb": (int, 1024),
     },
     "chase": {
         "enabled": (bool, True),
@@ -194,6 +202,9 @@ class StorageConfig:
     database: str
     files: str
     max_attachment_bytes: int
+    isolated_reading: bool
+    read_timeout_seconds: float
+    read_memory_mb: int
 
 
 @dataclass(frozen=True)
@@ -370,6 +381,8 @@ def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
             raise ConfigError(
                 f"{source}: [{section}] {key} must be {_type_name(expected)}, not {value!r}"
             )
+        if isinstance(value, float) and not math.isfinite(value):  # TOML allows inf and nan
+            raise ConfigError(f"{source}: [{section}] {key} must be a finite number, not {value!r}")
         # Line breaks of every kind (U+2028 too) and DEL: a name or address here ends up in a mail header.
         if isinstance(value, str) and has_control(value):
             raise ConfigError(f"{source}: [{section}] {key} contains a control character or newline")
@@ -379,9 +392,14 @@ def _check_section(data: Any, section: str, source: str) -> dict[str, Any]:
     return out
 
 
-def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
+def _server(section: str, values: dict[str, Any], source: str, base_dir: Path) -> ServerConfig:
     """A checked [smtp] or [imap] section as a SmtpConfig or ImapConfig."""
     security = values["security"]
+    if values["password_env"] and not _VARIABLE_NAME.fullmatch(values["password_env"]):
+        # Never echoed: a password written here by mistake would end up in every error and the daemon's log.
+        raise ConfigError(f"{source}: [{section}] password_env must be the NAME of an environment variable "
+                          "(letters, digits and _, e.g. FOIBOT_IMAP_PASSWORD), not the password itself; the "
+                          "value given is not shown")
     if security not in SECURITY_CHOICES:
         raise ConfigError(
             f"{source}: [{section}] security must be one of {', '.join(SECURITY_CHOICES)}, not {security!r}"
@@ -410,6 +428,8 @@ def _server(section: str, values: dict[str, Any], source: str) -> ServerConfig:
         raise ConfigError(f"{source}: [smtp] max_attempts must be at least 1")
     if values["timeout_seconds"] <= 0:
         raise ConfigError(f"{source}: [{section}] timeout_seconds must be more than 0")
+    if values["ca_file"]:  # relative to the config file's folder, like every path in it, whatever the cwd
+        values = {**values, "ca_file": str((base_dir / values["ca_file"]).resolve())}
     cls = SmtpConfig if section == "smtp" else ImapConfig
     server: ServerConfig = _typed(cls, values, section=section, source=source)
     return server
@@ -527,8 +547,8 @@ def from_dict(data: dict[str, Any], source: str, base_dir: Path) -> Config:
         ZoneInfo(sections["chase"]["timezone"])
     except Exception as exc:
         raise ConfigError(f"{source}: [chase] timezone {sections['chase']['timezone']!r} is unknown") from exc
-    smtp = _server("smtp", sections["smtp"], source) if "smtp" in data else None
-    imap = _server("imap", sections["imap"], source) if "imap" in data else None
+    smtp = _server("smtp", sections["smtp"], source, base_dir) if "smtp" in data else None
+    imap = _server("imap", sections["imap"], source, base_dir) if "imap" in data else None
     assert smtp is None or isinstance(smtp, SmtpConfig)
     assert imap is None or isinstance(imap, ImapConfig)
     servers: list[ServerConfig] = [s for s in (smtp, imap) if s is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import traceback
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 # The environment every request and chaser is rendered in (sandboxed, StrictUndefined): the type others name.
 TemplateEnvironment = ImmutableSandboxedEnvironment
@@ -110,8 +111,86 @@ def template_dirs(base_dir: Path | None) -> list[Path]:
     return dirs
 
 
+# A campaigner's own template renders within these (issue 13: 'x' * 3e9, nested ranges and a template that
+# includes itself exhausted memory or ended in a traceback). A request letter is a few thousand characters.
+MAX_OUTPUT_CHARS = 1_000_000
+MAX_RANGE_ITEMS = 100_000  # all the range() items of one rendering together
+MAX_INT_ARGUMENT = 1_000_000  # a number given to a method (ljust, center, ...) or a repeat count
+
+
+class BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with limits on what one rendering may build: repeats, ranges, big numbers."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.range_budget = MAX_RANGE_ITEMS
+        self.globals["range"] = self._range
+        # Filters are called directly, not through call(): each is wrapped with the same checks (the
+        # wrapper keeps jinja's pass_context/pass_environment marks, which functools.wraps copies).
+        self.filters = {name: _checked(f) for name, f in self.filters.items()}
+
+    def _range(self, *args: int) -> range:
+        made = range(*args)
+        self.range_budget -= len(made)
+        if self.range_budget < 0:
+            raise SecurityError(f"the template's loops go over {MAX_RANGE_ITEMS} items in all")
+        return made
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError(f"a power of {right} is too big for a template")
+        if operator == "*":
+            for count, other in ((left, right), (right, left)):
+                if (isinstance(count, int) and isinstance(other, (str, list, tuple))
+                        and count * max(len(other), 1) > MAX_OUTPUT_CHARS):
+                    raise SecurityError("the template repeats text more than "
+                                        f"{MAX_OUTPUT_CHARS} characters' worth")
+        return super().call_binop(context, operator, left, right)
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        _check_arguments(args, kwargs)
+        return _check_result(super().call(context, obj, *args, **kwargs))
+
+
+def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT_ARGUMENT:
+            raise SecurityError(f"the number {value} is too big for a template call")
+
+
+def _check_result(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_OUTPUT_CHARS:
+        raise SecurityError(f"the template builds a value of more than {MAX_OUTPUT_CHARS} characters")
+    return value
+
+
+def _checked(func: Any) -> Any:
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _check_arguments(args, kwargs)
+        return _check_result(func(*args, **kwargs))
+
+    return checked
+
+
+def _render_bounded(env: jinja2.Environment, template: jinja2.Template, context: dict[str, Any]) -> str:
+    """Render, refusing more than MAX_OUTPUT_CHARS of output (stopped as soon as it gets there)."""
+    if isinstance(env, BoundedEnvironment):
+        env.range_budget = MAX_RANGE_ITEMS
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(context):
+        size += len(part)
+        if size > MAX_OUTPUT_CHARS:
+            raise SecurityError(f"the template renders to more than {MAX_OUTPUT_CHARS} characters")
+        parts.append(part)
+    return "".join(parts)
+
+
 def make_environment(dirs: list[Path], html: bool = False) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+    return BoundedEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=html,  # plain-text mail; the workspace's pages are HTML, every value escaped
@@ -245,18 +324,23 @@ def _compiled(env: jinja2.Environment, source: str) -> jinja2.Template:
 def render_text(env: jinja2.Environment, source: str, label: str, context: dict[str, Any]) -> str:
     """Render a template string (a question) with the same guards as a template file."""
     try:
-        return _compiled(env, source).render(context)
-    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        return _render_bounded(env, _compiled(env, source), context)
+    except RecursionError as exc:
+        raise TemplateError(f"{label}: includes or calls itself without end") from exc
+    except (jinja2.TemplateError, TypeError, ValueError, OverflowError, MemoryError) as exc:
         raise TemplateError(f"{label}: {exc}") from exc
 
 
 def render_file(env: jinja2.Environment, template_name: str, context: dict[str, Any], who: str) -> str:
     try:
         template = env.get_template(template_name)
-        text = template.render(context)
+        text = _render_bounded(env, template, context)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template {template_name} not found") from exc
-    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+    except RecursionError as exc:
+        raise TemplateError(f"template {template_name} includes or calls itself without end (rendering for "
+                            f"{who})") from exc
+    except (jinja2.TemplateError, TypeError, ValueError, OverflowError, MemoryError) as exc:
         where = _template_line(exc, template_name)
         raise TemplateError(f"template {where}: {exc} (rendering for {who})") from exc
     leftover = _LEFTOVER.search(text)

@@ -57,7 +57,6 @@ def facts(**fields) -> ReplyFacts:
     (facts(attachment_texts=(f"Your ref: {MET}\nOur ref: 1234",)), 3, "reference_attachment"),
     (facts(forwarded=(facts(in_reply_to=("<fb-barnt.request.1@example.org>",)),)), 1, "forwarded"),
     (facts(subject="Response to 9645568", from_addr="x@barnet.gov.uk"), 1, "authority_ref"),
-    (facts(subject="Response to 9645568", from_addr="noreply@icasework.example"), 1, "authority_ref"),
     (facts(from_addr="foi@met.pnn.police.uk"), 3, "sender_address"),
     (facts(from_addr="Foi@Camden.gov.uk"), 2, "sender_address"),
     (facts(from_addr="a.person@camden.gov.uk"), 2, "sender_domain"),
@@ -69,6 +68,15 @@ def test_each_layer_alone(reply: ReplyFacts, request_id: int, method: str) -> No
     match = match_reply(reply, directory())
     assert (match.request_id, match.method) == (request_id, method)
     assert 0.5 <= match.confidence <= 1.0 and match.detail["why"]
+
+
+def test_their_reference_from_another_domain_does_not_file_it() -> None:
+    # Issue 13: references collide across authorities ("2023/0456"): one learned from Barnet files only mail
+    # from Barnet (its domain, or a sender filed under it by hand).
+    reply = facts(subject="Response to 9645568", from_addr="noreply@icasework.example")
+    assert match_reply(reply, directory()).request_id is None
+    taught = directory(hints={"noreply@icasework.example": "barnet"})
+    assert match_reply(reply, taught).request_id == 1
 
 
 def test_layers_are_tried_most_certain_first() -> None:
@@ -131,7 +139,8 @@ def test_an_authority_with_no_open_request_suggests_its_closed_ones() -> None:
 
 
 def test_replies_to_closed_requests_are_filed_by_a_certain_clue() -> None:
-    for reply in (facts(subject=f"Re: [ref {HARROW_OLD}]"), facts(subject="FOI-2231 correction")):
+    for reply in (facts(subject=f"Re: [ref {HARROW_OLD}]"),
+                  facts(subject="FOI-2231 correction", from_addr="foi@bromley.gov.uk")):
         match = match_reply(reply, directory())
         assert match.request_id in (5, 8) and match.filed
 
@@ -143,9 +152,18 @@ def test_unknown_references_are_reported() -> None:
 
 
 def test_our_own_message_is_recognised_and_not_filed() -> None:
-    match = match_reply(facts(message_id="<fb-barnt.request.1@example.org>", subject=f"[ref {BARNET}]"), directory())
+    match = match_reply(facts(message_id="<fb-barnt.request.1@example.org>", subject=f"[ref {BARNET}]",
+                              from_addr=ME), directory())
     assert (match.request_id, match.method) == (None, "own_message")
     assert match.candidates == [1]
+
+
+def test_our_message_id_on_mail_from_someone_else_is_suspicious_not_ours() -> None:
+    # Issue 13: such a reply was taken as our own and vanished (neither filed nor in triage).
+    match = match_reply(facts(message_id="<fb-barnt.request.1@example.org>", subject=f"[ref {BARNET}]",
+                              from_addr="foi@barnet.gov.uk"), directory())
+    assert (match.request_id, match.method) == (None, "none")
+    assert "suspicious" in match.detail["why"] and match.candidates == [1]
 
 
 # --- sender hints -----------------------------------------------------------------------------------------------
@@ -172,7 +190,10 @@ def test_a_bounce_is_linked_by_the_message_id_it_carries() -> None:
 
 
 def test_a_bounce_is_linked_by_the_failed_address() -> None:
-    reply = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("FOI@met.police.uk",))
+    untrusted = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("FOI@met.police.uk",))
+    assert match_reply(untrusted, directory()).request_id is None  # anyone can send it: issue 13
+    reply = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("FOI@met.police.uk",),
+                  to_addrs=(f"campaigner+{MET.lower()}@example.org",))
     match = match_reply(reply, directory())
     assert (match.request_id, match.method) == (3, "bounce_address")
     assert match.detail["found"]["failed_recipients"] == ["foi@met.police.uk"]
@@ -180,11 +201,42 @@ def test_a_bounce_is_linked_by_the_failed_address() -> None:
 
 def test_a_bounce_for_an_address_of_two_requests_needs_another_clue() -> None:
     reply = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("info@harrow.gov.uk",))
-    assert match_reply(reply, directory()).method == "ambiguous"
+    assert match_reply(reply, directory()).method == "none"  # untrusted: no Message-ID, not to a reply address
     with_ref = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("info@harrow.gov.uk",),
-                     text=f"Subject: Freedom of Information request [ref {HARROW}]")
+                     text=f"Subject: Freedom of Information request [ref {HARROW}]",
+                     to_addrs=(f"campaigner+{HARROW.lower()}@example.org",))
     match = match_reply(with_ref, directory())
-    assert (match.request_id, match.method) == (6, "reference_body")
+    assert (match.request_id, match.method) == (6, "bounce_address")
+
+
+def test_a_bounce_at_one_requests_address_naming_another_fails_neither() -> None:
+    # Issue 13 (defect 9): bounce matching ran before the per-request address, so a bounce sent to Camden's
+    # reply address naming the Met's address failed the Met's request.
+    reply = facts(is_dsn=True, from_addr="mailer-daemon@mx.example", dsn_failed_recipients=("foi@met.police.uk",),
+                  to_addrs=(f"campaigner+{CAMDEN.lower()}@example.org",))
+    match = match_reply(reply, directory())
+    assert match.request_id != 3
+    assert match.method != "bounce_address"
+
+
+def test_an_unreferenced_reply_from_a_sender_failing_dmarc_goes_to_triage() -> None:
+    # Issue 13 (defect 8): a forged From: of an authority, none of our references, and dmarc=fail in the
+    # receiving server's own Authentication-Results set that authority's outcome.
+    forged = facts(from_addr="foi@camden.gov.uk", subject="Your request", auth_failed="dmarc")
+    match = match_reply(forged, directory())
+    assert match.request_id is None and "DMARC" in match.detail["why"]
+    assert match_reply(facts(from_addr="foi@camden.gov.uk", subject="Your request"), directory()).request_id == 2
+    # One of our references is evidence of its own: the check's failure alone does not send it to triage.
+    referenced = facts(from_addr="foi@camden.gov.uk", subject=f"Re: [ref {CAMDEN}]", auth_failed="dmarc")
+    assert match_reply(referenced, directory()).request_id == 2
+
+
+def test_only_the_receiving_servers_own_authentication_results_count() -> None:
+    from foibot.collect.matching import sender_check_failed
+
+    assert sender_check_failed(["mx.example.org; spf=pass; dkim=none; dmarc=fail header.from=camden.gov.uk"]) == "dmarc"
+    assert sender_check_failed(["mx.example.org; spf=pass; dmarc=pass", "forged; dmarc=fail"]) is None
+    assert sender_check_failed([]) is None
 
 
 # --- domains ----------------------------------------------------------------------------------------------------

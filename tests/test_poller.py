@@ -74,13 +74,18 @@ def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(ca
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (camden.id, "reference_subject")
     assert campaign.request("camden")["authority_ref"] == "9645568"
-    # Their reference alone now finds the request, even from another system's address.
+    # Their reference alone now finds the request from the authority's own domain; from another system's
+    # address it waits in triage (references collide across authorities: issue 13).
     campaign.deliver(reply(from_addr="casework@icasework.example", to=campaign.user,
                            subject="Response to request 9645568", body="Please find our response below. "
                            "The council does not hold the information you asked for."))
+    campaign.deliver(reply(from_addr="records@camden.gov.uk", to=campaign.user, message_id="<r3@camden.gov.uk>",
+                           subject="Response to request 9645568", body="Please find our response below. "
+                           "The council does not hold the information you asked for."))
     poll(campaign)
-    second = campaign.incoming()[1]
-    assert (second["request_id"], second["match_method"]) == (camden.id, "authority_ref")
+    second, third = campaign.incoming()[1:3]
+    assert (second["request_id"], second["triage"]) == (None, 1)
+    assert (third["request_id"], third["match_method"]) == (camden.id, "authority_ref")
 
 
 def test_plus_address_from_a_no_reply_case_system(campaign: MailCampaign) -> None:
@@ -210,6 +215,47 @@ def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(tmp_path: Pat
     assert row["request_id"] == barnet.id and "truncated" in row["last_error"]
 
 
+def test_the_size_cap_holds_when_the_server_understates_a_messages_size(tmp_path: Path, dovecot, imap_user: str,
+                                                                         smtp_server) -> None:
+    # Issue 13 (Low): max_message_bytes trusted the size the server reported; a hostile server stored 400 MB
+    # under a 1 MB cap. Here a proxy makes Dovecot's RFC822.SIZE answers say 1,000 bytes.
+    import re
+
+    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"max_message_bytes": 200_000})
+    barnet = campaign.requests["barnet"]
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Big",
+                           attachments=[("scan.tif", "image/tiff", os.urandom(1_000_000))]), to=barnet.plus_address)
+    proxy = TcpProxy(dovecot.imap_port)
+    proxy.rewrite_reply = lambda data: re.sub(rb"RFC822\.SIZE \d+", b"RFC822.SIZE 1000", data)
+    try:
+        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
+        campaign.config_path.write_text(text)
+        report = poll(campaign)
+    finally:
+        proxy.close()
+    row = only_row(campaign)
+    assert report.truncated == 1 and row["stored"] == 200_000 and row["size"] > 1_000_000
+    assert "truncated" in row["last_error"]
+
+
+def test_a_different_message_reusing_a_message_id_is_kept(campaign: MailCampaign) -> None:
+    # Issue 13 (Low): a second, different message with a stored Message-ID was dropped, its bytes lost. The
+    # same message delivered twice (other trace headers, the same body) is still one message.
+    barnet = campaign.requests["barnet"]
+    first = reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject=f"RE: {barnet.subject}",
+                  message_id="<same@barnet.gov.uk>", body="We do not hold the information.")
+    campaign.deliver(first, to=barnet.plus_address)
+    campaign.deliver(first, to=barnet.plus_address)  # delivered again: a second Received header
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Another letter",
+                           message_id="<same@barnet.gov.uk>", body="Please find the information attached."),
+                     to=barnet.plus_address)
+    report = poll(campaign)
+    rows = campaign.incoming()
+    assert (report.stored, report.duplicates) == (2, 1), report.problems
+    assert sorted(r["subject"] for r in rows) == ["Another letter", f"RE: {barnet.subject}"]
+    assert any("Message-ID of message" in p for p in report.problems)
+
+
 # --- bounces and auto-replies -----------------------------------------------------------------------------
 
 def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> None:
@@ -229,17 +275,25 @@ def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> 
 
 def test_a_dsn_without_our_message_id_is_linked_by_the_failed_address(campaign: MailCampaign) -> None:
     met = campaign.requests["met"]
+    # Anyone can send this one (issue 13): to the shared address it fails nothing and waits in triage.
     campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost)",
                          to=campaign.user), sender="")
     poll(campaign)
     row = only_row(campaign)
+    assert (row["request_id"], row["triage"]) == (None, 1)
+    assert campaign.request("met")["status"] != "failed"
+    # To the request's own reply address, naming its recipient: that request failed.
+    campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost again)",
+                         to=met.plus_address, reporter="mx2.mail.example"), sender="")
+    poll(campaign)
+    row = campaign.incoming()[1]
     assert (row["request_id"], row["match_method"]) == (met.id, "bounce_address")
     assert campaign.request("met")["status"] == "failed"
 
 
 def test_a_bounce_without_a_dsn_part_is_recognised(campaign: MailCampaign) -> None:
     camden = campaign.requests["camden"]
-    raw = reply(from_addr="postmaster@camden.gov.uk", to=campaign.user, subject="Undeliverable: " + camden.subject,
+    raw = reply(from_addr="postmaster@camden.gov.uk", to=camden.plus_address, subject="Undeliverable: " + camden.subject,
                 body="Delivery has failed to these recipients or groups:\n\nfoi@camden.gov.uk\n"
                      "The e-mail address you entered couldn't be found.",
                 headers={"X-Failed-Recipients": "foi@camden.gov.uk"})
@@ -387,6 +441,24 @@ def test_processed_folder_receives_stored_messages(tmp_path: Path, dovecot, imap
     assert dovecot.status(campaign.user)["messages"] == 0
     assert dovecot.status(campaign.user, "foibot/done")["messages"] == 3
     assert not any(b"\\Seen" in f for f in dovecot.flags(campaign.user, "foibot/done").values())
+
+
+def test_processed_folder_moves_only_what_foibot_stored(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> None:
+    # Issue 13 (defect 13): the sweep of leftovers moved every INBOX message up to the last UID, old personal
+    # mail the first poll had reported as left alone too, under a summary that said "INBOX: no new mail".
+    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"processed_folder": "foibot/done"})
+    for n in range(3):
+        dovecot.append(campaign.user, reply(from_addr=f"friend{n}@home.example", to=campaign.user,
+                                            subject=f"personal {n}"), when=datetime(2024, 1, n + 1, 9, 0, tzinfo=UTC))
+    barnet = campaign.requests["barnet"]
+    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
+                           subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
+    first = poll(campaign)
+    assert (first.stored, first.before_run, first.moved) == (1, 3, 1)
+    second = poll(campaign)
+    assert second.moved == 0, second.summary()
+    assert dovecot.status(campaign.user)["messages"] == 3  # the personal mail stays where it was
+    assert dovecot.status(campaign.user, "foibot/done")["messages"] == 1
 
 
 def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, dovecot, monkeypatch) -> None:

@@ -2,7 +2,7 @@
 request it answers (matching), and what no clue filed kept for the campaigner (triage).
 
 The front door: `poll_once` (and `PollReport`), `check_mailbox` (`foibot check`), `list_triage`, `triage_text`, `assign_message`,
-and for triage that can shrink: `message_text`, `dismiss_message`, `restore_message`, `likely_requests`.
+`retry_message`, and for triage that can shrink: `message_text`, `dismiss_message`, `restore_message`, `likely_requests`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .filing import retry_message
     from .imap import PollReport, check_mailbox, poll_once
     from .triage import (
         assign_message,
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
 
 _HOMES = {"PollReport": ".imap", "poll_once": ".imap", "check_mailbox": ".imap", "assign_message": ".triage",
           "list_triage": ".triage", "triage_text": ".triage", "message_text": ".triage",
-          "dismiss_message": ".triage", "restore_message": ".triage", "likely_requests": ".triage"}
+          "dismiss_message": ".triage", "restore_message": ".triage", "likely_requests": ".triage",
+          "retry_message": ".filing"}
 __all__ = [
     "PollReport", "assign_message", "check_mailbox", "dismiss_message", "likely_requests", "list_triage", "message_text",
-    "poll_once", "restore_message", "triage_text",
+    "poll_once", "restore_message", "retry_message", "triage_text",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

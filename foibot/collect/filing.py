@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from ..clock import iso
 from ..config import Config
@@ -233,13 +234,30 @@ def file_message(store: Store, config: Config, row_id: int, raw: bytes, director
         return _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
 
 
+def quarantine(store: Store, row_id: int, reason: str, now: datetime, report: PollReport | None = None) -> None:
+    """Set a stored message aside: it is listed (status, triage, report) with the reason, its bytes kept, and
+    `foibot retry` reads it again; the messages after it are filed as usual."""
+    reason = " ".join(reason.split())[:500]
+    store.db.execute("UPDATE messages SET state = 'quarantined', triage = 1, quarantine_reason = ?, "
+                     "quarantined_at = ?, parse_error = ?, read_attempts = read_attempts + 1 WHERE id = ?",
+                     [reason, iso(now), f"quarantined: {reason}", row_id])
+    store.add_event(None, "message_quarantined", now, {"reason": reason}, message_id=row_id)
+    log.warning("message %s quarantined: %s", row_id, reason)
+    if report:
+        report.quarantined += 1
+        report.problems.append(f"message {row_id} quarantined: {reason} (foibot retry {row_id} reads it again)")
+
+
 def _file_read(store: Store, config: Config, row_id: int, reading: Reading | None, failure: str | None,
                directory: Directory, questions: RequestQuestions, now: datetime, report: PollReport | None,
-               laps: _Laps) -> Match | None:
+               laps: _Laps, set_aside: str | None = None) -> Match | None:
     """Match, classify and record a message already read, inside the caller's transaction."""
     state = store.db.execute("SELECT state FROM messages WHERE id = ?", [row_id]).fetchone()
     laps("record")
     if not state or state[0] != "stored":  # another foibot process filed it meanwhile
+        return None
+    if set_aside is not None:
+        quarantine(store, row_id, set_aside, now, report)
         return None
     match: Match | None = None
     classification: Classification | None = None
@@ -345,44 +363,93 @@ def file_stored(store: Store, config: Config, now: datetime, report: PollReport 
     `stored` and is filed by the next pass."""
     ids = [r[0] for r in store.db.execute(
         "SELECT id FROM messages WHERE direction = 'in' AND state = 'stored' ORDER BY id")]
+    return _file_ids(store, config, now, ids, report)
+
+
+def _file_ids(store: Store, config: Config, now: datetime, ids: list[int], report: PollReport | None = None) -> int:
     if not ids:
         return 0
     directory = load_directory(store, config)
     questions = RequestQuestions(store, config)
     max_attachment = config.storage.max_attachment_bytes
-    batch: list[tuple[int, Reading | None, str | None]] = []
+    batch: list[_Read] = []
     held = 0
     laps = _Laps(report)
-    for row_id in ids:
-        row = store.db.execute("SELECT raw, state FROM messages WHERE id = ?", [row_id]).fetchone()
-        if row is None or row[1] != "stored":  # another process filed it meanwhile
-            continue
-        raw = bytes(row[0] or b"")
-        laps("load")
-        batch.append((row_id, *_read_safely(row_id, raw, max_attachment)))
-        laps("parse")
-        held += len(raw)
-        if len(batch) >= FILING_BATCH or held >= FILING_BATCH_BYTES:
+    with _reader(config) as reader:
+        for row_id in ids:
+            row = store.db.execute("SELECT raw, state FROM messages WHERE id = ?", [row_id]).fetchone()
+            if row is None or row[1] != "stored":  # another process filed it meanwhile
+                continue
+            raw = bytes(row[0] or b"")
+            laps("load")
+            batch.append(_read_one(reader, row_id, raw, max_attachment))
+            laps("parse")
+            held += len(raw)
+            if len(batch) >= FILING_BATCH or held >= FILING_BATCH_BYTES:
+                _file_batch(store, config, batch, directory, questions, now, report, laps)
+                batch, held = [], 0
+        if batch:
             _file_batch(store, config, batch, directory, questions, now, report, laps)
-            batch, held = [], 0
-    if batch:
-        _file_batch(store, config, batch, directory, questions, now, report, laps)
     return len(ids)
 
 
-def _file_batch(store: Store, config: Config, batch: list[tuple[int, Reading | None, str | None]],
-                directory: Directory, questions: RequestQuestions, now: datetime, report: PollReport | None,
-                laps: _Laps) -> None:
+# (row id, the reading or None, why it is unreadable, why it is quarantined)
+_Read = tuple[int, Reading | None, str | None, str | None]
+
+
+class _InProcess:
+    """Reading in this process (`[storage] isolated_reading = false`): no limits, for debugging only."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _reader(config: Config) -> Any:
+    if not config.storage.isolated_reading:
+        return _InProcess()
+    from .isolation import IsolatedReader
+
+    return IsolatedReader(config.storage.max_attachment_bytes, seconds=config.storage.read_timeout_seconds,
+                          memory_mb=config.storage.read_memory_mb)
+
+
+def _read_one(reader: Any, row_id: int, raw: bytes, max_attachment: int) -> _Read:
+    if isinstance(reader, _InProcess):
+        reading, failure = _read_safely(row_id, raw, max_attachment)
+        return row_id, reading, failure, (f"reading it failed: {failure}" if failure else None)
+    from .isolation import Failure
+
+    got = reader.read(raw)
+    if isinstance(got, Failure):
+        return row_id, None, got.reason, got.reason
+    return row_id, got, None, None
+
+
+def _file_batch(store: Store, config: Config, batch: list[_Read], directory: Directory,
+                questions: RequestQuestions, now: datetime, report: PollReport | None, laps: _Laps) -> None:
     laps.moment = time.perf_counter()
     stopped: BaseException | None = None
     with store.transaction():
-        for row_id, reading, failure in batch:
+        for row_id, reading, failure, set_aside in batch:
             # A savepoint per message: when one cannot be recorded (a full disk, an interrupt), those before
             # it in the batch are still committed, and it and the rest stay `stored` for the next pass.
             store.db.execute("SAVEPOINT filing_message")
             try:
-                _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps)
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, once the messages before it are kept
+                _file_read(store, config, row_id, reading, failure, directory, questions, now, report, laps,
+                           set_aside)
+            except (FoibotError, sqlite3.Error, OSError, MemoryError) as exc:  # the store or the machine: stop
+                store.db.execute("ROLLBACK TO filing_message")
+                store.db.execute("RELEASE filing_message")
+                stopped = exc
+                break
+            except Exception as exc:
+                log.exception("message %s could not be filed", row_id)
+                store.db.execute("ROLLBACK TO filing_message")
+                quarantine(store, row_id, f"filing it failed: {type(exc).__name__}: {exc}", now, report)
+            except BaseException as exc:  # noqa: BLE001 - an interrupt: re-raised below, once those before it are kept
                 store.db.execute("ROLLBACK TO filing_message")
                 store.db.execute("RELEASE filing_message")
                 stopped = exc
@@ -391,3 +458,32 @@ def _file_batch(store: Store, config: Config, batch: list[tuple[int, Reading | N
     laps("record")
     if stopped is not None:
         raise stopped
+
+
+@dataclass
+class Retried:
+    message_id: int
+    state: str  # parsed | parse_error | quarantined
+    reason: str | None  # why it is quarantined again
+    request: str | None  # the reference it was filed under
+
+
+def retry_message(store: Store, config: Config, message_id: int, now: datetime) -> Retried:
+    """Read a quarantined message again (after an upgrade, or with higher limits) and file it if it reads."""
+    from ..errors import InputError
+
+    row = store.db.execute("SELECT state FROM messages WHERE id = ? AND direction = 'in'", [message_id]).fetchone()
+    if row is None:
+        raise InputError(f"no incoming message {message_id} in {store.path} (foibot triage lists them)")
+    if row[0] != "quarantined":
+        raise InputError(f"message {message_id} is not quarantined (it is {row[0]}): only a quarantined message "
+                         "is read again")
+    with store.transaction():
+        store.db.execute("UPDATE messages SET state = 'stored', triage = 0, parse_error = NULL WHERE id = ?",
+                         [message_id])
+        store.add_event(None, "message_retried", now, {}, message_id=message_id, source="manual")
+    _file_ids(store, config, now, [message_id])
+    state, reason, request = store.db.execute(
+        "SELECT m.state, m.quarantine_reason, q.reference FROM messages m LEFT JOIN requests q "
+        "ON q.id = m.request_id WHERE m.id = ?", [message_id]).fetchone()
+    return Retried(message_id, state, reason if state == "quarantined" else None, request)

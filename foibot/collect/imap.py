@@ -22,6 +22,7 @@ import hashlib
 import imaplib
 import re
 import socket
+import sqlite3
 import ssl
 import time
 from collections import Counter, defaultdict
@@ -64,6 +65,7 @@ class PollReport:
     delay_warnings: int = 0  # of the bounces, those that say the server is still trying (no request fails)
     auto_replies: int = 0
     parse_errors: int = 0
+    quarantined: int = 0  # reading ran out of its limits or failed: set aside with the reason (foibot retry)
     own_messages: int = 0  # copies of what we sent (e.g. Bcc to self): stored, not replies
     truncated: int = 0  # bigger than [imap] max_message_bytes: stored up to the cap
     moved: int = 0  # copied to [imap] processed_folder
@@ -81,7 +83,8 @@ class PollReport:
         return sum(self.filed.values())
 
     def summary(self) -> str:
-        if not self.new and not self.filed_total and not self.triage and not self.parse_errors:
+        if not (self.new or self.filed_total or self.triage or self.parse_errors or self.quarantined
+                or self.moved):
             text = f"{self.folder}: no new mail"
         else:
             parts = [f"{self.folder}: {self.fetched} fetched, {self.stored} stored"]
@@ -97,6 +100,8 @@ class PollReport:
                 parts.append(f"{self.auto_replies} auto-repl{'ies' if self.auto_replies != 1 else 'y'}")
             if self.parse_errors:
                 parts.append(f"{self.parse_errors} unreadable")
+            if self.quarantined:
+                parts.append(f"{self.quarantined} quarantined")
             if self.own_messages:
                 parts.append(f"{self.own_messages} of our own")
             if self.truncated:
@@ -194,8 +199,13 @@ def connect(server: ImapConfig, token: Callable[[str | None], str] | None = None
             client.starttls(context)
         if token is not None:
             _oauth_login(client, server, token, access)
-        else:
+        elif server.username.isascii() and password.isascii():
             client.login(server.username, password)
+        elif client.has_capability("AUTH=PLAIN"):  # LOGIN's arguments are ASCII only; PLAIN carries UTF-8
+            client.plain_login(server.username, password)
+        else:
+            raise MailServerError(f"{server.label} offers no AUTHENTICATE PLAIN, and LOGIN cannot carry a "
+                                  "user name or password with non-ASCII characters: change the password")
     except LoginError as exc:
         _close(client)
         raise MailServerError(f"{server.label} refused the login for {server.username}: check [imap] username "
@@ -300,7 +310,7 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
         for m in messages:
             message_id = header_message_id(m.raw)
             dedupe = dedupe_key(m.raw, message_id)
-            cursor = store.db.execute(
+            cursor: sqlite3.Cursor | None = store.db.execute(
                 "INSERT OR IGNORE INTO messages (direction, state, dedupe_key, message_id, sha256, size, raw, "
                 "created_at, folder, uid, uidvalidity, last_error) "
                 "VALUES ('in', 'stored', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -309,7 +319,9 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
                  f"truncated: the message is {m.size} bytes; the first {len(m.raw)} are stored"
                  if m.truncated else None],
             )
-            if cursor.rowcount:
+            if cursor is not None and not cursor.rowcount and message_id:
+                cursor = _store_reused_id(store, dedupe, m, message_id, folder, uidvalidity, now, report)
+            if cursor is not None and cursor.rowcount:
                 report.stored += 1
                 report.truncated += m.truncated
                 new_ids.append(int(cursor.lastrowid or 0))
@@ -317,6 +329,33 @@ def store_batch(store: Store, key: str, folder: str, uidvalidity: int, messages:
                 report.duplicates += 1
         _save_state(store, key, uidvalidity, last_uid, now)
     return new_ids
+
+
+def _body(raw: bytes) -> bytes:
+    """A message's body (what follows the first empty line), line ends made one kind."""
+    text = raw.replace(b"\r\n", b"\n")
+    return text.split(b"\n\n", 1)[1] if b"\n\n" in text else b""
+
+
+def _store_reused_id(store: Store, dedupe: str, m: _Fetched, message_id: str, folder: str, uidvalidity: int,
+                     now: datetime, report: PollReport) -> sqlite3.Cursor | None:
+    """A message whose Message-ID is stored already: the same message delivered twice (the same body; its
+    trace headers may differ) is a duplicate; a different one reusing the ID is kept too, bytes and all, under
+    a key of its own body (issue 13: it was dropped), and the pass says so. None for a duplicate."""
+    row = store.db.execute("SELECT id, raw FROM messages WHERE direction = 'in' AND dedupe_key = ?",
+                           [dedupe]).fetchone()
+    if row is None or _body(bytes(row[1] or b"")) == _body(m.raw):
+        return None
+    body_key = f"{dedupe}#body:{hashlib.sha256(_body(m.raw)).hexdigest()[:32]}"
+    cursor = store.db.execute(
+        "INSERT OR IGNORE INTO messages (direction, state, dedupe_key, message_id, sha256, size, raw, "
+        "created_at, folder, uid, uidvalidity, last_error) VALUES ('in', 'stored', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [body_key, message_id, hashlib.sha256(m.raw).hexdigest(), m.size, m.raw, iso(now), folder, m.uid,
+         uidvalidity, f"reuses the Message-ID {message_id[:200]} of message {row[0]}, with another body"])
+    if cursor.rowcount:
+        report.problems.append(f"UID {m.uid}: another message with the Message-ID of message {row[0]}: "
+                               "both are kept")
+    return cursor
 
 
 def _save_state(store: Store, key: str, uidvalidity: int, last_uid: int, now: datetime,
@@ -375,7 +414,10 @@ def _fetch(client: IMAPClient, batch: list[tuple[int, int]], max_bytes: int) -> 
     if whole:
         for uid, data in client.fetch(whole, ["BODY.PEEK[]", "INTERNALDATE"]).items():
             raw = data.get(b"BODY[]")
-            if isinstance(raw, bytes):
+            if isinstance(raw, bytes) and len(raw) > max_bytes:
+                # The server said it was small (RFC822.SIZE) and sent more: the cap holds whatever it says.
+                found[uid] = _Fetched(uid, raw[:max_bytes], len(raw), data.get(b"INTERNALDATE"), truncated=True)
+            elif isinstance(raw, bytes):
                 found[uid] = _Fetched(uid, raw, len(raw), data.get(b"INTERNALDATE"))
     for uid in big:
         for got_uid, data in client.fetch([uid], [f"BODY.PEEK[]<0.{max_bytes}>", "INTERNALDATE"]).items():
@@ -481,8 +523,13 @@ def _fetch_new(client: IMAPClient, store: Store, config: Config, now: datetime, 
     if processed:
         if not client.folder_exists(processed):
             client.create_folder(processed)
-        if last_uid:  # stored on an earlier pass that stopped before moving them
-            leftovers = [u for u in client.search(["UID", f"1:{last_uid}", "NOT", "DELETED"]) if u <= last_uid]
+        if last_uid:  # stored on an earlier pass that stopped before moving them: only what foibot stored
+            # (the mail left alone as older than the campaign stays where it is)
+            stored = {int(r[0]) for r in store.db.execute(
+                "SELECT uid FROM messages WHERE direction = 'in' AND folder = ? AND uidvalidity = ? "
+                "AND uid IS NOT NULL", [folder, uidvalidity])}
+            leftovers = [u for u in client.search(["UID", f"1:{last_uid}", "NOT", "DELETED"])
+                         if u <= last_uid and u in stored]
             report.moved += _move(client, leftovers, processed, report)
     if uidnext is not None and int(uidnext) <= last_uid + 1:
         return  # nothing new: the cheap path

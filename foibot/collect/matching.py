@@ -52,6 +52,10 @@ CONFIDENCE = {
     "sender_domain": 0.6,
 }
 CONFLICT_PENALTY = 0.1
+# Clues a bounce may be filed by (its other clues could be forged by anyone who knows an authority's address).
+_TRUSTED_BOUNCE = frozenset({"bounce_message_id", "bounce_address", "plus_address", "in_reply_to", "references"})
+# Clues that carry none of our references: the sender's word only.
+_UNREFERENCED = frozenset({"authority_ref", "authority_ref_unique", "sender_hint", "sender_address", "sender_domain"})
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,7 @@ class ReplyFacts:
     is_auto_reply: bool = False
     authority_refs: tuple[str, ...] = ()  # the authority's references found in this message (for display)
     forwarded: tuple[ReplyFacts, ...] = ()  # messages attached as message/rfc822 (a forwarded reply)
+    auth_failed: str | None = None  # "dmarc" or "spf" when the receiving server's check of the sender failed
 
 
 def facts_from(parsed: Any, attachment_texts: Sequence[str] = (), authority_refs: Sequence[str] = (),
@@ -177,7 +182,26 @@ def facts_from(parsed: Any, attachment_texts: Sequence[str] = (), authority_refs
         is_auto_reply=parsed.is_auto_reply,
         authority_refs=tuple(authority_refs),
         forwarded=tuple(forwarded),
+        auth_failed=sender_check_failed(_header_values(parsed, "authentication-results")),
     )
+
+
+def _header_values(parsed: Any, name: str) -> list[str]:
+    block = getattr(parsed, "header_block", None)
+    return list(block.all(name)) if block is not None else []
+
+
+_AUTH_RESULT = re.compile(r"\b(dmarc|spf)\s*=\s*(fail|softfail|permerror)\b", re.IGNORECASE)
+
+
+def sender_check_failed(results: Sequence[str]) -> str | None:
+    """"dmarc" or "spf" when the receiving server's own Authentication-Results (the topmost header: each
+    server adds its own above the others, and anything below may come from the sender) says the sender
+    failed that check; None otherwise."""
+    if not results:
+        return None
+    found = _AUTH_RESULT.search(results[0][:4096])
+    return found.group(1).lower() if found else None
 
 
 @dataclass(frozen=True)
@@ -265,6 +289,13 @@ def _known_refs(directory: Directory, text: str) -> tuple[list[int], list[str]]:
     return ids, unknown
 
 
+def _hinted_authority(directory: Directory, sender: str) -> str | None:
+    sender = sender.lower()
+    domain = _domain_of(sender)
+    return (directory.sender_hints.get(sender) or directory.sender_hints.get("@" + domain)
+            or directory.sender_hints.get("@" + organisation_domain(domain)))
+
+
 def _sender_clues(directory: Directory, sender: str) -> list[_Clue]:
     sender = sender.lower()
     clues = []
@@ -293,21 +324,21 @@ def _clues(facts: ReplyFacts, directory: Directory) -> tuple[list[_Clue], dict[s
     """Every clue, in layer order, and what was found (for the campaigner)."""
     clues: list[_Clue] = []
     found: dict[str, Any] = {}
+    plus = _plus_requests(facts, directory)
     if facts.is_dsn:
+        # Anyone can send a bounce naming an authority's address: one changes a request only when it
+        # carries our Message-ID, or came to that request's own reply address and names its recipient.
         carried = _ours(directory, [facts.dsn_original_message_id] if facts.dsn_original_message_id else [])
         clues.append(_Clue("bounce_message_id", carried, "the bounce carries our Message-ID"))
         failed = [a.lower() for a in facts.dsn_failed_recipients]
         found["failed_recipients"] = failed
         authorities = {a for address in failed for a in directory.by_address.get(address, set())}
-        sent = [rid for a in sorted(authorities) for rid in directory.by_authority.get(a, [])
-                if directory.by_id[rid].status != "queued"]
-        clues.append(_Clue("bounce_address", sent, f"delivery to {', '.join(failed)} failed"))
-
-    plus = []
-    for address in facts.to_addrs:
-        ref = reference_from_address(address)
-        if ref and ref in directory.by_reference and directory.by_reference[ref] not in plus:
-            plus.append(directory.by_reference[ref])
+        named = [rid for rid in plus if directory.by_id[rid].authority_id in authorities
+                 and directory.by_id[rid].status != "queued"]
+        clues.append(_Clue("bounce_address", named, f"delivery to {', '.join(failed)} failed, reported to the "
+                                                    "request's own reply address"))
+        if failed:  # a bounce to one request's address naming another's recipient is no bounce of either
+            plus = [rid for rid in plus if directory.by_id[rid].authority_id in authorities]
     clues.append(_Clue("plus_address", plus, "sent to the request's own reply address"))
     clues.append(_Clue("in_reply_to", _ours(directory, facts.in_reply_to), "In-Reply-To names our message"))
     clues.append(_Clue("references", _ours(directory, facts.references), "References names our message"))
@@ -339,18 +370,29 @@ def _clues(facts: ReplyFacts, directory: Directory) -> tuple[list[_Clue], dict[s
     agreeing = [rid for rid in by_ref if sender_org and sender_org not in SHARED_DOMAINS and any(
         organisation_domain(_domain_of(a)) == sender_org
         for a in (directory.by_id[rid].authority_email, *directory.by_id[rid].other_emails))]
+    # Their references collide across authorities ("2023/0456", "FOI 1234"): one learned from an authority
+    # only files mail from that authority (its domain, or a sender filed under it by hand before).
+    hinted = _hinted_authority(directory, facts.from_addr or "")
+    agreeing += [rid for rid in by_ref if rid not in agreeing and directory.by_id[rid].authority_id == hinted]
     if agreeing:
         clues.append(_Clue("authority_ref", agreeing, "the authority's own reference, from its domain"))
-    elif len(by_ref) == 1:
-        clues.append(_Clue("authority_ref_unique", by_ref, "the authority's own reference (unique)"))
-    else:
-        clues.append(_Clue("authority_ref", by_ref, "the authority's own reference"))
+    elif by_ref:
+        found["authority_ref_elsewhere"] = [directory.by_id[rid].reference for rid in by_ref]
     if facts.authority_refs:
         found["authority_refs"] = list(facts.authority_refs)
 
     if facts.from_addr:
         clues.extend(_sender_clues(directory, facts.from_addr))
     return clues, found
+
+
+def _plus_requests(facts: ReplyFacts, directory: Directory) -> list[int]:
+    plus: list[int] = []
+    for address in facts.to_addrs:
+        ref = reference_from_address(address)
+        if ref and ref in directory.by_reference and directory.by_reference[ref] not in plus:
+            plus.append(directory.by_reference[ref])
+    return plus
 
 
 def _candidate(directory: Directory, rid: int, why: str) -> dict[str, Any]:
@@ -363,10 +405,20 @@ def match_reply(facts: ReplyFacts, directory: Directory) -> Match:
     """The request this reply answers, how we know and how sure we are; or no request (triage)."""
     own = _ours(directory, [facts.message_id] if facts.message_id else [])
     if own:
-        return Match(None, "own_message", CONFIDENCE["own_message"],
-                     {"candidates": [_candidate(directory, own[0], "our own outgoing message")]})
+        if (facts.from_addr or "").lower() in directory.own_addresses:
+            return Match(None, "own_message", CONFIDENCE["own_message"],
+                         {"candidates": [_candidate(directory, own[0], "our own outgoing message")]})
+        # Our Message-ID on mail from someone else: a forgery or a broken client, never silently dropped.
+        return Match(None, "none", 0.0, {"found": {}, "why": "it carries the Message-ID of one of our own messages "
+                                         "but comes from someone else: suspicious",
+                                         "candidates": [_candidate(directory, own[0], "its Message-ID is ours")]})
     clues, found = _clues(facts, directory)
     detail: dict[str, Any] = {"found": found}
+    if facts.is_dsn and not any(c.request_ids for c in clues if c.method in _TRUSTED_BOUNCE):
+        detail["why"] = ("a bounce without our Message-ID, not sent to a request's own reply address: not "
+                         "trusted to fail a request")
+        detail["candidates"] = []
+        return Match(None, "none", 0.0, detail)
     restricted: set[int] | None = None  # set by an ambiguous layer: later layers may only choose among these
     candidates: dict[int, str] = {}
     for clue in clues:
@@ -389,6 +441,11 @@ def match_reply(facts: ReplyFacts, directory: Directory) -> Match:
                 confidence = min(confidence, CONFIDENCE["sender_domain"])
             detail["why"] = clue.why
             detail["candidates"] = [_candidate(directory, rid, clue.why)]
+            if facts.auth_failed and clue.method in _UNREFERENCED:
+                # None of our references, and the receiving server says the sender is not who it claims.
+                detail["why"] = (f"{clue.why}, but the sender failed the receiving server's "
+                                 f"{facts.auth_failed.upper()} check and it carries none of our references")
+                return Match(None, "none", 0.0, detail)
             return Match(rid, method, round(max(confidence, 0.5), 2), detail)
         if clue.method.startswith("reference_") or clue.method == "forwarded":
             # Our references name two requests: a joint reply or a mix-up. A guess would file it wrongly.

@@ -59,11 +59,13 @@ def list_triage(store: Store, limit: int | None = None) -> list[TriageItem]:
         items.append(TriageItem(
             id=row["id"], date=row["date_header"] or row["created_at"], from_addr=row["from_addr"],
             subject=row["subject"] or "", kind=row["kind"],
-            why="could not be read" if row["state"] == "parse_error" else detail.get("why", "not matched yet"),
+            why=("could not be read" if row["state"] == "parse_error" else
+                 f"quarantined: foibot retry {row['id']} reads it again" if row["state"] == "quarantined" else
+                 detail.get("why", "not matched yet")),
             references=list(found.get("references", [])) + list(found.get("unknown_references", [])),
             authority_refs=list(found.get("authority_refs", [])),
             candidates=_likely(known, detail, row["from_addr"], row["subject"], row["text"]),
-            parse_error=row["parse_error"] if row["state"] == "parse_error" else None,
+            parse_error=row["parse_error"] if row["state"] in ("parse_error", "quarantined") else None,
         ))
     return items
 

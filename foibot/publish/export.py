@@ -411,8 +411,11 @@ def write_csv(
 ) -> int:
     """Write the outcome CSV to `out` (opened with newline=""); returns the number of rows."""
     questions = question_ids(store, run, base_dir)
-    writer = csv.DictWriter(out, fieldnames=columns(questions), lineterminator="\r\n")
-    writer.writeheader()
+    fields = columns(questions)
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
+    # The header row too: a question id comes from the campaigner's template (`=HYPERLINK(...)` as an id
+    # would be a live formula in the `..._answer` column's name).
+    csv.writer(out, lineterminator="\r\n").writerow([neutralise(name) for name in fields])
     count = 0
     for item in outcomes(store, now, run, base_dir):
         writer.writerow(csv_row(item, questions))

@@ -39,6 +39,7 @@ class Summary:
     by_hand_chasers: list[dict] = field(default_factory=list)  # their chasers written out, not recorded as sent
     readdressed: int = 0  # requests whose first address was wrong
     review_total: int = 0  # readings waiting for a person (foibot review)
+    quarantined: int = 0  # messages set aside because reading them failed (foibot retry MESSAGE)
 
 
 def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
@@ -66,6 +67,7 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
         "m.request_id WHERE m.direction = 'out' AND m.state = 'by_hand' AND m.stage != 'request'"
         + (" AND q.run = ?" if run else "") + " ORDER BY m.id", [run] if run else []))
     summary.review_total = pending_count(store, run)
+    summary.quarantined = store.quarantine_count()
     return summary
 
 
@@ -154,6 +156,11 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
                      "until settled (foibot review)")
     else:
         lines.append("Waiting for review: nothing.")
+    if summary.quarantined:
+        lines.append(f"Quarantined: {summary.quarantined} message(s) could not be read within the limits; their "
+                     "bytes are kept (foibot triage says why; foibot retry MESSAGE reads one again)")
+    else:
+        lines.append("Quarantined: none.")
     # A last guard: whatever a row holds, no line is wider than the terminal.
     return "\n".join(line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines) + "\n"
 

@@ -209,6 +209,15 @@ def m007_request_verdicts(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN verdicts TEXT NOT NULL DEFAULT '{}'")
 
 
+@migrations(name="m008_quarantine")
+def m008_quarantine(db: sqlite_utils.Database) -> None:
+    # A message that crashed, hung or ran out of memory while being read is set aside (state 'quarantined')
+    # with the reason, so it never blocks the messages after it; `foibot retry` reads it again.
+    db.execute("ALTER TABLE messages ADD COLUMN quarantine_reason TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN quarantined_at TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN read_attempts INTEGER NOT NULL DEFAULT 0")
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 
@@ -275,6 +284,11 @@ class Store:
         return int(self.db.execute(
             "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND triage = 1").fetchone()[0])
 
+    def quarantine_count(self) -> int:
+        """Incoming messages set aside because reading them failed or ran out of its limits."""
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND state = 'quarantined'").fetchone()[0])
+
     def run_names(self) -> list[str]:
         """Every run, oldest first."""
         return [row[0] for row in self.db.execute("SELECT id FROM runs ORDER BY created_at")]
@@ -294,8 +308,33 @@ class Store:
 _ENVIRONMENT = re.compile(r"readonly|read-only|disk|full|locked|busy", re.IGNORECASE)
 
 
+_CORRUPT = re.compile(r"malformed|not a database|corrupt|file is encrypted", re.IGNORECASE)
+
+
+def damaged(path: Path, exc: BaseException) -> StoreError | None:
+    """The one-line error for a damaged database file, or None when `exc` says something else."""
+    if not (isinstance(exc, sqlite3.DatabaseError) and _CORRUPT.search(str(exc))):
+        return None
+    return StoreError(f"database {path} is damaged ({exc}): stop foibot and copy a backup of the file over it "
+                      f"(`sqlite3 {path} .recover | sqlite3 recovered.db` saves what can be read; `foibot check` "
+                      "says whether the file is whole)")
+
+
+def integrity_check(store: Store, *, quick: bool = False) -> list[str]:
+    """SQLite's integrity check of the whole file: [] when it is whole, else what SQLite found (at most 20)."""
+    pragma = "quick_check" if quick else "integrity_check"
+    try:
+        rows = [str(row[0]) for row in store.db.execute(f"PRAGMA {pragma}(20)")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
 def _wrap(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc)
+    corrupt = damaged(path, exc)
+    if corrupt is not None:
+        return corrupt
     if "readonly" in text or "read-only" in text:
         return StoreError(f"database {path} is read-only: check the permissions of the file and its folder")
     if "locked" in text or "busy" in text:

@@ -469,15 +469,29 @@ _ASK_INSTEAD = re.compile(
     r"a matter for|appropriate (?:public )?(?:authority|body|organisation)(?: in this case)? (?:is|would be)|"
     r"(?:is|are) responsible for (?:this|these|that)[^.]{0,40}? is)\s+(?:the\s+)?"
     r"(?P<body>[A-Z][\w&'’.-]*(?:[ ](?:of|for|and|&|the|on|in|[A-Z][\w&'’.-]*)){0,8})")
-_TRAILING = re.compile(r"(?:\s+(?:of|for|and|&|the|on|in))+$")
+# The small words a body's name never ends with ("contact the Department of"): taken off word by word from the
+# end (a pattern anchored at the end, searched, was quadratic on a long run of whitespace or of these words).
+_TRAILING_WORDS = frozenset({"of", "for", "and", "&", "the", "on", "in"})
 _NOT_A_BODY = {"The", "This", "Your", "You", "We", "Our", "Us", "It", "Please", "If", "Freedom", "Information", "FOI"}
+
+
+def _without_trailing_words(body: str) -> str:
+    """The body's name without the small words at its end (each after whitespace, nothing after the last)."""
+    while body and not body[-1].isspace():
+        start = len(body)
+        while start > 0 and not body[start - 1].isspace():
+            start -= 1
+        if start == 0 or body[start:] not in _TRAILING_WORDS:
+            return body
+        body = body[:start].rstrip()
+    return body
 
 
 def _other_body(sentences: Sequence[Sentence]) -> str | None:
     """The body a not-held reply names for the requester to ask instead ("you may wish to contact Ofcom")."""
     for sentence in sentences:
         for match in _ASK_INSTEAD.finditer(sentence.text):
-            body = _TRAILING.sub("", match.group("body")).strip(" .,;:")
+            body = _without_trailing_words(match.group("body")).strip(" .,;:")
             if body and body.split()[0] not in _NOT_A_BODY and len(body) >= 3:
                 return body
     return None

@@ -11,14 +11,27 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from .parsing import html_to_text, tidy_text
 
 MAX_BYTES = 25 * 1024 * 1024  # bigger files are kept but not read (status too_large)
 MAX_PAGES = 300
 MAX_CHARS = 500_000
+# pypdf reads a page's content stream in Python, about a second per 100 KB here: a letter's page holds
+# 2-50 KB. Bigger pages are skipped, pages sharing a stream are read once (300 pages sharing one 4 MB stream
+# took tens of minutes a poll), and one attachment's reading stops at a byte and a time budget.
+MAX_PAGE_CONTENT_BYTES = 512 * 1024
+MAX_PDF_CONTENT_BYTES = 4 * 1024 * 1024
+MAX_SECONDS = 20.0
+# A DOCX is a zip: what its parts inflate to is checked before python-docx (which loads every part) or lxml
+# sees them. A letter's document.xml is well under 5 MB; images are not read but would still be inflated.
+MAX_DOCX_XML_BYTES = 20 * 1024 * 1024
+MAX_DOCX_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_DOCX_RATIO = 200  # inflated / compressed, for a part over 1 MB
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -112,29 +125,93 @@ def _pdf(data: bytes) -> Extracted:
             if not opened:
                 return Extracted("", "encrypted", "needs a password to open")
         pages = reader.pages
-        texts = []
-        for number, page in enumerate(pages):
-            if number >= MAX_PAGES:
-                break
-            try:
-                texts.append(page.extract_text() or "")
-            except Exception:  # one bad page does not spoil the letter
-                texts.append("")
+        texts, notes = _pdf_pages(pages)
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
             RecursionError, AssertionError, ZeroDivisionError) as exc:
         return Extracted("", "broken", f"unreadable PDF: {type(exc).__name__}: {exc}"[:300])
     if not pages:
         return Extracted("", "broken", "a PDF with no pages")
     text = tidy_text("\n\n".join(texts))[:MAX_CHARS]
+    note = f" ({'; '.join(notes)})" if notes else ""
     if not text:
-        return Extracted("", "ok", f"PDF with {len(pages)} page(s) and no text layer (a scan?)")
-    return Extracted(text, "ok", f"PDF, {len(pages)} page(s)")
+        return Extracted("", "ok", f"PDF with {len(pages)} page(s) and no text layer (a scan?){note}")
+    return Extracted(text, "ok", f"PDF, {len(pages)} page(s){note}")
+
+
+def _pdf_pages(pages: Any) -> tuple[list[str], list[str]]:
+    """The text of each page worth reading, within the budgets; and notes on what was skipped."""
+    texts: list[str] = []
+    notes: list[str] = []
+    seen: set[object] = set()
+    skipped: list[int] = []
+    budget = MAX_PDF_CONTENT_BYTES
+    deadline = time.monotonic() + MAX_SECONDS
+    for number, page in enumerate(pages):
+        if number >= MAX_PAGES:
+            notes.append(f"only the first {MAX_PAGES} pages read")
+            break
+        if time.monotonic() > deadline:
+            notes.append(f"reading stopped after {number} pages ({MAX_SECONDS:.0f} s)")
+            break
+        try:
+            key = _contents_key(page)
+            if key is not None and key in seen:  # the same content as an earlier page: the same text
+                continue
+            seen.add(key)
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            if size > MAX_PAGE_CONTENT_BYTES or size > budget:
+                skipped.append(number + 1)
+                continue
+            budget -= size
+            texts.append(page.extract_text() or "")
+        except Exception:  # one bad page does not spoil the letter
+            texts.append("")
+    if skipped:
+        shown = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
+        notes.append(f"{len(skipped)} page(s) too big to read: {shown}")
+    return texts, notes
+
+
+def _contents_key(page: Any) -> object:
+    """Which stream objects make the page's content (None when they are not indirect objects)."""
+    raw = page.raw_get("/Contents") if hasattr(page, "raw_get") and "/Contents" in page else None
+    refs = list(raw) if isinstance(raw, list) else [raw]
+    keys = tuple((getattr(r, "idnum", None), getattr(r, "generation", None)) for r in refs)
+    return keys if keys and all(k[0] is not None for k in keys) else None
+
+
+def _docx_refusal(data: bytes) -> str | None:
+    """Why this DOCX must not be opened (a zip or XML bomb), or None; reads no more than a few KB a part."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            if total > MAX_DOCX_TOTAL_BYTES:
+                return f"its parts inflate to {total} bytes (more than {MAX_DOCX_TOTAL_BYTES})"
+            for member in members:
+                if member.file_size > 1024 * 1024 and member.file_size > MAX_DOCX_RATIO * max(member.compress_size, 1):
+                    return f"part {member.filename[:80]} inflates {member.file_size // max(member.compress_size, 1)} times"
+                if member.filename.lower().endswith((".xml", ".rels")):
+                    if member.file_size > MAX_DOCX_XML_BYTES:
+                        return (f"part {member.filename[:80]} is {member.file_size} bytes of XML "
+                                f"(more than {MAX_DOCX_XML_BYTES})")
+                    with archive.open(member) as handle:
+                        head = handle.read(8192)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        return f"part {member.filename[:80]} declares a DTD (a Word document never does)"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
+        return f"not a readable zip: {type(exc).__name__}"
+    return None
 
 
 def _docx(data: bytes) -> Extracted:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    refusal = _docx_refusal(data)
+    if refusal is not None:
+        return Extracted("", "broken", f"DOCX not read: {refusal}"[:300])
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

@@ -53,7 +53,8 @@ _LINESEP = re.compile(r"\n|\r")  # what the policy removes before parsing a valu
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
 _ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
-_MAILBOX = re.compile(rf"[ \t]*(?:({_ADDR_SPEC})|(?:({_ATOM}(?:[ \t]+{_ATOM})*)|\"([ !#-\[\]-~]*)\")?[ \t]*"
+# (the spaces before "<" belong to the display name: two optional runs in a row would backtrack on spaces)
+_MAILBOX = re.compile(rf"[ \t]*(?:({_ADDR_SPEC})|(?:(?:({_ATOM}(?:[ \t]+{_ATOM})*)|\"([ !#-\[\]-~]*)\")[ \t]*)?"
                       rf"<({_ADDR_SPEC})>)[ \t]*(?:,|$)")
 _SIMPLE_MSGID = re.compile(rf"[ \t]*<{_DOT_ATOM}@{_DOT_ATOM}>[ \t]*")
 _TOKEN = r"[!#$&+.0-9A-Z^_`a-z|~-]+"  # RFC 2045 token less "*'%", which mark RFC 2231 parameters
@@ -62,6 +63,12 @@ _SIMPLE_MIME = re.compile(rf"[ \t]*{_TOKEN}(?:/{_TOKEN})?(?:(?:[ \t]*;[ \t]*{_TO
 _PARAMETER_NAME = re.compile(rf";[ \t]*({_TOKEN})=")
 _SPECIALS = frozenset('()<>@,:;."[]')  # a display name with one of these is quoted (headerregistry.Address)
 _UNFOLD = re.compile(r"[\r\n\u2028\u2029]+[ \t]*")
+# The standard library's header parsers take time and memory that grow faster than the value (a Subject of
+# unterminated encoded words: 8 KB 1 s, 32 KB 13 s; a long one of many words, hundreds of MB), so no value
+# reaches them longer than this, nor with more encoded words than a real header has (RFC 2047 words are at
+# most 75 characters: 64 of them are a long subject or a long list of named recipients).
+MAX_HEADER_CHARS = 8192
+MAX_ENCODED_WORDS = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -85,10 +92,22 @@ def _kind(name: str) -> str:
     return _KINDS.get(name, "text")
 
 
+def bounded(raw: str) -> str:
+    """The value cut to what the standard library's parsers may read (MAX_HEADER_CHARS, MAX_ENCODED_WORDS)."""
+    if len(raw) > MAX_HEADER_CHARS:
+        raw = raw[:MAX_HEADER_CHARS]
+    if raw.count("=?") > MAX_ENCODED_WORDS:
+        position = -1
+        for _ in range(MAX_ENCODED_WORDS + 1):
+            position = raw.find("=?", position + 1)
+        raw = raw[:position]
+    return raw
+
+
 def header_text(value: object) -> str:
     """A header value as readable text: RFC 2047 words decoded where possible, never raising."""
     try:
-        text = str(value)
+        text = bounded(str(value))
     except Exception:  # a header object that cannot even print itself
         return ""
     if "=?" in text:
@@ -184,6 +203,12 @@ class HeaderBlock(Mapping[str, list[str]]):
         self._positions: dict[str, list[int]] = {}
         for name, raw in items:
             name, raw = str(name), raw if isinstance(raw, str) else str(raw)
+            cut = bounded(raw)
+            if len(cut) < len(raw):
+                if defects is not None:
+                    defects.append(f"{name[:40]} header too long ({len(raw)} characters): the first "
+                                   f"{len(cut)} read")
+                raw = cut
             position = len(self.raw)
             self.raw.append((name, raw))
             key = name.lower()
@@ -247,7 +272,7 @@ def _mime_value(name: str, value: str) -> str:
     reads the same raw (tests/test_headers.py); the registry may raise on an odd one, as it did before."""
     if _simple("mime", _unfolded(value)):
         return value
-    return str(_POLICY.header_fetch_parse(name, value))
+    return str(_POLICY.header_fetch_parse(name, bounded(value)))
 
 
 class StructurePolicy(Compat32):

@@ -307,7 +307,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:has|have|had) never (?:been|had|received|made|held|approached|used|engaged|contracted|met|discussed|"
         r"communicated|purchased|procured)\b"), r"\b(?:do|does|did) not exist\b",
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
-        r"\bno record(?:s)? of\b", r"^(?:answer|response)?\s*[:\-–]?\s*(?:information )?not held\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
+        r"\bno record(?:s)? of\b", r"^(?:answer|response)?[ \t]*(?:[:\-–][ \t]*)?(?:information )?not held\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
         r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
         r"\bnil return\b", r"\b12 ?\(4\) ?\(a\)",
@@ -392,15 +392,15 @@ RULES: tuple[Rule, ...] = (
                r"\b(?:unable|cannot|can't|not able)\b", r"\bexcept\b|\bwith the exception\b|\bother than\b",
                r"\bredact")),
     Rule("provided.facts_given", "provided", "medium", (
-        r"£ ?\d", r"\b\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
+        r"£ ?\d", r"\b(?<![\d.])\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
         r"\bthere (?:were|was|are|is|have been|has been) \d[\d,]*\b",
-        (r"\b\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
+        (r"\b(?<![\d,])\d[\d,]* (?:incidents?|cases?|requests?|staff|officers|members|applications|cameras|vehicles|licences|"
         r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b"),
         r"^(?:answer\s*:\s*)?yes\b",
         (r"\b(?:issued|received|recorded|spent|employed|installed|owns|operates|paid|logged|reported|made|"
          r"purchased|bought|carried out) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
          r"(?! ?(?:working |calendar )?days?\b)(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),
-        (r"^(?![\d\s()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
+        (r"^(?![\d \t()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
          r"[:\-–=] ?(?:£ ?)?\d[\d,]*(?:\.\d+)?%?$"),
         (r"\b(?:was|were|totals?|totalled|amounted to) (?:£ ?)?\d[\d,]*(?:\.\d+)?(?! ?(?:working |calendar )?days?\b)"
          r"(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),

@@ -440,6 +440,7 @@ class TcpProxy:
         self.throttle = throttle
         self.commands: list[str] = []
         self.rewrite: Callable[[bytes], bytes] | None = None  # applied to what the client sends
+        self.rewrite_reply: Callable[[bytes], bytes] | None = None  # applied to what the server sends
         self._cut: int | None = None
         self._lock = threading.Lock()
         self._listener = socket.socket()
@@ -501,6 +502,8 @@ class TcpProxy:
                             self.commands.append(name)
                 if from_client and self.rewrite is not None:
                     data = self.rewrite(data)
+                if not from_client and self.rewrite_reply is not None:
+                    data = self.rewrite_reply(data)
                 if cut is not None and sent + len(data) >= cut:
                     sink.sendall(data[:max(0, cut - sent)])
                     break
