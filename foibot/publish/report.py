@@ -92,7 +92,7 @@ def build_report(store: Store, now: datetime, run: str | None = None, *, redacto
         _late(items),
         authority_table(items, rows, links, _day),
         _reply_texts(items, replies, redactor),
-        _problems(store),
+        _problems(store, redactor),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
@@ -104,15 +104,16 @@ def _verdict_chart(rows: list[tuple[str, int]], name: str, colour: str | None) -
         chart = chart.replace(f'fill="{DEFAULT_COLOUR}"><title>{verdict}:', f'fill="{fill}"><title>{verdict}:')
     return chart
 
-def _problems(store: Store) -> str:
+
+def _problems(store: Store, redactor: Redactor) -> str:
     """Messages set aside because reading them failed: the campaign may be missing a reply there."""
     rows = list(store.db.execute(
         "SELECT id, created_at, from_addr, quarantine_reason FROM messages WHERE direction = 'in' "
         "AND state = 'quarantined' ORDER BY id LIMIT 200"))
     if not rows:
         return ""
-    items = "".join(f"<li>Message {row[0]} ({escape(str(row[1] or '')[:10])}, from {escape(row[2] or 'unknown')}): "
-                    f"{escape(row[3] or '')}</li>" for row in rows)
+    items = "".join(f"<li>Message {row[0]} ({escape(str(row[1] or '')[:10])}, from {escape(redactor.redact(row[2] or 'unknown'))}): "
+                    f"{escape(redactor.redact(row[3] or ''))}</li>" for row in rows)
     return (f'<section id="problems"><h2>Problems</h2><p>{len(rows)} message(s) could not be read within the '
             f"limits and are quarantined (their bytes are kept; foibot retry MESSAGE reads one again):</p>"
             f"<ul>{items}</ul></section>")
