@@ -1,16 +1,18 @@
 """The workspace clicked through in a real headless Chromium, checked in the database and at the SMTP server.
 
-review -> confirm; triage -> assign (the likely request offered first); withdraw -> no chaser leaves; bulk hold
+review (the queue `foibot review` lists) -> confirm; triage -> assign (the likely request offered first); withdraw -> no chaser leaves; bulk hold
 of the Scottish requests; approve the chasers -> each arrives at the server once; the request list's filters.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from support.mail import reply
+from support.run import foibot
 from support.web import NOW, WebCampaign, build, nav, open_page
 
 from foibot.web import serving
@@ -22,32 +24,77 @@ def web(tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch) -> WebCamp
     return build(tmp_path, smtp_server)
 
 
-def test_review_then_confirm(web: WebCampaign, chromium) -> None:
-    number = web.reply_to("barnet", "Please find attached our response to your request.")
-    reading = web.row("SELECT kind, confidence, kind_manual FROM messages WHERE id = ?", [number])
-    assert reading["kind"] == "other" and reading["kind_manual"] == 0
+# Written for these tests: a reply that says little (the reader cannot be sure of it), a plain not-held answer
+# it is sure of, and a later refusal that would change that outcome.
+VAGUE = "Hello,\n\nPlease see the information below regarding the matter you raised.\n\nRegards,\nInformation Team\n"
+NOT_HELD = ("Dear Requester,\n\nThank you for your request for information.\n\nThe council does not hold any "
+            "information about Fusus. No communications with Fusus have been received.\n\nYours sincerely,\n"
+            "Information Governance Team\n")
+REFUSED = ("Dear Requester,\n\nFurther to our earlier letter, we have located further records. The information "
+           "you requested is exempt under section 43(2) of the Freedom of Information Act 2000 and is "
+           "withheld.\n\nYours sincerely,\nInformation Governance Team\n")
+
+
+def cli_queue(web: WebCampaign) -> list[dict]:
+    """What `foibot review --json` lists, run as a campaigner runs it."""
+    done = foibot("--config", str(web.campaign.folder / "config.toml"), "review", "--json")
+    assert done.code == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_the_browser_shows_the_cli_review_queue_and_confirm_releases_the_ladder(web: WebCampaign, chromium,
+                                                                             smtp_server) -> None:
+    vague = web.reply_to("barnet", VAGUE)  # unsure: waits
+    web.reply_to("kent", NOT_HELD)  # sure: never listed
+    changed = web.reply_to("kent", REFUSED, subject=f"Further records [ref {web.requests['kent']['reference']}]")
+    queue = cli_queue(web)
+    assert [i["message"] for i in queue] == [vague, changed]
+    assert queue[0]["reason"].startswith("low confidence") and "not_held to refused" in queue[1]["reason"]
+    barnet = web.requests["barnet"]["reference"]
     with serving(web.config) as running:
         w = open_page(chromium, running)
         page = w.page
-        assert "1\nreading to review" in page.locator(".cards").inner_text()
+        assert "2\nreadings to review" in page.locator(".cards").inner_text()
         nav(page, "Review")
-        article = page.locator(f"#m{number}")
-        assert "London Borough of Barnet" in article.inner_text()
-        article.get_by_role("button", name="Confirm: other").click()
-        assert "reading confirmed as other" in page.locator(".flash").inner_text()
-        assert "Nothing to review" in page.locator("main").inner_text()
-        # Correcting another reading: set it to what the reply really is, and the request follows.
-        second = web.reply_to("kent", "Thank you for your email. I have passed it to the relevant team.")
+        assert page.locator("#review-count").inner_text().startswith("2 readings wait")
+        shown = page.locator("article.item")
+        assert [a.get_attribute("id") for a in shown.all()] == [f"m{i['message']}" for i in queue]
+        for item in queue:  # the same reasons and evidence as the CLI, word for word
+            article = page.locator(f"#m{item['message']}")
+            assert article.locator(".reason").inner_text() == f"Why it waits: {item['reason']}"
+            assert article.locator(".evidence li").all_inner_texts() == item["evidence"]
+            assert f"Read as {item['kind'].replace('_', ' ')} ({item['confidence']:.2f})" in article.inner_text()
+        # Held: the ladder will not chase Barnet while its reading waits.
+        nav(page, "Chase")
+        held = page.locator("table.list").nth(1).inner_text()
+        assert barnet in held and "waits for review" in held
+        # Confirm Barnet's reading in the browser, correct Kent's (it really was the refusal: confirm it too).
         page.goto(running.base + "/review")
-        page.locator(f"#m{second}").locator("select[name=kind]").select_option("not_held")
-        page.locator(f"#m{second}").get_by_role("button", name="Set").click()
+        page.locator(f"#m{vague}").get_by_role("button", name=f"Confirm: {queue[0]['kind'].replace('_', ' ')}").click()
+        assert f"Message {vague}: reading confirmed" in page.locator(".flash").inner_text()
+        assert [a.get_attribute("id") for a in page.locator("article.item").all()] == [f"m{changed}"]
+        assert cli_queue(web) == queue[1:]  # `foibot review` no longer lists it
+        page.locator(f"#m{changed}").locator("select[name=kind]").select_option("refused")
+        page.locator(f"#m{changed}").get_by_role("button", name="Set").click()
+        assert "outcome refused" in page.locator(".flash").inner_text()
+        assert "Nothing waits for review" in page.locator("main").inner_text()
+        assert cli_queue(web) == []
+        nav(page, "Today")
+        assert "0\nreadings to review" in page.locator(".cards").inner_text()
+        # The ladder no longer holds Barnet: its reminder is on the list and arrives once when approved.
+        nav(page, "Chase")
+        going = page.locator("table.list").first.inner_text()
+        assert barnet in going and web.requests["kent"]["reference"] not in going
+        assert page.get_by_text("Held for now").count() == 0
+        page.get_by_role("button", name="Approve and send 4 chasers").click()
+        assert "sent 4 reminders" in page.locator(".flash").inner_text()
         assert w.errors == [] and w.dialogs == []
-    assert web.row("SELECT kind, kind_manual FROM messages WHERE id = ?", [number]) == {"kind": "other",
-                                                                                       "kind_manual": 1}
-    assert web.request("kent")["outcome"] == "not_held"
-    events = list(web.store.db.query("SELECT type, source FROM events WHERE message_id IN (?, ?) AND "
-                                     "type = 'message_marked'", [number, second]))
-    assert events == [{"type": "message_marked", "source": "manual"}] * 2  # what `foibot mark` records
+    assert len(smtp_server.messages_to(web.requests["barnet"]["authority_email"])) == 1
+    assert not smtp_server.messages_to(web.requests["kent"]["authority_email"])
+    events = [(e["message_id"], e["type"], e["source"]) for e in web.store.db.query(
+        "SELECT message_id, type, source FROM events WHERE type LIKE 'review_%' ORDER BY id")]
+    assert events == [(vague, "review_confirmed", "manual"), (changed, "review_set", "manual")]  # as the CLI records
+    assert web.request("kent")["outcome"] == "refused" and web.request("kent")["outcome_confirmed"] == 1
 
 
 def test_triage_offers_the_authority_the_message_names_and_assigns(web: WebCampaign, chromium) -> None:

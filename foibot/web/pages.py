@@ -2,7 +2,8 @@
 
 | page or form | the same as |
 |---|---|
-| review: confirm / set the kind | `foibot mark REQUEST --message N --kind K` (lifecycle.mark_message) |
+| review (the queue `foibot review` lists) | `foibot review` (review.list_reviews) |
+| review: confirm / set the kind | `foibot review confirm N`, `foibot review set N --kind K` (review.confirm_reading, review.set_reading) |
 | triage: assign / dismiss / restore | `foibot assign N TARGET`, `foibot triage --dismiss N` / `--restore N` |
 | a request: hold, resume, withdraw, clarified | `foibot hold`, `resume`, `withdraw`, `clarified` (lifecycle) |
 | requests: bulk hold / resume / withdraw | the same functions, once per request of the filtered set |
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from starlette.responses import FileResponse, Response
 
@@ -20,7 +22,9 @@ from .. import collect, publish
 from ..chase import chase_due
 from ..clock import parse_now
 from ..errors import FoibotError, InputError
-from ..lifecycle import mark_message, record_clarified, set_hold, withdraw
+from ..lifecycle import record_clarified, set_hold, withdraw
+from ..review import confirm_reading as confirm_review
+from ..review import list_reviews, set_reading
 from ..vocab import KINDS
 from .app import Page
 
@@ -36,6 +40,10 @@ def _download(body: bytes | str, filename: str, content_type: str) -> Response:
     return Response(body, media_type=content_type, headers={
         "content-disposition": f'attachment; filename="{filename}"',
         "content-security-policy": "sandbox; default-src 'none'"})
+
+
+def _words(value: str | None) -> str:
+    return (value or "").replace("_", " ")
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -115,24 +123,28 @@ def request_action(page: Page) -> Response:
 # --- readings: review -------------------------------------------------------------------------------------
 
 def review(page: Page) -> Response:
-    total, items = publish.review_queue(page.store, 200)
-    return page.render("review.html", total=total, items=items, kinds=KINDS)
+    run = _run_param(page)
+    items = list_reviews(page.store, run)
+    return page.render("review.html", total=len(items), items=items, kinds=KINDS, run=run)
+
+
+def _settled(settled: Any) -> str:
+    if not settled.reference:
+        return ""
+    return (f"; {settled.reference} is now {_words(settled.status)}, outcome "
+            f"{_words(settled.outcome) if settled.outcome else '-'}")
 
 
 def confirm_reading(page: Page) -> Response:
     number = int(page.path["number"])
-    reading = publish.reading(page.store, number)
-    if not reading["kind"]:
-        raise InputError(f"message {number} has no reading to confirm: set its kind")
-    mark_message(page.store, number, reading["kind"], page.now)
-    return page.done(f"Message {number}: reading confirmed as {reading['kind'].replace('_', ' ')}.")
+    settled = confirm_review(page.store, number, page.now)
+    return page.done(f"Message {number}: reading confirmed as {_words(settled.kind)}{_settled(settled)}.")
 
 
 def set_kind(page: Page) -> Response:
     number = int(page.path["number"])
-    kind = page.form.get("kind", "")
-    mark_message(page.store, number, kind, page.now)
-    return page.done(f"Message {number}: set to {kind.replace('_', ' ')}.")
+    settled = set_reading(page.store, number, page.form.get("kind", ""), page.now)
+    return page.done(f"Message {number}: set to {_words(settled.kind)}{_settled(settled)}.")
 
 
 # --- triage -----------------------------------------------------------------------------------------------
