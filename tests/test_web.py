@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support.mail import reply
+from support.mail import dsn, reply
 from support.run import foibot
 from support.web import NOW, WebCampaign, build, nav, open_page
 
@@ -199,4 +199,49 @@ def test_request_list_filters_sorts_and_opens_a_timeline(web: WebCampaign, chrom
         assert "request sent" in timeline and "reply: not held" in timeline
         assert "FOI-2023-0042" in page.locator("dl.facts").inner_text()
         assert re.search(r"due 2023-05-17", page.locator("dl.facts").inner_text())
+        assert w.errors == []
+
+
+CLARIFY = ("Dear Requester,\n\nBefore we can answer your request, could you please clarify which period your "
+           "request covers? The clock stops until we hear from you.\n\nInformation Governance Team\n")
+
+
+def test_today_shows_what_needs_the_campaigner(web: WebCampaign, chromium) -> None:
+    camden = web.requests["camden"]
+    web.deliver(dsn(failed=camden["authority_email"], original_message_id=web.row(
+        "SELECT message_id FROM messages WHERE request_id = ? AND direction = 'out'", [camden["id"]])["message_id"],
+        original_subject=f"Freedom of Information request: Fusus [ref {camden['reference']}]",
+        to="campaigner@foibot.test"))
+    web.reply_to("glasgow", CLARIFY)
+    web.reply_to("barnet", VAGUE)
+    web.deliver(reply(from_addr="news@shop.example", to="campaigner@foibot.test", subject="Spring sale",
+                      body="Half price this week only."))
+    with serving(web.config) as running:
+        w = open_page(chromium, running)
+        page = w.page
+        cards = page.locator(".cards").inner_text()
+        for count in ("1\nreading to review", "1\nin triage", "1\nclarification to answer", "1\nbounced",
+                      "2\nchasers due now", "3\nlate"):
+            assert count in cards, (count, cards)
+        assert page.locator("#today-review").inner_text().startswith("London Borough of Barnet: read as")
+        assert "low confidence" in page.locator("#today-review").inner_text()
+        assert "Spring sale" in page.locator("#today-triage").inner_text()
+        assert page.locator("#today-clarifications").inner_text().startswith("Glasgow City Council")
+        bounced = page.locator("#today-bounces").inner_text()
+        assert bounced.startswith("London Borough of Camden") and "550 5.1.1" in bounced
+        # The ladder: Edinburgh's and Kent's reminders go now, Barnet's waits for its review, and what comes next.
+        assert page.locator("#due-now").inner_text().startswith("2 due now")
+        held = page.locator("#held-now").inner_text()
+        assert held.startswith("1 owed but held: reminder to London Borough of Barnet") and "review" in held
+        coming = page.locator("#coming").all_inner_texts()[0].splitlines()
+        assert "2023-06-15: internal review to Kent County Council" in coming
+        late = page.locator("#today-late tbody").inner_text()
+        assert all(name in late for name in ("City of Edinburgh Council", "Kent County Council",
+                                             "London Borough of Barnet"))
+        counts = page.locator("#today-counts").inner_text()
+        assert "5 requests." in counts and "awaiting clarification\t1" in counts and "failed\t1" in counts
+        assert "overdue\t3" in counts and "none yet\t5" in counts
+        # Each count leads to its list.
+        page.locator(".cards").get_by_role("link", name="1 bounced").click()
+        assert page.locator("#count").inner_text().startswith("1 of 5")
         assert w.errors == []

@@ -371,6 +371,7 @@ class Today:
     bounces: list[Outcome]  # never reached the authority: re-address
     late: list[Outcome]  # still owed past the due date, the latest first
     due_now: list[Any]  # chasers the ladder would send now (ChaseItem)
+    held_now: list[Any]  # chasers owed now that wait (a reading to review, office hours): `held` says why
     coming: list[Any]  # the next chasers and their days (ChaseItem)
 
 
@@ -388,6 +389,7 @@ def today(store: Store, config: Any, now: datetime) -> Today:
     by_outcome = Counter(o.outcome or "none yet" for o in items)
     queue = list_reviews(store)
     settings = ChaseSettings.from_config(config)
+    owed = plan(store, settings, now)
     late = sorted((o for o in items if o.on_time is False and not o.outcome),
                   key=lambda o: (-(o.days_late or 0), o.authority.lower()))
     return Today(
@@ -400,7 +402,8 @@ def today(store: Store, config: Any, now: datetime) -> Today:
         clarifications=[o for o in items if o.base_status == "awaiting_clarification"],
         bounces=[o for o in items if o.base_status == "failed"],
         late=late,
-        due_now=plan(store, settings, now),
+        due_now=[i for i in owed if not i.held],
+        held_now=[i for i in owed if i.held],
         coming=coming(store, settings, now)[:SHOWN],
     )
 
