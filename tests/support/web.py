@@ -41,7 +41,7 @@ from .smtp import toml_text
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"  # tests/screenshots/, as said above
 LAPTOP = (1280, 800)
 PHONE = (390, 844)
 
