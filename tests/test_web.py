@@ -245,3 +245,32 @@ def test_today_shows_what_needs_the_campaigner(web: WebCampaign, chromium) -> No
         page.locator(".cards").get_by_role("link", name="1 bounced").click()
         assert page.locator("#count").inner_text().startswith("1 of 5")
         assert w.errors == []
+
+
+def test_triage_files_by_the_authority_id_and_offers_the_domain_it_mentions(web: WebCampaign, chromium) -> None:
+    unnamed = web.deliver(reply(from_addr="pat.jones@mail-host.example", to="campaigner@foibot.test",
+                                subject="your question", body="We do not hold any information about Fusus."))
+    mentions = web.deliver(reply(from_addr="clerk@records-team.example", to="campaigner@foibot.test",
+                                 subject="FOI", body="Please send future mail to foi@camden.gov.uk instead."))
+    camden, edinburgh = web.requests["camden"], web.requests["edinburgh"]
+    with serving(web.config) as running:
+        w = open_page(chromium, running)
+        page = w.page
+        nav(page, "Triage")
+        first = page.locator(f"#m{mentions}").get_by_role("button").first
+        assert first.inner_text() == f"File under {camden['reference']} (London Borough of Camden)"
+        assert "the message mentions" in page.locator(f"#m{mentions}").inner_text()
+        # The message names nobody: the campaigner knows it is Edinburgh's and types the authority's id.
+        page.locator(f"#m{unnamed}").locator("input[name=target]").fill("edinburgh")
+        page.locator(f"#m{unnamed}").get_by_role("button", name="File", exact=True).click()
+        assert f"filed under {edinburgh['reference']}" in page.locator(".flash").inner_text()
+        assert page.locator(f"#m{unnamed}").count() == 0
+        # The whole text of a waiting message, from its page.
+        page.locator(f"#m{mentions}").get_by_role("link").first.click()
+        assert "foi@camden.gov.uk instead" in page.locator("pre.body").inner_text()
+        assert w.errors == []
+    assert web.row("SELECT request_id, triage FROM messages WHERE id = ?", [unnamed]) == {
+        "request_id": edinburgh["id"], "triage": 0}
+    assert web.request("edinburgh")["outcome"] == "not_held"
+    assert web.row("SELECT type, source FROM events WHERE message_id = ? AND type = 'reply_assigned'",
+                   [unnamed])["source"] == "manual"
