@@ -274,3 +274,26 @@ def test_triage_files_by_the_authority_id_and_offers_the_domain_it_mentions(web:
     assert web.request("edinburgh")["outcome"] == "not_held"
     assert web.row("SELECT type, source FROM events WHERE message_id = ? AND type = 'reply_assigned'",
                    [unnamed])["source"] == "manual"
+
+
+def test_outputs_download_the_same_csv_and_report_as_the_cli(web: WebCampaign, chromium, tmp_path: Path) -> None:
+    web.reply_to("kent", NOT_HELD)
+    config = str(web.campaign.folder / "config.toml")
+    exported = foibot("--config", config, "export", "-o", str(tmp_path / "cli.csv"))
+    assert exported.code == 0, exported.stderr
+    with serving(web.config) as running:
+        w = open_page(chromium, running)
+        page = w.page
+        nav(page, "Outputs")
+        with page.expect_download() as csv_download:
+            page.get_by_role("link", name="The outcome CSV").click()
+        with page.expect_download() as report_download:
+            page.get_by_role("link", name="report").last.click()
+        assert w.errors == []
+    got = csv_download.value
+    assert got.suggested_filename == "outcomes.csv"
+    assert Path(got.path()).read_bytes() == (tmp_path / "cli.csv").read_bytes()  # byte for byte `foibot export`
+    assert "not_held" in Path(got.path()).read_text(encoding="utf-8")
+    report = report_download.value
+    assert report.suggested_filename == "report-fusus.html"
+    assert "Kent County Council" in Path(report.path()).read_text(encoding="utf-8")
