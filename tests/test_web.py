@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support.mail import dsn, reply
 from support.run import foibot
-from support.web import NOW, WebCampaign, build, nav, open_page
+from support.web import NOW, PHONE, WebCampaign, build, nav, no_horizontal_scroll, open_page, shoot
 
 from foibot.web import serving
 
@@ -245,6 +245,15 @@ def test_today_shows_what_needs_the_campaigner(web: WebCampaign, chromium) -> No
         page.locator(".cards").get_by_role("link", name="1 bounced").click()
         assert page.locator("#count").inner_text().startswith("1 of 5")
         assert w.errors == []
+        # With something in every list, every page still fits a phone (the demo's triage is empty).
+        phone = open_page(chromium, running, *PHONE)
+        for name, path in (("today", "/"), ("review", "/review"), ("triage", "/triage"), ("chase", "/chase"),
+                           ("request", f"/r/{camden['reference']}"), ("requests", "/requests?status=overdue")):
+            phone.page.goto(running.base + path)
+            scroll, client = no_horizontal_scroll(phone.page)
+            assert scroll <= client, f"{name} scrolls sideways on a phone ({scroll} > {client})"
+            shoot(phone.page, f"busy-{name}-phone")
+        assert phone.errors == []
 
 
 def test_triage_files_by_the_authority_id_and_offers_the_domain_it_mentions(web: WebCampaign, chromium) -> None:
