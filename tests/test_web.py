@@ -306,3 +306,42 @@ def test_outputs_download_the_same_csv_and_report_as_the_cli(web: WebCampaign, c
     report = report_download.value
     assert report.suggested_filename == "report-fusus.html"
     assert "Kent County Council" in Path(report.path()).read_text(encoding="utf-8")
+
+
+def test_clarified_hold_and_resume_on_one_request(web: WebCampaign, chromium, smtp_server) -> None:
+    glasgow, kent = web.requests["glasgow"], web.requests["kent"]
+    web.reply_to("glasgow", CLARIFY)
+    assert web.request("glasgow")["status"] == "awaiting_clarification"
+    with serving(web.config) as running:
+        w = open_page(chromium, running)
+        page = w.page
+        page.goto(f"{running.base}/r/{glasgow['reference']}")
+        page.locator("input[name=on]").fill("2023-05-22")
+        page.get_by_role("button", name="Clarified: restart the clock").click()
+        flash = page.locator(".flash").inner_text()
+        assert flash.startswith("Clock restarted: the response is now due on 2023-06-")
+        due = flash.rsplit(" ", 1)[1].rstrip(".")
+        assert f"due {due}" in page.locator("dl.facts").inner_text()
+        nav(page, "Today")
+        assert "0\nclarifications to answer" in page.locator(".cards").inner_text()
+        # Hold one request, and its reminder stays; resume it, and it goes.
+        page.goto(f"{running.base}/r/{kent['reference']}")
+        page.get_by_role("button", name="Hold chasing").click()
+        assert "on hold: no chasers until you resume it" in page.locator(".flash").inner_text()
+        assert "on hold" in page.locator("dl.facts").inner_text()
+        nav(page, "Chase")
+        assert kent["reference"] not in page.locator("table.list").first.inner_text()
+        page.goto(f"{running.base}/r/{kent['reference']}")
+        page.get_by_role("button", name="Resume chasing").click()
+        assert "will be chased again when due" in page.locator(".flash").inner_text()
+        nav(page, "Chase")
+        assert kent["reference"] in page.locator("table.list").first.inner_text()
+        assert glasgow["reference"] not in page.locator("table.list").first.inner_text()  # not due: clock restarted
+        page.get_by_role("button", name="Approve and send 4 chasers").click()
+        assert w.errors == []
+    assert len(smtp_server.messages_to(kent["authority_email"])) == 1
+    assert not smtp_server.messages_to(glasgow["authority_email"])
+    row = web.request("glasgow")
+    assert row["status"] == "awaiting_response" and row["clarification_answered_at"].startswith("2023-05-22")
+    types = [e["type"] for e in web.store.db.query("SELECT type FROM events WHERE source = 'manual' ORDER BY id")]
+    assert types == ["clarification_answered", "hold", "resume"], types  # what `foibot clarified`, `hold`, `resume` record
