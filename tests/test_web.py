@@ -345,3 +345,32 @@ def test_clarified_hold_and_resume_on_one_request(web: WebCampaign, chromium, sm
     assert row["status"] == "awaiting_response" and row["clarification_answered_at"].startswith("2023-05-22")
     types = [e["type"] for e in web.store.db.query("SELECT type FROM events WHERE source = 'manual' ORDER BY id")]
     assert types == ["clarification_answered", "hold", "resume"], types  # what `foibot clarified`, `hold`, `resume` record
+
+
+def test_a_bounce_is_re_addressed_from_today_and_arrives_once(web: WebCampaign, chromium, smtp_server) -> None:
+    camden = web.requests["camden"]
+    web.deliver(dsn(failed=camden["authority_email"], original_message_id=web.row(
+        "SELECT message_id FROM messages WHERE request_id = ? AND direction = 'out'", [camden["id"]])["message_id"],
+        original_subject=f"Freedom of Information request: Fusus [ref {camden['reference']}]",
+        to="campaigner@foibot.test"))
+    assert web.request("camden")["status"] == "failed"
+    with serving(web.config) as running:
+        w = open_page(chromium, running)
+        page = w.page
+        page.locator("#today-bounces").get_by_role("link", name="re-address").click()
+        page.locator("#readdress input[name=address]").fill("foi@camden.gov.uk")  # the same: refused, says why
+        page.get_by_role("button", name="Re-address and send").click()
+        assert "was sent to foi@camden.gov.uk already" in page.locator(".flash").inner_text()
+        page.locator("#readdress input[name=address]").fill("information.requests@camden.gov.uk")
+        page.get_by_role("button", name="Re-address and send").click()
+        assert (f"{camden['reference']} (London Borough of Camden): sent again to information.requests@camden.gov.uk "
+                "instead of foi@camden.gov.uk.") == page.locator(".flash").inner_text()
+        assert page.locator("#readdress").count() == 0  # no longer failed
+        nav(page, "Today")
+        assert "0\nbounced" in page.locator(".cards").inner_text()
+        assert w.errors == []
+    (sent,) = smtp_server.messages_to("information.requests@camden.gov.uk")
+    assert camden["reference"] in str(sent.message["Subject"])  # the same request, same reference
+    assert [m.to for m in smtp_server.received] == ["information.requests@camden.gov.uk"]
+    row = web.request("camden")
+    assert row["status"] == "awaiting_response" and row["authority_email"] == "information.requests@camden.gov.uk"

@@ -6,6 +6,7 @@
 | review: confirm / set the kind | `foibot review confirm N`, `foibot review set N --kind K` (review.confirm_reading, review.set_reading) |
 | triage: assign / dismiss / restore | `foibot assign N TARGET`, `foibot triage --dismiss N` / `--restore N` |
 | a request: hold, resume, withdraw, clarified | `foibot hold`, `resume`, `withdraw`, `clarified` (lifecycle) |
+| a bounced request: send again to | `foibot readdress REF ADDRESS` (send.readdress_request) |
 | requests: bulk hold / resume / withdraw | the same functions, once per request of the filtered set |
 | chase: approve | `foibot chase --dry-run`, then `foibot chase` (chase.ladder.chase_due) |
 | outputs | `foibot export`, `foibot report` |
@@ -117,7 +118,32 @@ def request_action(page: Page) -> Response:
             raise InputError(f"{on!r} is not a date like 2023-05-02") from exc
         due = record_clarified(page.store, reference, answered, page.now)
         return page.done(f"Clock restarted: the response is now due on {due.isoformat()}.")
+    if action == "readdress":
+        return _readdress(page, reference)
     raise InputError(f"unknown action {action!r}")
+
+
+def _readdress(page: Page, reference: str) -> Response:
+    """`foibot readdress REF ADDRESS`: the same request sent again, now, to the corrected address."""
+    from ..send import readdress_request, smtp_settings
+
+    address = page.form.get("address", "").strip()
+    if not address:
+        raise InputError("give the corrected address (or alt: the other address foibot knows)")
+    if page.config.smtp is not None:
+        smtp_settings(page.config)  # a missing password: before anything is written
+    done = readdress_request(page.store, page.config, reference, address, page.now)
+    report = done.report
+    text = f"{done.reference} ({done.authority}): sent again to {done.new_address}" + (
+        f" instead of {done.old_address}" if done.old_address else "") + "."
+    problems = [f"{p.to}: {p.reason}" for p in (*report.failed, *report.deferred)]
+    if report.unknown:
+        problems.append("interrupted while sending: it may or may not have gone (not resent)")
+    if not report.sent and not problems:
+        problems.append("nothing was sent")
+    if problems:
+        return page.done(f"{done.reference}: queued for {done.new_address}, but " + "; ".join(problems), level="error")
+    return page.done(text)
 
 
 # --- readings: review -------------------------------------------------------------------------------------
