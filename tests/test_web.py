@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support.mail import dsn, reply
 from support.run import foibot
-from support.web import NOW, PHONE, WebCampaign, build, nav, no_horizontal_scroll, open_page, shoot
+from support.web import NOW, PHONE, WebCampaign, build, go, nav, no_horizontal_scroll, open_page, shoot
 
 from foibot.web import serving
 
@@ -70,12 +70,12 @@ def test_the_browser_shows_the_cli_review_queue_and_confirm_releases_the_ladder(
         assert barnet in held and "waits for review" in held
         # Confirm Barnet's reading in the browser, correct Kent's (it really was the refusal: confirm it too).
         page.goto(running.base + "/review")
-        page.locator(f"#m{vague}").get_by_role("button", name=f"Confirm: {queue[0]['kind'].replace('_', ' ')}").click()
+        go(page, page.locator(f"#m{vague}").get_by_role("button", name=f"Confirm: {queue[0]['kind'].replace('_', ' ')}"))
         assert f"Message {vague}: reading confirmed" in page.locator(".flash").inner_text()
         assert [a.get_attribute("id") for a in page.locator("article.item").all()] == [f"m{changed}"]
         assert cli_queue(web) == queue[1:]  # `foibot review` no longer lists it
         page.locator(f"#m{changed}").locator("select[name=kind]").select_option("refused")
-        page.locator(f"#m{changed}").get_by_role("button", name="Set").click()
+        go(page, page.locator(f"#m{changed}").get_by_role("button", name="Set"))
         assert "outcome refused" in page.locator(".flash").inner_text()
         assert "Nothing waits for review" in page.locator("main").inner_text()
         assert cli_queue(web) == []
@@ -86,7 +86,7 @@ def test_the_browser_shows_the_cli_review_queue_and_confirm_releases_the_ladder(
         going = page.locator("table.list").first.inner_text()
         assert barnet in going and web.requests["kent"]["reference"] not in going
         assert page.get_by_text("Held for now").count() == 0
-        page.get_by_role("button", name="Approve and send 4 chasers").click()
+        go(page, page.get_by_role("button", name="Approve and send 4 chasers"))
         assert "sent 4 reminders" in page.locator(".flash").inner_text()
         assert w.errors == [] and w.dialogs == []
     assert len(smtp_server.messages_to(web.requests["barnet"]["authority_email"])) == 1
@@ -114,10 +114,10 @@ def test_triage_offers_the_authority_the_message_names_and_assigns(web: WebCampa
         first = item.get_by_role("button").first
         assert first.inner_text() == f"File under {glasgow} (Glasgow City Council)"
         # The newsletter is nobody's: dismissed, it stops being listed.
-        page.locator(f"#m{junk}").get_by_role("button", name="Dismiss: nobody's").click()
+        go(page, page.locator(f"#m{junk}").get_by_role("button", name="Dismiss: nobody's"))
         assert f"Message {junk} dismissed" in page.locator(".flash").inner_text()
         assert page.locator(f"#m{junk}").count() == 0
-        page.locator(f"#m{number}").get_by_role("button").first.click()
+        go(page, page.locator(f"#m{number}").get_by_role("button").first)
         assert f"filed under {glasgow}" in page.locator(".flash").inner_text()
         assert "Nothing waits in triage" in page.locator("main").inner_text()
         assert w.errors == []
@@ -135,7 +135,7 @@ def test_withdraw_then_no_chaser_leaves_and_approved_chasers_arrive_once(web: We
         w = open_page(chromium, running)
         page = w.page
         page.goto(f"{running.base}/r/{camden['reference']}")
-        page.get_by_role("button", name="Withdraw").click()
+        go(page, page.get_by_role("button", name="Withdraw"))
         assert "withdrawn: no more chasers will go" in page.locator(".flash").inner_text()
         nav(page, "Chase")
         listed = page.locator("table.list").first.inner_text()
@@ -143,11 +143,11 @@ def test_withdraw_then_no_chaser_leaves_and_approved_chasers_arrive_once(web: We
         assert all(web.requests[a]["reference"] in listed for a in ("barnet", "glasgow", "edinburgh", "kent"))
         stale = page.context.new_page()  # the same list open in a second tab
         stale.goto(running.base + "/chase")
-        page.get_by_role("button", name="Approve and send 4 chasers").click()
+        go(page, page.get_by_role("button", name="Approve and send 4 chasers"))
         assert "sent 4 reminders" in page.locator(".flash").inner_text()
         assert "Nothing is due now" in page.locator("main").inner_text()
         # Approving the old list again (the second tab, a double click) sends nothing more.
-        stale.get_by_role("button", name="Approve and send 4 chasers").click()
+        go(stale, stale.get_by_role("button", name="Approve and send 4 chasers"))
         assert "changed from 4 to 0" in stale.locator(".flash").inner_text()
         assert w.errors == []
     received = sorted(m.to for m in smtp_server.received)
@@ -163,15 +163,15 @@ def test_bulk_hold_of_every_scottish_request(web: WebCampaign, chromium, smtp_se
         page = w.page
         nav(page, "Requests")
         page.locator("select[name=jurisdiction]").select_option("scotland")
-        page.get_by_role("button", name="Show").click()
+        go(page, page.get_by_role("button", name="Show"))
         assert page.locator("#count").inner_text().startswith("2 of 5 requests")
         page.locator("form.bulk select[name=action]").select_option("hold")
-        page.get_by_role("button", name="Review and confirm").click()
+        go(page, page.get_by_role("button", name="Review and confirm"))
         assert page.locator("h1").inner_text() == "Hold 2 requests?"
-        page.get_by_role("button", name="Yes: hold 2 requests").click()
+        go(page, page.get_by_role("button", name="Yes: hold 2 requests"))
         assert "On hold: 2 requests." in page.locator(".flash").inner_text()
         nav(page, "Chase")
-        page.get_by_role("button", name="Approve and send 3 chasers").click()
+        go(page, page.get_by_role("button", name="Approve and send 3 chasers"))
         assert w.errors == []
     held = {r["authority_id"]: r["on_hold"] for r in web.store.db.query("SELECT authority_id, on_hold FROM requests")}
     assert held == {"barnet": 0, "camden": 0, "glasgow": 1, "edinburgh": 1, "kent": 0}
@@ -194,7 +194,7 @@ def test_request_list_filters_sorts_and_opens_a_timeline(web: WebCampaign, chrom
                                                                  reverse=True)
         assert len(names) == 4
         page.goto(running.base + "/requests?q=kent")
-        page.get_by_role("link", name=kent).click()
+        go(page, page.get_by_role("link", name=kent))
         timeline = page.locator("ol.timeline").inner_text()
         assert "request sent" in timeline and "reply: not held" in timeline
         assert "FOI-2023-0042" in page.locator("dl.facts").inner_text()
@@ -242,7 +242,7 @@ def test_today_shows_what_needs_the_campaigner(web: WebCampaign, chromium) -> No
         assert "5 requests." in counts and "awaiting clarification\t1" in counts and "failed\t1" in counts
         assert "overdue\t3" in counts and "none yet\t5" in counts
         # Each count leads to its list.
-        page.locator(".cards").get_by_role("link", name="1 bounced").click()
+        go(page, page.locator(".cards").get_by_role("link", name="1 bounced"))
         assert page.locator("#count").inner_text().startswith("1 of 5")
         assert w.errors == []
         # With something in every list, every page still fits a phone (the demo's triage is empty).
@@ -271,11 +271,11 @@ def test_triage_files_by_the_authority_id_and_offers_the_domain_it_mentions(web:
         assert "the message mentions" in page.locator(f"#m{mentions}").inner_text()
         # The message names nobody: the campaigner knows it is Edinburgh's and types the authority's id.
         page.locator(f"#m{unnamed}").locator("input[name=target]").fill("edinburgh")
-        page.locator(f"#m{unnamed}").get_by_role("button", name="File", exact=True).click()
+        go(page, page.locator(f"#m{unnamed}").get_by_role("button", name="File", exact=True))
         assert f"filed under {edinburgh['reference']}" in page.locator(".flash").inner_text()
         assert page.locator(f"#m{unnamed}").count() == 0
         # The whole text of a waiting message, from its page.
-        page.locator(f"#m{mentions}").get_by_role("link").first.click()
+        go(page, page.locator(f"#m{mentions}").get_by_role("link").first)
         assert "foi@camden.gov.uk instead" in page.locator("pre.body").inner_text()
         assert w.errors == []
     assert web.row("SELECT request_id, triage FROM messages WHERE id = ?", [unnamed]) == {
@@ -317,7 +317,7 @@ def test_clarified_hold_and_resume_on_one_request(web: WebCampaign, chromium, sm
         page = w.page
         page.goto(f"{running.base}/r/{glasgow['reference']}")
         page.locator("input[name=on]").fill("2023-05-22")
-        page.get_by_role("button", name="Clarified: restart the clock").click()
+        go(page, page.get_by_role("button", name="Clarified: restart the clock"))
         flash = page.locator(".flash").inner_text()
         assert flash.startswith("Clock restarted: the response is now due on 2023-06-")
         due = flash.rsplit(" ", 1)[1].rstrip(".")
@@ -326,18 +326,18 @@ def test_clarified_hold_and_resume_on_one_request(web: WebCampaign, chromium, sm
         assert "0\nclarifications to answer" in page.locator(".cards").inner_text()
         # Hold one request, and its reminder stays; resume it, and it goes.
         page.goto(f"{running.base}/r/{kent['reference']}")
-        page.get_by_role("button", name="Hold chasing").click()
+        go(page, page.get_by_role("button", name="Hold chasing"))
         assert "on hold: no chasers until you resume it" in page.locator(".flash").inner_text()
         assert "on hold" in page.locator("dl.facts").inner_text()
         nav(page, "Chase")
         assert kent["reference"] not in page.locator("table.list").first.inner_text()
         page.goto(f"{running.base}/r/{kent['reference']}")
-        page.get_by_role("button", name="Resume chasing").click()
+        go(page, page.get_by_role("button", name="Resume chasing"))
         assert "will be chased again when due" in page.locator(".flash").inner_text()
         nav(page, "Chase")
         assert kent["reference"] in page.locator("table.list").first.inner_text()
         assert glasgow["reference"] not in page.locator("table.list").first.inner_text()  # not due: clock restarted
-        page.get_by_role("button", name="Approve and send 4 chasers").click()
+        go(page, page.get_by_role("button", name="Approve and send 4 chasers"))
         assert w.errors == []
     assert len(smtp_server.messages_to(kent["authority_email"])) == 1
     assert not smtp_server.messages_to(glasgow["authority_email"])
@@ -357,12 +357,12 @@ def test_a_bounce_is_re_addressed_from_today_and_arrives_once(web: WebCampaign, 
     with serving(web.config) as running:
         w = open_page(chromium, running)
         page = w.page
-        page.locator("#today-bounces").get_by_role("link", name="re-address").click()
+        go(page, page.locator("#today-bounces").get_by_role("link", name="re-address"))
         page.locator("#readdress input[name=address]").fill("foi@camden.gov.uk")  # the same: refused, says why
-        page.get_by_role("button", name="Re-address and send").click()
+        go(page, page.get_by_role("button", name="Re-address and send"))
         assert "was sent to foi@camden.gov.uk already" in page.locator(".flash").inner_text()
         page.locator("#readdress input[name=address]").fill("information.requests@camden.gov.uk")
-        page.get_by_role("button", name="Re-address and send").click()
+        go(page, page.get_by_role("button", name="Re-address and send"))
         assert (f"{camden['reference']} (London Borough of Camden): sent again to information.requests@camden.gov.uk "
                 "instead of foi@camden.gov.uk.") == page.locator(".flash").inner_text()
         assert page.locator("#readdress").count() == 0  # no longer failed

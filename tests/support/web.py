@@ -87,8 +87,15 @@ def open_page(chromium: Any, running: Any, width: int = LAPTOP[0], height: int =
 
 
 def nav(page: Any, name: str) -> None:
-    """Follow one of the links at the top of every page."""
-    page.locator("header nav").get_by_role("link", name=name, exact=True).click()
+    """Follow one of the links at the top of every page (and wait for the page it leads to)."""
+    go(page, page.locator("header nav").get_by_role("link", name=name, exact=True))
+
+
+def go(page: Any, target: Any) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded: a locator used right
+    after a bare click() may still find the old page (its flash, its tables)."""
+    with page.expect_navigation():
+        target.click()
 
 
 def shoot(page: Any, name: str) -> Path:
