@@ -152,6 +152,11 @@ def test_a_hostile_reply_reads_as_text_and_runs_nothing(web: WebCampaign, chromi
                                 subject='<script>window.__pwned=7</script> javascript:alert(1)',
                                 body=HOSTILE, html=f"<p>{HOSTILE}</p>"))
     assert web.row("SELECT triage FROM messages WHERE id = ?", [waiting])["triage"] == 1
+    # One the reader is unsure of waits in the review queue, where its subject and evidence are shown too.
+    kent = web.requests["kent"]["reference"]
+    unsure = web.reply_to("kent", f"Hello,\n\nPlease see below.\n\n{HOSTILE}\n\nRegards",
+                          subject=f'RE: [ref {kent}] <script>window.__pwned=8</script>')
+    assert web.row("SELECT needs_review FROM messages WHERE id = ?", [unsure])["needs_review"] == 1
     with serving(web.config) as running:
         w = open_page(chromium, running)
         page = w.page
@@ -170,6 +175,8 @@ def test_a_hostile_reply_reads_as_text_and_runs_nothing(web: WebCampaign, chromi
         assert '<img src=x onerror="window.__pwned=6">.pdf' in page.locator("ul.files").inner_text()
         nav(page, "Triage")
         assert "<script>window.__pwned=7</script>" in page.locator(f"#m{waiting}").inner_text()
+        nav(page, "Review")
+        assert "<script>window.__pwned=8</script>" in page.locator(f"#m{unsure}").inner_text()
         assert w.errors == [] and w.dialogs == []
 
 

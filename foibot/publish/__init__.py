@@ -3,7 +3,7 @@ findings per question (findings), redaction (redact) and the folder `foibot publ
 
 The front door: `write_csv`, `outcomes`, `status_text`, `write_report`, `build_report`, `publish`,
 `findings`, `to_review`, `current_verdict`, `question_vocabulary`, `redactor_for_store`; and for the
-workspace (browse): `RequestQuery`, `list_requests`, `select_requests`, `request_detail`, `review_queue`,
+workspace (browse): `RequestQuery`, `list_requests`, `select_requests`, `request_detail`,
 `today`, `reading`, `attachment`, `safe_filename`, `SORTS`.
 """
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
         list_requests,
         reading,
         request_detail,
-        review_queue,
         safe_filename,
         select_requests,
         today,
@@ -39,12 +38,12 @@ _HOMES = {"Outcome": ".export", "outcomes": ".export", "write_csv": ".export", "
           "findings": ".findings", "question_vocabulary": ".findings", "to_review": ".findings",
           "Redactor": ".redact", "redactor_for": ".redact",
           **{name: ".browse" for name in ("SORTS", "RequestQuery", "attachment", "list_requests", "reading",
-                                          "request_detail", "review_queue", "safe_filename", "select_requests",
+                                          "request_detail", "safe_filename", "select_requests",
                                           "today")}}
 __all__ = [
     "SORTS", "Finding", "Outcome", "Published", "Redactor", "RequestQuery", "attachment", "build_report",
     "current_verdict", "findings", "list_requests", "outcomes", "publish", "question_vocabulary", "reading",
-    "redactor_for", "redactor_for_store", "request_detail", "review_queue", "safe_filename", "select_requests",
+    "redactor_for", "redactor_for_store", "request_detail", "safe_filename", "select_requests",
     "status_text", "to_review", "today", "write_csv", "write_report",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

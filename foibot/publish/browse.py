@@ -1,5 +1,8 @@
 """What the workspace shows: requests filtered, sorted and paged; one request's timeline; what needs a person.
 
+What waits for review is the review queue of `foibot review` (foibot.review.list_reviews), never a rule of
+its own here.
+
 Read-only views over the store, built from the same `Outcome` records as the CSV, `foibot status` and the
 report (so the four always agree). Every change a page offers is made by the library function the CLI calls
 (lifecycle, campaigner, triage, the chase ladder), never here.
@@ -22,16 +25,13 @@ from typing import Any
 from ..clock import from_iso, london_date
 from ..deadlines import EXTENSION_WORKING_DAYS, RESPONSE_WORKING_DAYS, RequestFacts, due_date
 from ..errors import InputError
+from ..review import ReviewItem, list_reviews
 from ..store import Store, change_stamp
 from .export import Memo, Outcome, outcomes
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 SORTS = ("authority", "reference", "status", "outcome", "due", "late", "sent", "replies", "stage", "run")
-# A reading the classifier was not sure of waits for a person. Until the review queue of issue 12 lands
-# (its `needs_review`), this is the minimal rule: unsure (below 0.8) or "other", never confirmed by hand.
-# SWITCH OVER: replace `review_queue` with the review module's list when it is on main.
-REVIEW_BELOW = 0.8
 STAGE_NONE = "none"
 
 
@@ -249,7 +249,8 @@ class Entry:
     match: str = ""  # how it was filed under the request
     text: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
-    needs_review: bool = False
+    needs_review: bool = False  # waits in the review queue (`foibot review`), and why
+    review_reason: str = ""
 
 
 @dataclass
@@ -294,7 +295,7 @@ def _entries(store: Store, request_id: int) -> list[Entry]:
     for m in store.db.query(
             "SELECT id, direction, stage, state, sent_at, created_at, date_header, subject, from_addr, to_addrs, "
             "message_id, kind, confidence, evidence, authority_ref, exemptions, kind_manual, match_method, "
-            "match_detail, text, triage FROM messages WHERE request_id = ? "
+            "match_detail, text, triage, needs_review, review_reason FROM messages WHERE request_id = ? "
             "ORDER BY COALESCE(sent_at, date_header, created_at), id", [request_id]):
         if m["direction"] == "out":
             at = from_iso(m["sent_at"] or m["created_at"])
@@ -312,7 +313,8 @@ def _entries(store: Store, request_id: int) -> list[Entry]:
             confidence=m["confidence"], evidence=[str(e) for e in _json(m["evidence"], [])],
             authority_ref=m["authority_ref"], exemptions=m["exemptions"] or "", kind_manual=bool(m["kind_manual"]),
             match=f"{m['match_method'] or ''}: {detail.get('why') or ''}".strip(": "), text=m["text"] or "",
-            attachments=files.get(m["id"], []), needs_review=_needs_review(m)))
+            attachments=files.get(m["id"], []), needs_review=bool(m["needs_review"]),
+            review_reason=m["review_reason"] or ""))
     return entries
 
 
@@ -321,12 +323,6 @@ def _moment(text: str | None) -> datetime | None:
         return from_iso(text)
     except ValueError:
         return None
-
-
-def _needs_review(m: dict[str, Any]) -> bool:
-    if m["kind_manual"] or m["direction"] != "in" or m["triage"] or not m["kind"]:
-        return False
-    return m["kind"] == "other" or (m["confidence"] is not None and m["confidence"] < REVIEW_BELOW)
 
 
 def due_explanation(row: dict[str, Any]) -> list[str]:
@@ -361,41 +357,13 @@ def due_explanation(row: dict[str, Any]) -> list[str]:
 # --- what needs a person ---------------------------------------------------------------------------------
 
 @dataclass
-class ReviewItem:
-    message_id: int
-    reference: str
-    authority: str
-    kind: str
-    confidence: float | None
-    evidence: list[str]
-    subject: str
-    at: str | None
-
-
-def review_queue(store: Store, limit: int | None = None) -> tuple[int, list[ReviewItem]]:
-    """Readings waiting for a person (see REVIEW_BELOW): how many, and the oldest first."""
-    where = ("m.direction = 'in' AND m.triage = 0 AND m.kind_manual = 0 AND m.request_id IS NOT NULL "
-             "AND m.kind IS NOT NULL AND (m.kind = 'other' OR m.confidence < ?) "
-             "AND COALESCE(m.match_method, '') != 'own_message'")
-    total = store.db.execute(f"SELECT COUNT(*) FROM messages m WHERE {where}", [REVIEW_BELOW]).fetchone()[0]
-    rows = store.db.query(
-        f"SELECT m.id, m.kind, m.confidence, m.evidence, m.subject, m.created_at, q.reference, q.authority_name "
-        f"FROM messages m JOIN requests q ON q.id = m.request_id WHERE {where} ORDER BY m.id"
-        + (" LIMIT ?" if limit else ""), [REVIEW_BELOW, *([limit] if limit else [])])
-    items = [ReviewItem(r["id"], r["reference"], r["authority_name"], r["kind"], r["confidence"],
-                        [str(e) for e in _json(r["evidence"], [])], r["subject"] or "", r["created_at"])
-             for r in rows]
-    return int(total), items
-
-
-@dataclass
 class Today:
     """The morning page: what waits for the campaigner, what the ladder will do, the counts."""
 
     total: int
     by_status: list[tuple[str, int]]
     by_outcome: list[tuple[str, int]]
-    review_total: int
+    review_total: int  # the review queue, as `foibot review` lists it (foibot.review)
     review: list[ReviewItem]
     triage_total: int
     triage: list[Any]
@@ -403,6 +371,7 @@ class Today:
     bounces: list[Outcome]  # never reached the authority: re-address
     late: list[Outcome]  # still owed past the due date, the latest first
     due_now: list[Any]  # chasers the ladder would send now (ChaseItem)
+    held_now: list[Any]  # chasers owed now that wait (a reading to review, office hours): `held` says why
     coming: list[Any]  # the next chasers and their days (ChaseItem)
 
 
@@ -418,8 +387,9 @@ def today(store: Store, config: Any, now: datetime) -> Today:
     items = all_outcomes(store, now)
     by_status = Counter(o.status for o in items)
     by_outcome = Counter(o.outcome or "none yet" for o in items)
-    review_total, review = review_queue(store, SHOWN)
+    queue = list_reviews(store)
     settings = ChaseSettings.from_config(config)
+    owed = plan(store, settings, now)
     late = sorted((o for o in items if o.on_time is False and not o.outcome),
                   key=lambda o: (-(o.days_late or 0), o.authority.lower()))
     return Today(
@@ -427,12 +397,13 @@ def today(store: Store, config: Any, now: datetime) -> Today:
         by_status=[(s, by_status[s]) for s in STATUS_ORDER if by_status[s]]
         + sorted((s, n) for s, n in by_status.items() if s not in STATUS_ORDER),
         by_outcome=[(s, by_outcome[s]) for s in (*OUTCOME_ORDER, "none yet") if by_outcome[s]],
-        review_total=review_total, review=review,
+        review_total=len(queue), review=queue[:SHOWN],
         triage_total=store.triage_count(), triage=list_triage(store, SHOWN),
         clarifications=[o for o in items if o.base_status == "awaiting_clarification"],
         bounces=[o for o in items if o.base_status == "failed"],
         late=late,
-        due_now=plan(store, settings, now),
+        due_now=[i for i in owed if not i.held],
+        held_now=[i for i in owed if i.held],
         coming=coming(store, settings, now)[:SHOWN],
     )
 
@@ -441,7 +412,7 @@ def reading(store: Store, message_row_id: int) -> dict[str, Any]:
     """How one incoming message was read and where it is filed (kind, confidence, request, triage)."""
     rows = list(store.db.query(
         "SELECT m.id, m.direction, m.kind, m.confidence, m.evidence, m.kind_manual, m.triage, m.match_method, "
-        "q.reference, q.authority_name FROM messages m LEFT JOIN requests q ON q.id = m.request_id WHERE m.id = ?",
+        "m.needs_review, m.review_reason, q.reference, q.authority_name FROM messages m LEFT JOIN requests q ON q.id = m.request_id WHERE m.id = ?",
         [message_row_id]))
     if not rows or rows[0]["direction"] != "in":
         raise InputError(f"no incoming message number {message_row_id}")

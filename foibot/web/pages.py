@@ -2,9 +2,11 @@
 
 | page or form | the same as |
 |---|---|
-| review: confirm / set the kind | `foibot mark REQUEST --message N --kind K` (lifecycle.mark_message) |
+| review (the queue `foibot review` lists) | `foibot review` (review.list_reviews) |
+| review: confirm / set the kind | `foibot review confirm N`, `foibot review set N --kind K` (review.confirm_reading, review.set_reading) |
 | triage: assign / dismiss / restore | `foibot assign N TARGET`, `foibot triage --dismiss N` / `--restore N` |
 | a request: hold, resume, withdraw, clarified | `foibot hold`, `resume`, `withdraw`, `clarified` (lifecycle) |
+| a bounced request: send again to | `foibot readdress REF ADDRESS` (send.readdress_request) |
 | requests: bulk hold / resume / withdraw | the same functions, once per request of the filtered set |
 | chase: approve | `foibot chase --dry-run`, then `foibot chase` (chase.ladder.chase_due) |
 | outputs | `foibot export`, `foibot report` |
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from starlette.responses import FileResponse, Response
 
@@ -20,7 +23,9 @@ from .. import collect, publish
 from ..chase import chase_due
 from ..clock import parse_now
 from ..errors import FoibotError, InputError
-from ..lifecycle import mark_message, record_clarified, set_hold, withdraw
+from ..lifecycle import record_clarified, set_hold, withdraw
+from ..review import confirm_reading as confirm_review
+from ..review import list_reviews, set_reading
 from ..vocab import KINDS
 from .app import Page
 
@@ -36,6 +41,10 @@ def _download(body: bytes | str, filename: str, content_type: str) -> Response:
     return Response(body, media_type=content_type, headers={
         "content-disposition": f'attachment; filename="{filename}"',
         "content-security-policy": "sandbox; default-src 'none'"})
+
+
+def _words(value: str | None) -> str:
+    return (value or "").replace("_", " ")
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -109,30 +118,59 @@ def request_action(page: Page) -> Response:
             raise InputError(f"{on!r} is not a date like 2023-05-02") from exc
         due = record_clarified(page.store, reference, answered, page.now)
         return page.done(f"Clock restarted: the response is now due on {due.isoformat()}.")
+    if action == "readdress":
+        return _readdress(page, reference)
     raise InputError(f"unknown action {action!r}")
+
+
+def _readdress(page: Page, reference: str) -> Response:
+    """`foibot readdress REF ADDRESS`: the same request sent again, now, to the corrected address."""
+    from ..send import readdress_request, smtp_settings
+
+    address = page.form.get("address", "").strip()
+    if not address:
+        raise InputError("give the corrected address (or alt: the other address foibot knows)")
+    if page.config.smtp is not None:
+        smtp_settings(page.config)  # a missing password: before anything is written
+    done = readdress_request(page.store, page.config, reference, address, page.now)
+    report = done.report
+    text = f"{done.reference} ({done.authority}): sent again to {done.new_address}" + (
+        f" instead of {done.old_address}" if done.old_address else "") + "."
+    problems = [f"{p.to}: {p.reason}" for p in (*report.failed, *report.deferred)]
+    if report.unknown:
+        problems.append("interrupted while sending: it may or may not have gone (not resent)")
+    if not report.sent and not problems:
+        problems.append("nothing was sent")
+    if problems:
+        return page.done(f"{done.reference}: queued for {done.new_address}, but " + "; ".join(problems), level="error")
+    return page.done(text)
 
 
 # --- readings: review -------------------------------------------------------------------------------------
 
 def review(page: Page) -> Response:
-    total, items = publish.review_queue(page.store, 200)
-    return page.render("review.html", total=total, items=items, kinds=KINDS)
+    run = _run_param(page)
+    items = list_reviews(page.store, run)
+    return page.render("review.html", total=len(items), items=items, kinds=KINDS, run=run)
+
+
+def _settled(settled: Any) -> str:
+    if not settled.reference:
+        return ""
+    return (f"; {settled.reference} is now {_words(settled.status)}, outcome "
+            f"{_words(settled.outcome) if settled.outcome else '-'}")
 
 
 def confirm_reading(page: Page) -> Response:
     number = int(page.path["number"])
-    reading = publish.reading(page.store, number)
-    if not reading["kind"]:
-        raise InputError(f"message {number} has no reading to confirm: set its kind")
-    mark_message(page.store, number, reading["kind"], page.now)
-    return page.done(f"Message {number}: reading confirmed as {reading['kind'].replace('_', ' ')}.")
+    settled = confirm_review(page.store, number, page.now)
+    return page.done(f"Message {number}: reading confirmed as {_words(settled.kind)}{_settled(settled)}.")
 
 
 def set_kind(page: Page) -> Response:
     number = int(page.path["number"])
-    kind = page.form.get("kind", "")
-    mark_message(page.store, number, kind, page.now)
-    return page.done(f"Message {number}: set to {kind.replace('_', ' ')}.")
+    settled = set_reading(page.store, number, page.form.get("kind", ""), page.now)
+    return page.done(f"Message {number}: set to {_words(settled.kind)}{_settled(settled)}.")
 
 
 # --- triage -----------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from .smtp import toml_text
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"  # tests/screenshots/, as said above
 LAPTOP = (1280, 800)
 PHONE = (390, 844)
 
@@ -115,8 +115,15 @@ def open_file(chromium: Any, path: Path, width: int = LAPTOP[0], height: int = 9
 
 
 def nav(page: Any, name: str) -> None:
-    """Follow one of the links at the top of every page."""
-    page.locator("header nav").get_by_role("link", name=name, exact=True).click()
+    """Follow one of the links at the top of every page (and wait for the page it leads to)."""
+    go(page, page.locator("header nav").get_by_role("link", name=name, exact=True))
+
+
+def go(page: Any, target: Any) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded: a locator used right
+    after a bare click() may still find the old page (its flash, its tables)."""
+    with page.expect_navigation():
+        target.click()
 
 
 def shoot(page: Any, name: str) -> Path:
