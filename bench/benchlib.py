@@ -6,6 +6,8 @@ and the tests start the server the same way.
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import signal
@@ -105,3 +107,26 @@ def machine() -> str:
     """Cores and load averages, printed next to every figure (the machine may be shared)."""
     one, five, fifteen = os.getloadavg()
     return f"{os.cpu_count()} cores, load {one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min)"
+
+
+# -- the benchmarks that score labelled data (mail_eval, refs_eval) -------------------------------------------
+
+def half(key: str) -> str:
+    """`held` or `write`: a fixed half of the labelled data, `held` when the first byte of the SHA-256 of
+    `key` is odd. Rules are written reading the `write` half; the `held` half is only ever scored."""
+    return "held" if hashlib.sha256(key.encode("utf-8")).digest()[0] % 2 else "write"
+
+
+def evaluation_parser(doc: str | None, split_help: str, errors_help: str) -> argparse.ArgumentParser:
+    """The options every labelled-data benchmark takes: `--split write|held|all` and `--errors`."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--split", choices=("write", "held", "all"), default="all", help=split_help)
+    parser.add_argument("--errors", action="store_true", help=errors_help)
+    return parser
+
+
+def print_errors(show: bool, errors: list[str]) -> None:
+    """The items read wrongly, when asked for (`--errors`)."""
+    if show and errors:
+        print("errors:")
+        print("\n".join(errors))
