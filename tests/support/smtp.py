@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import json
 import logging
 import smtplib
 import ssl
@@ -58,7 +59,6 @@ import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from foibot.sandbox import LoopbackController
-from support.imap import toml_text
 
 # aiosmtpd warns on every connection of a plaintext test server that requires AUTH, and logs a deprecation
 # per login: hundreds of lines that hide the test's own output.
@@ -347,6 +347,27 @@ class _FreePortController(LoopbackController):
 
     def factory(self) -> SMTP:
         return _LimitedSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def toml_text(sections: dict[str, dict[str, Any]]) -> str:
+    out = []
+    for name, table in sections.items():
+        out.append(f"[{name}]")
+        out.extend(f"{key} = {toml_value(value)}" for key, value in table.items())
+        out.append("")
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
