@@ -1,6 +1,6 @@
 """Shared by the benchmarks: run a command measuring its wall time and peak memory, and where mail lives.
 
-The Dovecot runner is the test suite's own (tests/fixtures_imap.py), imported from here, so the benchmarks
+The Dovecot runner is the test suite's own (tests/support/imap.py), imported from here, so the benchmarks
 and the tests start the server the same way.
 """
 
@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -95,6 +97,31 @@ def child_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra)
     return env
+
+
+def record_sent_run(folder: Path, run: str, sent: datetime, *, raw: bool = False) -> list[dict[str, Any]]:
+    """The campaign in `folder` (its config.toml and authorities.csv) sent the real way up to the wire:
+    planned, rendered, queued and recorded as sent at `sent`, with no SMTP leg. Each request, in order:
+    `reference`, `authority_email`, and its message's `message_id`, `subject` (and `raw` bytes, asked for)."""
+    from foibot.config import load_config
+    from foibot.send import outbox
+    from foibot.send import plan as planning
+    from foibot.store import open_store
+
+    config = load_config(folder / "config.toml")
+    plan = planning.plan_run(config, run, "fusus", folder / "authorities.csv", sent)
+    store = open_store(config.database_path, config.files_dir)
+    planning.queue_run(store, config, plan, sent)
+    with store.transaction():
+        for item in outbox.queued(store):
+            outbox.mark_sending(store, item, sent)
+            outbox.mark_sent(store, item, sent, "250 2.0.0 Ok")
+    requests = list(store.db.query(
+        "SELECT q.reference, q.authority_email, m.message_id, m.subject" + (", m.raw" if raw else "")
+        + " FROM requests q JOIN messages m ON m.request_id = q.id AND m.direction = 'out' ORDER BY q.id"))
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return requests
 
 
 def mail_base() -> Path:
