@@ -1,11 +1,13 @@
 """Shared by the benchmarks: run a command measuring its wall time and peak memory, and where mail lives.
 
-The Dovecot runner is the test suite's own (tests/fixtures_imap.py), imported from here, so the benchmarks
+The Dovecot runner is the test suite's own (tests/support/imap.py), imported from here, so the benchmarks
 and the tests start the server the same way.
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import signal
@@ -13,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -95,6 +99,31 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def record_sent_run(folder: Path, run: str, sent: datetime, *, raw: bool = False) -> list[dict[str, Any]]:
+    """The campaign in `folder` (its config.toml and authorities.csv) sent the real way up to the wire:
+    planned, rendered, queued and recorded as sent at `sent`, with no SMTP leg. Each request, in order:
+    `reference`, `authority_email`, and its message's `message_id`, `subject` (and `raw` bytes, asked for)."""
+    from foibot.config import load_config
+    from foibot.send import outbox
+    from foibot.send import plan as planning
+    from foibot.store import open_store
+
+    config = load_config(folder / "config.toml")
+    plan = planning.plan_run(config, run, "fusus", folder / "authorities.csv", sent)
+    store = open_store(config.database_path, config.files_dir)
+    planning.queue_run(store, config, plan, sent)
+    with store.transaction():
+        for item in outbox.queued(store):
+            outbox.mark_sending(store, item, sent)
+            outbox.mark_sent(store, item, sent, "250 2.0.0 Ok")
+    requests = list(store.db.query(
+        "SELECT q.reference, q.authority_email, m.message_id, m.subject" + (", m.raw" if raw else "")
+        + " FROM requests q JOIN messages m ON m.request_id = q.id AND m.direction = 'out' ORDER BY q.id"))
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return requests
+
+
 def mail_base() -> Path:
     """A short-named folder for Dovecot's mail: on tmpfs (/dev/shm) when there is one."""
     shm = Path("/dev/shm")
@@ -105,3 +134,26 @@ def machine() -> str:
     """Cores and load averages, printed next to every figure (the machine may be shared)."""
     one, five, fifteen = os.getloadavg()
     return f"{os.cpu_count()} cores, load {one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min)"
+
+
+# -- the benchmarks that score labelled data (mail_eval, refs_eval) -------------------------------------------
+
+def half(key: str) -> str:
+    """`held` or `write`: a fixed half of the labelled data, `held` when the first byte of the SHA-256 of
+    `key` is odd. Rules are written reading the `write` half; the `held` half is only ever scored."""
+    return "held" if hashlib.sha256(key.encode("utf-8")).digest()[0] % 2 else "write"
+
+
+def evaluation_parser(doc: str | None, split_help: str, errors_help: str) -> argparse.ArgumentParser:
+    """The options every labelled-data benchmark takes: `--split write|held|all` and `--errors`."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--split", choices=("write", "held", "all"), default="all", help=split_help)
+    parser.add_argument("--errors", action="store_true", help=errors_help)
+    return parser
+
+
+def print_errors(show: bool, errors: list[str]) -> None:
+    """The items read wrongly, when asked for (`--errors`)."""
+    if show and errors:
+        print("errors:")
+        print("\n".join(errors))

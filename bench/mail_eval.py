@@ -19,9 +19,7 @@ not written for.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import hashlib
 import re
 import sys
 from collections import Counter
@@ -29,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchlib import evaluation_parser, half, print_errors
 
 from foibot.understand import read_file
 
@@ -58,7 +58,7 @@ def family_of(source: str) -> str:
 
 def split_of(source: str) -> str:
     """`held` or `write`, by a hash of the message's family (see the module docstring)."""
-    return "held" if hashlib.sha256(family_of(source).encode("utf-8")).digest()[0] % 2 else "write"
+    return half(family_of(source))
 
 
 def predicted(path: Path) -> tuple[str, list[str], str]:
@@ -121,18 +121,14 @@ def evaluate(folder: Path, split: str, show_errors: bool) -> int:
         human = table[("human", got)]
         print(f"false {got:13} {wrong} (of them human mail: {human})")
     print(f"failed recipient found:        {share(recipients_ok, recipients_total)}")
-    if show_errors and errors:
-        print("errors:")
-        print("\n".join(errors))
+    print_errors(show_errors, errors)
     return 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = evaluation_parser(__doc__, "Only the mail families of one fixed half (by a hash of the family): "
+                               "write or held.", "List every message read wrongly.")
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
-    parser.add_argument("--split", choices=("write", "held", "all"), default="all",
-                        help="Only the mail families of one fixed half (by a hash of the family): write or held.")
-    parser.add_argument("--errors", action="store_true", help="List every message read wrongly.")
     args = parser.parse_args()
     return evaluate(args.folder, args.split, args.errors)
 

@@ -16,14 +16,14 @@ authority's name (stripped, lower-cased) is odd, `write` otherwise (the same hal
 
 from __future__ import annotations
 
-import argparse
 import csv
-import hashlib
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchlib import evaluation_parser, half, print_errors
 
 from foibot.understand import read_file, read_message
 
@@ -39,7 +39,7 @@ QUOTED = (f"\n\n-----Original Message-----\nFrom: A. Campaigner <campaigner+{OUR
 
 def split_of(authority: str) -> str:
     """`held` or `write`: a fixed half of the authorities, by a hash of the name (see the module docstring)."""
-    return "held" if hashlib.sha256(authority.strip().lower().encode("utf-8")).digest()[0] % 2 else "write"
+    return half(authority.strip().lower())
 
 
 def as_reply(text: str) -> bytes:
@@ -85,18 +85,14 @@ def evaluate(folders: list[Path], split: str, show_errors: bool) -> int:
     for how in ("classify", "poll"):
         print(f"authority_ref exact match, as `foibot {how}` reads it: {hits[how]}/{len(rows)} = "
               f"{hits[how] / len(rows):.1%}")
-    if show_errors and errors:
-        print("errors:")
-        print("\n".join(errors))
+    print_errors(show_errors, errors)
     return 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = evaluation_parser(__doc__, "Only the authorities of one fixed half (by a hash of the name): write "
+                               "or held.", "List every reply whose reference is wrong.")
     parser.add_argument("folders", nargs="*", type=Path)
-    parser.add_argument("--split", choices=("write", "held", "all"), default="all",
-                        help="Only the authorities of one fixed half (by a hash of the name): write or held.")
-    parser.add_argument("--errors", action="store_true", help="List every reply whose reference is wrong.")
     args = parser.parse_args()
     return evaluate(args.folders or DEFAULT_FOLDERS, args.split, args.errors)
 

@@ -32,9 +32,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchlib import BENCH, Measured, child_env, foibot_command, machine, mail_base, measure
-from fixtures_imap import Dovecot, toml_text  # tests/: the suite's own Dovecot runner
+from benchlib import BENCH, Measured, child_env, foibot_command, machine, mail_base, measure, record_sent_run
 from scale_data import SentRequest, authorities_csv, mailbox
+from support.imap import Dovecot, toml_text  # tests/support: the suite's own Dovecot runner
 
 SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NOW = SENT + timedelta(days=35)
@@ -148,11 +148,6 @@ def _print_send(r: dict[str, Any]) -> None:
 
 def _sent_campaign(folder: Path, authorities: str, dovecot: Dovecot, user: str) -> list[SentRequest]:
     """A run sent the real way up to the wire (render, check, queue, recorded as sent), no SMTP leg."""
-    from foibot.config import load_config
-    from foibot.send import outbox
-    from foibot.send import plan as planning
-    from foibot.store import open_store
-
     folder.mkdir(parents=True)
     (folder / "authorities.csv").write_text(authorities, encoding="utf-8")
     (folder / "config.toml").write_text(toml_text({
@@ -160,21 +155,8 @@ def _sent_campaign(folder: Path, authorities: str, dovecot: Dovecot, user: str) 
         "imap": {**dovecot.imap_section(user), "password_env": PASSWORD_ENV},
         "storage": {"database": "foibot.db"},
     }), encoding="utf-8")
-    config = load_config(folder / "config.toml")
-    plan = planning.plan_run(config, RUN, "fusus", folder / "authorities.csv", SENT)
-    store = open_store(config.database_path, config.files_dir)
-    planning.queue_run(store, config, plan, SENT)
-    with store.transaction():
-        for item in outbox.queued(store):
-            outbox.mark_sending(store, item, SENT)
-            outbox.mark_sent(store, item, SENT, "250 2.0.0 Ok")
-    requests = [SentRequest(r["reference"], r["authority_email"], r["message_id"], r["subject"])
-                for r in store.db.query(
-                    "SELECT q.reference, q.authority_email, m.message_id, m.subject FROM requests q "
-                    "JOIN messages m ON m.request_id = q.id AND m.direction = 'out' ORDER BY q.id")]
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
-    return requests
+    return [SentRequest(r["reference"], r["authority_email"], r["message_id"], r["subject"])
+            for r in record_sent_run(folder, RUN, SENT)]
 
 
 def _poll_into_copy(sent: Path, target: Path, env: dict[str, str]) -> tuple[Measured, str]:

@@ -12,7 +12,9 @@ import logging
 import sys
 from typing import Any
 
-from aiosmtpd.controller import Controller
+import benchlib  # noqa: F401  (puts this checkout on sys.path)
+
+from foibot.sandbox import LoopbackController
 
 
 class Counter:
@@ -26,20 +28,10 @@ class Counter:
         return "250 2.0.0 OK"
 
 
-class FreePortController(Controller):
-    def _create_server(self) -> Any:
-        async def bind() -> Any:
-            server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0)
-            self.port = server.sockets[0].getsockname()[1]
-            return server
-
-        return bind()
-
-
 def main() -> None:
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     counter = Counter()
-    controller = FreePortController(counter, hostname="127.0.0.1", server_hostname="sink.bench.invalid")
+    controller = LoopbackController(counter, hostname="127.0.0.1", server_hostname="sink.bench.invalid")
     controller.start()
     print(f"PORT {controller.port}", flush=True)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,40 +62,85 @@ class Authority:
         return data
 
 
+class CsvTable:
+    """A CSV file's header (stripped) and its rows, each with the line it starts on; InputError when the text
+    is empty, not CSV, names a column twice or lacks one of `required`. Shared by the authorities CSV and the
+    register, so both report a bad file the same way."""
+
+    def __init__(self, text: str, source: str, required: Sequence[str]) -> None:
+        self.source = source
+        self._reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+        try:
+            header = [h.strip() for h in next(self._reader)]
+        except StopIteration:
+            raise InputError(f"{source}: the file is empty (expected a header row: {', '.join(required)})")
+        except csv.Error as exc:
+            raise InputError(f"{source}:1: not readable as CSV: {exc}") from exc
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise InputError(f"{source}:1: missing column(s) {', '.join(missing)} (the header must name "
+                             f"{', '.join(required)})")
+        dupes = sorted({c for c in header if header.count(c) > 1})
+        if dupes:
+            raise InputError(f"{source}:1: column(s) named twice: {', '.join(dupes)}")
+        self.header = header
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Each row that is not blank, with its first line (a quoted cell may span lines: report the line
+        the row starts on, as an editor shows it). A row that is not CSV raises csv.Error: see `broken`."""
+        end_of_previous = self._reader.line_num
+        for row in self._reader:
+            line, end_of_previous = end_of_previous + 1, self._reader.line_num
+            if any(cell.strip() for cell in row):
+                yield line, row
+
+    def cell_count_problem(self, line: int, row: Sequence[str]) -> str | None:
+        if len(row) == len(self.header):
+            return None
+        return f"{self.source}:{line}: has {len(row)} cells, the header has {len(self.header)}"
+
+    def broken(self, exc: csv.Error) -> str:
+        return f"{self.source}:{self._reader.line_num}: not readable as CSV: {exc}"
+
+
+def id_problem(ident: str, seen: dict[str, int], line: int) -> str | None:
+    """Why `ident` cannot be a row's id (its form, or an earlier row has it); None records it as seen."""
+    if not _ID.match(ident):
+        return f"id {ident!r} must be lower-case letters, digits, '-', '_' or '.'"
+    if ident in seen:
+        return f"duplicate id {ident!r} (first on line {seen[ident]})"
+    seen[ident] = line
+    return None
+
+
+def not_one_of(checks: Iterable[tuple[str, str, Sequence[str]]]) -> list[str]:
+    """`what 'value' is not one of ...` for each (what, value, allowed) whose value is not allowed."""
+    return [f"{what} {value!r} is not one of {', '.join(allowed)}" for what, value, allowed in checks
+            if value not in allowed]
+
+
+def problems_error(source: str, problems: Sequence[str], consequence: str = "") -> InputError:
+    """One InputError listing the first 50 problems of a file (and how many more there are)."""
+    more = f"\n... and {len(problems) - 50} more problems" if len(problems) > 50 else ""
+    return InputError(f"{source} has {len(problems)} problem(s){consequence}:\n" + "\n".join(problems[:50]) + more)
+
+
 def parse_authorities(text: str, source: str, own_address: str | None = None) -> list[Authority]:
     """All authorities, or an InputError that lists every bad row as `source:line: problem`."""
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{source}: the file is empty (expected a header row: {', '.join(REQUIRED_COLUMNS)})")
-    except csv.Error as exc:
-        raise InputError(f"{source}:1: not readable as CSV: {exc}") from exc
-    columns = [h.strip() for h in header]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)} (the header must name "
-                         f"{', '.join(REQUIRED_COLUMNS)})")
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise InputError(f"{source}:1: column(s) named twice: {', '.join(dupes)}")
+    table = CsvTable(text, source, REQUIRED_COLUMNS)
+    columns = table.header
     problems: list[str] = []
     authorities: list[Authority] = []
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
-    end_of_previous = reader.line_num
     try:
-        for row in reader:
-            # A quoted cell may span lines: report the line the row starts on, as an editor shows it.
-            line, end_of_previous = end_of_previous + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
+        for line, row in table.rows():
             if len(authorities) + len(problems) >= MAX_ROWS:
                 problems.append(f"{source}:{line}: more than {MAX_ROWS} rows")
                 break
-            if len(row) != len(columns):
-                problems.append(f"{source}:{line}: has {len(row)} cells, the header has {len(columns)}")
+            cell_count = table.cell_count_problem(line, row)
+            if cell_count:
+                problems.append(cell_count)
                 continue
             values = dict(zip(columns, row))
             bad = [name for name, value in values.items() if has_control(value)]
@@ -102,14 +148,8 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
                 problems.append(f"{source}:{line}: {', '.join(bad)} contains a newline or control character")
                 continue
             values = {k: v.strip() for k, v in values.items()}
-            row_problems = []
             ident = values["id"]
-            if not _ID.match(ident):
-                row_problems.append(f"id {ident!r} must be lower-case letters, digits, '-', '_' or '.'")
-            elif ident in seen_ids:
-                row_problems.append(f"duplicate id {ident!r} (first on line {seen_ids[ident]})")
-            else:
-                seen_ids[ident] = line
+            row_problems = [p for p in [id_problem(ident, seen_ids, line)] if p]
             if not values["name"]:
                 row_problems.append("name is empty")
             raw_channel = values.get("channel", "").lower()
@@ -134,12 +174,8 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
                     row_problems.append(f"email {email} is our own address")
                 else:
                     seen_emails[key] = line
-            if values["kind"] not in KINDS:
-                row_problems.append(f"kind {values['kind']!r} is not one of {', '.join(KINDS)}")
-            if values["jurisdiction"] not in JURISDICTIONS:
-                row_problems.append(
-                    f"jurisdiction {values['jurisdiction']!r} is not one of {', '.join(JURISDICTIONS)}"
-                )
+            row_problems += not_one_of([("kind", values["kind"], KINDS),
+                                        ("jurisdiction", values["jurisdiction"], JURISDICTIONS)])
             if row_problems:
                 problems.extend(f"{source}:{line}: {p}" for p in row_problems)
                 continue
@@ -148,11 +184,9 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
                 Authority(ident, values["name"], email, values["kind"], values["jurisdiction"], extra, line)
             )
     except csv.Error as exc:
-        problems.append(f"{source}:{reader.line_num}: not readable as CSV: {exc}")
+        problems.append(table.broken(exc))
     if problems:
-        shown = problems[:50]
-        more = f"\n... and {len(problems) - 50} more problems" if len(problems) > 50 else ""
-        raise InputError(f"{source} has {len(problems)} problem(s); nothing was sent:\n" + "\n".join(shown) + more)
+        raise problems_error(source, problems, "; nothing was sent")
     if not authorities:
         raise InputError(f"{source}: no authorities listed")
     return authorities

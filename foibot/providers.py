@@ -66,34 +66,33 @@ _MICROSOFT = OAuthEndpoints(
 )
 
 
-def _google(daily_limit: int) -> Preset:
+def _preset(smtp: tuple[str, int, str], imap: tuple[str, int, str], *, auth: str, daily_limit: int,
+            sent_folder: str, oauth: OAuthEndpoints | None) -> Preset:
+    """A provider's preset from its two servers, each (host, port, security); one login method for both."""
+    (smtp_host, smtp_port, smtp_security), (imap_host, imap_port, imap_security) = smtp, imap
     return Preset(
-        smtp={"host": "smtp.gmail.com", "port": 465, "security": "tls", "auth": "oauth2",
+        smtp={"host": smtp_host, "port": smtp_port, "security": smtp_security, "auth": auth,
               "daily_limit": daily_limit},
-        # Gmail files what its SMTP server sends in [Gmail]/Sent Mail by itself: no copy of ours.
-        imap={"host": "imap.gmail.com", "port": 993, "security": "tls", "auth": "oauth2", "sent_folder": ""},
-        oauth=_GOOGLE,
+        imap={"host": imap_host, "port": imap_port, "security": imap_security, "auth": auth,
+              "sent_folder": sent_folder},
+        oauth=oauth,
     )
+
+
+def _google(daily_limit: int) -> Preset:
+    # Gmail files what its SMTP server sends in [Gmail]/Sent Mail by itself: no copy of ours.
+    return _preset(("smtp.gmail.com", 465, "tls"), ("imap.gmail.com", 993, "tls"), auth="oauth2",
+                   daily_limit=daily_limit, sent_folder="", oauth=_GOOGLE)
 
 
 PRESETS: dict[str, Preset] = {
     "gmail": _google(500),
     "google_workspace": _google(2000),
-    "microsoft365": Preset(
-        smtp={"host": "smtp.office365.com", "port": 587, "security": "starttls", "auth": "oauth2",
-              "daily_limit": 10000},
-        imap={"host": "outlook.office365.com", "port": 993, "security": "tls", "auth": "oauth2",
-              "sent_folder": "Sent Items"},
-        oauth=_MICROSOFT,
-    ),
+    "microsoft365": _preset(("smtp.office365.com", 587, "starttls"), ("outlook.office365.com", 993, "tls"),
+                            auth="oauth2", daily_limit=10000, sent_folder="Sent Items", oauth=_MICROSOFT),
     # Fastmail gives third-party programs app passwords (Settings > Privacy & Security), not OAuth2.
-    "fastmail": Preset(
-        smtp={"host": "smtp.fastmail.com", "port": 465, "security": "tls", "auth": "password",
-              "daily_limit": 2000},
-        imap={"host": "imap.fastmail.com", "port": 993, "security": "tls", "auth": "password",
-              "sent_folder": "Sent"},
-        oauth=None,
-    ),
+    "fastmail": _preset(("smtp.fastmail.com", 465, "tls"), ("imap.fastmail.com", 993, "tls"), auth="password",
+                        daily_limit=2000, sent_folder="Sent", oauth=None),
     "custom": Preset(smtp={}, imap={}, oauth=None),
 }
 

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from .addresses import AddressError, check_address, has_control
-from .authorities import JURISDICTIONS, KINDS, read_csv_text
+from .authorities import JURISDICTIONS, KINDS, CsvTable, id_problem, not_one_of, problems_error, read_csv_text
 from .errors import InputError
 
 # What a row of the register holds. `channel` says how the authority takes requests, as its pages show it:
@@ -47,7 +47,6 @@ ADDRESS_FLAGS = {
     "form_url_is_page": "the form URL is the page that links to the form",
     "sources_disagree": "two sources give different addresses: the other is in alt_email",
 }
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 _URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 OWN_REQUIRED = ("id", "name", "kind", "jurisdiction")
 
@@ -173,9 +172,13 @@ def load_register(path: str | Path | None = None) -> list[Entry]:
 def parse_register(text: str, source: str) -> list[Entry]:
     rows = _read_rows(text, source, COLUMNS)
     entries = [_entry(values, line) for line, values in rows]
+    return _checked(entries, source)
+
+
+def _checked(entries: list[Entry], source: str) -> list[Entry]:
     problems = check_register(entries, source)
     if problems:
-        raise InputError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems[:50]))
+        raise problems_error(source, problems)
     return entries
 
 
@@ -197,10 +200,7 @@ def load_own_rows(path: str | Path) -> list[Entry]:
         if not values.get("regime"):
             values["regime"] = "foisa" if values.get("jurisdiction") == "scotland" else "foia"
         entries.append(_entry(values, line))
-    problems = check_register(entries, source)
-    if problems:
-        raise InputError(f"{source} has {len(problems)} problem(s):\n" + "\n".join(problems[:50]))
-    return entries
+    return _checked(entries, source)
 
 
 def _channel_from(values: dict[str, str]) -> str:
@@ -215,28 +215,16 @@ def _channel_from(values: dict[str, str]) -> str:
 
 
 def _read_rows(text: str, source: str, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InputError(f"{source}: the file is empty (expected a header row: {', '.join(required)})")
-    except csv.Error as exc:
-        raise InputError(f"{source}:1: not readable as CSV: {exc}") from exc
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InputError(f"{source}:1: missing column(s) {', '.join(missing)}")
+    table = CsvTable(text, source, required)
     rows: list[tuple[int, dict[str, str]]] = []
-    end_of_previous = reader.line_num
     try:
-        for row in reader:
-            line, end_of_previous = end_of_previous + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise InputError(f"{source}:{line}: has {len(row)} cells, the header has {len(header)}")
-            rows.append((line, {k: v.strip() for k, v in zip(header, row)}))
+        for line, row in table.rows():
+            cell_count = table.cell_count_problem(line, row)
+            if cell_count:
+                raise InputError(cell_count)
+            rows.append((line, {k: v.strip() for k, v in zip(table.header, row)}))
     except csv.Error as exc:
-        raise InputError(f"{source}:{reader.line_num}: not readable as CSV: {exc}") from exc
+        raise InputError(table.broken(exc)) from exc
     return rows
 
 
@@ -258,20 +246,12 @@ def check_register(entries: Sequence[Entry], source: str = "register.csv") -> li
         bad = [name for name, value in e.as_row().items() if has_control(value)]
         if bad:
             problems.append(f"{where}: {', '.join(bad)} contains a newline or control character")
-        if not _ID.match(e.id):
-            problems.append(f"{where}: id {e.id!r} must be lower-case letters, digits, '-', '_' or '.'")
-        elif e.id in seen:
-            problems.append(f"{where}: duplicate id {e.id!r} (first on line {seen[e.id]})")
-        else:
-            seen[e.id] = e.line
+        row_problems = [p for p in [id_problem(e.id, seen, e.line)] if p]
         if not e.name:
-            problems.append(f"{where}: name is empty")
-        if e.kind not in KINDS:
-            problems.append(f"{where}: kind {e.kind!r} is not one of {', '.join(KINDS)}")
-        if e.jurisdiction not in JURISDICTIONS:
-            problems.append(f"{where}: jurisdiction {e.jurisdiction!r} is not one of {', '.join(JURISDICTIONS)}")
-        if e.channel not in CHANNELS:
-            problems.append(f"{where}: channel {e.channel!r} is not one of {', '.join(CHANNELS)}")
+            row_problems.append("name is empty")
+        row_problems += not_one_of([("kind", e.kind, KINDS), ("jurisdiction", e.jurisdiction, JURISDICTIONS),
+                                    ("channel", e.channel, CHANNELS)])
+        problems.extend(f"{where}: {p}" for p in row_problems)
         for column in ("email", "alt_email"):
             value = getattr(e, column)
             if value:
@@ -337,23 +317,21 @@ def pick(entries: Sequence[Entry], filters: Filters, own: Sequence[Entry] = (), 
     return Pick(chosen, left_out)
 
 
+def _csv(columns: Sequence[str], rows: Iterable[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def campaign_csv(chosen: Sequence[Entry]) -> str:
     """The campaign's authorities CSV (the columns `send` reads, then the register's facts)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CAMPAIGN_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for entry in chosen:
-        writer.writerow(entry.campaign_row())
-    return out.getvalue()
+    return _csv(CAMPAIGN_COLUMNS, (entry.campaign_row() for entry in chosen))
 
 
 def register_csv(entries: Sequence[Entry]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for entry in entries:
-        writer.writerow(entry.as_row())
-    return out.getvalue()
+    return _csv(COLUMNS, (entry.as_row() for entry in entries))
 
 
 def counts(entries: Iterable[Entry], column: str) -> Counter[str]:

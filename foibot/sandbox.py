@@ -62,12 +62,14 @@ class _MaildirHandler:
         return "250 2.0.0 Kept in the foibot sandbox"
 
 
-class _LoopbackController(Controller):
-    """Binds a free port on 127.0.0.1 and reports it (no fixed port to collide with)."""
+class LoopbackController(Controller):
+    """Binds a free port (port 0) and reports the one the system chose in `port`: no fixed port to collide
+    with. The sandbox, the test suite's SMTP servers and the send benchmark's sink all start this way."""
 
     def _create_server(self) -> Any:
         async def bind() -> Any:
-            server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0)
+            server = await self.loop.create_server(self._factory_invoker, host=self.hostname, port=0,
+                                                   ssl=self.ssl_context)
             self.port = server.sockets[0].getsockname()[1]
             return server
 
@@ -80,7 +82,7 @@ def sandbox_smtp(maildir: Path, local: ImapDelivery | None = None) -> Iterator[S
     (those for `local`'s domain, when given, to its IMAP mailbox instead)."""
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     maildir.parent.mkdir(parents=True, exist_ok=True)
-    controller = _LoopbackController(
+    controller = LoopbackController(
         _MaildirHandler(maildir, local), hostname=LOOPBACK, server_hostname="sandbox.foibot.invalid",
         data_size_limit=50 * 1024 * 1024,
     )

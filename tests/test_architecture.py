@@ -138,17 +138,22 @@ def _target_module(target: str) -> Module | None:
     return None
 
 
+def _imported_modules(module: Module) -> list[tuple[Import, Module]]:
+    """Each import of another module of the package, with the module it reaches."""
+    found = []
+    for imp in _imports(module):
+        target = _target_module(imp.target) if imp.internal else None
+        if target is not None and target.name != module.name:
+            found.append((imp, target))
+    return found
+
+
 IDS = [m.name for m in MODULES]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=IDS)
 def test_imports_run_one_way(module: Module) -> None:
-    for imp in _imports(module):
-        if not imp.internal:
-            continue
-        target = _target_module(imp.target)
-        if target is None or target.name == module.name:
-            continue
+    for _imp, target in _imported_modules(module):
         assert target.rank <= module.rank, (
             f"{module.name} (layer {module.rank}) imports {target.name} (layer {target.rank}): imports run "
             f"one way, see CONTRIBUTING.md")
@@ -158,11 +163,8 @@ def test_imports_run_one_way(module: Module) -> None:
 
 @pytest.mark.parametrize("module", MODULES, ids=IDS)
 def test_folders_are_entered_through_their_front_door(module: Module) -> None:
-    for imp in _imports(module):
-        if not imp.internal:
-            continue
-        target = _target_module(imp.target)
-        if target is None or target.folder is None or target.folder == module.folder:
+    for imp, target in _imported_modules(module):
+        if target.folder is None or target.folder == module.folder:
             continue
         assert target.name == target.folder, (
             f"{module.name} imports {target.name}: enter the {target.folder}/ folder through its __init__ "

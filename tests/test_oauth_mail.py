@@ -13,12 +13,12 @@ import re
 import subprocess
 import sys
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.imap import TcpProxy
+from support.mail import reply
 from support.oauth import AuthServer, OAuthDovecot, OAuthSmtpServer, oauth_tables, seed_login
 from support.run import Run, foibot, rows
 from support.smtp import toml_text
@@ -89,16 +89,10 @@ class Mailbox:
         return result
 
     def reply(self, authority: str, at: str, body: str) -> None:
-        original = self.originals[authority]
-        message = EmailMessage()
-        message["From"] = f"FOI Team <foi@{authority}.gov.example>"
-        message["To"] = self.user
-        message["Subject"] = f"RE: {original['Subject']}"
-        message["Date"] = format_datetime(parse_now(at))
-        message["Message-ID"] = make_msgid(domain=f"{authority}.gov.example")
-        message["In-Reply-To"] = original["Message-ID"]
-        message.set_content(body)
-        self.dovecot.deliver(self.user, message.as_bytes(), sender=f"foi@{authority}.gov.example")
+        original, sender = self.originals[authority], f"foi@{authority}.gov.example"
+        message = reply(from_addr=sender, to=self.user, subject=f"RE: {original['Subject']}", body=body,
+                        in_reply_to=original["Message-ID"], date=parse_now(at))
+        self.dovecot.deliver(self.user, message, sender=sender)
 
     def requests(self) -> dict[str, dict[str, str]]:
         out = self.run("2023-09-01T12:00:00+01:00", "export").stdout

@@ -10,14 +10,13 @@ import socketserver
 import subprocess
 import threading
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
 from support import outcomes as outcomes_db
-from support.outcomes import NOW, build
+from support.outcomes import NOW, build, elements
 
 from foibot.cli import cli
 from foibot.publish.report import build_report
@@ -64,37 +63,20 @@ def report_file(campaign_db: Path) -> Path:
     return campaign_db / "report.html"
 
 
-class _Elements(HTMLParser):
-    """Every start tag with its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def _elements(page: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = _Elements()
-    parser.feed(page)
-    return parser.tags
-
-
 def test_a_reply_containing_script_shows_as_text(report_file: Path) -> None:
     page = report_file.read_text(encoding="utf-8")
     assert not re.search(r"<\s*script", page, re.IGNORECASE), "no script element, ever"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=&quot;http://tracker.example/pixel.png&quot;" in page
     assert "&lt;b&gt;Your request&lt;/b&gt;" in page
-    tags = {tag for tag, _ in _elements(page)}
+    tags = {tag for tag, _ in elements(page)}
     assert not tags & {"script", "img", "iframe", "object", "embed", "link" if False else "iframe"}
 
 
 def test_the_page_loads_nothing_from_anywhere(report_file: Path) -> None:
     page = report_file.read_text(encoding="utf-8")
     assert "default-src 'none'" in page
-    for tag, attrs in _elements(page):
+    for tag, attrs in elements(page):
         for name in ("src", "srcset", "data", "action", "poster"):
             assert name not in attrs, f"<{tag} {name}=...>"
         href = attrs.get("href")
@@ -117,9 +99,7 @@ def test_charts_links_and_table(report_file: Path) -> None:
 
 def test_one_run_only(campaign_db: Path) -> None:
     store = outcomes_db.open_campaign(campaign_db)
-    with store.transaction():
-        outcomes_db.add_run(store, "other")
-        outcomes_db.add_request(store, "barnet", "FB-SSSSS2", run="other")
+    outcomes_db.add_second_run(store, "other", "FB-SSSSS2")
     page = build_report(store, NOW, "other")
     store.close()
     assert "1 request(s)" in page and "Refusing Borough Council" not in page

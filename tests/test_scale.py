@@ -18,13 +18,14 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from foibot.config import load_config
-from foibot.send import outbox
-from foibot.send import plan as planning
-from foibot.store import open_store
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from benchlib import Measured, child_env, foibot_command, measure  # bench/: the lean launcher
+from benchlib import (  # bench/: the lean launcher
+    Measured,
+    child_env,
+    foibot_command,
+    measure,
+    record_sent_run,
+)
 
 SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ATTACHMENT = 64 * 1024
@@ -38,19 +39,8 @@ def _sent_campaign(folder: Path, dovecot, user: str) -> list[tuple[str, str, str
     (folder / "authorities.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     dovecot.write_config(folder / "config.toml", user, imap={"batch_size": BATCH},
                          requester={"name": "Scale Campaigner", "email": user, "reply_address": "plus"})
-    config = load_config(folder / "config.toml")
-    plan = planning.plan_run(config, "scale", "fusus", folder / "authorities.csv", SENT)
-    store = open_store(config.database_path, config.files_dir)
-    planning.queue_run(store, config, plan, SENT)
-    for item in outbox.queued(store):
-        outbox.mark_sending(store, item, SENT)
-        outbox.mark_sent(store, item, SENT, "250 2.0.0 Ok")
-    sent = [(r["reference"], r["authority_email"], r["message_id"], r["subject"]) for r in store.db.query(
-        "SELECT q.reference, q.authority_email, m.message_id, m.subject FROM requests q "
-        "JOIN messages m ON m.request_id = q.id AND m.direction = 'out'")]
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
-    return sent
+    return [(r["reference"], r["authority_email"], r["message_id"], r["subject"])
+            for r in record_sent_run(folder, "scale", SENT)]
 
 
 def _replies(sent: list[tuple[str, str, str, str]], user: str, start: int, stop: int) -> list[bytes]:

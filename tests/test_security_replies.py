@@ -12,7 +12,6 @@ import hashlib
 import io
 import re
 from email.header import Header
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.campaigns import MailCampaign, sent_campaign
 from support.inbox import ScratchInbox
+from support.outcomes import elements
 
 from foibot.cli import cli
 from foibot.config import Config
@@ -211,15 +211,6 @@ def hostile_replies(campaign: MailCampaign) -> tuple[bytes, bytes]:
     return filed, triaged
 
 
-class _Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
 def run(campaign: MailCampaign, *args: str) -> str:
     result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), *args], obj={},
                                 env={"FOIBOT_NOW": NOW})
@@ -242,13 +233,12 @@ def test_html_and_template_syntax_from_replies_are_only_ever_text(campaign: Mail
     report_path = campaign.folder / "report.html"
     run(campaign, "report", "-o", str(report_path))
     page = report_path.read_text(encoding="utf-8")
-    parser = _Elements()
-    parser.feed(page)
+    tags_and_attrs = elements(page)
     # The page's own favicon link is `data:,` (so the browser asks nothing); nothing else may load or run.
-    tags = {tag for tag, attrs in parser.tags if not (tag == "link" and attrs.get("href") == "data:,")}
+    tags = {tag for tag, attrs in tags_and_attrs if not (tag == "link" and attrs.get("href") == "data:,")}
     assert not tags & {"script", "iframe", "img", "object", "embed", "form", "input", "link", "base", "frame"}
-    assert not [attrs for tag, attrs in parser.tags if tag == "meta" and attrs.get("http-equiv") == "refresh"]
-    for tag, attrs in parser.tags:
+    assert not [attrs for tag, attrs in tags_and_attrs if tag == "meta" and attrs.get("http-equiv") == "refresh"]
+    for tag, attrs in tags_and_attrs:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name, value)
             assert "javascript:" not in (value or "").lower() and "evil.example" not in (value or ""), (tag, value)

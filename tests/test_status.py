@@ -85,9 +85,7 @@ def test_fits_an_80_column_terminal(campaign_db: Path) -> None:
 
 def test_one_run(campaign_db: Path) -> None:
     store = outcomes_db.open_campaign(campaign_db)
-    with store.transaction():
-        outcomes_db.add_run(store, "other")
-        outcomes_db.add_request(store, "barnet", "FB-SSSSS2", run="other")
+    outcomes_db.add_second_run(store, "other", "FB-SSSSS2")
     store.close()
     assert "15 request(s)" in _status()
     text = _status("--run", "other")

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.imap import loopback_listener, relay_connections
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -206,10 +208,7 @@ class SmtpCutProxy:
         self.opened: list[float] = []  # when each connection came (time.monotonic())
         self.rng = rng
         self.lock = threading.Lock()
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
+        self.listener = loopback_listener(backlog=64)
         self.port = self.listener.getsockname()[1]
         self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -219,20 +218,13 @@ class SmtpCutProxy:
         self.listener.close()
 
     def _accept(self) -> None:
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            self.opened.append(time.monotonic())
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            state = _SmtpConnection(client, server)
-            threading.Thread(target=self._from_client, args=(state,), daemon=True).start()
-            threading.Thread(target=self._from_server, args=(state,), daemon=True).start()
+        relay_connections(self.listener, self.target, lambda: self.closed, self._relay)
+
+    def _relay(self, client: socket.socket, server: socket.socket) -> None:
+        self.opened.append(time.monotonic())
+        state = _SmtpConnection(client, server)
+        threading.Thread(target=self._from_client, args=(state,), daemon=True).start()
+        threading.Thread(target=self._from_server, args=(state,), daemon=True).start()
 
     def _from_server(self, c: _SmtpConnection) -> None:
         try:

