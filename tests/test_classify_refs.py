@@ -40,6 +40,11 @@ SHAPES = [
     ("Your request has been passed to the team. Your reference number is 2023/FOI/882.", "2023/FOI/882"),
     ("Your request reference: FOI-2023-7781\nThank you", "FOI-2023-7781"),
     ("Your case number is 55012 and we will respond within 20 working days.", "55012"),
+    # the reference after "Freedom of Information request", letters and digits
+    ("Dear Requester\n\nThis is Freedom of Information request KB0071234.\n\nYou asked", "KB0071234"),
+    # a street address above the letter is not a reference; the labelled heading below it is
+    ("Disclosure Team\nDepartment of Examples\n210 Marsham Street\nDear Requester\n"
+     "Freedom of Information Act (FOIA) Request – 250101777\nThank you", "250101777"),
 ]
 
 
@@ -90,6 +95,18 @@ def test_two_references_for_a_split_request() -> None:
     assert find_authority_refs([text]) == ("FOI-1595775", "FOI-1596058")
     c = classify_text(text)
     assert c.authority_ref == "FOI-1595775;FOI-1596058"
+
+
+def test_a_joint_request_has_one_reference_per_body() -> None:
+    text = ("Dear Requester\n\nFREEDOM OF INFORMATION REQUEST REFERENCE NOs: North Vale Police 20511 and\n"
+            "South Vale Police 20512\n\nThank you for your request")
+    assert find_authority_refs([text]) == ("20511", "20512")
+
+
+def test_a_bulleted_row_of_figures_is_not_a_reference() -> None:
+    text = ("Dear Ms Example,\nThank you for your email. Please see our responses below:\nQ1. How many?\n"
+            "- 2019/2020 – 340\n- 2020/2021 – 415\n")
+    assert find_authority_refs([text]) == ()
 
 
 def test_a_repeated_reference_is_given_once() -> None:
