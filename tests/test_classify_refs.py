@@ -43,8 +43,8 @@ SHAPES = [
     # the reference after "Freedom of Information request", letters and digits
     ("Dear Requester\n\nThis is Freedom of Information request KB0071234.\n\nYou asked", "KB0071234"),
     # a street address above the letter is not a reference; the labelled heading below it is
-    ("Disclosure Team\nDepartment of Examples\n210 Marsham Street\nDear Requester\n"
-     "Freedom of Information Act (FOIA) Request – 250101777\nThank you", "250101777"),
+    (("Disclosure Team\nDepartment of Examples\n210 Marsham Street\nDear Requester\n"
+      "Freedom of Information Act (FOIA) Request – 250101777\nThank you"), "250101777"),
 ]
 
 

@@ -221,9 +221,10 @@ def _choose_body(part: Message, defects: list[str]) -> list[tuple[str, str]]:
                 if isinstance(sub, Message):
                     found.extend(_choose_body(sub, defects))
         return found
-    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), str):
+    payload = part.get_payload()
+    if part.get_content_maintype() == "multipart" and isinstance(payload, str):
         # A nested multipart whose boundary was lost (its Content-Type line folded badly): its parts as text.
-        text = _unstructured(part.get_payload())
+        text = _unstructured(payload)
         if text.strip():
             defects.append("multipart part without its boundary: read as plain text")
             return [("text/plain", text)]
