@@ -1,6 +1,6 @@
 """Shared by the benchmarks: run a command measuring its wall time and peak memory, and where mail lives.
 
-The Dovecot runner is the test suite's own (tests/fixtures_imap.py), imported from here, so the benchmarks
+The Dovecot runner is the test suite's own (tests/support/imap.py), imported from here, so the benchmarks
 and the tests start the server the same way.
 """
 

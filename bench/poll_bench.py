@@ -45,7 +45,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import poll_replies
-from fixtures_imap import Dovecot, toml_text
+from support.imap import Dovecot, toml_text
 from imapclient import IMAPClient
 
 from foibot.collect.imap import poll_once

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import BENCH, Measured, child_env, foibot_command, machine, mail_base, measure
-from fixtures_imap import Dovecot, toml_text  # tests/: the suite's own Dovecot runner
+from support.imap import Dovecot, toml_text  # tests/support: the suite's own Dovecot runner
 from scale_data import SentRequest, authorities_csv, mailbox
 
 SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
