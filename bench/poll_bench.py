@@ -45,8 +45,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import poll_replies
-from support.imap import Dovecot, toml_text
 from imapclient import IMAPClient
+from support.imap import Dovecot, toml_text
 
 from foibot.collect.imap import poll_once
 from foibot.config import load_config

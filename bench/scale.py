@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import BENCH, Measured, child_env, foibot_command, machine, mail_base, measure
-from support.imap import Dovecot, toml_text  # tests/support: the suite's own Dovecot runner
 from scale_data import SentRequest, authorities_csv, mailbox
+from support.imap import Dovecot, toml_text  # tests/support: the suite's own Dovecot runner
 
 SENT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NOW = SENT + timedelta(days=35)
