@@ -34,7 +34,7 @@ _LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w
 # A plural label over one reference per body (a request made to two forces jointly): "REFERENCE NOs: West
 # Force 10411 and East Force 10412". Each number follows the body's name.
 _NAMED_REFS = re.compile(r"\b(?i:ref(?:erence)?s?\.?\s*(?:nos|numbers)\.?)\s*:?\s*(?P<list>(?:[A-Z][\w&'’.-]*\s+){1,5}"
-                         r"\d{3,}(?:[/-]\w+)*(?:\s*(?:,|and|&)\s+(?:[A-Z][\w&'’.-]*\s+){1,5}\d{3,}(?:[/-]\w+)*){1,3})")
+                         r"\d{3,}+(?:[/-]\w++)*+(?:\s*(?:,|and|&)\s+(?:[A-Z][\w&'’.-]*\s+){1,5}\d{3,}+(?:[/-]\w++)*+){1,3})")
 _NAMED_NUMBER = re.compile(r"(?<![\w/-])\d{3,}(?:[/-]\w+)*")
 # "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
 _LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
