@@ -76,6 +76,9 @@ MENTIONED_ONLY = [
     # requester's words restated without a heading
     ("If it is not possible to provide the information due to the cost limits in Section 12, please provide advice "
     "as to how I can refine my request.\n\nUnfortunately I am unable to provide this information."),
+    # the request restated in the sentence that thanks for it: a section the requester asks about is not applied
+    ("Thank you for your email of 4 March, requesting a list of the requests you received in 2023 and, for each, "
+     "whether a section 36 exemption was applied.\n\nThe list is attached."),
 ]
 
 

@@ -70,6 +70,11 @@ SHAPES = [
     ("Disclosure Details\n\nStreet lighting - 2214/21\n\nDated: 1 Mar 2021", "2214/21"),
     ("PDC_23-410 Parking permits issued\nDate of response: 2 June 2023\nWe have considered", "PDC_23-410"),
     ("Ceisiadau / Requests\nMaterion / Matters\nRequest for Information: WGX 17745 – Tree planting\nDear", "WGX 17745"),
+    # the reference after "Freedom of Information request", letters and digits
+    ("Dear Requester\n\nThis is Freedom of Information request KB0071234.\n\nYou asked", "KB0071234"),
+    # a street address above the letter is not a reference; the labelled heading below it is
+    (("Disclosure Team\nDepartment of Examples\n210 Marsham Street\nDear Requester\n"
+      "Freedom of Information Act (FOIA) Request – 250101777\nThank you"), "250101777"),
 ]
 
 
@@ -151,6 +156,18 @@ def test_two_references_for_a_split_request() -> None:
     assert find_authority_refs([text]) == ("FOI-1595775", "FOI-1596058")
     c = classify_text(text)
     assert c.authority_ref == "FOI-1595775;FOI-1596058"
+
+
+def test_a_joint_request_has_one_reference_per_body() -> None:
+    text = ("Dear Requester\n\nFREEDOM OF INFORMATION REQUEST REFERENCE NOs: North Vale Police 20511 and\n"
+            "South Vale Police 20512\n\nThank you for your request")
+    assert find_authority_refs([text]) == ("20511", "20512")
+
+
+def test_a_bulleted_row_of_figures_is_not_a_reference() -> None:
+    text = ("Dear Ms Example,\nThank you for your email. Please see our responses below:\nQ1. How many?\n"
+            "- 2019/2020 – 340\n- 2020/2021 – 415\n")
+    assert find_authority_refs([text]) == ()
 
 
 def test_a_repeated_reference_is_given_once() -> None:

@@ -44,6 +44,11 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "portal_link.txt": ("other", "other.response_at_link",
                         {"download_links": ("https://portal.example-council.gov.uk/foi/download?case=FOI-66120",),
                          "needs_review": True}),
+    # The cost of finding it described, not cited: "not held in a readily retrievable format" (s12 by description).
+    "cost_described_not_retrievable.txt": ("refused", "refused.cost_limit", {"exemptions": ("s12",)}),
+    # "I can confirm the Council holds it. However, under Section 12 ... does not have to comply ... if": the law
+    # brought in against this request is the refusal; the figures of the cost limit are not an answer.
+    "cost_law_however.txt": ("refused", "refused.cost_limit", {"exemptions": ("s12",)}),
     # A bilingual letter: the Welsh half ("Nid ydym yn dal y wybodaeth": we do not hold it) is not read again.
     "welsh_bilingual_ack.txt": ("acknowledgement", "acknowledgement.response_promised", {}),
 }

@@ -31,6 +31,11 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _LABEL_GLUED = re.compile(r"\b(?i:our|ein)\s*(?i:ref)(?P<token>[A-Z]{2,5}/?\d[\w/.\-]*)")
+# A plural label over one reference per body (a request made to two forces jointly): "REFERENCE NOs: West
+# Force 10411 and East Force 10412". Each number follows the body's name.
+_NAMED_REFS = re.compile(r"\b(?i:ref(?:erence)?s?\.?\s*(?:nos|numbers)\.?)\s*:?\s*(?P<list>(?:[A-Z][\w&'’.-]*\s+){1,5}"
+                         r"\d{3,}+(?:[/-]\w++)*+(?:\s*(?:,|and|&)\s+(?:[A-Z][\w&'’.-]*\s+){1,5}\d{3,}+(?:[/-]\w++)*+){1,3})")
+_NAMED_NUMBER = re.compile(r"(?<![\w/-])\d{3,}(?:[/-]\w+)*")
 # "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
 _LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
                      rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:[A-Z]{{1,6}})[/\-_]?\d[\w/\-]*\d)")
@@ -62,6 +67,9 @@ _HEAD_AFTER_LABEL = re.compile(rf"^(?i:(?:foi |information |freedom of informati
 # A heading line about a company, a charity, a telephone: its number is not a reference.
 _NOT_REF_LINE = re.compile(r"\b(?:registered|registration|company|charity|vat|tel(?:ephone)?|phone|fax|mobile|"
                            r"sort code|account|isbn|issn|table|figure|page)\b", re.IGNORECASE)
+# A bulleted line ("- 2018/2019 – 260") is a row of figures, never a title; nor is a street address.
+_LIST_ITEM = re.compile(r"[-–•·*]\s")
+_ADDRESS = re.compile(r"\d{1,4}[A-Za-z]?,? (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+)){0,3},?$")
 HEADING_LINES = 10
 MAX_HEADING = 120
 
@@ -154,7 +162,7 @@ def _from_labels(text: str) -> list[str]:
         if not re.search(r"(?i)ref|cyf|\bno\b|number|rhif|\bid\b|#|:", label) and not re.match(
                 rf"(?i)\s*{_PREFIX_REF}", match.group("token")) and not (
                 re.search(r"(?i)(?:freedom of information|\bfoi|\beir|information)\s*$", before)
-                and re.match(r"(?i)\s*request", label) and re.fullmatch(r"\d{3,}", match.group("token"))
+                and re.match(r"(?i)\s*request", label) and re.fullmatch(r"(?:[A-Z]{1,4}\d{4,}|\d{3,})", _clean(match.group("token")))
                 and not re.fullmatch(r"(?:19|20)\d\d", match.group("token"))):
             continue  # "request 2019" is prose; a label needs ref/no/number/id/# or a colon
         if re.match(r"\s*email\]", text[match.end():]):
@@ -163,6 +171,11 @@ def _from_labels(text: str) -> list[str]:
         tokens = [t for t in tokens if _acceptable(t, before)]
         for token in tokens:
             if token not in found:
+                found.append(token)
+    for match in _NAMED_REFS.finditer(text):  # "Reference Nos: West Force 10411 and East Force 10412"
+        for token in _NAMED_NUMBER.findall(match.group("list")):
+            token = _clean(token)
+            if _acceptable(token) and token not in found:
                 found.append(token)
     for pattern in (_LABEL_GLUED, _LOGGED):
         for match in pattern.finditer(text):
@@ -177,11 +190,13 @@ def _from_headings(text: str) -> list[str]:
     lines = [line.strip().strip("*#").strip() for line in text.split("\n") if line.strip()][:HEADING_LINES]
     found: list[str] = []
     for line in lines:
-        if len(line) > MAX_HEADING or _NOT_REF_LINE.search(line):
+        if len(line) > MAX_HEADING or _NOT_REF_LINE.search(line) or _LIST_ITEM.match(line):
             continue
         for pattern in (_HEAD_FIRST, _HEAD_AFTER_LABEL, _HEAD_LAST):
             match = pattern.search(line)
             if match:
+                if pattern is _HEAD_FIRST and _ADDRESS.match(line):
+                    continue  # "102 Petty France": a street address heads the letter, not a reference
                 token = _clean(match.group("token"))
                 if _acceptable(token, line[:match.start("token")]) and token not in found:
                     found.append(token)

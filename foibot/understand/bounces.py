@@ -41,7 +41,7 @@ _DSN_SUBJECT = re.compile(
     r"unsuccessful delivery|error sending message|rejected mail|mail rejected|message rejected|"
     r"blocked message|message blocked|mail error|"
     r"配信(?:エラー|不能|できません)|メールエラー|エラー通知|不達|未送達|退信|投递失败|无法投递", re.IGNORECASE)
-_DSN_SENDER = re.compile(r"^(?:mailer-daemon|mailer_daemon|postmaster|mail-daemon|mailerdaemon|"
+_DSN_SENDER = re.compile(r"^(?:mailer-daemon|mailer_daemon|post_?master|mail-daemon|mailerdaemon|"
                          r"mail\.delivery\.system|microsoftexchange[0-9a-f]*|bounces?|returns?|"
                          r"mdaemon|mailadmin|mail-?system|smtp-?gateway)@", re.IGNORECASE)
 # The addresses list software writes from (only for mail that carries list headers).
@@ -153,7 +153,7 @@ _MTA_ADDRESS = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemo
 _GAVE_UP = re.compile(
     r"i'?ve given up|i have given up|giving up|gave up|permanent(?:ly)? (?:error|failure|failed)|"
     r"failed permanently|this is a permanent|retry time(?:out)? (?:not reached for any host after a long failure|"
-    r"exceeded)|has been failing for|\(failure\)|no further (?:attempts|retries|delivery attempts)|"
+    r"exceeded)|has been failing for|cannot send (?:this )?message for \d{1,3} days?|\(failure\)|no further (?:attempts|retries|delivery attempts)|"
     r"will not be retried|won't be retried|will no longer be retried|(?:deleted|removed) from the (?:mail )?queue|"
     r"delivery (?:was |has been )?abandoned|message (?:has )?expired|lifetime exceeded|too many (?:retries|attempts)",
     re.IGNORECASE)

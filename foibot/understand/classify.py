@@ -353,16 +353,47 @@ def _decide(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Deci
     return decision
 
 
+# Steps of the decision that are one rule (or a few, the first that matched) and one kind: (kind, confidence,
+# rule names, when). `when` is None (always), "no_answers_in_turn" or "no_ref" (the reply names no reference).
+_Step = tuple[str, float, tuple[str, ...], str | None]
+_WHAT_IT_IS: tuple[_Step, ...] = (
+    ("bounce", 0.9, ("bounce.delivery_failure",), None),
+    ("auto_reply", 0.9, ("auto_reply.out_of_office",), None),
+)
+# Weak signals, in order, once nothing decisive was found.
+_WEAK_SIGNALS: tuple[_Step, ...] = (
+    ("information_provided", 0.6, ("provided.facts_given",), None),
+    ("not_held", 0.5, ("not_held.nothing_to_report",), "no_answers_in_turn"),
+    ("other", 0.6, ("other.cover_note",), None),
+    ("not_held", 0.45, ("not_held.nothing_to_report",), None),
+    ("acknowledgement", 0.45, ("acknowledgement.received",), None),
+    ("information_provided", 0.4, ("provided.answers_in_turn", "provided.holds_information"), None),
+    # a generic note ("thank you for contacting the team") about no request in particular
+    ("auto_reply", 0.45, ("auto_reply.generic_thanks",), "no_ref"),
+)
+
+
+def _ladder(signals: Signals, steps: Sequence[_Step], has_ref: bool = False) -> _Decision | None:
+    """The first step whose rule matched (and whose condition holds), as a decision."""
+    for kind, confidence, names, when in steps:
+        hit = _first(signals, *names)
+        if not hit:
+            continue
+        if when == "no_answers_in_turn" and signals.get("provided.answers_in_turn"):
+            continue
+        if when == "no_ref" and has_ref:
+            continue
+        return _Decision(kind, hit[0], confidence, hit[1])
+    return None
+
+
 def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
-    hit = _first(signals, "bounce.delivery_failure")
-    if hit:
-        return _Decision("bounce", hit[0], 0.9, hit[1])
-    hit = _first(signals, "auto_reply.out_of_office")
-    if hit:
-        return _Decision("auto_reply", hit[0], 0.9, hit[1])
+    first = _ladder(signals, _WHAT_IT_IS)
+    if first:
+        return first
     review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
     if hit and not review:
@@ -420,27 +451,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
         return _Decision("auto_reply", "auto_reply.header", 0.7, [])
     if strong_ack:
         return _Decision("acknowledgement", strong_ack[0], 0.85, strong_ack[1])
-    hit = _first(signals, "provided.facts_given")
-    if hit:
-        return _Decision("information_provided", hit[0], 0.6, hit[1])
-    hit = _first(signals, "not_held.nothing_to_report")
-    if hit and not signals.get("provided.answers_in_turn"):
-        return _Decision("not_held", hit[0], 0.5, hit[1])
-    hit = _first(signals, "other.cover_note")
-    if hit:
-        return _Decision("other", hit[0], 0.6, hit[1])
-    hit = _first(signals, "not_held.nothing_to_report")
-    if hit:
-        return _Decision("not_held", hit[0], 0.45, hit[1])
-    hit = _first(signals, "acknowledgement.received")
-    if hit:
-        return _Decision("acknowledgement", hit[0], 0.45, hit[1])
-    hit = _first(signals, "provided.answers_in_turn", "provided.holds_information")
-    if hit:
-        return _Decision("information_provided", hit[0], 0.4, hit[1])
-    hit = _first(signals, "auto_reply.generic_thanks")
-    if hit and not has_ref:  # a generic note ("thank you for contacting the team") about no request in particular
-        return _Decision("auto_reply", hit[0], 0.45, hit[1])
+    weak = _ladder(signals, _WEAK_SIGNALS, has_ref)
+    if weak:
+        return weak
     review_words = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
     if len(review_words) >= 2:  # nothing decisive, but the letter is about a review: a guess for a person
         return _Decision("internal_review_result", "internal_review_result.about_review", 0.4, review_words)

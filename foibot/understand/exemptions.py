@@ -44,6 +44,11 @@ _EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beirs?\b|\bei
 
 
 _DIGIT = re.compile(r"\d")
+# The sentence that thanks for the request and restates it ("Thank you for your email ..., requesting ... whether
+# a section 43(2) exemption was applied"): the sections in it are the requester's subject, not applied.
+_RESTATES_REQUEST = re.compile(r"^\W*thank you for your (?:e-?mail|request|letter|correspondence|enquiry)\b[^.]{0,300}?"
+                               r"\b(?:requesting|in which you (?:asked|requested|sought)|asking (?:for|about|whether))\b",
+                               re.IGNORECASE)
 
 
 def _parts(text: str) -> list[str]:
@@ -144,6 +149,8 @@ def applied_exemptions(doc: Doc, scottish: bool | None = None) -> tuple[str, ...
         if sentence.hypothetical and not _list_context(doc.sentences, n):
             continue
         if sentence.is_question and not sentence.numbered and sentence.text.rstrip().endswith("?"):
+            continue
+        if _RESTATES_REQUEST.match(sentence.text):
             continue
         for citation in _citations(sentence.text, scottish, eir_doc):
             if citation not in found:

@@ -242,6 +242,14 @@ def _choose_body(part: Message, defects: list[str]) -> list[tuple[str, str]]:
                 if isinstance(sub, Message):
                     found.extend(_choose_body(sub, defects))
         return found
+    payload = part.get_payload()
+    if part.get_content_maintype() == "multipart" and isinstance(payload, str):
+        # A nested multipart whose boundary was lost (its Content-Type line folded badly): its parts as text.
+        text = _unstructured(payload)
+        if text.strip():
+            defects.append("multipart part without its boundary: read as plain text")
+            return [("text/plain", text)]
+        return []
     if ctype in ("text/plain", "text/html") and not _is_attachment(part):
         return [(ctype, _decode_part(part, defects))]
     return []

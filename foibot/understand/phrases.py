@@ -113,6 +113,15 @@ class _Compiled:
                 return True
         return False
 
+    def absent(self, lowered: str) -> bool:
+        """None of the phrase's cues is in the text: it cannot match."""
+        if not self._cue_list:
+            return False
+        for cue in self._cue_list:
+            if cue in lowered:
+                return False
+        return True
+
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         """The first match, or None (the common case of one sentence, without a generator)."""
         if self._cue_list and not self._present(lowered):
@@ -187,6 +196,8 @@ class CuedPattern:
         """Every match of every alternative (alternative by alternative, not in text order)."""
         lowered = text.lower() if lowered is None else lowered
         for compiled in self._compiled:
+            if compiled.absent(lowered):
+                continue
             yield from compiled.finditer(text, lowered)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
@@ -216,6 +227,8 @@ class PhraseSet:
         """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower()."""
         lowered = text.lower() if lowered is None else lowered
         for compiled in self._compiled:
+            if compiled.absent(lowered):  # checked here: no generator made for a phrase that cannot match
+                continue
             yield from compiled.finditer(text, lowered)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:

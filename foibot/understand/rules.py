@@ -246,6 +246,12 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:cost|costs|fees?) (?:limit|exemption)s? (?:applies|apply|is engaged|are engaged|has been applied)\b",
         (r"\b(?:could not|cannot|can't|unable to|not able to) (?:establish|determine|locate|confirm|identify|provide)[^.]{0,80}"
          r"\bwithin the (?:prescribed |appropriate |statutory )?(?:cost|costs|time|fees) limit\b"),
+        # The cost of finding it, described rather than cited: held, but not where it can be got at cheaply.
+        (r"\bnot (?:held|recorded|kept|stored|retained) in an? (?:readily|easily|centrally) (?:retrievable|searchable|"
+         r"accessible|extractable|reportable)\b"),
+        # The law brought in against the request: "However, under section 12 an authority does not have to comply".
+        (r"^\W*(?:however|unfortunately)\b[^.]{0,120}\b(?:section 12\b|s\.? ?12 ?\(|(?:appropriate|cost) limit\b)"
+         r"[^.]{0,120}\b(?:does not have to|do not have to|is not required to|are not required to|not obliged to) comply\b"),
     )),
     Rule("refused.vexatious", "refused", "strong", (
         r"\b(?:is|are|be|as|considered|deemed|being) (?:being )?vexatious\b", r"\brepeated request\b",

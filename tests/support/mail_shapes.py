@@ -108,6 +108,24 @@ EXPIRED = message({"From": "MAILER-DAEMON@mx.example.org", "Subject": "Notice"},
     "Your message has been retrying for 5 days and has expired. No further attempts will be made.\n\n"
     f"<{THEIRS}>: connection timed out\n"), null_sender=True)
 
+# Old sendmail, after its queue lifetime: "Returned mail: Cannot send message for 5 days", the transcript still
+# showing the last 4xx deferral. The server has given up: a failure, not a delay warning.
+SENDMAIL_QUEUE_TIMEOUT = message({"From": "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>",
+                                  "Subject": "Returned mail: Cannot send message for 5 days"}, (
+    "   ----- Transcript of session follows -----\n"
+    f"421 mx.millbrook.gov.uk (smtp)... Deferred: Connection timed out during user open with {THEIRS}\n\n"
+    "   ----- Unsent message follows -----\n" + _returned()), null_sender=True)
+# A gateway writing from "post_master@" (an underscore), its rejection as "550 - Requested action not taken", and
+# the text inside a nested multipart whose boundary parameter was left unfolded on a line of its own.
+_BROKEN = "----=_Part_7_1.1"
+GATEWAY_NO_SUCH_USER = message({"From": "post_master@sms.millbrook.gov.uk", "Subject": "Re:Freedom of Information request",
+                                "Content-Type": 'multipart/mixed; boundary="----=_Part_6_1.1"'}, (
+    "------=_Part_6_1.1\nContent-Type: multipart/alternative;\n"
+    f'boundary="{_BROKEN}"\n\n--{_BROKEN}\nContent-Type: text/plain; charset=us-ascii\n\n'
+    "Error: Invalid user address\n\nError message below:\n550 - Requested action not taken: no such user here\n\n"
+    f"Message details:\n  Subject: Freedom of Information request\n  RCPT TO: {THEIRS}\n\n"
+    f"--{_BROKEN}--\n\n------=_Part_6_1.1--\n"))
+
 # --- delay warnings ----------------------------------------------------------------------------------
 DELAY_REPORT = report("delayed", "4.4.1", subject="Delivery Status Notification (Delay)",
                       human="Delivery to the following recipient has been delayed:\n\n     " + THEIRS)
