@@ -154,7 +154,9 @@ def test_a_verdict_set_by_hand_wins_and_says_so(campaign: PublishCampaign, tmp_p
     assert _invoke(campaign.folder, "publish", str(out))[0] == 0
     row = next(r for r in _rows(out / "answers.csv") if r["reference"] == reference and r["question"] == "q3")
     assert (row["verdict"], row["confirmed"]) == ("yes", "yes")
-    assert "1 of 39 verdicts were set or confirmed by a person" in (out / "README.md").read_text(encoding="utf-8")
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "1 of 39 verdicts were set or confirmed by a person" in readme
+    assert "request outcomes were set or confirmed by a person (`outcome_confirmed` = yes" in readme
     code, output = _invoke(campaign.folder, "verdict", reference, "q3", "auto")
     assert code == 0, output
     assert _invoke(campaign.folder, "publish", str(out))[0] == 0

@@ -179,9 +179,9 @@ def readme(store: Store, items: Sequence[Outcome], rows: Sequence[Finding], ques
     kinds = Counter(i.kind or "other" for i in items)
     nations = Counter(i.jurisdiction for i in items)
     confirmed = sum(1 for f in rows if f.confirmed)
-    manual_outcomes = store.db.execute(
-        "SELECT COUNT(*) FROM requests WHERE outcome_manual = 1" + (" AND run = ?" if run else ""),
-        [run] if run else []).fetchone()[0]
+    # A person set the outcome (`foibot mark`) or confirmed its reading (`foibot review`); or one still waits.
+    manual_outcomes = sum(1 for i in items if i.outcome_confirmed == "yes")
+    waiting_outcomes = sum(1 for i in items if i.outcome_confirmed == "no")
     lines = [f"# Freedom of Information requests{': ' + run if run else ''}", "",
              f"Published by foibot on {london_date(now).isoformat()}. Figures as of that day.", "",
              "## What was asked", ""]
@@ -227,8 +227,9 @@ def readme(store: Store, items: Sequence[Outcome], rows: Sequence[Finding], ques
               "(for FOISA bodies, Scottish bank holidays)."), "",
               "## What a person confirmed", "",
               (f"{confirmed} of {len(rows)} verdicts were set or confirmed by a person (`confirmed` = yes); "
-              f"{manual_outcomes} request outcomes were set by hand. The rest are foibot's reading: check the "
-              "quoted answer before you rely on one."), "",
+              f"{manual_outcomes} request outcomes were set or confirmed by a person (`outcome_confirmed` = yes "
+              f"in `outcomes.csv`), and {waiting_outcomes} wait for a person's review (`no`). The rest are "
+              "foibot's reading: check the quoted answer before you rely on one."), "",
               "## Personal data", "",
               "Names of officers, direct e-mail addresses and phone numbers in the replies, and the requester's "
               "own name and address, are replaced by `[name redacted]`, `[e-mail redacted]`, `[phone redacted]` "

@@ -7,7 +7,7 @@ Loaded by tests/conftest.py as a pytest plugin. How to use it:
             page = open_page(chromium, running)       # a fresh browser context, logged in with the token
             page.get_by_role("link", name="Requests").click()
 
-`chromium` is one browser for the session (Playwright's own browsers are never downloaded: the Debian one
+`chromium` is one browser per test module (Playwright's own browsers are never downloaded: the Debian one
 is launched by path). `open_page(chromium, running, width=390)` gives a phone-sized page; every page fails
 the test when the browser reports a script error or a dialog (nothing a reply says may run).
 Screenshots go to tests/screenshots/ (ignored by git).
@@ -50,8 +50,11 @@ LAPTOP = (1280, 800)
 PHONE = (390, 844)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser per test module, not per session: Playwright's sync API keeps an asyncio loop running in
+    the main thread while it is open, and `asyncio.run()` in a later module (the mailer's, the SMTP
+    fixture's) fails under it; the report tests (demo, publish) run before those."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
     from playwright.sync_api import sync_playwright
