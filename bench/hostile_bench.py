@@ -88,6 +88,7 @@ def main() -> None:
         me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         print(report.summary())
+        print("seconds per step: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(report.timings.items())))
         for problem in report.problems:
             print(f"  {problem}")
         print(f"poll: {seconds:.1f} s; peak RSS {me} MB (poller), {children} MB (largest child: the reader or "

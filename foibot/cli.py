@@ -977,21 +977,17 @@ def check() -> None:
 
 def _check_database(config: Config) -> bool:
     """The database's integrity check on one line (OK on stdout, FAILED on stderr); True when it is whole."""
-    from .store import integrity_check, open_store
+    from .store import integrity_check
 
     path = config.database_path
     if not path.exists():
-        click.echo(f"Database {path}: none yet (foibot send makes it)")
-        return True
+        return True  # nothing to check yet (foibot send makes it)
     try:
-        store = open_store(path, config.files_dir, create=False)
+        store = open_db(config, create=False)
     except FoibotError as exc:
         click.echo(f"Database {path}: FAILED: {exc}", err=True)
         return False
-    try:
-        problems = integrity_check(store)
-    finally:
-        store.close()
+    problems = integrity_check(store)
     if problems:
         click.echo(f"Database {path}: FAILED: SQLite's integrity check found: {'; '.join(problems[:3])} "
                    "(stop foibot and copy a backup of the file over it)", err=True)

@@ -450,7 +450,10 @@ def test_render_text_is_fed_only_the_template_sets_questions() -> None:
     loops = [n for n in ast.walk(tree) if isinstance(n, ast.comprehension) and ast.unparse(n.target) == "q"]
     assert loops and all(ast.unparse(loop.iter) == "template_set.questions" for loop in loops)
     environments = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and dotted(n.func).endswith("Environment")]
-    assert [dotted(n.func) for n in environments] == ["ImmutableSandboxedEnvironment"]
+    # One environment, the immutable sandbox with the limits of issue 13 (what a template may build).
+    assert [dotted(n.func) for n in environments] == ["BoundedEnvironment"]
+    bounded = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == "BoundedEnvironment")
+    assert [dotted(b) for b in bounded.bases] == ["ImmutableSandboxedEnvironment"]
 
 
 def test_classify_never_prints_terminal_control_codes_from_a_reply(tmp_path: Path) -> None:

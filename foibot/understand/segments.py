@@ -333,9 +333,14 @@ _STOPWORDS = {"the", "and", "for", "with", "that", "this", "you", "your", "our",
               "using", "use", "well", "how", "many", "council", "force", "authority", "department", "trust"}
 
 
+# What the classifier reads of a text (a long letter is 100,000 characters; the rest stays stored): the
+# reading of a 1,000,000-character reply took seconds in the poller itself, outside the reader's limits.
+MAX_DOC_CHARS = 200_000
+
+
 def build(text: str, question_texts: Sequence[str] = ()) -> Doc:
     """Sentences with zones and flags; `question_texts` are our own questions (to spot them restated)."""
-    text = normalise(text)
+    text = normalise(text[:MAX_DOC_CHARS])
     lines = text.split("\n")
     zones, _, subject, auto = _line_zones(lines)
     question_words = [_words(q) for q in question_texts if q]
