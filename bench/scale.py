@@ -166,7 +166,7 @@ def _sent_campaign(folder: Path, authorities: str, dovecot: Dovecot, user: str) 
     planning.queue_run(store, config, plan, SENT)
     with store.transaction():
         for item in outbox.queued(store):
-            outbox.mark_sending(store, item, SENT)
+            assert outbox.mark_sending(store, item, SENT) == "go"
             outbox.mark_sent(store, item, SENT, "250 2.0.0 Ok")
     requests = [SentRequest(r["reference"], r["authority_email"], r["message_id"], r["subject"])
                 for r in store.db.query(

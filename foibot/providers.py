@@ -69,8 +69,9 @@ _MICROSOFT = OAuthEndpoints(
 def _google(daily_limit: int) -> Preset:
     return Preset(
         smtp={"host": "smtp.gmail.com", "port": 465, "security": "tls", "auth": "oauth2",
-              "daily_limit": daily_limit},
-        # Gmail files what its SMTP server sends in [Gmail]/Sent Mail by itself: no copy of ours.
+              "daily_limit": daily_limit, "saves_sent_copies": True},
+        # Gmail files what its SMTP server sends in [Gmail]/Sent Mail by itself: no copy of ours, and a
+        # message of unknown fate that is not there was certainly not sent.
         imap={"host": "imap.gmail.com", "port": 993, "security": "tls", "auth": "oauth2", "sent_folder": ""},
         oauth=_GOOGLE,
     )

@@ -43,7 +43,7 @@ def _sent_campaign(folder: Path, dovecot, user: str) -> list[tuple[str, str, str
     store = open_store(config.database_path, config.files_dir)
     planning.queue_run(store, config, plan, SENT)
     for item in outbox.queued(store):
-        outbox.mark_sending(store, item, SENT)
+        assert outbox.mark_sending(store, item, SENT) == "go"
         outbox.mark_sent(store, item, SENT, "250 2.0.0 Ok")
     sent = [(r["reference"], r["authority_email"], r["message_id"], r["subject"]) for r in store.db.query(
         "SELECT q.reference, q.authority_email, m.message_id, m.subject FROM requests q "
