@@ -316,7 +316,9 @@ def chasers_to_send(store: Store, config: Config, now: datetime) -> int:
     settings = ChaseSettings.from_config(config)
     if not settings.enabled:
         return 0
-    new = sum(1 for item in plan(store, settings, now) if not item.held and item.stage in EMAIL_STAGES)
+    # A request that goes by hand (web form, post) has its chasers written out, never mailed: not counted.
+    new = sum(1 for item in plan(store, settings, now)
+              if not item.held and item.stage in EMAIL_STAGES and item.to_addr)
     return new + len(queued(store, EMAIL_STAGES))
 
 

@@ -396,7 +396,10 @@ def _stopped(exc: FoibotError, store: Store, stages: tuple[str, ...] | None, rep
     sent = report.accepted
     waiting = len(outbox.queued(store, stages))
     text = str(exc)
+    doubtful = len(outbox.unknown(store))
     tally = f"{sent} sent in this run, {waiting} still queued"
+    if doubtful:  # a connection lost after the final dot: never resent before the Sent folder is asked
+        tally += f", {doubtful} of unknown fate (looked for in the Sent folder before anything is resent)"
     if "run the same command again" not in text:
         tally += ": nothing is lost; fix that, then run the same command again"
     kind = MailServerError if isinstance(exc, MailServerError) else FoibotError
