@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Every Debian package the suite needs, each checked on its own (a machine may have dovecot-imapd without
 # dovecot-lmtpd, and then every delivery test fails).
-APT_PACKAGES=(dovecot-imapd dovecot-lmtpd chromium postfix)  # postfix: tests/fixtures_postfix.py
+APT_PACKAGES=(dovecot-imapd dovecot-lmtpd chromium postfix)  # postfix: tests/support/postfix.py
 need_apt=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$package")

@@ -442,3 +442,55 @@ def test_check_with_passwords_shows_a_wrong_one_before_the_real_send(campaign: P
     dry = foibot("send", "--run", "fusus", "--dry-run")
     assert dry.code == 1 and "Dry run: 3 requests would go" in dry.stdout and "FAILED" in dry.stderr
     assert smtp.received == [] and not (campaign / "foibot.db").exists()
+
+
+def test_copies_in_the_sent_folder_are_filed_over_oauth2_once_and_seen(
+    campaign: Path, auth_server: AuthServer, oauth_dovecot: OAuthDovecot, make_oauth_smtp: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    box = Mailbox(campaign, auth_server, oauth_dovecot, make_oauth_smtp(), monkeypatch, sent_folder="Sent")
+    seed_login(load_config(box.config_path), box.user, auth_server)
+    result = box.send()
+    assert "Filed 3 copies in Sent ([imap] sent_folder)." in result.stdout
+    assert auth_server.introspections > 0  # no poll ran: the copies went in with the OAuth2 token
+    box.send("2023-04-17T11:00:00+01:00")  # nothing new: no copy filed twice
+    client = box.dovecot.client(box.user)
+    try:
+        client.select_folder("Sent", readonly=True)
+        found = client.fetch(client.search(), ["FLAGS", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    finally:
+        client.logout()
+    ids = sorted(d[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode().split(":", 1)[1].strip() for d in found.values())
+    assert ids == sorted(m.header("Message-ID") for m in box.smtp.received)
+    assert all(b"\\Seen" in d[b"FLAGS"] for d in found.values())
+    box.assert_no_token_leaked()
+
+
+def test_idle_logs_in_with_oauth2_and_announces_new_mail(mailbox: Mailbox, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import threading
+    import time
+
+    from foibot.collect import watch_folder
+
+    box = mailbox
+    config = load_config(box.config_path)
+    seed_login(config, box.user, box.auth)
+    stop, news = threading.Event(), threading.Event()
+    caplog.set_level(logging.WARNING, logger="foibot.daemon")
+    watcher = threading.Thread(target=watch_folder, args=(config, news.set, stop), kwargs={"retry_seconds": 0.5},
+                               daemon=True)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while box.auth.introspections == 0 and time.monotonic() < deadline:  # Dovecot checked the token
+            time.sleep(0.05)
+        time.sleep(1.0)  # in IDLE by now
+        box.dovecot.deliver(box.user, b"From: foi@answers.gov.example\r\nTo: " + box.user.encode()
+                            + b"\r\nSubject: hello\r\nMessage-ID: <idle-1@answers.gov.example>\r\n\r\nHello.\r\n")
+        assert news.wait(10), "IDLE did not announce the new message"
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()
+    assert not [r for r in caplog.records if r.name == "foibot.daemon"], caplog.text  # no failed login, no retry
