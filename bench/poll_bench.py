@@ -101,7 +101,7 @@ def campaign(folder: Path, dovecot: Dovecot, user: str) -> list[dict]:
     store = open_store(config.database_path, config.files_dir)
     planning.queue_run(store, config, plan, SENT)
     for item in outbox.queued(store):
-        outbox.mark_sending(store, item, SENT)
+        assert outbox.mark_sending(store, item, SENT) == "go"
         outbox.mark_sent(store, item, SENT, "250 2.0.0 Ok")
     requests = list(store.db.query(
         "SELECT q.reference, q.authority_email, m.message_id, m.subject, m.raw FROM requests q JOIN messages m "

@@ -112,20 +112,25 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
               help="A message interrupted mid-send did NOT arrive (checked): send it again.")
 @click.option("--mark-sent", "mark_sent", multiple=True, metavar="REF",
               help="A message interrupted mid-send DID arrive (checked): record it as sent.")
+@click.option("--retry-failed", is_flag=True,
+              help="Send again the requests the server refused (after you fixed the cause); asks first.")
 @_config_option
 def send(run_name: str | None, template_name: str, authorities_file: str | None, dry_run: bool, yes: bool,
-         allow_duplicate_run: bool, resend_unknown: tuple[str, ...], mark_sent: tuple[str, ...]) -> None:
+         allow_duplicate_run: bool, resend_unknown: tuple[str, ...], mark_sent: tuple[str, ...],
+         retry_failed: bool) -> None:
     """Render the request for every authority and send each one once, ever.
 
     Run it again after any interruption: it sends only what was not sent."""
     from . import send as sending
+    from .collect import sent_folder
 
-    if run_name is None and not (resend_unknown or mark_sent):
+    if run_name is None and not (resend_unknown or mark_sent or retry_failed):
         raise click.UsageError("Missing option '--run'.")
-    if dry_run and (resend_unknown or mark_sent):
-        raise click.UsageError("--dry-run cannot be combined with --resend-unknown or --mark-sent.")
+    if dry_run and (resend_unknown or mark_sent or retry_failed):
+        raise click.UsageError("--dry-run cannot be combined with --resend-unknown, --mark-sent or --retry-failed.")
     config = load()
     moment = now()
+    folder = sent_folder(config)
     plan = None
     if run_name is not None:
         plan = sending.plan_run(config, run_name, template_name, _authorities_path(config, authorities_file), moment,
@@ -144,19 +149,54 @@ def send(run_name: str | None, template_name: str, authorities_file: str | None,
             click.echo(sending.resolve_unknown(store, reference, "sent", moment))
         for reference in resend_unknown:
             click.echo(sending.resolve_unknown(store, reference, "resend", moment))
-        if plan is None:
+        if plan is None and not retry_failed:
             if resend_unknown:
                 _confirm_send(config, len(resend_unknown), len(resend_unknown), yes)
                 with _Progress() as progress:
-                    report = sending.send_pending(store, config, moment, progress=progress)
+                    report = sending.send_pending(store, config, moment, progress=progress, sent_folder=folder)
                 _finish(report, None, config)
+            return
+    if retry_failed:
+        _retry_failed(config, moment, yes)
+        if plan is None:
+            store = open_db(config, create=False)
+            with _Progress() as progress:
+                report = sending.send_pending(store, config, moment, progress=progress, sent_folder=folder)
+            _finish(report, None, config)
             return
     assert plan is not None
     if plan.to_mail:
         _confirm_send(config, plan.to_mail, len(plan.recipients), yes, len(plan.domains))
     with _Progress() as progress:
-        queued, report = sending.send_run(config, plan, moment, progress=progress)
+        queued, report = sending.send_run(config, plan, moment, progress=progress, sent_folder=folder)
     _finish(report, plan, config, queued)
+
+
+def _retry_failed(config: Config, moment: Any, yes: bool) -> None:
+    """List the requests the server refused, ask, and queue them again."""
+    from .send import failed_requests, retry_failed
+
+    store = open_db(config, create=False)
+    failed = failed_requests(store)
+    if not failed:
+        click.echo("No request failed: nothing to send again.")
+        return
+    click.echo(f"{len(failed)} request{'s' * (len(failed) != 1)} the server refused:")
+    for row in failed[:20]:
+        click.echo(f"  {row['reference']} {row['authority_name']} <{row['to_addrs']}>: {row['last_error']}")
+    if len(failed) > 20:
+        click.echo(f"  ... and {len(failed) - 20} more")
+    _confirm(f"Send {'these' if len(failed) != 1 else 'it'} again?", yes)
+    count = retry_failed(store, moment)
+    click.echo(f"{count} request{'s' * (count != 1)} queued again.")
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise FoibotError(f"{question[:-1]}: confirm with --yes (there is no terminal to ask on)")
+    click.confirm(question, abort=True, err=True)
 
 
 def _confirm_send(config: Config, requests: int, authorities: int, yes: bool, domains: int | None = None) -> None:
@@ -167,9 +207,7 @@ def _confirm_send(config: Config, requests: int, authorities: int, yes: bool, do
     question = (f"Send {requests} request{'s' * (requests != 1)} to {authorities} "
                 f"authorit{'ies' if authorities != 1 else 'y'}{where} through {config.smtp.host}:"
                 f"{config.smtp.port} as {config.requester.email}?")
-    if not sys.stdin.isatty():
-        raise FoibotError(f"{question[:-1]}: confirm with --yes (there is no terminal to ask on)")
-    click.confirm(question, abort=True, err=True)
+    _confirm(question, yes)
 
 
 class _Progress:
@@ -225,13 +263,30 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
         already = len(plan.existing)
         click.echo(f"Run {plan.run}: {len(plan.authorities)} authorities, {queued} new request"
                    f"{'s' * (queued != 1)} queued" + (f", {already} already in the run" if already else "") + ".")
+    if report.settled_sent:
+        click.echo(f"{report.settled_sent} message{'s' * (report.settled_sent != 1)} of unknown fate found in "
+                   "the Sent folder: recorded as sent.")
+    if report.settled_resent:
+        click.echo(f"{report.settled_resent} message{'s' * (report.settled_resent != 1)} of unknown fate "
+                   "certainly not in the Sent folder: sent again.")
     if report.sent or report.failed or report.deferred:
         click.echo(f"Sent {report.sent} message{'s' * (report.sent != 1)} through {report.server} in "
                    f"{report.seconds:.1f} s" + (f" ({report.retried} retried)" if report.retried else "") + ".")
-    elif not report.unknown and not report.by_hand:
+    elif not report.unknown and not report.waiting and not report.by_hand:
         click.echo("Nothing to send: every request was sent already.")
     _list_by_hand(report.by_hand)
+    if report.waiting and report.limit_reached and report.next_at is not None:
+        from .clock import when_text
+
+        click.echo(f"{report.waiting} queued: the daily limit of {report.daily_limit} messages ([smtp] "
+                   f"daily_limit) is reached; the next go after {when_text(report.next_at, now())}. "
+                   "`foibot daemon` sends them as the limit allows, or run the same command again then.")
+    if report.copied:
+        folder = config.imap.sent_folder if config.imap is not None else "the Sent folder"
+        click.echo(f"Filed {report.copied} cop{'ies' if report.copied != 1 else 'y'} in {folder} ([imap] sent_folder).")
     err = functools.partial(click.echo, err=True)
+    for note in report.notes:
+        err(f"Note: {note}")
     if report.failed:
         err(f"{len(report.failed)} refused by the server (recorded as failed; not retried):")
         for p in report.failed:
@@ -242,7 +297,8 @@ def _finish(report: Any, plan: Any, config: Config, queued: int = 0) -> None:
             err(f"  {p.reference} {p.authority} <{p.to}>: {p.reason}")
     if report.unknown:
         err(f"{len(report.unknown)} message{'s' * (len(report.unknown) != 1)} may or may not have been sent "
-            "(foibot was interrupted while sending; not resent):")
+            "(foibot was interrupted, or the connection was lost before the server answered; not resent, and "
+            "the Sent folder could not tell):")
         for p in report.unknown:
             err(f"  {p.reference} {p.authority} <{p.to}> ({p.stage})")
         ref = report.unknown[0].reference
@@ -641,14 +697,20 @@ def _settled_tail(settled: Any) -> str:
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="List what would go, to whom and why; send nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation before sending.")
 @_config_option
-def chase(dry_run: bool) -> None:
+def chase(dry_run: bool, yes: bool) -> None:
     """Send the chasers that are due now, each at most once per request and stage."""
-    from .chase import chase_due
+    from .chase import chase_due, chasers_to_send
 
     config = load()
     moment = now()
     store = open_db(config, create=False)
+    if not dry_run and config.smtp is not None and not yes:
+        count = chasers_to_send(store, config, moment)
+        if count:
+            _confirm(f"Send {count} chaser{'s' * (count != 1)} through {config.smtp.host}:{config.smtp.port} "
+                     f"as {config.requester.email}?", yes)
     result = chase_due(store, config, moment, dry_run=dry_run)
     for item in result.planned:
         held = f"  [not now: {item.held}]" if item.held else ""
@@ -751,7 +813,8 @@ def status(run_name: str | None) -> None:
     moment = now()
     store = open_db(config, create=False)
     store.require_run(run_name)
-    click.echo(status_text(store, moment, run_name), nl=False)
+    limit = int(config.smtp.daily_limit) if config.smtp is not None else 0
+    click.echo(status_text(store, moment, run_name, daily_limit=limit), nl=False)
 
 
 @cli.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigError
@@ -52,3 +52,14 @@ def from_iso(text: str | None) -> datetime | None:
 def london_date(moment: datetime) -> date:
     """The calendar day in the UK at that moment (what counts for deadlines)."""
     return moment.astimezone(LONDON).date()
+
+
+def when_text(at: datetime, now: datetime) -> str:
+    """"09:12 tomorrow", "15:40 today", "09:12 on Friday 4 December": London time, for the campaigner."""
+    local, today = at.astimezone(LONDON), now.astimezone(LONDON).date()
+    clock_time = local.strftime("%H:%M")
+    if local.date() == today:
+        return f"{clock_time} today"
+    if local.date() == today + timedelta(days=1):
+        return f"{clock_time} tomorrow"
+    return f"{clock_time} on {local.strftime('%A')} {local.day} {local.strftime('%B')}"

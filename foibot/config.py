@@ -51,7 +51,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         # A provider preset fills host, port, security, auth and daily_limit (providers.py); keys given win.
         "provider": (str, "custom"),
         "auth": (str, "password"),  # "password" (password_env) | "oauth2" (`foibot login`, [oauth2])
-        "daily_limit": (int, 0),  # messages in any 24 hours; 0: no limit
+        "daily_limit": (int, 0),  # messages in any 24 hours, chasers included; 0: no limit
+        # The server files a copy of every message it accepts in the mailbox's Sent folder (Gmail does): a
+        # message of unknown fate that is not there was certainly not sent.
+        "saves_sent_copies": (bool, False),
     },
     "imap": {
         "host": (str, REQUIRED),
@@ -68,7 +71,8 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "provider": (str, "custom"),
         "auth": (str, "password"),
         "oauth_mechanism": (str, "auto"),  # auto | xoauth2 | oauthbearer (auto: what the server offers)
-        "sent_folder": (str, ""),  # where copies of what we send are kept; empty: none
+        "sent_folder": (str, ""),  # where a copy of each request and chaser is kept; empty: none
+        "idle": (bool, True),  # the daemon waits with IDLE between polls when the server offers it
     },
     # OAuth2 logins (`auth = "oauth2"`): an empty value takes the provider's (providers.py).
     "oauth2": {
@@ -180,7 +184,8 @@ class SmtpConfig(ServerConfig):
     domain_pause_seconds: float
     max_attempts: int
     retry_base_seconds: float
-    daily_limit: int
+    daily_limit: int  # messages in any 24 hours, chasers included (outbox.next_slot); 0: no limit
+    saves_sent_copies: bool  # the server files what it accepts in the Sent folder itself (Gmail)
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,8 @@ class ImapConfig(ServerConfig):
     batch_size: int
     max_message_bytes: int
     oauth_mechanism: str
-    sent_folder: str
+    sent_folder: str  # our copy of each request and chaser goes here (collect/sent.py); empty: none
+    idle: bool  # the daemon waits with IMAP IDLE between polls (collect/idle.py)
 
 
 @dataclass(frozen=True)
@@ -339,6 +345,30 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def security_hint(exc: BaseException, security: str, port: int, section: str) -> str | None:
+    """Which `security` to try when the one set does not fit the port: TLS spoken to a plaintext port fails
+    with WRONG_VERSION_NUMBER; STARTTLS (plaintext first) at an implicit-TLS port waits for a greeting that
+    never comes."""
+    chain: list[BaseException] = [exc]
+    while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
+        nxt = chain[-1].__cause__ or chain[-1].__context__
+        if nxt is None or nxt in chain or len(chain) > 10:
+            break
+        chain.append(nxt)
+    text = " ".join(str(e) for e in chain).upper()
+    if security == "tls" and ("WRONG_VERSION_NUMBER" in text or "UNKNOWN_PROTOCOL" in text
+                              or "RECORD_LAYER_FAILURE" in text):
+        return (f"port {port} does not start with TLS: try [{section}] security = \"starttls\" (or the "
+                f"provider's TLS port, {'465' if section == 'smtp' else '993'})")
+    timed_out = any(isinstance(e, TimeoutError) or "timed out" in str(e).lower() for e in chain)
+    if security in ("starttls", "none") and timed_out and port in (465, 993):
+        return f"port {port} expects TLS from the start: try [{section}] security = \"tls\""
+    if security == "starttls" and timed_out:
+        return (f"no greeting from port {port}: if it expects TLS from the start, try [{section}] "
+                "security = \"tls\"")
+    return None
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:

@@ -2,6 +2,9 @@
 
 - poll every `[daemon] poll_minutes`; chase on working-day mornings at `[daemon] chase_time` (after a
   poll, so an answer that came overnight stops its chaser);
+- between polls, wait with IMAP IDLE where the server offers it (`[imap] idle`): a new message triggers a
+  poll at once, so a reply is filed within seconds (the scheduled polls stay, as a safety net);
+- with `[smtp] daily_limit`, requests the limit held back are sent as the 24-hour window allows;
 - one job at a time (a single worker thread), each job once at a time, missed runs coalesced;
 - a chase day missed while the machine was off is caught up at start (chasing is idempotent);
 - a failing job is one readable log line and is retried at the next interval; the daemon keeps running;
@@ -11,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -147,6 +151,50 @@ class Daemon:
         if report.waiting:
             self._retry_chase()
 
+    def send_queue(self) -> None:
+        """Requests `[smtp] daily_limit` held back: sent once the rolling 24 hours allow (chasers wait for
+        the chase job, which keeps office hours)."""
+        from .collect import sent_folder
+        from .send import next_slot, queued, send_pending
+
+        if self.config.smtp is None or self.stopping.is_set():
+            return
+        limit = int(self.config.smtp.daily_limit)
+        try:
+            store = self._open()
+            try:
+                moment = self.now()
+                waiting = queued(store, ("request",))
+                slot = next_slot(store, moment, limit)
+                if not waiting or slot is None or slot > moment:
+                    return
+                report = send_pending(store, self.config, moment, stages=("request",),
+                                      sent_folder=sent_folder(self.config))
+            finally:
+                store.close()
+        except FoibotError as exc:
+            log.warning("send failed: %s (trying again in %s)", exc, self._every())
+            return
+        except Exception:
+            log.exception("send failed unexpectedly (trying again in %s)", self._every())
+            return
+        line = f"send: sent {report.sent} queued request{'s' * (report.sent != 1)}"
+        if report.waiting and report.next_at is not None:
+            line += f"; {report.waiting} still queued: the next go after {clock.when_text(report.next_at, moment)}"
+        log.info(line)
+        for problem in report.failed + report.deferred + report.unknown:
+            log.warning("send: %s <%s>: %s", problem.reference, problem.to, problem.reason)
+
+    def poll_now(self) -> None:
+        """IDLE saw new mail: a poll as soon as the worker is free (one at a time, never two queued)."""
+        from apscheduler.schedulers import SchedulerNotRunningError
+
+        if self.stopping.is_set():
+            return
+        with contextlib.suppress(SchedulerNotRunningError):  # stopping meanwhile: the news waits for next time
+            self.scheduler.add_job(self.poll, DateTrigger(run_date=datetime.now(self.timezone)), id="poll-now",
+                                   replace_existing=True)
+
     def _retry_chase(self) -> None:
         if self.stopping.is_set():
             return
@@ -181,6 +229,21 @@ class Daemon:
                         timezone=self.timezone),
             id="chase", misfire_grace_time=CHASE_MISFIRE_SECONDS,
         )
+        if self.config.smtp is not None and self.config.smtp.daily_limit:
+            self.scheduler.add_job(self.send_queue, IntervalTrigger(seconds=self.poll_seconds, timezone=self.timezone),
+                                   id="send", next_run_time=start + timedelta(seconds=1))
+
+    def start_idle(self) -> threading.Thread | None:
+        """The IDLE watcher, in a thread of its own (it only waits; the polls run on the worker)."""
+        if self.config.imap is None or not self.config.imap.idle:
+            return None
+        from .collect import watch_folder
+
+        thread = threading.Thread(target=watch_folder, args=(self.config, self.poll_now, self.stopping),
+                                  kwargs={"retry_seconds": max(self.poll_seconds, 5.0)}, name="foibot-idle",
+                                  daemon=True)
+        thread.start()
+        return thread
 
     def stop(self, signum: int | None = None, _frame: Any = None) -> None:
         if not self.stopping.is_set():
@@ -201,12 +264,15 @@ class Daemon:
             self._open().close()  # the database must exist: a clear error now, not at every job
             self.schedule()
             self.scheduler.start()
+            idle = self.start_idle()
             log.info("foibot daemon started (pid %d): database %s; polling every %s; chasing on working "
                      "days at %02d:%02d %s", os.getpid(), self.config.database_path, self._every(),
                      self.chase_hour, self.chase_minute, self.timezone.key)
             while not self.stopping.wait(1.0):
                 pass
             self.scheduler.shutdown(wait=True)  # lets the job in hand finish
+            if idle is not None:
+                idle.join(timeout=10)
             log.info("foibot daemon stopped")
         finally:
             if self.scheduler.running:

@@ -67,12 +67,12 @@ _MICROSOFT = OAuthEndpoints(
 
 
 def _preset(smtp: tuple[str, int, str], imap: tuple[str, int, str], *, auth: str, daily_limit: int,
-            sent_folder: str, oauth: OAuthEndpoints | None) -> Preset:
+            sent_folder: str, oauth: OAuthEndpoints | None, saves_sent_copies: bool = False) -> Preset:
     """A provider's preset from its two servers, each (host, port, security); one login method for both."""
     (smtp_host, smtp_port, smtp_security), (imap_host, imap_port, imap_security) = smtp, imap
     return Preset(
         smtp={"host": smtp_host, "port": smtp_port, "security": smtp_security, "auth": auth,
-              "daily_limit": daily_limit},
+              "daily_limit": daily_limit, "saves_sent_copies": saves_sent_copies},
         imap={"host": imap_host, "port": imap_port, "security": imap_security, "auth": auth,
               "sent_folder": sent_folder},
         oauth=oauth,
@@ -80,9 +80,10 @@ def _preset(smtp: tuple[str, int, str], imap: tuple[str, int, str], *, auth: str
 
 
 def _google(daily_limit: int) -> Preset:
-    # Gmail files what its SMTP server sends in [Gmail]/Sent Mail by itself: no copy of ours.
+    # Gmail files what its SMTP server sends in [Gmail]/Sent Mail by itself: no copy of ours, and a message of
+    # unknown fate that is not there was certainly not sent.
     return _preset(("smtp.gmail.com", 465, "tls"), ("imap.gmail.com", 993, "tls"), auth="oauth2",
-                   daily_limit=daily_limit, sent_folder="", oauth=_GOOGLE)
+                   daily_limit=daily_limit, sent_folder="", oauth=_GOOGLE, saves_sent_copies=True)
 
 
 PRESETS: dict[str, Preset] = {

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # (several checkouts of the project can share one Python).
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
-pytest_plugins = [f"support.{p}" for p in ("smtp", "imap", "oauth", "web")
+pytest_plugins = [f"support.{p}" for p in ("smtp", "imap", "oauth", "postfix", "web")
                   if (Path(__file__).parent / "support" / f"{p}.py").exists()]
 
 

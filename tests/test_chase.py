@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from support.campaigns import StoreCampaign, when
 
+from foibot import references
 from foibot.chase.ladder import (
     ChaseItem,
     ChaseSettings,
@@ -57,7 +58,7 @@ def act(c: StoreCampaign, now: str) -> list[ChaseItem]:
         else:
             queue_chaser(c.store, c.config, env, item, moment)
     for message in queued(c.store, ("reminder", "internal_review")):
-        assert mark_sending(c.store, message, moment)
+        assert mark_sending(c.store, message, moment) == "go"
         mark_sent(c.store, message, moment, "250 accepted")
     record_review_requests(c.store, moment)
     return items
@@ -427,7 +428,7 @@ def test_chase_sends_through_the_server_once(tmp_path: Path, smtp_server: object
     assert sorted(r.rcpt_tos[0] for r in received) == ["foi@barnet.gov.example", "foi@camden.gov.example"]
     originals = {r["reference"]: r["message_id"] for r in c.outgoing("request")}
     for message in received:
-        ref = message.header("X-Foibot-Reference")
+        ref = references.find_references(message.subject)[0]
         assert ref in (a["reference"], b["reference"])
         assert message.header("In-Reply-To") == originals[ref] and ref in message.subject
     again = chase_due(c.store, c.config, when("2023-05-18T15:00"))

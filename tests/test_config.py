@@ -36,6 +36,12 @@ GOOD_SMTP = '[smtp]\nhost = "smtp.example.org"\n'
     ('[requester]\nname = "  "\n', "[requester] name must not be empty"),
     ("[requester]\nname = 'unclosed\n", "not valid TOML"),
     ('smtp = "smtp.example.org"\n', "[smtp] must be a table"),
+    (GOOD_SMTP + "daily_limit = -5\n", "[smtp] daily_limit must not be negative"),
+    (GOOD_SMTP + 'daily_limit = "500"\n', "[smtp] daily_limit must be an integer"),
+    (GOOD_SMTP + 'saves_sent_copies = "yes"\n', "[smtp] saves_sent_copies must be true or false"),
+    ('[imap]\nhost = "imap.example.org"\nsent_folder = "Sent\\r\\nA1 DELETE INBOX"\n',
+     "[imap] sent_folder contains a control character"),
+    ('[imap]\nhost = "imap.example.org"\nidle = 1\n', "[imap] idle must be true or false"),
 ])
 def test_config_mistakes_are_one_clear_error(campaign: Path, text: str, expected: str) -> None:
     path = campaign / "config.toml"

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from support.campaigns import StoreCampaign, when
 from support.imap import PASSWORD_ENV as IMAP_PASSWORD_ENV
 from support.imap import Dovecot
+from support.smtp import sent_folder_of
 
 from foibot.cli import cli
 from foibot.config import load_config
@@ -162,7 +163,8 @@ def test_the_daemon_polls_chases_survives_the_imap_server_and_stops_cleanly(
     assert "SIGTERM received: finishing the job in hand, then stopping" in text
     assert text.rstrip().endswith("foibot daemon stopped")
     assert "Traceback" not in text
-    assert text.count("no new mail") <= 2, "a quiet pass is logged once, not every interval"
+    quiet = [line for line in text.splitlines() if "no new mail" in line]
+    assert len(quiet) <= 3, f"a quiet pass is logged once after a busy one, not every interval: {quiet}"
     failures = [line for line in text.splitlines() if "poll failed" in line]
     assert failures and all(str(own_dovecot.imap_port) in line or "IMAP" in line for line in failures)
     assert len(smtp_server.received) == 3  # nothing sent twice across all those passes
@@ -175,7 +177,10 @@ def test_a_stop_signal_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server
     dovecot, imap_user = own_dovecot, own_dovecot.new_user()
     (tmp_path / "authorities.csv").write_text(
         "id,name,email,kind,jurisdiction\nsilent,Silent Council,foi@silent.gov.example,council,england\n")
-    dovecot.write_config(tmp_path / "config.toml", imap_user, smtp=smtp_server.smtp_section(),
+    # The provider files what it accepts in Sent (as Gmail does): the reminder whose answer never came is
+    # looked for there, certainly absent, and sent again.
+    smtp_server.file_copies(sent_folder_of(dovecot, imap_user))
+    dovecot.write_config(tmp_path / "config.toml", imap_user, smtp=smtp_server.smtp_section(saves_sent_copies=True),
                          requester={"name": "Alex Campaigner", "email": imap_user},
                          daemon={"poll_minutes": 0.05, "chase_time": "09:30"})
     monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
@@ -202,10 +207,81 @@ def test_a_stop_signal_lets_the_chase_in_hand_finish(tmp_path: Path, smtp_server
             code = daemon.wait(timeout=60)
     text = log_path.read_text()
     assert code == 0, text
-    assert reminder_state() == "sent"  # finished (after the mailer's retry), not abandoned mid-send
+    assert reminder_state() == "sent"  # finished (absent from Sent: sent again), not abandoned mid-send
     lines = [line.split(" ", 2)[2] for line in text.splitlines()]  # without the time stamps
     # The signal came while the reminder was being sent; the job finished, then the daemon stopped.
     assert lines.index(f"{stop_signal.name} received: finishing the job in hand, then stopping") < lines.index(
         "chase: sent 1 reminder"), text
     assert lines[-1] == "foibot daemon stopped"
     assert [m.rcpt_tos for m in smtp_server.received] == [["foi@silent.gov.example"]] * 2
+
+
+def test_a_reply_is_filed_within_seconds_while_the_daemon_idles(tmp_path: Path, smtp_server: Any, dovecot: Dovecot,
+                                                               imap_user: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Polls every 10 minutes, yet a reply delivered (LMTP) while the daemon waits is filed in seconds: IDLE."""
+    (tmp_path / "authorities.csv").write_text(
+        "id,name,email,kind,jurisdiction\nanswers,Answers Council,foi@answers.gov.example,council,england\n")
+    dovecot.write_config(tmp_path / "config.toml", imap_user, smtp=smtp_server.smtp_section(),
+                         requester={"name": "Alex Campaigner", "email": imap_user},
+                         daemon={"poll_minutes": 10, "chase_time": "09:30"})
+    monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("FOIBOT_NOW", "2023-04-17T10:00:00+01:00")
+    result = CliRunner().invoke(cli, ["send", "--run", "fusus", "--authorities", "authorities.csv", "--yes"], obj={})
+    assert result.exit_code == 0, result.output
+    database = load_config(tmp_path / "config.toml").database_path
+
+    def filed() -> int:
+        with sqlite3.connect(database) as conn:
+            return int(conn.execute("SELECT count(*) FROM messages WHERE direction = 'in' AND request_id IS NOT NULL"
+                                    ).fetchone()[0])
+
+    log_path = tmp_path / "daemon.log"
+    env = {IMAP_PASSWORD_ENV: dovecot.password, "FOIBOT_NOW": "2023-04-18T08:00:00+01:00"}  # before chase time
+    with log_path.open("w") as log:
+        daemon = start_daemon(tmp_path, env, stderr=log)
+        try:
+            wait_until(lambda: "poll: INBOX: no new mail" in log_path.read_text(), "the first poll", log_path)
+            time.sleep(1.5)  # the watcher is in IDLE by now
+            started = time.monotonic()
+            dovecot.deliver(imap_user, reply_to(smtp_server.received[0].message, imap_user, NOT_HELD,
+                                                "2023-04-18T07:59:00+01:00"))
+            wait_until(lambda: filed() == 1, "the reply to be filed", log_path, timeout=20)
+            seconds = time.monotonic() - started
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            code = daemon.wait(timeout=60)
+    text = log_path.read_text()
+    assert code == 0 and "Traceback" not in text, text
+    assert seconds < 10, f"filed after {seconds:.1f} s: the 10-minute poll did not do it, IDLE did"
+    print(f"IDLE: a reply delivered while the daemon waited was filed in {seconds:.2f} s (polls every 10 min)")
+
+
+def test_the_daemon_sends_what_the_daily_limit_held_back_when_the_window_allows(
+        tmp_path: Path, smtp_server: Any, dovecot: Dovecot, imap_user: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "authorities.csv").write_text("id,name,email,kind,jurisdiction\n" + "".join(
+        f"c{i},Council {i},foi@c{i}.gov.example,council,england\n" for i in range(5)))
+    dovecot.write_config(tmp_path / "config.toml", imap_user, smtp=smtp_server.smtp_section(daily_limit=3),
+                         requester={"name": "Alex Campaigner", "email": imap_user},
+                         daemon={"poll_minutes": 0.02, "chase_time": "09:30"})
+    monkeypatch.setenv("FOIBOT_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("FOIBOT_NOW", "2023-04-17T10:00:00+01:00")
+    result = CliRunner().invoke(cli, ["send", "--run", "fusus", "--authorities", "authorities.csv", "--yes"], obj={})
+    assert result.exit_code == 0, result.output
+    assert "2 queued: the daily limit of 3 messages" in result.output and len(smtp_server.received) == 3
+    log_path = tmp_path / "daemon.log"
+    for now, expected in (("2023-04-18T09:59:00+01:00", 3), ("2023-04-18T10:00:30+01:00", 5)):
+        env = {IMAP_PASSWORD_ENV: dovecot.password, "FOIBOT_NOW": now}
+        with log_path.open("w") as log:
+            daemon = start_daemon(tmp_path, env, stderr=log)
+            try:
+                if expected == 5:
+                    wait_until(lambda: len(smtp_server.received) == 5, "the held requests", log_path)
+                    wait_until(lambda: "send: sent 2 queued requests" in log_path.read_text(), "its log line",
+                               log_path)
+                else:  # still inside the 24 hours: the daemon waits
+                    wait_until(lambda: "poll:" in log_path.read_text(), "a poll", log_path)
+                    time.sleep(1.5)
+            finally:
+                daemon.send_signal(signal.SIGTERM)
+                assert daemon.wait(timeout=60) == 0, log_path.read_text()
+        assert len(smtp_server.received) == expected, log_path.read_text()

@@ -21,7 +21,7 @@ from support.imap import TcpProxy
 from support.mail import reply
 from support.oauth import AuthServer, OAuthDovecot, OAuthSmtpServer, oauth_tables, seed_login
 from support.run import Run, foibot, rows
-from support.smtp import toml_text
+from support.smtp import sent_folder_of, toml_text
 
 from foibot.clock import parse_now
 from foibot.config import load_config
@@ -72,6 +72,15 @@ class Mailbox:
         monkeypatch.setenv("FOIBOT_CONFIG", str(self.config_path))
         self.originals: dict[str, EmailMessage] = {}
         self.outputs: list[str] = []
+
+    def like_gmail(self) -> None:
+        """The provider files a copy of every message it accepts in the Sent folder, as Gmail does
+        (`[smtp] saves_sent_copies`): a message whose answer a dropped connection lost is looked up there,
+        over the same OAuth2 login, and resent only when it is certainly not there."""
+        self.smtp.file_copies(sent_folder_of(self.dovecot, self.user))
+        text = self.config_path.read_text()
+        assert "[smtp]\n" in text
+        self.config_path.write_text(text.replace("[smtp]\n", "[smtp]\nsaves_sent_copies = true\n", 1))
 
     def run(self, now: str, *args: str, code: int = 0) -> Run:
         self.monkeypatch.setenv("FOIBOT_NOW", now)
@@ -146,10 +155,13 @@ def test_a_whole_run_poll_and_chase_over_oauth2(mailbox: Mailbox) -> None:
     assert {k: r["status"] for k, r in box.requests().items()} == {
         "answers": "answered", "acks": "overdue", "silent": "overdue"}
 
-    box.run("2023-05-18T10:00:00+01:00", "chase")
-    chasers = sorted((m.rcpt_tos[0], m.header("Message-ID").split(".")[1]) for m in box.smtp.received[3:])
-    assert chasers == [("foi@acks.gov.example", "reminder"), ("foi@silent.gov.example", "reminder")]
-    assert box.requests()["acks"]["chases"] == "1"
+    box.run("2023-05-18T10:00:00+01:00", "chase", "--yes")
+    chasers = sorted(m.rcpt_tos[0] for m in box.smtp.received[3:])
+    assert chasers == ["foi@acks.gov.example", "foi@silent.gov.example"]
+    assert all(m.header("In-Reply-To") for m in box.smtp.received[3:])  # each a reply to its request
+    requests = box.requests()
+    assert (requests["acks"]["chases"], requests["acks"]["chase_stage"]) == ("1", "reminder")
+    assert requests["silent"]["chase_stage"] == "reminder"
     assert box.auth.grants == ["urn:ietf:params:oauth:grant-type:device_code"]  # an hour's token: no refresh
     box.assert_no_token_leaked()
 
@@ -162,6 +174,7 @@ def test_an_access_token_that_expires_mid_run_is_refreshed_without_a_lost_or_dou
         f"c{i},Council {i},foi@c{i}.gov.example,council,england\n" for i in range(6))
     smtp = make_oauth_smtp()
     box = Mailbox(campaign, auth_server, oauth_dovecot, smtp, monkeypatch, authorities=authorities)
+    box.like_gmail()
     text = box.config_path.read_text().replace("connections = 2", "connections = 1")
     box.config_path.write_text(text)
     seed_login(load_config(box.config_path), box.user, auth_server)
@@ -176,8 +189,11 @@ def test_an_access_token_that_expires_mid_run_is_refreshed_without_a_lost_or_dou
     received = [m.rcpt_tos[0] for m in smtp.received]
     assert sorted(received) == sorted(f"foi@c{i}.gov.example" for i in range(6))  # each exactly once
     assert auth_server.grants == ["refresh_token"]
-    # The check before queueing, the run's connection, then the stale token refused and the refreshed one.
-    assert smtp.logins == [box.user] * 4
+    # The check before queueing, the run's connection, then the stale token refused and the refreshed one,
+    # and the connection that sent the dropped message again once the Sent folder showed it never arrived.
+    assert smtp.logins == [box.user] * 5
+    assert "1 message of unknown fate certainly not in the Sent folder: sent again." in box.outputs[-1]
+    assert auth_server.introspections > 0  # the Sent folder was read over IMAP with the OAuth2 token
     states = rows(campaign / "foibot.db", "SELECT state FROM messages WHERE direction = 'out'")
     assert [r["state"] for r in states] == ["sent"] * 6
     box.assert_no_token_leaked()
@@ -204,6 +220,8 @@ def test_a_login_revoked_mid_run_stops_the_run_with_one_line_and_the_rest_stay_q
     box.config_path.write_text(box.config_path.read_text().replace("connections = 2", "connections = 1"))
     seed_login(load_config(box.config_path), box.user, box.auth)
 
+    box.like_gmail()
+
     def midway(count: int) -> None:
         if count == 1:  # the campaigner removed foibot's access in their account settings
             box.auth.revoke(box.user)
@@ -212,12 +230,15 @@ def test_a_login_revoked_mid_run_stops_the_run_with_one_line_and_the_rest_stay_q
 
     box.smtp.after_message = midway
     result = box.send(code=1)
-    assert result.stderr.splitlines()[-1] == (
-        f"Error: refreshing the OAuth2 login for {box.user} was refused by 127.0.0.1:{box.auth.port} "
-        "(invalid_grant: The refresh token [token] has been revoked): run `foibot login` again")
+    assert result.stderr.splitlines()[-2:] == [
+        (f"Error: refreshing the OAuth2 login for {box.user} was refused by 127.0.0.1:{box.auth.port} "
+        "(invalid_grant: The refresh token [token] has been revoked): run `foibot login` again"),
+        ("1 sent in this run, 1 still queued, 1 of unknown fate (looked for in the Sent folder before anything "
+        "is resent): nothing is lost; fix that, then run the same command again")]
     assert len(box.smtp.received) == 1
+    # The dropped message may have arrived: unknown, not resent, until the Sent folder can be read again.
     states = rows(box.folder / "foibot.db", "SELECT state FROM messages WHERE direction = 'out' ORDER BY id")
-    assert [r["state"] for r in states] == ["sent", "queued", "queued"]
+    assert [r["state"] for r in states] == ["sent", "unknown", "queued"]
 
     box.smtp.after_message = None
     seed_login(load_config(box.config_path), box.user, box.auth)  # `foibot login` again
@@ -382,6 +403,8 @@ def test_a_temporary_auth_failure_mid_run_is_retried_not_taken_for_a_refused_log
     box.config_path.write_text(box.config_path.read_text().replace("connections = 2", "connections = 1"))
     seed_login(load_config(box.config_path), box.user, box.auth)
 
+    box.like_gmail()
+
     def midway(count: int) -> None:
         if count == 1:  # the provider drops the connection, then is briefly unable to check logins
             box.smtp.drop_next(1)
@@ -413,3 +436,55 @@ def test_check_with_passwords_shows_a_wrong_one_before_the_real_send(campaign: P
     dry = foibot("send", "--run", "fusus", "--dry-run")
     assert dry.code == 1 and "Dry run: 3 requests would go" in dry.stdout and "FAILED" in dry.stderr
     assert smtp.received == [] and not (campaign / "foibot.db").exists()
+
+
+def test_copies_in_the_sent_folder_are_filed_over_oauth2_once_and_seen(
+    campaign: Path, auth_server: AuthServer, oauth_dovecot: OAuthDovecot, make_oauth_smtp: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    box = Mailbox(campaign, auth_server, oauth_dovecot, make_oauth_smtp(), monkeypatch, sent_folder="Sent")
+    seed_login(load_config(box.config_path), box.user, auth_server)
+    result = box.send()
+    assert "Filed 3 copies in Sent ([imap] sent_folder)." in result.stdout
+    assert auth_server.introspections > 0  # no poll ran: the copies went in with the OAuth2 token
+    box.send("2023-04-17T11:00:00+01:00")  # nothing new: no copy filed twice
+    client = box.dovecot.client(box.user)
+    try:
+        client.select_folder("Sent", readonly=True)
+        found = client.fetch(client.search(), ["FLAGS", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    finally:
+        client.logout()
+    ids = sorted(d[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].decode().split(":", 1)[1].strip() for d in found.values())
+    assert ids == sorted(m.header("Message-ID") for m in box.smtp.received)
+    assert all(b"\\Seen" in d[b"FLAGS"] for d in found.values())
+    box.assert_no_token_leaked()
+
+
+def test_idle_logs_in_with_oauth2_and_announces_new_mail(mailbox: Mailbox, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import threading
+    import time
+
+    from foibot.collect import watch_folder
+
+    box = mailbox
+    config = load_config(box.config_path)
+    seed_login(config, box.user, box.auth)
+    stop, news = threading.Event(), threading.Event()
+    caplog.set_level(logging.WARNING, logger="foibot.daemon")
+    watcher = threading.Thread(target=watch_folder, args=(config, news.set, stop), kwargs={"retry_seconds": 0.5},
+                               daemon=True)
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 10
+        while box.auth.introspections == 0 and time.monotonic() < deadline:  # Dovecot checked the token
+            time.sleep(0.05)
+        time.sleep(1.0)  # in IDLE by now
+        box.dovecot.deliver(box.user, b"From: foi@answers.gov.example\r\nTo: " + box.user.encode()
+                            + b"\r\nSubject: hello\r\nMessage-ID: <idle-1@answers.gov.example>\r\n\r\nHello.\r\n")
+        assert news.wait(10), "IDLE did not announce the new message"
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert not watcher.is_alive()
+    assert not [r for r in caplog.records if r.name == "foibot.daemon"], caplog.text  # no failed login, no retry

@@ -252,7 +252,7 @@ def template_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 EXPECTED_HEADERS = ["content-transfer-encoding", "content-type", "date", "from", "message-id", "mime-version",
-                    "subject", "to", "x-foibot-reference"]
+                    "subject", "to"]
 
 
 def folded(text: str) -> str:

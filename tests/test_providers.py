@@ -21,22 +21,36 @@ def load(**sections: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("provider, smtp, imap", [
-    ("gmail", ("smtp.gmail.com", 465, "tls", "oauth2", 500), ("imap.gmail.com", 993, "tls", "oauth2", "")),
-    ("google_workspace", ("smtp.gmail.com", 465, "tls", "oauth2", 2000),
+    ("gmail", ("smtp.gmail.com", 465, "tls", "oauth2", 500, True), ("imap.gmail.com", 993, "tls", "oauth2", "")),
+    ("google_workspace", ("smtp.gmail.com", 465, "tls", "oauth2", 2000, True),
      ("imap.gmail.com", 993, "tls", "oauth2", "")),
-    ("microsoft365", ("smtp.office365.com", 587, "starttls", "oauth2", 10000),
+    ("microsoft365", ("smtp.office365.com", 587, "starttls", "oauth2", 10000, False),
      ("outlook.office365.com", 993, "tls", "oauth2", "Sent Items")),
-    ("fastmail", ("smtp.fastmail.com", 465, "tls", "password", 2000),
+    ("fastmail", ("smtp.fastmail.com", 465, "tls", "password", 2000, False),
      ("imap.fastmail.com", 993, "tls", "password", "Sent")),
 ])
 def test_a_provider_fills_servers_security_login_and_quota(provider: str, smtp: tuple[Any, ...],
                                                            imap: tuple[Any, ...]) -> None:
     config = load(smtp={"provider": provider, "username": ME, "password_env": "P"},
                   imap={"provider": provider, "username": ME, "password_env": "P"})
+    # Gmail files what its SMTP server accepts in its own Sent folder (saves_sent_copies): no copy of ours,
+    # and a message of unknown fate that is not there was certainly not sent.
     assert (config.smtp.host, config.smtp.port, config.smtp.security, config.smtp.auth,
-            config.smtp.daily_limit) == smtp
+            config.smtp.daily_limit, config.smtp.saves_sent_copies) == smtp
     assert (config.imap.host, config.imap.port, config.imap.security, config.imap.auth,
             config.imap.sent_folder) == imap
+    assert config.imap.idle is True  # every preset: the daemon waits with IDLE between polls
+
+
+def test_the_new_keys_are_typed_fields_and_overridable() -> None:
+    config = load(smtp={"provider": "gmail", "username": ME, "saves_sent_copies": False, "daily_limit": 50},
+                  imap={"provider": "gmail", "username": ME, "sent_folder": "Copies", "idle": False})
+    assert (config.smtp.daily_limit, config.smtp.saves_sent_copies) == (50, False)
+    assert (config.imap.sent_folder, config.imap.idle) == ("Copies", False)
+    plain = load(smtp={"host": "smtp.example.org", "username": ME, "password_env": "P"},
+                 imap={"host": "imap.example.org", "username": ME, "password_env": "P"})
+    assert (plain.smtp.daily_limit, plain.smtp.saves_sent_copies, plain.imap.sent_folder, plain.imap.idle) == (
+        0, False, "", True)
 
 
 def test_every_preset_key_can_be_overridden() -> None:

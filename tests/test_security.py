@@ -31,6 +31,7 @@ from support.mail import reply
 from support.run import authorities_csv, foibot
 from support.smtp import SmtpServer, write_config
 
+from foibot import references
 from foibot.cli import cli
 from foibot.clock import parse_now
 from foibot.config import load_config
@@ -274,17 +275,17 @@ def test_passwords_never_reach_the_database_logs_outputs_files_or_tracebacks(
     keeper.execute("SELECT count(*) FROM requests").fetchone()
     first = smtp.received[0]
     local, _, domain = user.rpartition("@")
-    reference = first.header("X-Foibot-Reference")
+    reference = references.find_references(first.subject)[0]
     secret_dovecot.deliver(user, reply(from_addr=first.to, to=f"{local}+{reference.lower()}@{domain}",
                                        subject=f"RE: [ref {reference}]", in_reply_to=first.header("Message-ID"),
                                        body="The council does not hold the information you asked for."))
     ev.run("poll", ["poll"], when("2023-05-10T10:00:00+01:00"), 0)
-    ev.run("chase", ["chase"], when("2023-05-18T10:00:00+01:00"), 0)
+    ev.run("chase", ["chase", "--yes"], when("2023-05-18T10:00:00+01:00"), 0)
     assert len(smtp.received) > 3  # reminders went out too
     daemon = Daemon(load_config(good), now=lambda: parse_now("2023-05-19T10:00:00+01:00"))
     daemon.chase()  # the daemon's jobs: a poll, then a chase, logged
     # Failures: a wrong password for each server, and each server unreachable.
-    ev.run("chase, wrong SMTP password", ["chase"], when("2023-06-16T10:00:00+01:00", **{smtp_env: WRONG_SECRET}), 1)
+    ev.run("chase, wrong SMTP password", ["chase", "--yes"], when("2023-06-16T10:00:00+01:00", **{smtp_env: WRONG_SECRET}), 1)
     ev.run("poll, wrong IMAP password", ["poll"], when("2023-06-16T11:00:00+01:00",
                                                        FOIBOT_IMAP_PASSWORD=WRONG_SECRET), 1)
     authorities_csv(campaign, 4)  # one authority more: the next send has something to send
@@ -293,8 +294,8 @@ def test_passwords_never_reach_the_database_logs_outputs_files_or_tracebacks(
     ev.run("send, server down", ["send", "--run", "fusus", "--yes", "--authorities", str(campaign / "authorities.csv")],
            {"FOIBOT_CONFIG": str(unreachable), "FOIBOT_NOW": "2023-06-16T13:00:00+01:00"}, 1)
     ev.run("poll, server down", ["poll"], {"FOIBOT_CONFIG": str(unreachable)}, 1)
-    ev.run("late chase", ["chase"], when("2023-08-01T10:00:00+01:00"), 0)  # the internal reviews
-    ev.run("complaints", ["chase"], when("2023-09-05T10:00:00+01:00"), 0)
+    ev.run("late chase", ["chase", "--yes"], when("2023-08-01T10:00:00+01:00"), 0)  # the internal reviews
+    ev.run("complaints", ["chase", "--yes"], when("2023-09-05T10:00:00+01:00"), 0)
     assert list((campaign / "complaints").glob("*.txt")), "the complaints were written"
     # The outcomes.
     ev.run("export", ["export", "-o", str(campaign / "out.csv")], when("2023-09-05T11:00:00+01:00"), 0)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import from_iso, london_date
+from ..clock import from_iso, london_date, when_text
 from ..config import Config
 from ..deadlines import RequestFacts, add_working_days, due_date, working_days
 from ..errors import ConfigError, FoibotError, StoreError, TemplateError
@@ -123,6 +123,7 @@ class ChaseReport:
     sent: Counter[str] = field(default_factory=Counter)  # stage -> chasers the server accepted
     failed: list[str] = field(default_factory=list)  # "FB-...: reminder: <server's words>"
     waiting: int = 0  # queued but not sent (a temporary failure: retried at the next run)
+    limit_next: datetime | None = None  # [smtp] daily_limit held chasers back until then
     complaints: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # per-item problems (a template that does not render)
     by_hand: list[ByHand] = field(default_factory=list)  # chasers of by-hand requests, written out to send
@@ -151,7 +152,10 @@ class ChaseReport:
             text += ("; " if text else "") + f"{_count(len(self.by_hand), 'chaser', 'chasers')} to send by hand"
         if self.failed:
             text += ("; " if text else "") + f"{len(self.failed)} refused by the server"
-        if self.waiting:
+        if self.waiting and self.limit_next is not None:
+            text += ("; " if text else "") + (f"{self.waiting} wait for [smtp] daily_limit (the next go after "
+                                              f"{when_text(self.limit_next, self.now)})")
+        elif self.waiting:
             text += ("; " if text else "") + f"{self.waiting} to retry"
         if self.held:
             text += ("; " if text else "") + f"{len(self.held)} held ({self._held_reasons()})"
@@ -309,6 +313,17 @@ def coming(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseIt
 # --- doing ---------------------------------------------------------------------------------------------
 
 
+def chasers_to_send(store: Store, config: Config, now: datetime) -> int:
+    """How many chasers `chase_due` would send now (new ones and earlier ones still queued): for asking."""
+    settings = ChaseSettings.from_config(config)
+    if not settings.enabled:
+        return 0
+    # A request that goes by hand (web form, post) has its chasers written out, never mailed: not counted.
+    new = sum(1 for item in plan(store, settings, now)
+              if not item.held and item.stage in EMAIL_STAGES and item.to_addr)
+    return new + len(queued(store, EMAIL_STAGES))
+
+
 def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False) -> ChaseReport:
     """Queue and send the chasers due now, write the complaints due; with `dry_run`, only say what would be."""
     settings = ChaseSettings.from_config(config)
@@ -337,10 +352,12 @@ def chase_due(store: Store, config: Config, now: datetime, dry_run: bool = False
     # Chasers queued by an earlier run and left by a temporary failure go too, once the office is open.
     pending = [m.id for m in queued(store, EMAIL_STAGES)]
     if pending and any(settings.closed_now(now, regime) is None for regime in REGULATORS):
+        from ..collect import sent_folder
         from ..send import send_pending  # the same sending path as requests (rate limits, retries)
 
         try:
-            send_pending(store, config, now, stages=EMAIL_STAGES)
+            sent = send_pending(store, config, now, stages=EMAIL_STAGES, sent_folder=sent_folder(config))
+            report.limit_next = sent.next_at if sent.limit_reached else None
         except FoibotError as exc:  # the server is down or busy: the chasers stay queued for the next run
             report.errors.append(f"could not send now: {exc}")
         _read_back(store, pending, report)
@@ -471,14 +488,14 @@ def queue_chaser(store: Store, config: Config, env: TemplateEnvironment, item: C
     original = _original(store, item.request_id)
     parent = original["message_id"] if original else None
     sender = config.requester.email
-    message_id = new_message_id(row["reference"], item.stage, sender)
+    message_id = new_message_id(sender)
     reply_to = plus_address(sender, row["reference"]) if config.requester.reply_address == "plus" else None
     # A chaser of a request sent by hand goes by hand too (enqueue keeps it out of the mail): addressed to us.
     to_addr = row["authority_email"] or sender
     raw = build_message(
         from_name=config.requester.name, from_addr=sender, to_addr=to_addr, subject=subject,
         body=body, message_id=message_id, date=now, reply_to=reply_to, in_reply_to=parent,
-        references=[parent] if parent else None, reference=row["reference"],
+        references=[parent] if parent else None,
     )
     with store.transaction():
         return enqueue(store, request_id=item.request_id, stage=item.stage, raw=raw, message_id=message_id,

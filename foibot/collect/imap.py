@@ -35,7 +35,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from ..clock import from_iso, iso
-from ..config import Config, ImapConfig, ServerConfig
+from ..config import Config, ImapConfig, ServerConfig, security_hint
 from ..errors import ConfigError, MailServerError, PollInterruptedError
 from ..store import Store
 
@@ -190,7 +190,9 @@ def connect(server: ImapConfig, token: Callable[[str | None], str] | None = None
         client = IMAPClient(server.host, port=server.port, ssl=server.security == "tls", ssl_context=context,
                             timeout=server.timeout_seconds)
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-        raise MailServerError(f"cannot reach {server.label}: {_reason(exc)}") from exc
+        advice = security_hint(exc, server.security, server.port, "imap")
+        raise MailServerError(f"cannot reach {server.label}: {_reason(exc)}" + (f"; {advice}" if advice else "")
+                              ) from exc
     try:
         if server.security == "starttls":
             if not client.has_capability("STARTTLS"):
@@ -251,6 +253,16 @@ def _close(client: IMAPClient) -> None:
             client.shutdown()
         except Exception:  # noqa: BLE001, S110 - already closed: nothing is left to do
             pass
+
+
+def disconnect(client: IMAPClient) -> None:
+    """Log out, or just close the socket of a connection that is dying (the Sent folder, IDLE)."""
+    _close(client)
+
+
+def error_text(exc: BaseException) -> str:
+    """What went wrong with an IMAP connection, in words (the Sent folder, IDLE)."""
+    return _reason(exc)
 
 
 # --- the raw store ------------------------------------------------------------------------------------

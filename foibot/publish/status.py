@@ -9,8 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..clock import from_iso, london_date
+from ..clock import from_iso, london_date, when_text
 from ..review import pending_count
+from ..send import next_slot
 from ..store import Store
 from ..vocab import OUTCOMES, STATUSES
 from .export import Outcome, outcomes
@@ -40,10 +41,17 @@ class Summary:
     readdressed: int = 0  # requests whose first address was wrong
     review_total: int = 0  # readings waiting for a person (foibot review)
     quarantined: int = 0  # messages set aside because reading them failed (foibot retry MESSAGE)
+    queued: int = 0  # outgoing messages waiting to be sent (requests and chasers)
+    unknown: int = 0  # outgoing messages that may or may not have been sent
+    next_at: datetime | None = None  # when [smtp] daily_limit lets the next one go, if it holds them now
 
 
-def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
+def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: int = 0) -> Summary:
     summary = Summary()
+    summary.queued, summary.unknown = _outgoing(store, run)
+    if summary.queued and daily_limit:
+        slot = next_slot(store, now, daily_limit)
+        summary.next_at = slot if slot is not None and slot > now else None
     for item in outcomes(store, now, run):
         summary.total += 1
         summary.by_status[item.status] += 1
@@ -69,6 +77,14 @@ def summarise(store: Store, now: datetime, run: str | None = None) -> Summary:
     summary.review_total = pending_count(store, run)
     summary.quarantined = store.quarantine_count()
     return summary
+
+
+def _outgoing(store: Store, run: str | None) -> tuple[int, int]:
+    where, params = ("AND q.run = ?", [run]) if run else ("", [])
+    counts = dict(store.db.execute(
+        "SELECT m.state, COUNT(*) FROM messages m JOIN requests q ON q.id = m.request_id WHERE m.direction = 'out' "
+        f"AND m.state IN ('queued', 'unknown') {where} GROUP BY m.state", params).fetchall())
+    return int(counts.get("queued", 0)), int(counts.get("unknown", 0))
 
 
 def _triage(store: Store, run: str | None) -> tuple[int, list[dict]]:
@@ -136,6 +152,16 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
                 )
         else:
             lines.append("Late: none.")
+    if summary.queued:
+        lines.append("")
+        if summary.next_at is not None:
+            lines.append(f"{summary.queued} queued: the next go after {when_text(summary.next_at, now)} "
+                         "([smtp] daily_limit; foibot daemon sends them then)")
+        else:
+            lines.append(f"{summary.queued} queued: not sent yet (run the same foibot send again, or foibot chase)")
+    if summary.unknown:
+        lines.append(f"{summary.unknown} may or may not have been sent: foibot send says which (--mark-sent or "
+                     "--resend-unknown once you checked)")
     lines.append("")
     if summary.triage_total:
         lines.append(
@@ -172,6 +198,6 @@ def _counts(title: str, counter: Counter[str], order: tuple[str, ...]) -> list[s
     return rows
 
 
-def status_text(store: Store, now: datetime, run: str | None = None) -> str:
-    """The whole `foibot status` output."""
-    return render(summarise(store, now, run), now, run)
+def status_text(store: Store, now: datetime, run: str | None = None, daily_limit: int = 0) -> str:
+    """The whole `foibot status` output (`daily_limit`: [smtp] daily_limit, to say when the queue goes)."""
+    return render(summarise(store, now, run, daily_limit), now, run)

@@ -8,8 +8,10 @@ cannot drift apart. Every claim happens before the SMTP conversation for that me
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import random
+import re
 import signal
 import ssl
 import threading
@@ -22,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 import aiosmtplib
 
 from ..addresses import domain_of
+from ..config import security_hint
 from ..errors import FoibotError, MailServerError
 
 MAX_BACKOFF_SECONDS = 300.0
@@ -74,10 +77,17 @@ class Envelope:
 class Hooks(Protocol):
     """What the caller records at each step; called on the event loop, one at a time."""
 
-    def claim(self, envelope: Envelope) -> bool:
-        """Before the conversation: True to go ahead, False when somebody else has it already."""
+    def claim(self, envelope: Envelope) -> bool | str:
+        """Before the conversation: True or "go" to go ahead, False or "taken" when somebody else has it
+        already, "limit" when the daily limit is reached (the run stops there, the rest stays queued)."""
 
     def sent(self, envelope: Envelope, reply: str) -> None: ...
+
+    def unknown(self, envelope: Envelope, reason: str) -> None:
+        """The content went out, the answer never came: it may or may not have been accepted."""
+
+    def requeued(self, envelopes: list[Envelope], reason: str) -> None:
+        """Envelopes recorded as failed whose refusal turned out to be the run's problem: queued again."""
 
     def failed(self, envelope: Envelope, reason: str) -> None:
         """Refused for good (5xx): never retried."""
@@ -93,12 +103,41 @@ class DeliveryStats:
     retried: int = 0  # temporary failures that were tried again
     deferred: int = 0  # still not delivered when the run ended (temporary failures, or a stop)
     skipped: int = 0  # claimed by another process first
+    unknown: int = 0  # the connection went after the final dot: may or may not have been accepted
+    limit_reached: bool = False  # the daily limit stopped the run: the rest stays queued
     connections: int = 0
     seconds: float = 0.0
 
 
 class _Transient(Exception):
     """A temporary failure: the message is known not to be delivered (or is tried again)."""
+
+
+class _AfterTheDot(Exception):
+    """The connection was lost (or went silent) after the final dot, before the server's answer."""
+
+
+SAME_REFUSAL_STREAK = 3  # the same 5xx at this many different domains in a row: the run's problem
+_STUFF = re.compile(rb"(?m)^\.")  # RFC 5321 4.5.2: a line starting with a dot gets another one
+_ADDRESSES = re.compile(r"<[^<>]*>|[\w.+-]+@[\w.-]+")
+# What a refusal at RCPT says when it is about us, not the recipient (Postfix, Exim, Exchange, Gmail).
+_SENDER_WORDS = ("sender address rejected", "not owned by", "sender not allowed", "send as",
+                 "sendasdenied", "not authorized to send")
+_CLIENT_WORDS = ("client host rejected", "authentication required", "must authenticate",
+                 "not authenticated", "relay access denied", "not permitted to relay")
+
+
+def _own_refusal(text: str, sender: str, settings: SmtpSettings) -> tuple[str, str] | None:
+    """("client" or "sender", what to fix) when a refusal at RCPT is about us; None when it is not."""
+    if any(word in text for word in _CLIENT_WORDS) or (
+            "5.7.1" in text and "relay" in text and not settings.username):
+        return ("client", ("the server does not accept mail from this client or login: check [smtp] username "
+                          "and password_env (an empty username means foibot does not log in)"))
+    if sender.lower() in text or any(word in text for word in _SENDER_WORDS):
+        login = f" {settings.username!r}" if settings.username else ""
+        return ("sender", (f"the login{login} may not send as {sender}: set [requester] email to an address the "
+                          "account owns, or [smtp] username to the account that owns it"))
+    return None
 
 
 class _Unreachable(MailServerError):
@@ -162,6 +201,9 @@ class _Delivery:
         self.fatal: BaseException | None = None
         self.ever_connected = False
         self.live = 0  # workers holding a connection
+        self.refusals: list[tuple[str, str, Envelope]] = []  # the same 5xx in a row: (shape, domain, envelope)
+        self.limit_reached = False
+        self.run_problem = False  # a refusal about our sender or client: nothing more is recorded failed
         self.changed = asyncio.Event()
         for envelope in envelopes:
             self._push(envelope, 0.0)
@@ -291,6 +333,9 @@ class _Delivery:
                     f"{s.label}: its TLS certificate could not be verified ({detail}); if the server uses a "
                     "private CA, name it in [smtp] ca_file"
                 ) from exc
+            advice = security_hint(exc, s.security, s.port, "smtp") if not self.ever_connected else None
+            if advice is not None:
+                raise MailServerError(f"{s.label}: {_reason(exc)}; {advice}") from exc
             if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500:
                 raise MailServerError(f"{s.label} refused the connection: {_reason(exc)}") from exc
             if isinstance(exc, aiosmtplib.SMTPException) and not isinstance(
@@ -348,10 +393,14 @@ class _Delivery:
     # --- one message -------------------------------------------------------------------------------
 
     async def send_one(self, smtp: aiosmtplib.SMTP, envelope: Envelope) -> bool:
-        """Hand one claimed envelope to the server and record the outcome; False if the connection is gone."""
+        """Hand one claimed envelope to the server and record the outcome; False if the connection is gone.
+
+        Until the server's 354 the message cannot have been accepted: a failure then is temporary or
+        permanent by its code. Once the content and its final dot have gone out, a lost connection or a
+        silence leaves the message's fate unknown: it is recorded as such, never retried blindly."""
         loop = asyncio.get_running_loop()
         try:
-            _errors, reply = await smtp.sendmail(envelope.sender, [envelope.recipient], envelope.data)
+            reply = await self._transfer(smtp, envelope)
         except aiosmtplib.SMTPSenderRefused as exc:
             if exc.code >= 500:  # refused before any recipient: every message would fail the same way
                 self._release(envelope, _reason(exc), final=True)
@@ -365,26 +414,110 @@ class _Delivery:
                     f"{self.s.label} refused our sender address {envelope.sender}: {_reason(exc)}"
                 ) from exc
             return self._temporary(envelope, exc, loop.time(), keep=exc.code != 421)
-        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as exc:
-            code = exc.recipients[0].code if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) else exc.code
+        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPResponseException) as exc:
+            code = exc.code
+            if 500 <= code < 600 and self.run_problem:  # the run stops for a refusal about us: this one too
+                self._release(envelope, _reason(exc), final=True)
+                self.done(envelope)
+                return True
             if 500 <= code < 600:
+                problem = self._run_problem(envelope, exc)
+                if problem is not None:
+                    self.run_problem = True
+                    self._release(envelope, _reason(exc), final=True)
+                    self.done(envelope)
+                    raise problem from exc
                 self.hooks.failed(envelope, _reason(exc))
                 self.stats.failed += 1
                 self.done(envelope)
                 return True
+            self.refusals.clear()
             return self._temporary(envelope, exc, loop.time(), keep=code != 421)
         except (aiosmtplib.SMTPNotSupported, ValueError) as exc:  # this message can never go this way
             self.hooks.failed(envelope, _reason(exc))
             self.stats.failed += 1
             self.done(envelope)
             return True
+        except _AfterTheDot as lost:
+            # The server may have accepted it and its answer was lost: unknown, looked for in the Sent folder.
+            self.hooks.unknown(envelope, f"{lost} (after the final dot, before the server's answer)")
+            self.stats.unknown += 1
+            self.done(envelope)
+            return False
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            # Dropped or timed out mid-conversation: not delivered as far as the SMTP contract goes.
+            # Dropped or timed out before the content went: not delivered as far as the SMTP contract goes.
             return self._temporary(envelope, exc, loop.time(), keep=False)
+        self.refusals.clear()
         self.hooks.sent(envelope, f"250 {reply}".strip())
         self.stats.sent += 1
         self.done(envelope)
         return True
+
+    async def _transfer(self, smtp: aiosmtplib.SMTP, envelope: Envelope) -> str:
+        """MAIL, RCPT, DATA, then the content: aiosmtplib's sendmail in steps, so that a failure is known to
+        come before the content went out, or after (raised as _AfterTheDot)."""
+        options = [f"size={len(envelope.data)}"] if smtp.supports_extension("size") else []
+        try:
+            await smtp.mail(envelope.sender, options=options)
+            await smtp.rcpt(envelope.recipient)
+            start = await smtp.execute_command(b"DATA")
+            if start.code != 354:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
+        except aiosmtplib.SMTPResponseException:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.rset()
+            raise
+        protocol = smtp.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        content = _STUFF.sub(b"..", envelope.data)
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        protocol.write(content + b".\r\n")  # raises before anything went if the connection is gone
+        try:
+            # read_response marks a reply as expected before the loop can run again: none can be missed.
+            response = await protocol.read_response(timeout=self.s.timeout)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError, TimeoutError) as exc:
+            smtp.close()
+            raise _AfterTheDot(_reason(exc)) from exc
+        if response.code != 250:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+        return response.message
+
+    def _run_problem(self, envelope: Envelope, exc: aiosmtplib.SMTPResponseException) -> MailServerError | None:
+        """A 5xx that is the run's problem, not the authority's: it names our sender or our client, or the
+        same refusal came for several recipients at different domains in a row. Then the run stops and the
+        messages stay queued (those of the streak already recorded as failed go back through `requeued`)."""
+        reason = _reason(exc)
+        text = reason.lower()
+        own = _own_refusal(text, envelope.sender, self.s)
+        if own is not None:
+            self._requeue_streak()
+            return MailServerError(f"{self.s.label} refused our {own[0]} at RCPT ({reason}): {own[1]}")
+        if re.search(r"\b5\.1\.\d+\b", text):  # 5.1.x: this recipient's address is wrong, nobody else's
+            self.refusals.clear()
+            return None
+        shape = _ADDRESSES.sub("<>", text)
+        if self.refusals and self.refusals[-1][0] != shape:
+            self.refusals.clear()
+        if any(domain == envelope.domain for _, domain, _ in self.refusals):
+            return None
+        self.refusals.append((shape, envelope.domain, envelope))
+        if len(self.refusals) < SAME_REFUSAL_STREAK:
+            return None
+        self.refusals.pop()  # this one is released by the caller; the others were recorded as failed
+        self._requeue_streak()
+        return MailServerError(
+            f"{self.s.label} refused {SAME_REFUSAL_STREAK} recipients at different domains in a row with the "
+            f"same answer ({reason}): that is a problem of this account or run, not of the authorities"
+        )
+
+    def _requeue_streak(self) -> None:
+        streak = [e for _, _, e in self.refusals]
+        self.refusals.clear()
+        if streak:
+            self.hooks.requeued(streak, "the refusal was the run's problem")
+            self.stats.failed -= len(streak)
 
     def _temporary(self, envelope: Envelope, exc: BaseException, now: float, keep: bool) -> bool:
         reason = _reason(exc)
@@ -433,7 +566,13 @@ class _Delivery:
                 if self.stopping:
                     self.untake(envelope)
                     return
-                if not self.hooks.claim(envelope):
+                claim = self.hooks.claim(envelope)
+                if claim == "limit":
+                    self.untake(envelope)
+                    self.limit_reached = True
+                    self.stop()
+                    return
+                if claim is not True and claim != "go":
                     self.stats.skipped += 1
                     self.done(envelope)
                     continue
@@ -502,6 +641,7 @@ async def deliver(
         for signum in handled:
             loop.remove_signal_handler(signum)
     run.stats.seconds = time.monotonic() - started
+    run.stats.limit_reached = run.limit_reached
     if run.fatal is not None:
         raise run.fatal
     return run.stats

@@ -120,13 +120,13 @@ def plan_request(config: Config, template: TemplateSet, env: TemplateEnvironment
     rendered = render_request(template, env, authority, requester_data(config), reference, london_date(now))
     email = config.requester.email
     reply_to = plus_address(email, reference) if config.requester.reply_address == "plus" else None
-    message_id = new_message_id(reference, "request", email)
+    message_id = new_message_id(email)
     # A request sent by hand is kept as a message too (addressed to the campaigner, never mailed): the
     # same text is what the campaigner pastes, and what `readdress` sends if an address turns up.
     to_addr = email if authority.by_hand else authority.email
     raw = build_message(
         from_name=config.requester.name, from_addr=email, to_addr=to_addr, subject=rendered.subject,
-        body=rendered.body, message_id=message_id, date=now, reply_to=reply_to, reference=reference,
+        body=rendered.body, message_id=message_id, date=now, reply_to=reply_to,
     )
     return Planned(authority, reference, rendered.subject, rendered.body, message_id, reply_to, raw)
 

@@ -93,10 +93,9 @@ def readdress_request(store: Store, config: Config, reference: str, address: str
         "LIKE 'readdress%') ORDER BY id DESC LIMIT 1", [row["id"]])))
     subject, reply_to, body = _message_parts(original["raw"])
     sender = config.requester.email
-    message_id = new_message_id(row["reference"], stage, sender)
+    message_id = new_message_id(sender)
     raw = build_message(from_name=config.requester.name, from_addr=sender, to_addr=new, subject=subject,
-                        body=body + "\n", message_id=message_id, date=now, reply_to=reply_to,
-                        reference=row["reference"])
+                        body=body + "\n", message_id=message_id, date=now, reply_to=reply_to)
     stale = [item.path for item in pending_by_hand(store, config, row["id"])]
     with store.transaction():
         record_readdress(store, row, new, stage, now)

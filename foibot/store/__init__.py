@@ -197,6 +197,17 @@ def m005_review_queue(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS messages_review ON messages(request_id) WHERE needs_review = 1")
 
 
+@migrations(name="m006_outbox_claimed_copied")
+def m006_outbox_claimed_copied(db: sqlite_utils.Database) -> None:
+    # claimed_at: when a message was last handed to the server (the daily limit counts these over 24 hours,
+    # in the transaction that claims the next one); copied_at: when its copy reached [imap] sent_folder.
+    db.execute("ALTER TABLE messages ADD COLUMN claimed_at TEXT")
+    db.execute("ALTER TABLE messages ADD COLUMN copied_at TEXT")
+    db.execute("UPDATE messages SET claimed_at = COALESCE(sent_at, created_at) WHERE direction = 'out' "
+               "AND state IN ('sent', 'sending', 'unknown')")
+    db.execute("CREATE INDEX IF NOT EXISTS messages_claimed ON messages(claimed_at) WHERE claimed_at IS NOT NULL")
+
+
 # The requests with a reading of a reply waiting for a person (the ladder and the outbox hold them).
 PENDING_REVIEW_REQUESTS = ("SELECT request_id FROM messages WHERE needs_review = 1 AND direction = 'in' "
                            "AND request_id IS NOT NULL")

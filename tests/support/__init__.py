@@ -5,6 +5,7 @@
 | `support.smtp` | a real SMTP server (aiosmtpd) on 127.0.0.1 and its faults (pytest plugin: `smtp_server`, `make_smtp_server`) |
 | `support.imap` | a real Dovecot on 127.0.0.1, a TCP proxy to break links (plugin: `dovecot`, `imap_user`, `own_dovecot`) |
 | `support.oauth` | an OAuth2 authorization server, Dovecot and aiosmtpd that check its tokens (plugin) |
+| `support.postfix` | a real Postfix on 127.0.0.1 (submission, STARTTLS, SASL through the suite's Dovecot, sender login maps), relaying to `smtp_server` (plugin: `postfix`) |
 | `support.run` | `foibot(...)`: the command run as a campaigner runs it; `authorities_csv`, `rows` |
 | `support.mail` | mail to deliver: `reply`, `dsn`, PDF and DOCX letters, the fixture replies (`FIXTURES`) |
 | `support.mail_shapes` | bounces, delay warnings, auto-replies and list mail in the shape each MTA and mail program sends them |

@@ -69,14 +69,14 @@ class StoreCampaign:
                 "authority_email": email, "jurisdiction": jurisdiction, "regime": regime, "status": "queued",
                 "created_at": iso(moment)}).last_pk
             subject = f"Freedom of Information request: Fusus [ref {reference}]"
-            message_id = new_message_id(reference, "request", REQUESTER)
+            message_id = new_message_id(REQUESTER)
             raw = build_message(from_name="Alex Campaigner", from_addr=REQUESTER, to_addr=email, subject=subject,
                                 body=f"Dear {name},\n\nPlease tell me about Fusus.\n\nOur reference {reference}.\n",
-                                message_id=message_id, date=moment, reference=reference)
+                                message_id=message_id, date=moment)
             enqueue(self.store, request_id=request_id, stage="request", raw=raw, message_id=message_id,
                     to_addr=email, from_addr=REQUESTER, subject=subject, now=moment)
         (outgoing,) = [m for m in queued(self.store, ("request",)) if m.request_id == request_id]
-        assert mark_sending(self.store, outgoing, moment)
+        assert mark_sending(self.store, outgoing, moment) == "go"
         mark_sent(self.store, outgoing, moment, "250 OK")
         return self.request(reference)
 

@@ -10,6 +10,7 @@ Fixture API (other test files use this; keep it stable):
         .ca_file               PEM of the test CA that signed the server's certificate (for `ca_file`)
         .password              "secret": every user's password (passdb static)
         .conf, .doveadm_path   the dovecot.conf and the doveadm binary, for `doveadm -c CONF ...`
+        .auth_socket           Dovecot's SASL socket for an MTA (tests/support/postfix.py logs in with it)
         .new_user(prefix="t")  a fresh address "t<n>@example.test" whose mailbox is empty
         .deliver(user, raw, sender="replies@council.example")   LMTP delivery (adds Return-Path,
                                Delivered-To, Received, as a real MTA does); raises on refusal
@@ -113,6 +114,7 @@ class Dovecot:
         self.doveadm_path = shutil.which("doveadm") or "/usr/bin/doveadm"
         self.dovecot_path = shutil.which("dovecot") or "/usr/sbin/dovecot"
         self.ca_file = str(self.base / "certs" / "ca.pem")
+        self.auth_socket = str(self.base / "dovecot" / "run" / "auth-postfix")  # SASL for a test Postfix
         self._users = itertools.count(1)
         self._proc: subprocess.Popen[bytes] | None = None
         self.stopped = True
@@ -181,6 +183,9 @@ mail_fsync = never
 namespace inbox {{
   inbox = yes
   separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+  }}
 }}
 service imap-login {{
   chroot =
@@ -195,6 +200,11 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+}}
+service auth {{
+  unix_listener auth-postfix {{
+    mode = 0666
+  }}
 }}
 service lmtp {{
   inet_listener lmtp {{

@@ -28,7 +28,12 @@ The server object (`SmtpServer`):
                                               arrived and before the reply (not stored)
     .stall_next(n=1, seconds=5)               next n messages: no reply for that long, then cut
     .reject_sender(code=553, text=...)        every MAIL FROM refused (a sender the account may not use)
+    .reject_all_recipients(code, text)        every RCPT TO refused with that reply, as Postfix refuses a
+                                              login's foreign sender or an unknown client at RCPT; None: stop
     .limit_connections(n)                     more than n connections at once are greeted with 421 and closed
+    .file_copies(store)                       like Gmail: every message accepted is also handed to
+                                              store(raw) before the 250 (e.g. an IMAP APPEND to the
+                                              campaigner's Sent folder on Dovecot: `sent_folder_of`)
     .smtp_section(**overrides)                the [smtp] table of a config pointing at this server
     .stop()                                   stop listening now (an unreachable server); idempotent
 
@@ -108,6 +113,8 @@ class _Faults:
     reject: dict[str, str] = field(default_factory=dict)
     sender: str | None = None
     max_connections: int | None = None
+    file_copy: Callable[[bytes], None] | None = None
+    reject_all: str | None = None
 
 
 class SmtpServer:
@@ -213,6 +220,14 @@ class SmtpServer:
         with self._lock:
             self._faults.max_connections = n
 
+    def reject_all_recipients(self, code: int | None, text: str = "") -> None:
+        with self._lock:
+            self._faults.reject_all = f"{code} {text}" if code is not None else None
+
+    def file_copies(self, store: Callable[[bytes], None] | None) -> None:
+        with self._lock:
+            self._faults.file_copy = store
+
     # --- config ------------------------------------------------------------------------------------
 
     def smtp_section(self, **overrides: Any) -> dict[str, Any]:
@@ -268,7 +283,7 @@ class _Handler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         with self.owner._lock:
-            refusal = self.owner._faults.reject.get(address.lower())
+            refusal = self.owner._faults.reject_all or self.owner._faults.reject.get(address.lower())
         if refusal:
             return refusal
         envelope.rcpt_tos.append(address)
@@ -300,7 +315,16 @@ class _Handler:
             )
             if refused:
                 return refused
-        self.owner._record(Received(envelope.mail_from, list(envelope.rcpt_tos), data, tuple(session.peer)))
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), data, tuple(session.peer))
+        store = faults.file_copy
+        if store is not None:  # the provider files its copy as it accepts the message: both or neither, even
+            def accept() -> None:  # when the client vanishes meanwhile (a thread is not cancelled)
+                store(data)
+                self.owner._record(received)
+
+            await asyncio.get_running_loop().run_in_executor(None, accept)
+        else:
+            self.owner._record(received)
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -388,6 +412,23 @@ def make_certs(directory: Path) -> Certs:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
     return Certs(ca_file=ca_file, server_context=context)
+
+
+def sent_folder_of(dovecot: Any, user: str, folder: str = "Sent") -> Callable[[bytes], None]:
+    """A `file_copies` store: APPEND to `user`'s `folder` on the test Dovecot, \\Seen, as Gmail files what its
+    SMTP server accepts (the fixture's Dovecot marks a folder named "Sent" \\Sent). One IMAP connection."""
+    lock = threading.Lock()
+    client: list[Any] = []
+
+    def store(raw: bytes) -> None:
+        with lock:
+            if not client:
+                client.append(dovecot.client(user))
+                if not client[0].folder_exists(folder):
+                    client[0].create_folder(folder)
+            client[0].append(folder, raw, flags=("\\Seen",))
+
+    return store
 
 
 def write_config(
