@@ -56,7 +56,13 @@ def open_db(config: Config, create: bool = True) -> Store:
 def _authorities_path(config: Config, given: str | None) -> Path:
     """The campaign's CSV: as given on the command line (from the current folder, as the shell gives it), or
     authorities.csv beside the config file, like every path the config names, whatever the current folder."""
-    return Path(given) if given is not None else config.base_dir / "authorities.csv"
+    if given is not None:
+        return Path(given)
+    beside = config.base_dir / "authorities.csv"
+    try:  # named as the campaigner sees it when it is under the current folder (errors name the file)
+        return beside.relative_to(Path.cwd())
+    except ValueError:
+        return beside
 
 
 def _database_path() -> Path | None:
