@@ -250,7 +250,7 @@ RULES: tuple[Rule, ...] = (
         (r"\bnot (?:held|recorded|kept|stored|retained) in an? (?:readily|easily|centrally) (?:retrievable|searchable|"
          r"accessible|extractable|reportable)\b"),
         # The law brought in against the request: "However, under section 12 an authority does not have to comply".
-        (r"^\W*(?:however|unfortunately)\b[^.]{0,120}\b(?:section 12\b|s\.? ?12 ?\(|(?:appropriate|cost) limit\b)"
+        (r"^\W{0,8}(?:however|unfortunately)\b[^.]{0,120}\b(?:section 12\b|s\.? ?12 ?\(|(?:appropriate|cost) limit\b)"
          r"[^.]{0,120}\b(?:does not have to|do not have to|is not required to|are not required to|not obliged to) comply\b"),
     )),
     Rule("refused.vexatious", "refused", "strong", (
