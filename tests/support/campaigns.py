@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from foibot.cli import cli
 from foibot.clock import iso, parse_now
+from foibot.collect import PollReport, poll_once
 from foibot.config import Config, load_config
 from foibot.references import new_reference
 from foibot.send.compose import build_message, new_message_id
@@ -121,6 +122,7 @@ woodparish,Wood Parish Council,woodparishclerk@gmail.com,council,england,
 harrow,London Borough of Harrow,info@harrow.gov.uk,council,england,
 """
 SENT_AT = "2026-03-02T10:00:00+00:00"
+POLLED_AT = parse_now("2026-03-20T12:00:00+00:00")  # a fortnight on: every request is still within its 20 days
 
 
 @dataclass
@@ -149,6 +151,14 @@ class MailCampaign:
     def store(self) -> Store:
         config = self.config
         return open_store(config.database_path, config.files_dir)
+
+    def poll(self, now: datetime = POLLED_AT) -> PollReport:
+        """One pass of the real poller over the mailbox, on a store opened and closed for it."""
+        store = self.store()
+        try:
+            return poll_once(store, self.config, now)
+        finally:
+            store.close()
 
     def deliver(self, raw: bytes, to: str | None = None, sender: str = "bounces@mail.example") -> None:
         self.dovecot.deliver(to or self.user, raw, sender=sender)
