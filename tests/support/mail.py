@@ -40,8 +40,14 @@ def make_pdf(lines: list[str]) -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
+    return pdf_file(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+
+def pdf_file(objects: list[bytes], header: bytes = b"%PDF-1.4\n") -> bytes:
+    """A PDF file around its objects, numbered from 1 (the first is the catalog): each `n 0 obj`, the
+    cross-reference table of their offsets and the trailer."""
     out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    out.write(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())
@@ -137,6 +143,18 @@ NOT_HELD_LETTER = [
     "The council does not hold any information within the scope of your request.",
     "The council has not been in contact with Fusus.",
 ]
+
+
+# For the review queue (test_review, test_web): a reply that says little (the reader cannot be sure what it
+# is), a plain answer it is sure of, and a later refusal that would change that outcome.
+VAGUE_REPLY = ("Hello,\n\nPlease see the information below regarding the matter you raised.\n\nRegards,\n"
+               "Information Team\n")
+SURE_NOT_HELD = ("Dear Requester,\n\nThank you for your request for information.\n\nThe council does not hold "
+                 "any information about Fusus. No communications with Fusus have been received.\n\nYours "
+                 "sincerely,\nInformation Governance Team\n")
+LATER_REFUSAL = ("Dear Requester,\n\nFurther to our earlier letter, we have located further records. The "
+                 "information you requested is exempt under section 43(2) of the Freedom of Information Act 2000 "
+                 "and is withheld.\n\nYours sincerely,\nInformation Governance Team\n")
 
 
 _counter = itertools.count(1)
