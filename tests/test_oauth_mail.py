@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from support.imap import TcpProxy
-from support.mail import reply
+from support.mail import reply_to
 from support.oauth import AuthServer, OAuthDovecot, OAuthSmtpServer, oauth_tables, seed_login
 from support.run import Run, foibot, rows
 from support.smtp import sent_folder_of, toml_text
@@ -108,10 +108,8 @@ class Mailbox:
         return result
 
     def reply(self, authority: str, at: str, body: str) -> None:
-        original, sender = self.originals[authority], f"foi@{authority}.gov.example"
-        message = reply(from_addr=sender, to=self.user, subject=f"RE: {original['Subject']}", body=body,
-                        in_reply_to=original["Message-ID"], date=parse_now(at))
-        self.dovecot.deliver(self.user, message, sender=sender)
+        message = reply_to(self.originals[authority], to=self.user, body=body, date=parse_now(at))
+        self.dovecot.deliver(self.user, message, sender=f"foi@{authority}.gov.example")
 
     def requests(self) -> dict[str, dict[str, str]]:
         out = self.run("2023-09-01T12:00:00+01:00", "export").stdout

@@ -181,6 +181,14 @@ def reply(*, from_addr: str, to: str, subject: str, body: str | None = "Thank yo
     return msg.as_bytes()
 
 
+def reply_to(original: EmailMessage, *, to: str, body: str, date: datetime, references: bool = False) -> bytes:
+    """The authority's answer to a request we sent (`original`, as the SMTP server received it): from the
+    address it went to, "RE:" its subject, In-Reply-To (and, with `references`, References) its Message-ID."""
+    return reply(from_addr=original["To"].addresses[0].addr_spec, to=to, subject=f"RE: {original['Subject']}",
+                 body=body, in_reply_to=original["Message-ID"],
+                 references=[original["Message-ID"]] if references else None, date=date)
+
+
 def minimal_pdf(*lines: str) -> bytes:
     """A small valid PDF whose text pypdf can read (one page, Helvetica): the classifier tests' builder."""
     return make_pdf(list(lines))
@@ -188,7 +196,8 @@ def minimal_pdf(*lines: str) -> bytes:
 
 def dsn(*, failed: str, original_message_id: str | None, original_subject: str, to: str,
         status: str = "5.1.1", diagnostic: str = "smtp; 550 5.1.1 <{failed}>: Recipient address rejected: "
-        "User unknown in virtual mailbox table", reporter: str = "mx.mail.example") -> bytes:
+        "User unknown in virtual mailbox table", reporter: str = "mx.mail.example",
+        date: datetime | None = None) -> bytes:
     """A delivery status notification (RFC 3464) as a mail server sends it: report, status, returned headers."""
     boundary = "dsn-boundary-42"
     returned = f"From: A. Campaigner <{to}>\r\nTo: {failed}\r\nSubject: {original_subject}\r\n"
@@ -198,7 +207,7 @@ def dsn(*, failed: str, original_message_id: str | None, original_subject: str, 
         f"From: Mail Delivery System <MAILER-DAEMON@{reporter}>\r\n"
         f"To: {to}\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\n"
-        "Date: Fri, 20 Mar 2026 10:05:00 +0000\r\n"
+        f"Date: {format_datetime(date or datetime(2026, 3, 20, 10, 5, tzinfo=UTC))}\r\n"
         f"Message-ID: <dsn.{abs(hash((failed, original_message_id)))}@{reporter}>\r\n"
         "Auto-Submitted: auto-replied\r\n"
         "MIME-Version: 1.0\r\n"
