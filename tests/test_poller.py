@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.campaigns import MailCampaign, sent_campaign
-from support.imap import TcpProxy
 from support.mail import dsn, minimal_pdf, reply
 
 from foibot.cli import cli
@@ -209,20 +208,15 @@ def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(capped: MailC
     assert row["request_id"] == capped.requests["barnet"].id and "truncated" in row["last_error"]
 
 
-def test_the_size_cap_holds_when_the_server_understates_a_messages_size(capped: MailCampaign, dovecot) -> None:
+def test_the_size_cap_holds_when_the_server_understates_a_messages_size(capped: MailCampaign) -> None:
     # Issue 13 (Low): max_message_bytes trusted the size the server reported; a hostile server stored 400 MB
     # under a 1 MB cap. Here a proxy makes Dovecot's RFC822.SIZE answers say 1,000 bytes.
     import re
 
     campaign = capped
-    proxy = TcpProxy(dovecot.imap_port)
-    proxy.rewrite_reply = lambda data: re.sub(rb"RFC822\.SIZE \d+", b"RFC822.SIZE 1000", data)
-    try:
-        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
-        campaign.config_path.write_text(text)
+    with campaign.through_proxy() as proxy:
+        proxy.rewrite_reply = lambda data: re.sub(rb"RFC822\.SIZE \d+", b"RFC822.SIZE 1000", data)
         report = campaign.poll()
-    finally:
-        proxy.close()
     row = only_row(campaign)
     assert report.truncated == 1 and row["stored"] == 200_000 and row["size"] > 1_000_000
     assert "truncated" in row["last_error"]
@@ -384,14 +378,9 @@ def test_a_server_that_cannot_search_by_date_still_gets_polled(campaign: MailCam
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
                            subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
-    proxy = TcpProxy(dovecot.imap_port)
-    proxy.rewrite = lambda data: data.replace(b" SINCE ", b" NOTAKEYWORD ")  # Dovecot answers BAD
-    try:
-        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
-        campaign.config_path.write_text(text)
+    with campaign.through_proxy() as proxy:
+        proxy.rewrite = lambda data: data.replace(b" SINCE ", b" NOTAKEYWORD ")  # Dovecot answers BAD
         report = campaign.poll()
-    finally:
-        proxy.close()
     assert (report.stored, report.before_run) == (2, 0)
     assert any("refused to search by date" in p for p in report.problems), report.problems
     assert sorted(r["triage"] for r in campaign.incoming()) == [0, 1]
@@ -451,17 +440,12 @@ def test_processed_folder_moves_only_what_foibot_stored(tmp_path: Path, dovecot,
     assert dovecot.status(campaign.user, "foibot/done")["messages"] == 1
 
 
-def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, dovecot, monkeypatch) -> None:
+def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, monkeypatch) -> None:
     for n in range(5):
         campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=f"note {n}"))
     assert campaign.poll().stored == 5
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
-        campaign.config_path.write_text(text)
+    with campaign.through_proxy() as proxy:
         report = campaign.poll()
-    finally:
-        proxy.close()
     assert (report.new, report.fetched, report.stored) == (0, 0, 0)
     # imaplib asks for CAPABILITY on connecting; then LOGIN, EXAMINE (UIDNEXT tells nothing is new), LOGOUT.
     assert proxy.commands == ["CAPABILITY", "LOGIN", "EXAMINE", "LOGOUT"]

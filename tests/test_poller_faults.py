@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.campaigns import POLLED_AT, MailCampaign, sent_campaign
-from support.imap import TcpProxy
 from support.mail import reply
 
 from foibot.cli import cli
@@ -22,12 +21,6 @@ NOW = POLLED_AT  # the moment campaign.poll() polls at
 @pytest.fixture
 def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
     return sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"batch_size": 4})
-
-
-def use_port(campaign: MailCampaign, port: int) -> None:
-    text = campaign.config_path.read_text()
-    current = campaign.config.imap.port
-    campaign.config_path.write_text(text.replace(f"port = {current}\n", f"port = {port}\n"))
 
 
 def deliver_many(campaign: MailCampaign, count: int) -> list[bytes]:
@@ -48,11 +41,9 @@ def assert_each_stored_once(campaign: MailCampaign, count: int) -> None:
 
 
 @pytest.mark.parametrize("cut_after", [600, 3_000, 25_000, 60_000])
-def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: MailCampaign, dovecot, cut_after: int) -> None:
+def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: MailCampaign, cut_after: int) -> None:
     deliver_many(campaign, 30)
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        use_port(campaign, proxy.port)
+    with campaign.through_proxy() as proxy:
         proxy.cut_after(cut_after)
         with pytest.raises(MailServerError) as failure:
             campaign.poll()
@@ -62,23 +53,17 @@ def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: MailCampa
             assert failure.value.report.stored == kept
         assert kept < 30
         report = campaign.poll()
-    finally:
-        proxy.close()
     assert report.stored == 30 - kept
     assert_each_stored_once(campaign, 30)
     request = campaign.request("barnet")
     assert request["status"] == "answered"
 
 
-def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: MailCampaign, dovecot) -> None:
+def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: MailCampaign) -> None:
     deliver_many(campaign, 12)
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        use_port(campaign, proxy.port)
+    with campaign.through_proxy() as proxy:
         proxy.cut_after(20_000)
         result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), "poll"], obj={})
-    finally:
-        proxy.close()
     assert result.exit_code == 1
     assert "stored" in result.output
     assert isinstance(result.exception, PollInterruptedError)
@@ -216,15 +201,11 @@ def test_a_cut_pass_with_a_processed_folder_moves_the_rest_next_time(tmp_path: P
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server,
                              imap={"batch_size": 4, "processed_folder": "Processed"})
     deliver_many(campaign, 20)
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        use_port(campaign, proxy.port)
+    with campaign.through_proxy() as proxy:
         proxy.cut_after(30_000)
         with pytest.raises(MailServerError):
             campaign.poll()
         campaign.poll()
-    finally:
-        proxy.close()
     assert dovecot.status(campaign.user)["messages"] == 0
     assert dovecot.status(campaign.user, "Processed")["messages"] == 20
     rows = campaign.incoming()

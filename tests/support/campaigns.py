@@ -13,6 +13,8 @@ from `support.outcomes`; foibot itself is run with `support.run.foibot`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -159,6 +161,21 @@ class MailCampaign:
             return poll_once(store, self.config, now)
         finally:
             store.close()
+
+    @contextmanager
+    def through_proxy(self) -> Iterator[Any]:
+        """For the block, the mailbox is reached through a `support.imap.TcpProxy` in front of Dovecot (to
+        rewrite, count or cut what passes); afterwards the proxy is closed and the config names Dovecot again."""
+        from support.imap import TcpProxy
+
+        proxy = TcpProxy(self.dovecot.imap_port)
+        text = self.config_path.read_text()
+        try:
+            self.config_path.write_text(text.replace(f"port = {self.dovecot.imap_port}\n", f"port = {proxy.port}\n"))
+            yield proxy
+        finally:
+            proxy.close()
+            self.config_path.write_text(text)
 
     def deliver(self, raw: bytes, to: str | None = None, sender: str = "bounces@mail.example") -> None:
         self.dovecot.deliver(to or self.user, raw, sender=sender)
