@@ -5,7 +5,8 @@
   lifecycle, so the ladder sees the facts it sees in production. For the chase, daemon and stop tests.
 - `MailCampaign` / `sent_campaign(...)`: the request sent to five authorities through the real `foibot send`
   (aiosmtpd on loopback), the campaigner's mailbox on a real Dovecot, replies delivered over LMTP as an MTA
-  would. For the poller, filing and triage tests.
+  would; `poll()` runs one real pass, `through_proxy()` puts a TcpProxy between it and Dovecot. For the
+  poller, filing and triage tests.
 Mail to deliver is built with `support.mail`; a finished campaign's database for the publishing tests comes
 from `support.outcomes`; foibot itself is run with `support.run.foibot`.
 """
