@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.mail import reply
 from test_chase_scenario import NOT_HELD, Scenario
 
 from foibot.clock import parse_now
@@ -45,14 +44,9 @@ class Mixed(Scenario):
 
     def mail_from(self, authority: str, at: str, subject: str, body: str) -> None:
         """A reply by e-mail to a request sent by web form: it quotes our reference in the subject."""
-        message = EmailMessage()
-        message["From"] = f"FOI Team <foi@{authority}.gov.example>"
-        message["To"] = self.user
-        message["Subject"] = subject
-        message["Date"] = format_datetime(parse_now(at))
-        message["Message-ID"] = make_msgid(domain=f"{authority}.gov.example")
-        message.set_content(body)
-        self.dovecot.deliver(self.user, message.as_bytes(), sender=f"foi@{authority}.gov.example")
+        sender = f"foi@{authority}.gov.example"
+        self.dovecot.deliver(self.user, reply(from_addr=sender, to=self.user, subject=subject, body=body,
+                                              date=parse_now(at)), sender=sender)
 
 
 @pytest.fixture

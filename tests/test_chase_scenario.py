@@ -15,12 +15,12 @@ import csv
 import io
 import sqlite3
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from support.mail import dsn, reply_to
 
 from foibot import references
 from foibot.cli import cli
@@ -102,42 +102,15 @@ class Scenario:
 
     def reply(self, authority: str, at: str, body: str) -> None:
         """The authority answers our request, as its mail system would deliver it to our inbox."""
-        original = self.originals[authority]
-        message = EmailMessage()
-        message["From"] = f"FOI Team <foi@{authority}.gov.example>"
-        message["To"] = self.user
-        message["Subject"] = f"RE: {original['Subject']}"
-        message["Date"] = format_datetime(parse_now(at))
-        message["Message-ID"] = make_msgid(domain=f"{authority}.gov.example")
-        message["In-Reply-To"] = original["Message-ID"]
-        message["References"] = original["Message-ID"]
-        message.set_content(body)
-        self.dovecot.deliver(self.user, message.as_bytes(), sender=f"foi@{authority}.gov.example")
+        message = reply_to(self.originals[authority], to=self.user, body=body, date=parse_now(at), references=True)
+        self.dovecot.deliver(self.user, message, sender=f"foi@{authority}.gov.example")
 
     def bounce(self, authority: str, at: str) -> None:
         """The far end's mail server refuses the address after accepting the message: a DSN comes back."""
         original = self.originals[authority]
-        recipient = original["To"].addresses[0].addr_spec
-        headers = "".join(f"{k}: {v}\r\n" for k, v in original.items())
-        dsn = (
-            "From: Mail Delivery System <MAILER-DAEMON@mx.gov.example>\r\n"
-            f"To: {self.user}\r\n"
-            "Subject: Undelivered Mail Returned to Sender\r\n"
-            f"Date: {format_datetime(parse_now(at))}\r\n"
-            f"Message-ID: {make_msgid(domain='mx.gov.example')}\r\n"
-            "Auto-Submitted: auto-replied\r\n"
-            "MIME-Version: 1.0\r\n"
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n'
-            "\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
-            "This is the mail system at host mx.gov.example. Your message could not be delivered.\r\n"
-            f"<{recipient}>: host mx.gov.example said: 550 5.1.1 User unknown\r\n"
-            "\r\n--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
-            "Reporting-MTA: dns; mx.gov.example\r\n\r\n"
-            f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-            "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n"
-            f"\r\n--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n{headers}\r\n--b1--\r\n"
-        )
-        self.dovecot.deliver(self.user, dsn.encode(), sender="")
+        bounce = dsn(failed=original["To"].addresses[0].addr_spec, original_message_id=original["Message-ID"],
+                     original_subject=original["Subject"], to=self.user, reporter="mx.gov.example", date=parse_now(at))
+        self.dovecot.deliver(self.user, bounce, sender="")
 
     def requests(self) -> dict[str, dict[str, str]]:
         out = self.run("2023-09-01T12:00:00+01:00", "export").output

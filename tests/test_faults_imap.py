@@ -31,12 +31,9 @@ from support.faults import (
 from support.imap import PASSWORD_ENV, Dovecot, TcpProxy
 from support.mail import reply
 
-from foibot.clock import parse_now
-from foibot.collect.imap import PollReport, poll_once
 from foibot.errors import MailServerError, PollInterruptedError
 
 COUNT = 5_000 if long_tests_enabled() else 1_000
-NOW = parse_now("2026-03-20T12:00:00+00:00")
 
 
 def replies(campaign: MailCampaign, count: int, rng: random.Random) -> list[tuple[bytes, int | None]]:
@@ -64,14 +61,6 @@ def replies(campaign: MailCampaign, count: int, rng: random.Random) -> list[tupl
                         body=body, message_id=mid, date=date)
             out.append((raw, None))
     return out
-
-
-def poll(campaign: MailCampaign) -> PollReport:
-    store = campaign.store()
-    try:
-        return poll_once(store, campaign.config, NOW)
-    finally:
-        store.close()
 
 
 def stored(campaign: MailCampaign) -> int:
@@ -118,10 +107,10 @@ def test_every_reply_is_stored_once_through_stops_cuts_renumbering_and_redeliver
         assert code == 1 and message.startswith("Error: lost the connection to IMAP server"), message
         assert "the next poll resumes" in message and message.count("\n") == 1, message
         with pytest.raises(MailServerError, match="cannot reach IMAP server"):
-            poll(campaign)  # while it is down: one clear error
+            campaign.poll()  # while it is down: one clear error
         dovecot.start()
         proxy.throttle = 0.0
-        poll(campaign)
+        campaign.poll()
         assert stored(campaign) == bounds[1], f"seed {seed}"
 
         # 2. Connections cut at random points over repeated passes.
@@ -180,13 +169,13 @@ def cut_passes(campaign: MailCampaign, proxy: TcpProxy, rng: random.Random, pass
     for _ in range(passes):
         proxy.cut_after(rng.randint(100, 400_000))
         try:
-            poll(campaign)
+            campaign.poll()
         except PollInterruptedError:
             interrupted += 1
         except MailServerError as exc:  # cut during the greeting or the login
             assert "IMAP server" in str(exc), exc
             interrupted += 1
     for _ in range(5):
-        if poll(campaign).new == 0:
+        if campaign.poll().new == 0:
             return interrupted
     raise AssertionError("the polls did not catch up")

@@ -37,12 +37,27 @@ KILLS = 20 if long_tests_enabled() else 5
 ENV = {"FOIBOT_NOW": NOW}
 
 
-def kill_moments(rng: random.Random, kills: int) -> list[tuple[str, float]]:
-    """("after", n): once the server holds n messages; ("at", s): s seconds after the start (start-up,
-    planning, the queueing transaction, the first sends). Spread over the whole run, in order."""
-    counts = sorted(rng.sample(range(1, COUNT), kills))
+def kill_moments(rng: random.Random, kills: int, below: int = COUNT) -> list[tuple[str, float]]:
+    """("after", n): once the server holds n messages (n below `below`); ("at", s): s seconds after the start
+    (start-up, planning, the queueing transaction, the first sends). Spread over the whole run, in order."""
+    counts = sorted(rng.sample(range(1, below), kills))
     return [("at", round(rng.uniform(0.0, 1.6), 3)) if rng.random() < 0.25 else ("after", float(n))
             for n in counts]
+
+
+def kill_at(proc: Any, moment: tuple[str, float], server: SmtpServer) -> tuple[str, str]:
+    """SIGKILL `proc` at `moment` (see kill_moments), unless it ends by itself first; its output."""
+    kind, value = moment
+    begun = time.monotonic()
+    while proc.poll() is None:
+        if kind == "at" and time.monotonic() - begun >= value:
+            break
+        if kind == "after" and len(server.received) >= value:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate(timeout=60)
+    return out, err
 
 
 def outgoing(database: Path) -> dict[str, dict[str, str]]:
@@ -60,17 +75,9 @@ def test_a_1000_request_send_killed_at_random_moments_sends_each_once(smtp_serve
     authorities_csv(campaign, COUNT, domains=50)
     started = time.monotonic()
     killed = finished_first = 0
-    for kind, value in moments:
+    for moment in moments:
         proc = foibot_process(campaign, "send", "--run", "crash", "--yes", env=ENV)
-        begun = time.monotonic()
-        while proc.poll() is None:
-            if kind == "at" and time.monotonic() - begun >= value:
-                break
-            if kind == "after" and len(smtp_server.received) >= value:
-                break
-            time.sleep(0.002)
-        proc.send_signal(signal.SIGKILL)
-        _out, err = proc.communicate(timeout=60)
+        _out, err = kill_at(proc, moment, smtp_server)
         if proc.returncode == -signal.SIGKILL:
             killed += 1
         else:  # it ended by itself first: done, or stopped on the unknown ones
@@ -237,26 +244,17 @@ def test_the_daily_limit_holds_across_a_1000_request_run_killed_at_random_moment
     smtp_server.file_copies(sent_folder_of(dovecot, imap_user))
     gmail_like(campaign, smtp_server.smtp_section(connections=3, daily_limit=limit), dovecot, imap_user)
     authorities_csv(campaign, COUNT, domains=50)
-    moments = [("at", round(rng.uniform(0.0, 1.6), 3)) if rng.random() < 0.25 else ("after", float(n))
-               for n in sorted(rng.sample(range(1, limit), KILLS))]
+    moments = kill_moments(rng, KILLS, below=limit)
     days = ["2023-04-17T10:00:00+01:00", "2023-04-18T10:00:01+01:00", "2023-04-19T10:00:02+01:00",
             "2023-04-20T10:00:03+01:00"]
     per_day: list[int] = []
     for day_index, day in enumerate(days):
         before = len(smtp_server.received)
         if day_index == 0:
-            for kind, value in moments:
+            for moment in moments:
                 proc = foibot_process(campaign, "send", "--run", "quota", "--authorities",
                                       str(campaign / "authorities.csv"), "--yes", env={"FOIBOT_NOW": day})
-                begun = time.monotonic()
-                while proc.poll() is None:
-                    if kind == "at" and time.monotonic() - begun >= value:
-                        break
-                    if kind == "after" and len(smtp_server.received) >= value:
-                        break
-                    time.sleep(0.002)
-                proc.send_signal(signal.SIGKILL)
-                proc.communicate(timeout=60)
+                kill_at(proc, moment, smtp_server)
         rerun = run_foibot(campaign, "send", "--run", "quota", "--authorities", str(campaign / "authorities.csv"),
                            "--yes", env={"FOIBOT_NOW": day})
         assert "Traceback" not in rerun.stderr, f"seed {seed}: {rerun.stderr}"

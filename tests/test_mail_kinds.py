@@ -159,22 +159,10 @@ def test_a_polled_delay_warning_leaves_the_request_waiting_and_the_failure_then_
         tmp_path: Path, dovecot: Any, imap_user: str, smtp_server: Any) -> None:
     from support.campaigns import sent_campaign
 
-    from foibot.clock import parse_now
-    from foibot.collect import PollReport, poll_once
-
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
     sent = next(iter(campaign.requests.values()))
-    now = parse_now("2026-03-20T12:00:00+00:00")
-
-    def poll() -> PollReport:
-        store = campaign.store()
-        try:
-            return poll_once(store, campaign.config, now)
-        finally:
-            store.close()
-
     campaign.deliver(_addressed(shapes.DELAY_REPORT, sent, imap_user), sender="")
-    report = poll()
+    report = campaign.poll()
     assert (report.bounces, report.delay_warnings, report.failed_requests) == (1, 1, 0)
     assert "1 bounce (1 only delayed)" in report.summary()
     assert campaign.request(sent.authority_id)["status"] == "awaiting_response"
@@ -182,7 +170,7 @@ def test_a_polled_delay_warning_leaves_the_request_waiting_and_the_failure_then_
     assert [(r["request_id"], r["kind"]) for r in rows] == [(sent.id, "bounce")]
     campaign.deliver(_addressed(shapes.HARD_REPORT, sent, imap_user).replace(b"<m.1@mx.example>", b"<m.2@mx.example>"),
                      sender="")
-    report = poll()
+    report = campaign.poll()
     assert (report.bounces, report.delay_warnings, report.failed_requests) == (1, 0, 1)
     assert campaign.request(sent.authority_id)["status"] == "failed"
 

@@ -12,13 +12,14 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.imap import TcpProxy
-from support.mail import reply
+from support.mail import reply_to
 from support.oauth import AuthServer, OAuthDovecot, OAuthSmtpServer, oauth_tables, seed_login
 from support.run import Run, foibot, rows
 from support.smtp import sent_folder_of, toml_text
@@ -82,6 +83,15 @@ class Mailbox:
         assert "[smtp]\n" in text
         self.config_path.write_text(text.replace("[smtp]\n", "[smtp]\nsaves_sent_copies = true\n", 1))
 
+    def one_logged_in_connection(self, at_message: int, trouble: Callable[[], None]) -> None:
+        """One SMTP connection at a time, already logged in (the tokens a finished `foibot login` leaves),
+        the provider filing Sent copies as Gmail does; `trouble` strikes once it has accepted message
+        `at_message`."""
+        self.config_path.write_text(self.config_path.read_text().replace("connections = 2", "connections = 1"))
+        seed_login(load_config(self.config_path), self.user, self.auth)
+        self.like_gmail()
+        self.smtp.after_message = lambda count: trouble() if count == at_message else None
+
     def run(self, now: str, *args: str, code: int = 0) -> Run:
         self.monkeypatch.setenv("FOIBOT_NOW", now)
         result = foibot(*args)
@@ -98,10 +108,8 @@ class Mailbox:
         return result
 
     def reply(self, authority: str, at: str, body: str) -> None:
-        original, sender = self.originals[authority], f"foi@{authority}.gov.example"
-        message = reply(from_addr=sender, to=self.user, subject=f"RE: {original['Subject']}", body=body,
-                        in_reply_to=original["Message-ID"], date=parse_now(at))
-        self.dovecot.deliver(self.user, message, sender=sender)
+        message = reply_to(self.originals[authority], to=self.user, body=body, date=parse_now(at))
+        self.dovecot.deliver(self.user, message, sender=f"foi@{authority}.gov.example")
 
     def requests(self) -> dict[str, dict[str, str]]:
         out = self.run("2023-09-01T12:00:00+01:00", "export").stdout
@@ -174,17 +182,12 @@ def test_an_access_token_that_expires_mid_run_is_refreshed_without_a_lost_or_dou
         f"c{i},Council {i},foi@c{i}.gov.example,council,england\n" for i in range(6))
     smtp = make_oauth_smtp()
     box = Mailbox(campaign, auth_server, oauth_dovecot, smtp, monkeypatch, authorities=authorities)
-    box.like_gmail()
-    text = box.config_path.read_text().replace("connections = 2", "connections = 1")
-    box.config_path.write_text(text)
-    seed_login(load_config(box.config_path), box.user, auth_server)
 
-    def midway(count: int) -> None:
-        if count == 3:  # the token runs out, and the provider closes the connection on the next message
-            auth_server.expire_access(box.user)
-            smtp.drop_next(1)
+    def midway() -> None:  # the token runs out, and the provider closes the connection on the next message
+        auth_server.expire_access(box.user)
+        smtp.drop_next(1)
 
-    smtp.after_message = midway
+    box.one_logged_in_connection(3, midway)
     box.send()
     received = [m.rcpt_tos[0] for m in smtp.received]
     assert sorted(received) == sorted(f"foi@c{i}.gov.example" for i in range(6))  # each exactly once
@@ -217,18 +220,13 @@ def test_a_refused_token_between_two_polls_is_refreshed_and_nothing_is_stored_tw
 
 def test_a_login_revoked_mid_run_stops_the_run_with_one_line_and_the_rest_stay_queued(mailbox: Mailbox) -> None:
     box = mailbox
-    box.config_path.write_text(box.config_path.read_text().replace("connections = 2", "connections = 1"))
-    seed_login(load_config(box.config_path), box.user, box.auth)
 
-    box.like_gmail()
+    def midway() -> None:  # the campaigner removed foibot's access in their account settings
+        box.auth.revoke(box.user)
+        box.auth.expire_access(box.user)
+        box.smtp.drop_next(1)
 
-    def midway(count: int) -> None:
-        if count == 1:  # the campaigner removed foibot's access in their account settings
-            box.auth.revoke(box.user)
-            box.auth.expire_access(box.user)
-            box.smtp.drop_next(1)
-
-    box.smtp.after_message = midway
+    box.one_logged_in_connection(1, midway)
     result = box.send(code=1)
     assert result.stderr.splitlines()[-2:] == [
         (f"Error: refreshing the OAuth2 login for {box.user} was refused by 127.0.0.1:{box.auth.port} "
@@ -400,17 +398,12 @@ def test_before_any_login_every_command_says_to_log_in_and_nothing_is_written(ma
 
 def test_a_temporary_auth_failure_mid_run_is_retried_not_taken_for_a_refused_login(mailbox: Mailbox) -> None:
     box = mailbox
-    box.config_path.write_text(box.config_path.read_text().replace("connections = 2", "connections = 1"))
-    seed_login(load_config(box.config_path), box.user, box.auth)
 
-    box.like_gmail()
+    def midway() -> None:  # the provider drops the connection, then is briefly unable to check logins
+        box.smtp.drop_next(1)
+        box.smtp.fail_auth_next(1)
 
-    def midway(count: int) -> None:
-        if count == 1:  # the provider drops the connection, then is briefly unable to check logins
-            box.smtp.drop_next(1)
-            box.smtp.fail_auth_next(1)
-
-    box.smtp.after_message = midway
+    box.one_logged_in_connection(1, midway)
     box.send()
     assert sorted(m.rcpt_tos[0] for m in box.smtp.received) == [
         "foi@acks.gov.example", "foi@answers.gov.example", "foi@silent.gov.example"]

@@ -16,17 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from support.campaigns import MailCampaign, sent_campaign
-from support.imap import TcpProxy
 from support.mail import dsn, minimal_pdf, reply
 
 from foibot.cli import cli
-from foibot.clock import parse_now
-from foibot.collect.imap import PollReport, poll_once
 from foibot.config import load_config
 from foibot.errors import MailServerError
 from foibot.store import open_store
 
-NOW = parse_now("2026-03-20T12:00:00+00:00")
 ROOT = Path(__file__).resolve().parent.parent
 ELSEWHERE = "responses@shared-services.example"  # a sender no layer but the one under test knows
 
@@ -34,14 +30,6 @@ ELSEWHERE = "responses@shared-services.example"  # a sender no layer but the one
 @pytest.fixture
 def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
     return sent_campaign(tmp_path, dovecot, imap_user, smtp_server)
-
-
-def poll(campaign: MailCampaign, now=NOW) -> PollReport:
-    store = campaign.store()
-    try:
-        return poll_once(store, campaign.config, now)
-    finally:
-        store.close()
 
 
 def only_row(campaign: MailCampaign) -> dict:
@@ -56,7 +44,7 @@ def test_in_reply_to_alone_files_the_reply(campaign: MailCampaign) -> None:
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="Re: your e-mail",
                            in_reply_to=barnet.message_id, body="We do not hold any of the information."))
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"], row["triage"]) == (barnet.id, "in_reply_to", 0)
     assert row["match_confidence"] >= 0.9
@@ -70,7 +58,7 @@ def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(ca
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=subject,
                            body="Your request has been logged. Our ref: 9645568. We will respond within 20 "
                                 "working days."))
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (camden.id, "reference_subject")
     assert campaign.request("camden")["authority_ref"] == "9645568"
@@ -82,7 +70,7 @@ def test_reference_in_a_rewritten_subject_files_it_and_learns_their_reference(ca
     campaign.deliver(reply(from_addr="records@camden.gov.uk", to=campaign.user, message_id="<r3@camden.gov.uk>",
                            subject="Response to request 9645568", body="Please find our response below. "
                            "The council does not hold the information you asked for."))
-    poll(campaign)
+    campaign.poll()
     second, third = campaign.incoming()[1:3]
     assert (second["request_id"], second["triage"]) == (None, 1)
     assert (third["request_id"], third["match_method"]) == (camden.id, "authority_ref")
@@ -93,7 +81,7 @@ def test_plus_address_from_a_no_reply_case_system(campaign: MailCampaign) -> Non
     campaign.deliver(reply(from_addr="no-reply@casework.example", to=met.plus_address,
                            subject="Case update", body="A response to your case is available."),
                      to=met.plus_address)
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (met.id, "plus_address")
 
@@ -102,7 +90,7 @@ def test_sender_domain_with_no_clue_at_all(campaign: MailCampaign) -> None:
     harrow = campaign.requests["harrow"]
     campaign.deliver(reply(from_addr="j.smith@foi.harrow.gov.uk", to=campaign.user, subject="Information request",
                            body="Please see our response: we do not hold this information."))
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (harrow.id, "sender_domain")
     assert row["match_confidence"] == pytest.approx(0.6)
@@ -113,7 +101,7 @@ def test_a_reply_naming_two_of_our_references_goes_to_triage_with_both(campaign:
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user,
                            subject=f"Joint response {barnet.reference} and {camden.reference}",
                            body="One answer for both councils."))
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"], row["triage"]) == (None, "ambiguous", 1)
     candidates = {c["reference"] for c in json.loads(row["match_detail"])["candidates"]}
@@ -128,7 +116,7 @@ def test_a_forwarded_reply_is_filed_through_the_attached_message(campaign: MailC
     campaign.deliver(reply(from_addr="colleague@campaign.example", to=campaign.user, subject="Fwd: FOI answer",
                            body="Forwarding this one, it came to my address.",
                            attachments=[("answer.eml", "message/rfc822", original)]))
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (met.id, "forwarded")
 
@@ -139,7 +127,7 @@ def test_html_only_reply(campaign: MailCampaign) -> None:
             f"<p>Your request <b>{barnet.reference}</b> has been answered: we do not hold the information."
             f"</p></body></html>")
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="Our response", body=None, html=html))
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"]) == (barnet.id, "reference_body")
     text = campaign.rows("SELECT text FROM messages WHERE id = ?", [row["id"]])[0]["text"]
@@ -153,7 +141,7 @@ def test_reply_with_a_pdf_letter(campaign: MailCampaign) -> None:
     campaign.deliver(reply(from_addr="foi@camden.gov.uk", to=camden.plus_address, subject=f"RE: {camden.subject}",
                            body="Please find attached our response to your request.",
                            attachments=[("Response letter.pdf", "application/pdf", letter)]), to=camden.plus_address)
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert row["request_id"] == camden.id
     attachment = campaign.rows("SELECT * FROM attachments WHERE message_id = ?", [row["id"]])[0]
@@ -174,7 +162,7 @@ def test_a_malicious_attachment_name_never_becomes_a_path(campaign: MailCampaign
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="RE: request",
                            attachments=[(n, "application/octet-stream", b"#!/bin/sh\necho owned\n") for n in names]),
                      to=barnet.plus_address)
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     stored = campaign.rows("SELECT filename, stored_path FROM attachments WHERE message_id = ? ORDER BY part_index",
                            [row["id"]])
@@ -195,7 +183,7 @@ def test_a_20_mb_message_is_stored_whole(campaign: MailCampaign) -> None:
     raw = reply(from_addr="info@harrow.gov.uk", to=harrow.plus_address, subject="Large files",
                 attachments=[("cctv-footage.zip", "application/zip", blob)])
     campaign.deliver(raw, to=harrow.plus_address)
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert row["request_id"] == harrow.id and row["stored"] == row["size"] > 20 * 1024 * 1024
     assert report.truncated == 0
@@ -203,36 +191,32 @@ def test_a_20_mb_message_is_stored_whole(campaign: MailCampaign) -> None:
     assert (campaign.config.files_dir / attachment["stored_path"]).read_bytes() == blob
 
 
-def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(tmp_path: Path, dovecot, imap_user: str,
-                                                                    smtp_server) -> None:
+@pytest.fixture
+def capped(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
+    """A campaign polled with a 200,000-byte cap, and a 1 MB reply to Barnet waiting in its mailbox."""
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"max_message_bytes": 200_000})
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Big",
                            attachments=[("scan.tif", "image/tiff", os.urandom(1_000_000))]), to=barnet.plus_address)
-    report = poll(campaign)
-    row = only_row(campaign)
+    return campaign
+
+
+def test_a_message_over_the_size_cap_is_stored_truncated_and_filed(capped: MailCampaign) -> None:
+    report = capped.poll()
+    row = only_row(capped)
     assert report.truncated == 1 and row["stored"] == 200_000 and row["size"] > 1_000_000
-    assert row["request_id"] == barnet.id and "truncated" in row["last_error"]
+    assert row["request_id"] == capped.requests["barnet"].id and "truncated" in row["last_error"]
 
 
-def test_the_size_cap_holds_when_the_server_understates_a_messages_size(tmp_path: Path, dovecot, imap_user: str,
-                                                                         smtp_server) -> None:
+def test_the_size_cap_holds_when_the_server_understates_a_messages_size(capped: MailCampaign) -> None:
     # Issue 13 (Low): max_message_bytes trusted the size the server reported; a hostile server stored 400 MB
     # under a 1 MB cap. Here a proxy makes Dovecot's RFC822.SIZE answers say 1,000 bytes.
     import re
 
-    campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"max_message_bytes": 200_000})
-    barnet = campaign.requests["barnet"]
-    campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Big",
-                           attachments=[("scan.tif", "image/tiff", os.urandom(1_000_000))]), to=barnet.plus_address)
-    proxy = TcpProxy(dovecot.imap_port)
-    proxy.rewrite_reply = lambda data: re.sub(rb"RFC822\.SIZE \d+", b"RFC822.SIZE 1000", data)
-    try:
-        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
-        campaign.config_path.write_text(text)
-        report = poll(campaign)
-    finally:
-        proxy.close()
+    campaign = capped
+    with campaign.through_proxy() as proxy:
+        proxy.rewrite_reply = lambda data: re.sub(rb"RFC822\.SIZE \d+", b"RFC822.SIZE 1000", data)
+        report = campaign.poll()
     row = only_row(campaign)
     assert report.truncated == 1 and row["stored"] == 200_000 and row["size"] > 1_000_000
     assert "truncated" in row["last_error"]
@@ -249,7 +233,7 @@ def test_a_different_message_reusing_a_message_id_is_kept(campaign: MailCampaign
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="Another letter",
                            message_id="<same@barnet.gov.uk>", body="Please find the information attached."),
                      to=barnet.plus_address)
-    report = poll(campaign)
+    report = campaign.poll()
     rows = campaign.incoming()
     assert (report.stored, report.duplicates) == (2, 1), report.problems
     assert sorted(r["subject"] for r in rows) == ["Another letter", f"RE: {barnet.subject}"]
@@ -263,7 +247,7 @@ def test_a_dsn_marks_its_request_failed(campaign: MailCampaign, smtp_server) -> 
     sent_before = len(smtp_server.received)
     campaign.deliver(dsn(failed=woodparish.authority_email, original_message_id=woodparish.message_id,
                          original_subject=woodparish.subject, to=campaign.user), sender="")
-    report = poll(campaign)
+    report = campaign.poll()
     assert len(smtp_server.received) == sent_before  # never a reply to a bounce
     row = only_row(campaign)
     assert (row["request_id"], row["match_method"], row["kind"]) == (woodparish.id, "bounce_message_id", "bounce")
@@ -278,14 +262,14 @@ def test_a_dsn_without_our_message_id_is_linked_by_the_failed_address(campaign: 
     # Anyone can send this one (issue 13): to the shared address it fails nothing and waits in triage.
     campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost)",
                          to=campaign.user), sender="")
-    poll(campaign)
+    campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["triage"]) == (None, 1)
     assert campaign.request("met")["status"] != "failed"
     # To the request's own reply address, naming its recipient: that request failed.
     campaign.deliver(dsn(failed="foi@met.police.uk", original_message_id=None, original_subject="(lost again)",
                          to=met.plus_address, reporter="mx2.mail.example"), sender="")
-    poll(campaign)
+    campaign.poll()
     row = campaign.incoming()[1]
     assert (row["request_id"], row["match_method"]) == (met.id, "bounce_address")
     assert campaign.request("met")["status"] == "failed"
@@ -298,7 +282,7 @@ def test_a_bounce_without_a_dsn_part_is_recognised(campaign: MailCampaign) -> No
                      "The e-mail address you entered couldn't be found.",
                 headers={"X-Failed-Recipients": "foi@camden.gov.uk"})
     campaign.deliver(raw, sender="")
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert row["request_id"] == camden.id and row["kind"] == "bounce" and report.bounces == 1
 
@@ -314,7 +298,7 @@ def test_a_bounce_in_plain_words_from_a_server_that_sends_no_dsn(campaign: MailC
             f"Message-ID: {camden.message_id}\nSubject: {camden.subject}\n")
     campaign.deliver(reply(from_addr="Mailer-Daemon@mx.camden.gov.uk", to=campaign.user,
                            subject="Mail delivery failed: returning message to sender", body=body), sender="")
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["kind"]) == (camden.id, "bounce")
     assert campaign.request("camden")["status"] == "failed" and report.bounces == 1
@@ -325,7 +309,7 @@ def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: MailCa
     campaign.deliver(reply(from_addr="info@harrow.gov.uk", to=campaign.user, subject=f"Automatic reply: {harrow.subject}",
                            body="I am out of the office until Monday with no access to e-mail.",
                            headers={"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"}))
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["kind"]) == (harrow.id, "auto_reply")
     request = campaign.request("harrow")
@@ -339,7 +323,7 @@ def test_an_out_of_office_is_filed_and_counted_but_is_no_answer(campaign: MailCa
 def test_an_unrelated_message_goes_to_triage(campaign: MailCampaign) -> None:
     campaign.deliver(reply(from_addr="offers@shop.example", to=campaign.user, subject="Spring sale",
                            body="Everything must go."))
-    report = poll(campaign)
+    report = campaign.poll()
     row = only_row(campaign)
     assert (row["request_id"], row["triage"], row["match_method"]) == (None, 1, "none")
     assert report.triage == 1
@@ -349,11 +333,11 @@ def test_a_reply_to_an_answered_request_is_still_filed(campaign: MailCampaign) -
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=campaign.user, subject=f"RE: {barnet.subject}",
                            body="We do not hold the information."))
-    poll(campaign)
+    campaign.poll()
     assert campaign.request("barnet")["status"] == "answered"
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=campaign.user, subject="Apologies",
                            in_reply_to=barnet.message_id, body="A correction to our earlier letter."))
-    poll(campaign)
+    campaign.poll()
     assert [r["request_id"] for r in campaign.incoming()] == [barnet.id, barnet.id]
 
 
@@ -371,17 +355,17 @@ def test_mail_from_before_the_first_request_is_left_alone(campaign: MailCampaign
     late_old = dovecot.append(campaign.user, reply(from_addr="friend9@home.example", to=campaign.user,
                                                    subject="older still"),
                               when=datetime(2024, 1, 5, 9, 0, tzinfo=UTC))  # a higher UID with an old date
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.new, report.stored, report.before_run) == (1, 1, 4)
     assert "4 older messages from before the first request was sent left alone" in report.summary()
     assert [(r["request_id"], r["triage"]) for r in campaign.incoming()] == [(barnet.id, 0)]
     assert max(old) < late_old
     # The next pass starts after all of them; mail moved in later is taken whatever its date.
-    assert poll(campaign).new == 0
+    assert campaign.poll().new == 0
     dovecot.append(campaign.user, reply(from_addr="foi@barnet.gov.uk", to=campaign.user,
                                         subject=f"Fwd: {barnet.subject}", in_reply_to=barnet.message_id),
                    when=datetime(2024, 2, 1, 9, 0, tzinfo=UTC))
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.stored, report.before_run) == (1, 0)
     assert len(campaign.incoming()) == 2
 
@@ -394,14 +378,9 @@ def test_a_server_that_cannot_search_by_date_still_gets_polled(campaign: MailCam
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
                            subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
-    proxy = TcpProxy(dovecot.imap_port)
-    proxy.rewrite = lambda data: data.replace(b" SINCE ", b" NOTAKEYWORD ")  # Dovecot answers BAD
-    try:
-        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
-        campaign.config_path.write_text(text)
-        report = poll(campaign)
-    finally:
-        proxy.close()
+    with campaign.through_proxy() as proxy:
+        proxy.rewrite = lambda data: data.replace(b" SINCE ", b" NOTAKEYWORD ")  # Dovecot answers BAD
+        report = campaign.poll()
     assert (report.stored, report.before_run) == (2, 0)
     assert any("refused to search by date" in p for p in report.problems), report.problems
     assert sorted(r["triage"] for r in campaign.incoming()) == [0, 1]
@@ -426,7 +405,7 @@ def test_a_poll_before_anything_was_sent_stores_nothing(tmp_path: Path, dovecot,
 def test_mail_stays_unread_and_in_place(campaign: MailCampaign, dovecot) -> None:
     for n in range(3):
         campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=f"note {n}"))
-    poll(campaign)
+    campaign.poll()
     flags = dovecot.flags(campaign.user)
     assert len(flags) == 3 and not any(b"\\Seen" in f or b"\\Deleted" in f for f in flags.values())
     assert dovecot.folders(campaign.user) == ["INBOX"]
@@ -436,7 +415,7 @@ def test_processed_folder_receives_stored_messages(tmp_path: Path, dovecot, imap
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"processed_folder": "foibot/done"})
     for n in range(3):
         campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=f"note {n}"))
-    report = poll(campaign)
+    report = campaign.poll()
     assert report.moved == 3 and report.stored == 3
     assert dovecot.status(campaign.user)["messages"] == 0
     assert dovecot.status(campaign.user, "foibot/done")["messages"] == 3
@@ -453,25 +432,20 @@ def test_processed_folder_moves_only_what_foibot_stored(tmp_path: Path, dovecot,
     barnet = campaign.requests["barnet"]
     campaign.deliver(reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address,
                            subject=f"RE: {barnet.subject}", in_reply_to=barnet.message_id), to=barnet.plus_address)
-    first = poll(campaign)
+    first = campaign.poll()
     assert (first.stored, first.before_run, first.moved) == (1, 3, 1)
-    second = poll(campaign)
+    second = campaign.poll()
     assert second.moved == 0, second.summary()
     assert dovecot.status(campaign.user)["messages"] == 3  # the personal mail stays where it was
     assert dovecot.status(campaign.user, "foibot/done")["messages"] == 1
 
 
-def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, dovecot, monkeypatch) -> None:
+def test_a_pass_with_no_new_mail_is_four_commands(campaign: MailCampaign, monkeypatch) -> None:
     for n in range(5):
         campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject=f"note {n}"))
-    assert poll(campaign).stored == 5
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        text = campaign.config_path.read_text().replace(f"port = {dovecot.imap_port}", f"port = {proxy.port}")
-        campaign.config_path.write_text(text)
-        report = poll(campaign)
-    finally:
-        proxy.close()
+    assert campaign.poll().stored == 5
+    with campaign.through_proxy() as proxy:
+        report = campaign.poll()
     assert (report.new, report.fetched, report.stored) == (0, 0, 0)
     # imaplib asks for CAPABILITY on connecting; then LOGIN, EXAMINE (UIDNEXT tells nothing is new), LOGOUT.
     assert proxy.commands == ["CAPABILITY", "LOGIN", "EXAMINE", "LOGOUT"]
@@ -482,7 +456,7 @@ def test_a_poll_with_nothing_new_does_not_load_the_readers(campaign: MailCampaig
     # A cron or daemon poll every few minutes mostly finds nothing: it must not pay for importing the
     # parsers, BeautifulSoup and the classifier's rules (a third of a second) to learn that.
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="note"))
-    assert poll(campaign).stored == 1
+    assert campaign.poll().stored == 1
     code = ("import sys; from foibot.cli import main; sys.argv = ['foibot', '--config', sys.argv[1], 'poll']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "heavy = ('foibot.collect.filing', 'foibot.understand.classify', 'bs4')\n"
@@ -507,7 +481,7 @@ def test_first_reply_and_reply_counts_reach_the_export(campaign: MailCampaign) -
                            headers={"Auto-Submitted": "auto-replied"}, body="I am away."), to=harrow.plus_address)
     campaign.deliver(reply(from_addr="info@harrow.gov.uk", to=harrow.plus_address, subject=f"RE: {harrow.subject}",
                            body="We do not hold the information you asked for."), to=harrow.plus_address)
-    poll(campaign)
+    campaign.poll()
     result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), "export"], obj={},
                                 env={"FOIBOT_NOW": "2026-03-21"})
     assert result.exit_code == 0, result.output
@@ -536,7 +510,7 @@ def test_tls_with_the_servers_ca(tmp_path: Path, dovecot, imap_user: str, smtp_s
         f"port = {dovecot.imap_port}", f'port = {dovecot.imaps_port}\nca_file = "{dovecot.ca_file}"')
     campaign.config_path.write_text(text)
     campaign.deliver(reply(from_addr=ELSEWHERE, to=campaign.user, subject="over TLS"))
-    assert poll(campaign).stored == 1
+    assert campaign.poll().stored == 1
 
 
 @pytest.mark.parametrize("security", ["tls", "starttls"])
@@ -548,7 +522,7 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, dovecot, imap_user:
         f"port = {dovecot.imap_port}", f"port = {port}")
     campaign.config_path.write_text(text)
     with pytest.raises(MailServerError, match=r"127\.0\.0\.1.*certificate is not trusted"):
-        poll(campaign)
+        campaign.poll()
 
 
 def test_a_wrong_password_is_one_clear_line(campaign: MailCampaign, monkeypatch) -> None:
@@ -566,4 +540,4 @@ def test_an_unreachable_server_is_one_clear_line(campaign: MailCampaign) -> None
     text = campaign.config_path.read_text().replace(f"port = {campaign.dovecot.imap_port}", f"port = {port}")
     campaign.config_path.write_text(text)
     with pytest.raises(MailServerError, match=rf"cannot reach IMAP server 127\.0\.0\.1:{port}: connection refused"):
-        poll(campaign)
+        campaign.poll()

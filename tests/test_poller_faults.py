@@ -4,40 +4,23 @@ a pass that stopped between storing and filing, a server that goes away. Nothing
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.campaigns import MailCampaign, sent_campaign
-from support.imap import TcpProxy
+from support.campaigns import POLLED_AT, MailCampaign, sent_campaign
 from support.mail import reply
 
 from foibot.cli import cli
-from foibot.clock import parse_now
-from foibot.collect.imap import PollReport, _Fetched, folder_key, poll_once, store_batch
+from foibot.collect.imap import PollReport, _Fetched, folder_key, store_batch
 from foibot.errors import MailServerError, PollInterruptedError
 
-NOW = parse_now("2026-03-20T12:00:00+00:00")
+NOW = POLLED_AT  # the moment campaign.poll() polls at
 
 
 @pytest.fixture
 def campaign(tmp_path: Path, dovecot, imap_user: str, smtp_server) -> MailCampaign:
     return sent_campaign(tmp_path, dovecot, imap_user, smtp_server, imap={"batch_size": 4})
-
-
-def poll(campaign: MailCampaign, now: datetime = NOW) -> PollReport:
-    store = campaign.store()
-    try:
-        return poll_once(store, campaign.config, now)
-    finally:
-        store.close()
-
-
-def use_port(campaign: MailCampaign, port: int) -> None:
-    text = campaign.config_path.read_text()
-    current = campaign.config.imap.port
-    campaign.config_path.write_text(text.replace(f"port = {current}\n", f"port = {port}\n"))
 
 
 def deliver_many(campaign: MailCampaign, count: int) -> list[bytes]:
@@ -58,37 +41,29 @@ def assert_each_stored_once(campaign: MailCampaign, count: int) -> None:
 
 
 @pytest.mark.parametrize("cut_after", [600, 3_000, 25_000, 60_000])
-def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: MailCampaign, dovecot, cut_after: int) -> None:
+def test_a_connection_cut_mid_fetch_resumes_on_the_next_pass(campaign: MailCampaign, cut_after: int) -> None:
     deliver_many(campaign, 30)
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        use_port(campaign, proxy.port)
+    with campaign.through_proxy() as proxy:
         proxy.cut_after(cut_after)
         with pytest.raises(MailServerError) as failure:
-            poll(campaign)
+            campaign.poll()
         kept = len(campaign.incoming())
         if isinstance(failure.value, PollInterruptedError):
             assert "the next poll resumes" in str(failure.value)
             assert failure.value.report.stored == kept
         assert kept < 30
-        report = poll(campaign)
-    finally:
-        proxy.close()
+        report = campaign.poll()
     assert report.stored == 30 - kept
     assert_each_stored_once(campaign, 30)
     request = campaign.request("barnet")
     assert request["status"] == "answered"
 
 
-def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: MailCampaign, dovecot) -> None:
+def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: MailCampaign) -> None:
     deliver_many(campaign, 12)
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        use_port(campaign, proxy.port)
+    with campaign.through_proxy() as proxy:
         proxy.cut_after(20_000)
         result = CliRunner().invoke(cli, ["--config", str(campaign.config_path), "poll"], obj={})
-    finally:
-        proxy.close()
     assert result.exit_code == 1
     assert "stored" in result.output
     assert isinstance(result.exception, PollInterruptedError)
@@ -96,12 +71,12 @@ def test_an_interrupted_poll_command_exits_1_after_its_summary(campaign: MailCam
 
 def test_a_changed_uidvalidity_stores_nothing_twice(campaign: MailCampaign, dovecot) -> None:
     deliver_many(campaign, 6)
-    assert poll(campaign).stored == 6
+    assert campaign.poll().stored == 6
     dovecot.set_uidvalidity(campaign.user, "INBOX", 4242)
     camden = campaign.requests["camden"]
     campaign.deliver(reply(from_addr="foi@camden.gov.uk", to=camden.plus_address, subject="after the renumbering"),
                      to=camden.plus_address)
-    report = poll(campaign)
+    report = campaign.poll()
     assert report.resynced
     assert (report.stored, report.fetched, report.duplicates) == (1, 1, 6)  # known ones: only a header fetched
     rows = campaign.incoming()
@@ -110,7 +85,7 @@ def test_a_changed_uidvalidity_stores_nothing_twice(campaign: MailCampaign, dove
     state = campaign.rows("SELECT * FROM mailbox_state")[0]
     assert (state["uidvalidity"], state["last_uid"]) == (4242, 7)
     assert "renumbered" in report.summary()
-    assert poll(campaign).new == 0
+    assert campaign.poll().new == 0
 
 
 def test_the_same_message_delivered_twice_is_stored_once(campaign: MailCampaign) -> None:
@@ -118,7 +93,7 @@ def test_the_same_message_delivered_twice_is_stored_once(campaign: MailCampaign)
     raw = reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="once")
     campaign.deliver(raw, to=barnet.plus_address)
     campaign.deliver(raw, to=barnet.plus_address)
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.fetched, report.stored, report.duplicates) == (2, 1, 1)
     assert len(campaign.incoming()) == 1
     assert campaign.rows("SELECT COUNT(*) AS n FROM events WHERE type = 'reply_matched'")[0]["n"] == 1
@@ -129,7 +104,7 @@ def test_a_message_without_message_id_delivered_twice_is_stored_once(campaign: M
            b"Date: Fri, 20 Mar 2026 10:00:00 +0000\r\n\r\nA reply from a system that sets no Message-ID.\r\n")
     campaign.deliver(raw)  # LMTP adds different Received headers each time
     campaign.deliver(raw)
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.stored, report.duplicates) == (1, 1)
     row = campaign.incoming()[0]
     assert row["dedupe_key"].startswith("sha:")
@@ -137,23 +112,23 @@ def test_a_message_without_message_id_delivered_twice_is_stored_once(campaign: M
 
 def test_a_lost_folder_state_refetches_but_stores_nothing_twice(campaign: MailCampaign) -> None:
     deliver_many(campaign, 5)
-    poll(campaign)
+    campaign.poll()
     store = campaign.store()
     with store.transaction():
         store.db.execute("DELETE FROM mailbox_state")
     store.close()
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.stored, report.duplicates) == (0, 5)
     assert len(campaign.incoming()) == 5
 
 
 def test_the_same_message_in_another_folder_is_stored_once(campaign: MailCampaign, dovecot) -> None:
     raws = deliver_many(campaign, 3)
-    poll(campaign)
+    campaign.poll()
     dovecot.multiappend(campaign.user, raws, folder="Archive")
     campaign.config_path.write_text(campaign.config_path.read_text().replace('folder = "INBOX"',
                                                                              'folder = "Archive"'))
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.stored, report.duplicates) == (0, 3)
     assert len(campaign.incoming()) == 3
     keys = [r["folder"] for r in campaign.rows("SELECT folder FROM mailbox_state ORDER BY folder")]
@@ -171,7 +146,7 @@ def test_messages_stored_by_a_pass_that_stopped_before_filing_are_filed_next_tim
                 report)
     store.close()
     assert campaign.incoming()[0]["state"] == "stored"
-    poll(campaign)
+    campaign.poll()
     row = campaign.incoming()[0]
     assert (row["state"], row["request_id"]) == ("parsed", barnet.id)
     assert campaign.request("barnet")["status"] == "answered"
@@ -191,7 +166,7 @@ def test_broken_mail_never_stops_the_pass(campaign: MailCampaign, dovecot) -> No
     dovecot.append(campaign.user, broken_mime)
     dovecot.append(campaign.user, not_mail)
     dovecot.append(campaign.user, reply(from_addr="foi@barnet.gov.uk", to=barnet.plus_address, subject="fine"))
-    report = poll(campaign)
+    report = campaign.poll()
     rows = campaign.incoming()
     assert len(rows) == 3 and report.stored == 3
     assert rows[0]["request_id"] == barnet.id  # read as far as it goes: the reference was still found
@@ -208,15 +183,15 @@ def test_broken_mail_never_stops_the_pass(campaign: MailCampaign, dovecot) -> No
 
 def test_a_server_that_went_away_and_came_back(campaign: MailCampaign, dovecot) -> None:
     deliver_many(campaign, 3)
-    poll(campaign)
+    campaign.poll()
     dovecot.stop()
     try:
         with pytest.raises(MailServerError, match="cannot reach IMAP server 127.0.0.1"):
-            poll(campaign)
+            campaign.poll()
     finally:
         dovecot.start()
     deliver_many(campaign, 1)
-    report = poll(campaign)
+    report = campaign.poll()
     assert (report.new, report.stored, report.resynced) == (1, 1, False)
     assert sorted(r["uid"] for r in campaign.incoming()) == [1, 2, 3, 4]
 
@@ -226,15 +201,11 @@ def test_a_cut_pass_with_a_processed_folder_moves_the_rest_next_time(tmp_path: P
     campaign = sent_campaign(tmp_path, dovecot, imap_user, smtp_server,
                              imap={"batch_size": 4, "processed_folder": "Processed"})
     deliver_many(campaign, 20)
-    proxy = TcpProxy(dovecot.imap_port)
-    try:
-        use_port(campaign, proxy.port)
+    with campaign.through_proxy() as proxy:
         proxy.cut_after(30_000)
         with pytest.raises(MailServerError):
-            poll(campaign)
-        poll(campaign)
-    finally:
-        proxy.close()
+            campaign.poll()
+        campaign.poll()
     assert dovecot.status(campaign.user)["messages"] == 0
     assert dovecot.status(campaign.user, "Processed")["messages"] == 20
     rows = campaign.incoming()
@@ -256,7 +227,7 @@ def test_two_polls_at_once_store_each_message_once(campaign: MailCampaign) -> No
 
     def one_pass() -> None:
         try:
-            poll(campaign)
+            campaign.poll()
         except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
             errors.append(exc)
 

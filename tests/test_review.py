@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from support.campaigns import StoreCampaign as Campaign
 from support.campaigns import when
+from support.mail import LATER_REFUSAL, SURE_NOT_HELD, VAGUE_REPLY
 
 from foibot.chase.ladder import ChaseSettings, plan, queue_chaser
 from foibot.cli import cli
@@ -26,18 +27,6 @@ from foibot.understand.read import read_text
 
 SENT = "2023-04-17T10:00:00+01:00"  # due 2023-05-17
 LATE = "2023-05-18T10:00"  # the reminder is owed
-
-# Written for these tests: a reply that says little (the reader cannot be sure what it is) ...
-VAGUE = "Hello,\n\nPlease see the information below regarding the matter you raised.\n\nRegards,\nInformation Team\n"
-# ... a plain answer it is sure of ...
-NOT_HELD = ("Dear Requester,\n\nThank you for your request for information.\n\nThe council does not hold any "
-            "information about Fusus. No communications with Fusus have been received.\n\nYours sincerely,\n"
-            "Information Governance Team\n")
-# ... and a later refusal that would change that outcome.
-REFUSED = ("Dear Requester,\n\nFurther to our earlier letter, we have located further records. The information "
-           "you requested is exempt under section 43(2) of the Freedom of Information Act 2000 and is "
-           "withheld.\n\nYours sincerely,\nInformation Governance Team\n")
-
 
 @pytest.fixture
 def campaign(tmp_path: Path) -> Campaign:
@@ -70,7 +59,7 @@ def export_rows(c: Campaign) -> list[dict[str, str]]:
 
 def test_an_unsure_reading_waits_and_holds_the_ladder_until_set(campaign: Campaign) -> None:
     request = campaign.send("barnet", SENT)
-    message = file_reply(campaign, request, VAGUE, "2023-05-16T11:00")
+    message = file_reply(campaign, request, VAGUE_REPLY, "2023-05-16T11:00")
 
     listed = run(campaign, "review", "--json")
     (item,) = [json.loads(line) for line in listed.output.splitlines()]
@@ -100,13 +89,13 @@ def test_an_unsure_reading_waits_and_holds_the_ladder_until_set(campaign: Campai
 
 def test_confirm_settles_and_the_export_says_so(campaign: Campaign) -> None:
     request = campaign.send("barnet", SENT)
-    first = file_reply(campaign, request, NOT_HELD, "2023-05-10T11:00")
+    first = file_reply(campaign, request, SURE_NOT_HELD, "2023-05-10T11:00")
     assert run(campaign, "review").output.strip() == "Nothing waits for review."
     row = export_rows(campaign)[0]
     assert (row["outcome"], row["outcome_confirmed"]) == ("not_held", "auto")
 
     # A later reply that would change the outcome waits, whatever its confidence.
-    second = file_reply(campaign, request, REFUSED, "2023-05-12T11:00")
+    second = file_reply(campaign, request, LATER_REFUSAL, "2023-05-12T11:00")
     (item,) = [json.loads(line) for line in run(campaign, "review", "--json").output.splitlines()]
     assert item["message"] == second and "not_held to refused" in item["reason"]
     assert any("exempt" in sentence for sentence in item["evidence"])
@@ -117,7 +106,7 @@ def test_confirm_settles_and_the_export_says_so(campaign: Campaign) -> None:
     row = export_rows(campaign)[0]
     assert (row["outcome"], row["outcome_confirmed"]) == ("refused", "yes")
     # Confirmed is manual: the same message read again never changes its kind.
-    apply_reply(campaign.store, request["id"], second, read_text(NOT_HELD).classification, when(LATE))
+    apply_reply(campaign.store, request["id"], second, read_text(SURE_NOT_HELD).classification, when(LATE))
     assert campaign.store.db["messages"].get(second)["kind"] == "refused"
     assert first != second
 
@@ -139,7 +128,7 @@ def test_a_chaser_already_queued_waits_in_the_outbox_and_goes_once_settled(campa
     (item,) = plan(campaign.store, settings, when(LATE))
     env = make_environment(template_dirs(campaign.config.base_dir))
     assert queue_chaser(campaign.store, campaign.config, env, item, when(LATE)) is not None
-    message = file_reply(campaign, request, VAGUE, "2023-05-18T10:30")
+    message = file_reply(campaign, request, VAGUE_REPLY, "2023-05-18T10:30")
 
     assert run(campaign, "chase", now="2023-05-18T11:00").exit_code == 0
     (reminder,) = campaign.outgoing("reminder")

@@ -138,23 +138,20 @@ def test_tls_spoken_to_a_starttls_port_says_which_security_to_try(make_smtp_serv
     assert f'port {server.port} does not start with TLS: try [smtp] security = "starttls"' in result.stderr
 
 
-def test_starttls_at_an_implicit_tls_imap_port_says_which_security_to_try(dovecot: Any, imap_user: str,
-                                                                          tmp_path: Path) -> None:
-    config = dovecot.write_config(tmp_path / "config.toml", imap_user, security="starttls",
-                                  imap={"port": dovecot.imaps_port, "timeout_seconds": 1})
+@pytest.mark.parametrize(("security", "port", "timeout", "said"), [
+    # STARTTLS at the implicit-TLS port: either line names the way out
+    ("starttls", "imaps_port", 1, ("port {port} expects TLS from the start", 'try [imap] security = "tls"')),
+    ("tls", "imap_port", 5, ('port {port} does not start with TLS: try [imap] security = "starttls"',)),
+], ids=["starttls-at-an-implicit-tls-port", "tls-at-a-plaintext-port"])
+def test_the_wrong_imap_security_for_the_port_says_which_security_to_try(
+        dovecot: Any, imap_user: str, tmp_path: Path, security: str, port: str, timeout: int,
+        said: tuple[str, ...]) -> None:
+    number = getattr(dovecot, port)
+    config = dovecot.write_config(tmp_path / "config.toml", imap_user, security=security,
+                                  imap={"port": number, "timeout_seconds": timeout})
     result = foibot("--config", str(config), "poll")
     assert result.code == 1 and "Traceback" not in result.stderr
-    assert f'port {dovecot.imaps_port} expects TLS from the start' in result.stderr \
-        or 'try [imap] security = "tls"' in result.stderr, result.stderr
-
-
-def test_tls_at_a_plaintext_imap_port_says_which_security_to_try(dovecot: Any, imap_user: str,
-                                                                 tmp_path: Path) -> None:
-    config = dovecot.write_config(tmp_path / "config.toml", imap_user, security="tls",
-                                  imap={"port": dovecot.imap_port, "timeout_seconds": 5})
-    result = foibot("--config", str(config), "poll")
-    assert result.code == 1 and "Traceback" not in result.stderr
-    assert f'port {dovecot.imap_port} does not start with TLS: try [imap] security = "starttls"' in result.stderr
+    assert any(line.format(port=number) in result.stderr for line in said), result.stderr
 
 
 def test_chase_asks_before_sending_through_a_real_server(smtp_server: SmtpServer, campaign: Path,

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support.mail import dsn, reply
+from support.mail import LATER_REFUSAL, SURE_NOT_HELD, VAGUE_REPLY, dsn, reply
 from support.run import foibot
 from support.web import NOW, PHONE, WebCampaign, build, go, nav, no_horizontal_scroll, open_page, shoot
 
@@ -24,17 +24,6 @@ def web(tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch) -> WebCamp
     return build(tmp_path, smtp_server)
 
 
-# Written for these tests: a reply that says little (the reader cannot be sure of it), a plain not-held answer
-# it is sure of, and a later refusal that would change that outcome.
-VAGUE = "Hello,\n\nPlease see the information below regarding the matter you raised.\n\nRegards,\nInformation Team\n"
-NOT_HELD = ("Dear Requester,\n\nThank you for your request for information.\n\nThe council does not hold any "
-            "information about Fusus. No communications with Fusus have been received.\n\nYours sincerely,\n"
-            "Information Governance Team\n")
-REFUSED = ("Dear Requester,\n\nFurther to our earlier letter, we have located further records. The information "
-           "you requested is exempt under section 43(2) of the Freedom of Information Act 2000 and is "
-           "withheld.\n\nYours sincerely,\nInformation Governance Team\n")
-
-
 def cli_queue(web: WebCampaign) -> list[dict]:
     """What `foibot review --json` lists, run as a campaigner runs it."""
     done = foibot("--config", str(web.campaign.folder / "config.toml"), "review", "--json")
@@ -44,9 +33,9 @@ def cli_queue(web: WebCampaign) -> list[dict]:
 
 def test_the_browser_shows_the_cli_review_queue_and_confirm_releases_the_ladder(web: WebCampaign, chromium,
                                                                              smtp_server) -> None:
-    vague = web.reply_to("barnet", VAGUE)  # unsure: waits
-    web.reply_to("kent", NOT_HELD)  # sure: never listed
-    changed = web.reply_to("kent", REFUSED, subject=f"Further records [ref {web.requests['kent']['reference']}]")
+    vague = web.reply_to("barnet", VAGUE_REPLY)  # unsure: waits
+    web.reply_to("kent", SURE_NOT_HELD)  # sure: never listed
+    changed = web.reply_to("kent", LATER_REFUSAL, subject=f"Further records [ref {web.requests['kent']['reference']}]")
     queue = cli_queue(web)
     assert [i["message"] for i in queue] == [vague, changed]
     assert queue[0]["reason"].startswith("low confidence") and "not_held to refused" in queue[1]["reason"]
@@ -213,7 +202,7 @@ def test_today_shows_what_needs_the_campaigner(web: WebCampaign, chromium) -> No
         original_subject=f"Freedom of Information request: Fusus [ref {camden['reference']}]",
         to="campaigner@foibot.test"))
     web.reply_to("glasgow", CLARIFY)
-    web.reply_to("barnet", VAGUE)
+    web.reply_to("barnet", VAGUE_REPLY)
     web.deliver(reply(from_addr="news@shop.example", to="campaigner@foibot.test", subject="Spring sale",
                       body="Half price this week only."))
     with serving(web.config) as running:
@@ -286,7 +275,7 @@ def test_triage_files_by_the_authority_id_and_offers_the_domain_it_mentions(web:
 
 
 def test_outputs_download_the_same_csv_and_report_as_the_cli(web: WebCampaign, chromium, tmp_path: Path) -> None:
-    web.reply_to("kent", NOT_HELD)
+    web.reply_to("kent", SURE_NOT_HELD)
     config = str(web.campaign.folder / "config.toml")
     exported = foibot("--config", config, "export", "-o", str(tmp_path / "cli.csv"))
     assert exported.code == 0, exported.stderr

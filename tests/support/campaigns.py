@@ -5,7 +5,8 @@
   lifecycle, so the ladder sees the facts it sees in production. For the chase, daemon and stop tests.
 - `MailCampaign` / `sent_campaign(...)`: the request sent to five authorities through the real `foibot send`
   (aiosmtpd on loopback), the campaigner's mailbox on a real Dovecot, replies delivered over LMTP as an MTA
-  would. For the poller, filing and triage tests.
+  would; `poll()` runs one real pass, `through_proxy()` puts a TcpProxy between it and Dovecot. For the
+  poller, filing and triage tests.
 Mail to deliver is built with `support.mail`; a finished campaign's database for the publishing tests comes
 from `support.outcomes`; foibot itself is run with `support.run.foibot`.
 """
@@ -13,6 +14,8 @@ from `support.outcomes`; foibot itself is run with `support.run.foibot`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ from click.testing import CliRunner
 
 from foibot.cli import cli
 from foibot.clock import iso, parse_now
+from foibot.collect import PollReport, poll_once
 from foibot.config import Config, load_config
 from foibot.references import new_reference
 from foibot.send.compose import build_message, new_message_id
@@ -121,6 +125,7 @@ woodparish,Wood Parish Council,woodparishclerk@gmail.com,council,england,
 harrow,London Borough of Harrow,info@harrow.gov.uk,council,england,
 """
 SENT_AT = "2026-03-02T10:00:00+00:00"
+POLLED_AT = parse_now("2026-03-20T12:00:00+00:00")  # a fortnight on: every request is still within its 20 days
 
 
 @dataclass
@@ -149,6 +154,29 @@ class MailCampaign:
     def store(self) -> Store:
         config = self.config
         return open_store(config.database_path, config.files_dir)
+
+    def poll(self, now: datetime = POLLED_AT) -> PollReport:
+        """One pass of the real poller over the mailbox, on a store opened and closed for it."""
+        store = self.store()
+        try:
+            return poll_once(store, self.config, now)
+        finally:
+            store.close()
+
+    @contextmanager
+    def through_proxy(self) -> Iterator[Any]:
+        """For the block, the mailbox is reached through a `support.imap.TcpProxy` in front of Dovecot (to
+        rewrite, count or cut what passes); afterwards the proxy is closed and the config names Dovecot again."""
+        from support.imap import TcpProxy
+
+        proxy = TcpProxy(self.dovecot.imap_port)
+        text = self.config_path.read_text()
+        try:
+            self.config_path.write_text(text.replace(f"port = {self.dovecot.imap_port}\n", f"port = {proxy.port}\n"))
+            yield proxy
+        finally:
+            proxy.close()
+            self.config_path.write_text(text)
 
     def deliver(self, raw: bytes, to: str | None = None, sender: str = "bounces@mail.example") -> None:
         self.dovecot.deliver(to or self.user, raw, sender=sender)

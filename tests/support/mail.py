@@ -40,8 +40,14 @@ def make_pdf(lines: list[str]) -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
+    return pdf_file(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+
+def pdf_file(objects: list[bytes], header: bytes = b"%PDF-1.4\n") -> bytes:
+    """A PDF file around its objects, numbered from 1 (the first is the catalog): each `n 0 obj`, the
+    cross-reference table of their offsets and the trailer."""
     out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    out.write(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())
@@ -139,6 +145,18 @@ NOT_HELD_LETTER = [
 ]
 
 
+# For the review queue (test_review, test_web): a reply that says little (the reader cannot be sure what it
+# is), a plain answer it is sure of, and a later refusal that would change that outcome.
+VAGUE_REPLY = ("Hello,\n\nPlease see the information below regarding the matter you raised.\n\nRegards,\n"
+               "Information Team\n")
+SURE_NOT_HELD = ("Dear Requester,\n\nThank you for your request for information.\n\nThe council does not hold "
+                 "any information about Fusus. No communications with Fusus have been received.\n\nYours "
+                 "sincerely,\nInformation Governance Team\n")
+LATER_REFUSAL = ("Dear Requester,\n\nFurther to our earlier letter, we have located further records. The "
+                 "information you requested is exempt under section 43(2) of the Freedom of Information Act 2000 "
+                 "and is withheld.\n\nYours sincerely,\nInformation Governance Team\n")
+
+
 _counter = itertools.count(1)
 
 
@@ -163,6 +181,14 @@ def reply(*, from_addr: str, to: str, subject: str, body: str | None = "Thank yo
     return msg.as_bytes()
 
 
+def reply_to(original: EmailMessage, *, to: str, body: str, date: datetime, references: bool = False) -> bytes:
+    """The authority's answer to a request we sent (`original`, as the SMTP server received it): from the
+    address it went to, "RE:" its subject, In-Reply-To (and, with `references`, References) its Message-ID."""
+    return reply(from_addr=original["To"].addresses[0].addr_spec, to=to, subject=f"RE: {original['Subject']}",
+                 body=body, in_reply_to=original["Message-ID"],
+                 references=[original["Message-ID"]] if references else None, date=date)
+
+
 def minimal_pdf(*lines: str) -> bytes:
     """A small valid PDF whose text pypdf can read (one page, Helvetica): the classifier tests' builder."""
     return make_pdf(list(lines))
@@ -170,7 +196,8 @@ def minimal_pdf(*lines: str) -> bytes:
 
 def dsn(*, failed: str, original_message_id: str | None, original_subject: str, to: str,
         status: str = "5.1.1", diagnostic: str = "smtp; 550 5.1.1 <{failed}>: Recipient address rejected: "
-        "User unknown in virtual mailbox table", reporter: str = "mx.mail.example") -> bytes:
+        "User unknown in virtual mailbox table", reporter: str = "mx.mail.example",
+        date: datetime | None = None) -> bytes:
     """A delivery status notification (RFC 3464) as a mail server sends it: report, status, returned headers."""
     boundary = "dsn-boundary-42"
     returned = f"From: A. Campaigner <{to}>\r\nTo: {failed}\r\nSubject: {original_subject}\r\n"
@@ -180,7 +207,7 @@ def dsn(*, failed: str, original_message_id: str | None, original_subject: str, 
         f"From: Mail Delivery System <MAILER-DAEMON@{reporter}>\r\n"
         f"To: {to}\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\n"
-        "Date: Fri, 20 Mar 2026 10:05:00 +0000\r\n"
+        f"Date: {format_datetime(date or datetime(2026, 3, 20, 10, 5, tzinfo=UTC))}\r\n"
         f"Message-ID: <dsn.{abs(hash((failed, original_message_id)))}@{reporter}>\r\n"
         "Auto-Submitted: auto-replied\r\n"
         "MIME-Version: 1.0\r\n"

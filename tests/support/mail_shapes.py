@@ -20,6 +20,16 @@ def message(headers: dict[str, str], body: str, *, null_sender: bool = False) ->
     return ("\r\n".join(lines) + "\r\n\r\n" + body.replace("\n", "\r\n")).encode("utf-8")
 
 
+OFFICER = "j.officer@millbrook.gov.uk"  # a person at the authority, whose mail program answers for them
+
+
+def from_officer(subject: str, body: str = "Thanks, I will read your message later.\n",
+                 headers: dict[str, str] | None = None, *, null_sender: bool = False) -> bytes:
+    """What the officer's own mail program sends back (an auto-reply, a read receipt): From the officer, the
+    Subject, then the headers that mark it, in that order."""
+    return message({"From": OFFICER, "Subject": subject, **(headers or {})}, body, null_sender=null_sender)
+
+
 def _returned(subject: str = "Freedom of Information request: Fusus [ref FB-7K3Q98]") -> str:
     return (f"Return-Path: <{OURS}>\nReceived: from mail.example.org by mx.millbrook.gov.uk\n"
             f"From: A. Campaigner <{OURS}>\nTo: {THEIRS}\nSubject: {subject}\nMessage-ID: {OUR_ID}\n\n"
@@ -158,40 +168,30 @@ NESTED_DELAY = message({"From": "Mail Filter <filter@gw.millbrook.gov.uk>", "Sub
 # --- auto-replies ------------------------------------------------------------------------------------
 RFC3834 = message({"From": "J. Officer <j.officer@millbrook.gov.uk>", "Subject": "Re: your message",
                    "Auto-Submitted": "auto-replied"}, "Thanks, I will read your message later.\n")
-X_AUTOREPLY = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: your message", "X-Autoreply": "yes"},
-                      "Thanks, I will read your message later.\n")
-PRECEDENCE_AUTO = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: your message",
-                           "Precedence": "auto_reply"}, "Thanks, I will read your message later.\n")
-APPLE_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: your message",
-                          "X-Apple-Action": "vacation"}, "Thanks, I will read your message later.\n")
-GERMAN_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Abwesenheitsnotiz: Anfrage"},
-                         "Vielen Dank für Ihre Nachricht.\n")
-FRENCH_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Réponse automatique : Demande"},
-                         "Merci pour votre message.\n")
-WELSH_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Ateb awtomatig: Cais"},
-                        "Diolch am eich neges.\n")
+X_AUTOREPLY = from_officer("Re: your message", headers={"X-Autoreply": "yes"})
+PRECEDENCE_AUTO = from_officer("Re: your message", headers={"Precedence": "auto_reply"})
+APPLE_VACATION = from_officer("Re: your message", headers={"X-Apple-Action": "vacation"})
+GERMAN_SUBJECT = from_officer("Abwesenheitsnotiz: Anfrage", "Vielen Dank für Ihre Nachricht.\n")
+FRENCH_SUBJECT = from_officer("Réponse automatique : Demande", "Merci pour votre message.\n")
+WELSH_SUBJECT = from_officer("Ateb awtomatig: Cais", "Diolch am eich neges.\n")
 BRACKETED_SUBJECT = message({"From": "desk@helpdesk.example", "Subject": "[helpdesk #4471] AutoReply: Request"},
                             "Your ticket has been created.\n")
-DUTCH_TEXT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Verzoek"},
-                     "Ik ben afwezig tot maandag 5 juni. Uw bericht wordt niet doorgestuurd.\n")
-SPANISH_TEXT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Solicitud"},
-                       "Estoy fuera de la oficina hasta el lunes. Responderé a su mensaje a mi regreso.\n")
-READ_RECEIPT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Read: Freedom of Information request"},
-                       "Your message was read on 22 May 2023 09:20.\n", null_sender=True)
-BULK_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Out of Office: Freedom of Information request",
-                         "Precedence": "bulk"}, "I am away this week.\n")
-MAILER_VACATION = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Request",
-                           "X-Mailer": "vacation 1.2.7"}, "Thanks for your message.\n")
-JAPANESE_SUBJECT = message({"From": "j.officer@millbrook.gov.uk", "Subject": "自動応答: Request"},
-                           "ありがとうございます。\n")
-BULK_VACATION_REPLY = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Re: Freedom of Information request",
-                               "Precedence": "bulk"}, "I am out of the office until 5 June with no access to e-mail.\n")
-BULK_VACATION_GERMAN = message({"From": "j.officer@millbrook.gov.uk", "Subject": "AW: Anfrage", "Precedence": "bulk",
-                                "In-Reply-To": OUR_ID}, "Ich bin bis zum 5. Juni nicht im Büro.\n")
-EXCHANGE_2003 = message({"From": "j.officer@millbrook.gov.uk", "Subject": "Out of Office AutoReply: Request",
-                         "Precedence": "bulk"}, "Back on Monday.\n")
-OLD_VACATION_JUNK = message({"From": "j.officer@millbrook.gov.uk", "Subject": "[Odpowiedź automatyczna] Request",
-                             "Precedence": "junk"}, "Dziękuję za wiadomość.\n")
+DUTCH_TEXT = from_officer("Re: Verzoek", "Ik ben afwezig tot maandag 5 juni. Uw bericht wordt niet doorgestuurd.\n")
+SPANISH_TEXT = from_officer("Re: Solicitud",
+                            "Estoy fuera de la oficina hasta el lunes. Responderé a su mensaje a mi regreso.\n")
+READ_RECEIPT = from_officer("Read: Freedom of Information request", "Your message was read on 22 May 2023 09:20.\n",
+                            null_sender=True)
+BULK_VACATION = from_officer("Out of Office: Freedom of Information request", "I am away this week.\n",
+                             {"Precedence": "bulk"})
+MAILER_VACATION = from_officer("Re: Request", "Thanks for your message.\n", {"X-Mailer": "vacation 1.2.7"})
+JAPANESE_SUBJECT = from_officer("自動応答: Request", "ありがとうございます。\n")
+BULK_VACATION_REPLY = from_officer("Re: Freedom of Information request",
+                                   "I am out of the office until 5 June with no access to e-mail.\n", {"Precedence": "bulk"})
+BULK_VACATION_GERMAN = from_officer("AW: Anfrage", "Ich bin bis zum 5. Juni nicht im Büro.\n",
+                                    {"Precedence": "bulk", "In-Reply-To": OUR_ID})
+EXCHANGE_2003 = from_officer("Out of Office AutoReply: Request", "Back on Monday.\n", {"Precedence": "bulk"})
+OLD_VACATION_JUNK = from_officer("[Odpowiedź automatyczna] Request", "Dziękuję za wiadomość.\n",
+                                 {"Precedence": "junk"})
 
 # --- not automatic: list and bulk mail, people -------------------------------------------------------
 LIST_OUT_OF_OFFICE_WORDS = message({
