@@ -812,7 +812,7 @@ def clarified(request: str, answered_on: str | None) -> None:
 @click.option("--run", "run_name", default=None, help="Only this run (default: all runs).")
 @_config_option
 def status(run_name: str | None) -> None:
-    """A table of requests by status and outcome, the late ones, and what waits in triage."""
+    """A table of requests by status and outcome, the late ones, and what waits in triage and for review."""
     from .publish import status_text
 
     config = load()
@@ -820,7 +820,7 @@ def status(run_name: str | None) -> None:
     store = open_db(config, create=False)
     store.require_run(run_name)
     limit = int(config.smtp.daily_limit) if config.smtp is not None else 0
-    click.echo(status_text(store, moment, run_name, daily_limit=limit), nl=False)
+    click.echo(status_text(store, moment, run_name, daily_limit=limit, base_dir=config.base_dir), nl=False)
 
 
 @cli.command()

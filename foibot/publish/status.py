@@ -1,4 +1,4 @@
-"""`foibot status`: counts by status and outcome, the late requests oldest first, and what waits in triage.
+"""`foibot status`: counts by status and outcome, the late requests oldest first, what waits in triage and for review.
 
 Plain text that fits an 80-column terminal: long names are cut with an ellipsis, never wrapped.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from ..clock import from_iso, london_date, when_text
 from ..review import pending_count
@@ -40,13 +41,17 @@ class Summary:
     by_hand_chasers: list[dict] = field(default_factory=list)  # their chasers written out, not recorded as sent
     readdressed: int = 0  # requests whose first address was wrong
     review_total: int = 0  # readings waiting for a person (foibot review)
+    verdicts_waiting: int = 0  # unclear verdicts per question waiting for a person (foibot review)
     quarantined: int = 0  # messages set aside because reading them failed (foibot retry MESSAGE)
     queued: int = 0  # outgoing messages waiting to be sent (requests and chasers)
     unknown: int = 0  # outgoing messages that may or may not have been sent
     next_at: datetime | None = None  # when [smtp] daily_limit lets the next one go, if it holds them now
 
 
-def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: int = 0) -> Summary:
+def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: int = 0,
+              base_dir: Path | None = None) -> Summary:
+    from .findings import to_review
+
     summary = Summary()
     summary.queued, summary.unknown = _outgoing(store, run)
     if summary.queued and daily_limit:
@@ -75,6 +80,7 @@ def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: 
         "m.request_id WHERE m.direction = 'out' AND m.state = 'by_hand' AND m.stage != 'request'"
         + (" AND q.run = ?" if run else "") + " ORDER BY m.id", [run] if run else []))
     summary.review_total = pending_count(store, run)
+    summary.verdicts_waiting = len(to_review(store, now, run, base_dir))
     summary.quarantined = store.quarantine_count()
     return summary
 
@@ -177,10 +183,13 @@ def render(summary: Summary, now: datetime, run: str | None = None) -> str:
             lines.append(f"  ... and {summary.triage_total - len(summary.triage)} more (foibot triage)")
     else:
         lines.append("Waiting in triage: nothing.")
-    if summary.review_total:
-        lines.append(f"Waiting for review: {summary.review_total} reading(s); their requests are not chased "
-                     "until settled (foibot review)")
-    else:
+    if summary.review_total:  # each line fits the 80 columns whatever the counts
+        lines.append(f"Waiting for review: {summary.review_total} reading(s), not chased until settled "
+                     "(foibot review)")
+    if summary.verdicts_waiting:
+        lines.append(f"Waiting for review: {summary.verdicts_waiting} verdict(s), answers that decide nothing "
+                     "(foibot review)")
+    if not summary.review_total and not summary.verdicts_waiting:
         lines.append("Waiting for review: nothing.")
     if summary.quarantined:
         lines.append(f"Quarantined: {summary.quarantined} message(s) could not be read within the limits; their "
@@ -198,6 +207,8 @@ def _counts(title: str, counter: Counter[str], order: tuple[str, ...]) -> list[s
     return rows
 
 
-def status_text(store: Store, now: datetime, run: str | None = None, daily_limit: int = 0) -> str:
-    """The whole `foibot status` output (`daily_limit`: [smtp] daily_limit, to say when the queue goes)."""
-    return render(summarise(store, now, run, daily_limit), now, run)
+def status_text(store: Store, now: datetime, run: str | None = None, daily_limit: int = 0,
+                base_dir: Path | None = None) -> str:
+    """The whole `foibot status` output (`daily_limit`: [smtp] daily_limit, to say when the queue goes;
+    `base_dir`: the config's folder, where the runs' templates, and so their questions, are found)."""
+    return render(summarise(store, now, run, daily_limit, base_dir), now, run)

@@ -194,6 +194,8 @@ def build_app(workspace: Workspace) -> Any:
         Route("/r/{reference}", endpoint(pages.request_page), methods=["GET"]),
         Route("/r/{reference}/act", endpoint(pages.request_action), methods=["POST"]),
         Route("/review", endpoint(pages.review), methods=["GET"]),
+        Route("/verdicts/confirm", endpoint(pages.confirm_verdict_page), methods=["POST"]),
+        Route("/verdicts/set", endpoint(pages.correct_verdict_page), methods=["POST"]),
         Route("/messages/{number:int}", endpoint(pages.message_page), methods=["GET"]),
         Route("/messages/{number:int}/confirm", endpoint(pages.confirm_reading), methods=["POST"]),
         Route("/messages/{number:int}/kind", endpoint(pages.set_kind), methods=["POST"]),

@@ -4,6 +4,7 @@
 |---|---|
 | review (the queue `foibot review` lists) | `foibot review` (review.list_reviews) |
 | review: confirm / set the kind | `foibot review confirm N`, `foibot review set N --kind K` (review.confirm_reading, review.set_reading) |
+| review: a verdict's confirm / correct | `foibot review confirm REF Q`, `foibot review set REF Q --verdict V` (review.confirm_verdict, review.correct_verdict) |
 | triage: assign / dismiss / restore | `foibot assign N TARGET`, `foibot triage --dismiss N` / `--restore N` |
 | a request: hold, resume, withdraw, clarified | `foibot hold`, `resume`, `withdraw`, `clarified` (lifecycle) |
 | a bounced request: send again to | `foibot readdress REF ADDRESS` (send.readdress_request) |
@@ -23,9 +24,9 @@ from .. import collect, publish
 from ..chase import chase_due
 from ..clock import parse_now
 from ..errors import FoibotError, InputError
-from ..lifecycle import record_clarified, set_hold, withdraw
+from ..lifecycle import find_request, record_clarified, set_hold, withdraw
 from ..review import confirm_reading as confirm_review
-from ..review import list_reviews, set_reading
+from ..review import confirm_verdict, correct_verdict, list_reviews, set_reading
 from ..vocab import KINDS
 from .app import Page
 
@@ -34,6 +35,7 @@ SAFE_TYPES = {"application/pdf", "text/plain", "text/csv", "image/png", "image/j
               "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/msword",
               "application/vnd.ms-excel", "application/zip", "application/vnd.oasis.opendocument.text"}
+SHOWN = 10  # as many of each list as Today shows (publish.today cuts its own lists so)
 BULK_ACTIONS = {"hold": "hold", "resume": "resume chasing", "withdraw": "withdraw"}
 
 
@@ -54,7 +56,9 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 # --- Today -----------------------------------------------------------------------------------------------
 
 def today(page: Page) -> Response:
-    return page.render("today.html", t=publish.today(page.store, page.config, page.now))
+    verdicts = publish.to_review(page.store, page.now, base_dir=page.config.base_dir)
+    return page.render("today.html", t=publish.today(page.store, page.config, page.now),
+                       verdicts_total=len(verdicts), verdicts=verdicts[:SHOWN])
 
 
 # --- the request list and bulk actions -------------------------------------------------------------------
@@ -151,7 +155,16 @@ def _readdress(page: Page, reference: str) -> Response:
 def review(page: Page) -> Response:
     run = _run_param(page)
     items = list_reviews(page.store, run)
-    return page.render("review.html", total=len(items), items=items, kinds=KINDS, run=run)
+    verdicts = publish.to_review(page.store, page.now, run, base_dir=page.config.base_dir)
+    runs = {ref: find_request(page.store, ref)["run"] for ref in {v.reference for v in verdicts}}
+    allowed: dict[tuple[str, str], tuple[str, ...]] = {}
+    for v in verdicts:
+        key = (runs[v.reference], v.question)
+        if key not in allowed:
+            allowed[key] = publish.question_vocabulary(page.store, key[0], v.question, page.config.base_dir)[1]
+    choices = {(v.reference, v.question): allowed[(runs[v.reference], v.question)] for v in verdicts}
+    return page.render("review.html", total=len(items), items=items, kinds=KINDS, run=run, verdicts=verdicts,
+                       choices=choices)
 
 
 def _settled(settled: Any) -> str:
@@ -171,6 +184,42 @@ def set_kind(page: Page) -> Response:
     number = int(page.path["number"])
     settled = set_reading(page.store, number, page.form.get("kind", ""), page.now)
     return page.done(f"Message {number}: set to {_words(settled.kind)}{_settled(settled)}.")
+
+
+def _verdict_target(page: Page) -> tuple[dict[str, Any], str, list[str], tuple[str, ...]]:
+    """The request and question a verdict form names, the run's question ids and that question's verdicts."""
+    reference = page.form.get("request", "").strip()
+    question = page.form.get("question", "").strip()
+    if not reference or not question:
+        raise InputError("a verdict form names its request and question")
+    row = find_request(page.store, reference)
+    ids, allowed = publish.question_vocabulary(page.store, row["run"], question, page.config.base_dir)
+    return row, question, ids, allowed
+
+
+def confirm_verdict_page(page: Page) -> Response:
+    """`foibot review confirm REF Q`: foibot's verdict, as the page showed it, is the person's now."""
+    row, question, ids, _allowed = _verdict_target(page)
+    found = publish.current_verdict(page.store, row["reference"], question, page.now, page.config.base_dir)
+    shown = page.form.get("verdict", "")
+    if shown and (shown, page.form.get("exemption", "")) != (found.verdict, found.exemption or ""):
+        raise InputError(f"{row['reference']} {question}: foibot's verdict changed from {_words(shown)} to "
+                         f"{_words(found.verdict)} since you looked: check it again")
+    confirm_verdict(page.store, row["reference"], question, found.verdict, page.now, exemption=found.exemption,
+                    questions=ids)
+    told = _words(found.verdict) + (f" ({found.exemption})" if found.exemption else "")
+    return page.done(f"{row['reference']} ({row['authority_name']}) {question}: confirmed as {told}.")
+
+
+def correct_verdict_page(page: Page) -> Response:
+    """`foibot review set REF Q --verdict V [--exemption E]`: the person's verdict wins."""
+    row, question, ids, allowed = _verdict_target(page)
+    verdict = page.form.get("verdict", "").strip()
+    exemption = page.form.get("exemption", "").strip() or None
+    correct_verdict(page.store, row["reference"], question, verdict, page.now, exemption=exemption,
+                    allowed=allowed, questions=ids)
+    told = _words(verdict) + (f" ({exemption})" if exemption else "")
+    return page.done(f"{row['reference']} ({row['authority_name']}) {question}: set to {told}.")
 
 
 # --- triage -----------------------------------------------------------------------------------------------

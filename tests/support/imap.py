@@ -102,11 +102,11 @@ def _die_with_parent() -> None:
 class Dovecot:
     """A self-contained Dovecot instance (IMAP, IMAPS, LMTP) in its own short temp dir."""
 
-    def __init__(self, base: Path | None = None):
+    def __init__(self, base: Path | None = None, password: str = PASSWORD):
         self.base = Path(base or tempfile.mkdtemp(prefix="fbmail-", dir="/tmp"))
         self.base.chmod(0o755)
         self.host = "127.0.0.1"
-        self.password = PASSWORD
+        self.password = password  # every user's (a test may start its own with another, non-ASCII say)
         self.imap_port = free_port()
         self.imaps_port = free_port()
         self.lmtp_port = free_port()
@@ -172,7 +172,7 @@ default_internal_group = {internal_group}
 default_login_user = {login_user}
 passdb {{
   driver = static
-  args = password={PASSWORD}
+  args = password={self.password}
 }}
 userdb {{
   driver = static
@@ -215,8 +215,7 @@ service lmtp {{
 protocol lmtp {{
   postmaster_address = postmaster@{DOMAIN}
 }}
-"""
-        )
+""", encoding="utf-8")
 
     @property
     def log(self) -> str:
