@@ -150,6 +150,10 @@ class _Compiled:
     def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
         if self._cue_list and not self._present(lowered):
             return
+        yield from self.matches(text, lowered)
+
+    def matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        """Every match, the cues already known to be present (finditer without their test)."""
         if len(lowered) != len(text):  # lower() changed the length: match the text as it is
             yield from self.careful.finditer(text)
             return
@@ -157,6 +161,23 @@ class _Compiled:
             yield from self.fast.finditer(lowered)
             return
         yield from self._bounded(lowered)
+
+
+def _present_in(compiled: Sequence[_Compiled], lowered: str) -> list[_Compiled]:
+    """The phrases one of whose cues is in the text (or that have none): the only ones that can match.
+
+    One loop, with no call per phrase: most phrases of a set are absent from any one sentence or letter."""
+    out = []
+    for phrase in compiled:
+        cues = phrase._cue_list
+        if cues:
+            for cue in cues:
+                if cue in lowered:
+                    out.append(phrase)
+                    break
+        else:
+            out.append(phrase)
+    return out
 
 
 def split_alternatives(pattern: str) -> list[str]:
@@ -195,10 +216,8 @@ class CuedPattern:
     def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         """Every match of every alternative (alternative by alternative, not in text order)."""
         lowered = text.lower() if lowered is None else lowered
-        for compiled in self._compiled:
-            if compiled.absent(lowered):
-                continue
-            yield from compiled.finditer(text, lowered)
+        for compiled in _present_in(self._compiled, lowered):
+            yield from compiled.matches(text, lowered)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         lowered = text.lower() if lowered is None else lowered
@@ -226,10 +245,8 @@ class PhraseSet:
     def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower()."""
         lowered = text.lower() if lowered is None else lowered
-        for compiled in self._compiled:
-            if compiled.absent(lowered):  # checked here: no generator made for a phrase that cannot match
-                continue
-            yield from compiled.finditer(text, lowered)
+        for compiled in _present_in(self._compiled, lowered):  # no generator made for a phrase that cannot match
+            yield from compiled.matches(text, lowered)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         return next(self.finditer(text, lowered), None)

@@ -22,14 +22,22 @@ _MARKUP = re.compile(r"\*\*|__(?=\w)|(?<=\w)__")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\ufeff\u00ad]")
 
 
+_HEADING = re.compile(r"(?m)^[ ]*#{1,6}[ ]+")
+# A run of spaces (or any \f, \v) made one space: a lone space is left as it is, not replaced by itself.
+_SPACES = re.compile(r"[ \f\v]{2,}|[\f\v]")
+
+
 def normalise(text: str) -> str:
-    """Line ends, spaces, invisible characters and markdown emphasis made uniform."""
+    """Line ends, spaces, invisible characters and markdown emphasis made uniform.
+
+    Each step is skipped when the text has nothing it could change (the regexes cost more than the test)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _INVISIBLE.sub("", text).replace("\xa0", " ").replace("\t", " ")
-    text = _MARKUP.sub("", text)
-    text = re.sub(r"(?m)^[ ]*#{1,6}[ ]+", "", text)  # markdown headings
-    text = re.sub(r"[ \f\v]+", " ", text)
-    return text
+    if "**" in text or "__" in text:
+        text = _MARKUP.sub("", text)
+    if "#" in text:
+        text = _HEADING.sub("", text)  # markdown headings
+    return _SPACES.sub(" ", text)
 
 
 # --- zones -------------------------------------------------------------------------------------------
