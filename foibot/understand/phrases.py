@@ -126,6 +126,10 @@ class _Compiled:
         """The first match, or None (the common case of one sentence, without a generator)."""
         if self._cue_list and not self._present(lowered):
             return None
+        return self.first(text, lowered)
+
+    def first(self, text: str, lowered: str) -> re.Match[str] | None:
+        """The first match, the cues already known to be present (search without their test)."""
         if len(lowered) != len(text):
             return self.careful.search(text)
         if not self.boundary:
@@ -163,16 +167,43 @@ class _Compiled:
         yield from self._bounded(lowered)
 
 
+# Which cues a long text holds, remembered for the last few texts: the rules of a letter share their cues
+# ("information", "request", " not "), and each `cue in text` scans the whole letter. Keyed on the text itself,
+# so an entry can only ever answer for its own text (threads at worst compute one again).
+_CUES_SEEN: dict[str, dict[str, bool]] = {}
+MIN_REMEMBERED = 300  # shorter texts (a line, a sentence) are scanned faster than remembered
+MAX_REMEMBERED_TEXTS = 4
+
+
 def _present_in(compiled: Sequence[_Compiled], lowered: str) -> list[_Compiled]:
     """The phrases one of whose cues is in the text (or that have none): the only ones that can match.
 
     One loop, with no call per phrase: most phrases of a set are absent from any one sentence or letter."""
     out = []
+    if len(lowered) < MIN_REMEMBERED:
+        for phrase in compiled:
+            cues = phrase._cue_list
+            if cues:
+                for cue in cues:
+                    if cue in lowered:
+                        out.append(phrase)
+                        break
+            else:
+                out.append(phrase)
+        return out
+    seen = _CUES_SEEN.get(lowered)
+    if seen is None:
+        if len(_CUES_SEEN) >= MAX_REMEMBERED_TEXTS:
+            _CUES_SEEN.clear()
+        seen = _CUES_SEEN[lowered] = {}
     for phrase in compiled:
         cues = phrase._cue_list
         if cues:
             for cue in cues:
-                if cue in lowered:
+                found = seen.get(cue)
+                if found is None:
+                    found = seen[cue] = cue in lowered
+                if found:
                     out.append(phrase)
                     break
         else:
@@ -222,8 +253,8 @@ class CuedPattern:
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         lowered = text.lower() if lowered is None else lowered
         best: re.Match[str] | None = None
-        for compiled in self._compiled:
-            match = compiled.search(text, lowered)
+        for compiled in _present_in(self._compiled, lowered):
+            match = compiled.first(text, lowered)
             if match is not None and (best is None or match.start() < best.start()):
                 best = match
         return best
