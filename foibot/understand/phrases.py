@@ -250,6 +250,10 @@ class CuedPattern:
         for compiled in _present_in(self._compiled, lowered):
             yield from compiled.matches(text, lowered)
 
+    def could_match(self, lowered: str) -> bool:
+        """False when no alternative's cues are in `lowered` (nor in any part of it): no match is possible."""
+        return bool(_present_in(self._compiled, lowered))
+
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         lowered = text.lower() if lowered is None else lowered
         best: re.Match[str] | None = None

@@ -204,8 +204,8 @@ def _line_zones(lines: list[str]) -> tuple[list[str], int, str, bool]:
         if seen >= 40 and (
             _THREAD_START.match(line)
             or _WROTE.match(line)
-            or (i + 1 < len(lines) and _WROTE.match(line + " " + lines[i + 1].strip()) and len(line) < 120
-                and line.lower().startswith("on "))
+            or (i + 1 < len(lines) and len(line) < 120 and line.lower().startswith("on ")
+                and _WROTE.match(line + " " + lines[i + 1].strip()))
             or (_OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(lines[k].strip())
                                                   for k in range(i + 1, min(i + 5, len(lines)))))
         ):
@@ -513,6 +513,8 @@ def _mark_appeal_tail(sentences: list[Sentence]) -> None:
     body = [n for n, s in enumerate(sentences) if s.zone in ("body", "appeal")]
     if len(body) < 3:
         return
+    if not _APPEAL_TAIL.could_match(" \n ".join(sentences[n].text for n in body).lower()):
+        return  # none of its cues anywhere: no sentence can open the tail (most letters stop here)
     for position, n in enumerate(body):
         if position < len(body) * 0.3:
             continue
