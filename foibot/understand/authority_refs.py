@@ -102,7 +102,15 @@ def _label_lines(text: str) -> str:
     """Only the lines that could hold a label, and the line after each (the label regex is slow over a whole
     letter); lines that were apart are kept apart by an empty line."""
     lines = text.split("\n")
-    wanted = [n for n, line in enumerate(text.lower().split("\n")) if _LABEL_CUE.search(line)]
+    # One scan of the whole text, not one per line (a cue never spans two lines): the lines with a cue, in order.
+    lowered = text.lower()
+    wanted: list[int] = []
+    line_number = position = 0
+    for cue in _LABEL_CUE.finditer(lowered):
+        line_number += lowered.count("\n", position, cue.start())
+        position = cue.start()
+        if not wanted or wanted[-1] != line_number:
+            wanted.append(line_number)
     keep: set[int] = set()
     for n in wanted:
         keep.add(n)
@@ -187,7 +195,12 @@ def _from_labels(text: str) -> list[str]:
 
 def _from_headings(text: str) -> list[str]:
     """References in the first short lines: a page title, a heading above the letter."""
-    lines = [line.strip().strip("*#").strip() for line in text.split("\n") if line.strip()][:HEADING_LINES]
+    lines: list[str] = []
+    for line in text.split("\n"):  # the first non-empty lines only, not every line of a long letter
+        if line.strip():
+            lines.append(line.strip().strip("*#").strip())
+            if len(lines) == HEADING_LINES:
+                break
     found: list[str] = []
     for line in lines:
         if len(line) > MAX_HEADING or _NOT_REF_LINE.search(line) or _LIST_ITEM.match(line):

@@ -126,6 +126,10 @@ class _Compiled:
         """The first match, or None (the common case of one sentence, without a generator)."""
         if self._cue_list and not self._present(lowered):
             return None
+        return self.first(text, lowered)
+
+    def first(self, text: str, lowered: str) -> re.Match[str] | None:
+        """The first match, the cues already known to be present (search without their test)."""
         if len(lowered) != len(text):
             return self.careful.search(text)
         if not self.boundary:
@@ -150,6 +154,10 @@ class _Compiled:
     def finditer(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
         if self._cue_list and not self._present(lowered):
             return
+        yield from self.matches(text, lowered)
+
+    def matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        """Every match, the cues already known to be present (finditer without their test)."""
         if len(lowered) != len(text):  # lower() changed the length: match the text as it is
             yield from self.careful.finditer(text)
             return
@@ -157,6 +165,50 @@ class _Compiled:
             yield from self.fast.finditer(lowered)
             return
         yield from self._bounded(lowered)
+
+
+# Which cues a long text holds, remembered for the last few texts: the rules of a letter share their cues
+# ("information", "request", " not "), and each `cue in text` scans the whole letter. Keyed on the text itself,
+# so an entry can only ever answer for its own text (threads at worst compute one again).
+_CUES_SEEN: dict[str, dict[str, bool]] = {}
+MIN_REMEMBERED = 300  # shorter texts (a line, a sentence) are scanned faster than remembered
+MAX_REMEMBERED_TEXTS = 4
+
+
+def _present_in(compiled: Sequence[_Compiled], lowered: str) -> list[_Compiled]:
+    """The phrases one of whose cues is in the text (or that have none): the only ones that can match.
+
+    One loop, with no call per phrase: most phrases of a set are absent from any one sentence or letter."""
+    out = []
+    if len(lowered) < MIN_REMEMBERED:
+        for phrase in compiled:
+            cues = phrase._cue_list
+            if cues:
+                for cue in cues:
+                    if cue in lowered:
+                        out.append(phrase)
+                        break
+            else:
+                out.append(phrase)
+        return out
+    seen = _CUES_SEEN.get(lowered)
+    if seen is None:
+        if len(_CUES_SEEN) >= MAX_REMEMBERED_TEXTS:
+            _CUES_SEEN.clear()
+        seen = _CUES_SEEN[lowered] = {}
+    for phrase in compiled:
+        cues = phrase._cue_list
+        if cues:
+            for cue in cues:
+                found = seen.get(cue)
+                if found is None:
+                    found = seen[cue] = cue in lowered
+                if found:
+                    out.append(phrase)
+                    break
+        else:
+            out.append(phrase)
+    return out
 
 
 def split_alternatives(pattern: str) -> list[str]:
@@ -195,16 +247,18 @@ class CuedPattern:
     def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         """Every match of every alternative (alternative by alternative, not in text order)."""
         lowered = text.lower() if lowered is None else lowered
-        for compiled in self._compiled:
-            if compiled.absent(lowered):
-                continue
-            yield from compiled.finditer(text, lowered)
+        for compiled in _present_in(self._compiled, lowered):
+            yield from compiled.matches(text, lowered)
+
+    def could_match(self, lowered: str) -> bool:
+        """False when no alternative's cues are in `lowered` (nor in any part of it): no match is possible."""
+        return bool(_present_in(self._compiled, lowered))
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         lowered = text.lower() if lowered is None else lowered
         best: re.Match[str] | None = None
-        for compiled in self._compiled:
-            match = compiled.search(text, lowered)
+        for compiled in _present_in(self._compiled, lowered):
+            match = compiled.first(text, lowered)
             if match is not None and (best is None or match.start() < best.start()):
                 best = match
         return best
@@ -226,10 +280,8 @@ class PhraseSet:
     def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower()."""
         lowered = text.lower() if lowered is None else lowered
-        for compiled in self._compiled:
-            if compiled.absent(lowered):  # checked here: no generator made for a phrase that cannot match
-                continue
-            yield from compiled.finditer(text, lowered)
+        for compiled in _present_in(self._compiled, lowered):  # no generator made for a phrase that cannot match
+            yield from compiled.matches(text, lowered)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         return next(self.finditer(text, lowered), None)

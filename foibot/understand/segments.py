@@ -22,14 +22,22 @@ _MARKUP = re.compile(r"\*\*|__(?=\w)|(?<=\w)__")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\ufeff\u00ad]")
 
 
+_HEADING = re.compile(r"(?m)^[ ]*#{1,6}[ ]+")
+# A run of spaces (or any \f, \v) made one space: a lone space is left as it is, not replaced by itself.
+_SPACES = re.compile(r"[ \f\v]{2,}|[\f\v]")
+
+
 def normalise(text: str) -> str:
-    """Line ends, spaces, invisible characters and markdown emphasis made uniform."""
+    """Line ends, spaces, invisible characters and markdown emphasis made uniform.
+
+    Each step is skipped when the text has nothing it could change (the regexes cost more than the test)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     text = _INVISIBLE.sub("", text).replace("\xa0", " ").replace("\t", " ")
-    text = _MARKUP.sub("", text)
-    text = re.sub(r"(?m)^[ ]*#{1,6}[ ]+", "", text)  # markdown headings
-    text = re.sub(r"[ \f\v]+", " ", text)
-    return text
+    if "**" in text or "__" in text:
+        text = _MARKUP.sub("", text)
+    if "#" in text:
+        text = _HEADING.sub("", text)  # markdown headings
+    return _SPACES.sub(" ", text)
 
 
 # --- zones -------------------------------------------------------------------------------------------
@@ -196,8 +204,8 @@ def _line_zones(lines: list[str]) -> tuple[list[str], int, str, bool]:
         if seen >= 40 and (
             _THREAD_START.match(line)
             or _WROTE.match(line)
-            or (i + 1 < len(lines) and _WROTE.match(line + " " + lines[i + 1].strip()) and len(line) < 120
-                and line.lower().startswith("on "))
+            or (i + 1 < len(lines) and len(line) < 120 and line.lower().startswith("on ")
+                and _WROTE.match(line + " " + lines[i + 1].strip()))
             or (_OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(lines[k].strip())
                                                   for k in range(i + 1, min(i + 5, len(lines)))))
         ):
@@ -505,6 +513,8 @@ def _mark_appeal_tail(sentences: list[Sentence]) -> None:
     body = [n for n, s in enumerate(sentences) if s.zone in ("body", "appeal")]
     if len(body) < 3:
         return
+    if not _APPEAL_TAIL.could_match(" \n ".join(sentences[n].text for n in body).lower()):
+        return  # none of its cues anywhere: no sentence can open the tail (most letters stop here)
     for position, n in enumerate(body):
         if position < len(body) * 0.3:
             continue
