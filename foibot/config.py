@@ -13,6 +13,7 @@ from typing import Any
 
 from .addresses import has_control
 from .errors import ConfigError
+from .files import read_text
 from .providers import PROVIDERS, oauth_endpoints, preset_defaults
 
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -605,16 +606,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         else:
             return from_dict({}, "built-in defaults", Path.cwd())
     file = Path(chosen)
+    text = read_text(file, ConfigError, "config file")
     try:
-        raw = file.read_bytes()
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file {file} does not exist") from exc
-    except OSError as exc:
-        raise ConfigError(f"config file {file} cannot be read: {exc.strerror}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{file}: not UTF-8 text") from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     return from_dict(data, str(file), file.resolve().parent)
