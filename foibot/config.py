@@ -131,6 +131,15 @@ class Requester:
     postal_address: str
 
 
+def _from_env(name: str, named_by: str, source: str) -> str:
+    """A secret from the environment variable `name` (which the config key `named_by` names in `source`)."""
+    value = os.environ.get(name)
+    if value is None:
+        raise ConfigError(f"environment variable {name} is not set (named by {named_by} in {source}): export it "
+                          "before running foibot")
+    return value
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """What an SMTP and an IMAP server have in common; `section` is "smtp" or "imap"."""
@@ -167,13 +176,7 @@ class ServerConfig:
                     "environment variable that holds the password"
                 )
             return None
-        value = os.environ.get(self.password_env)
-        if value is None:
-            raise ConfigError(
-                f"environment variable {self.password_env} is not set (named by [{self.section}] "
-                f"password_env in {self.source}): export it before running foibot"
-            )
-        return value
+        return _from_env(self.password_env, f"[{self.section}] password_env", self.source)
 
 
 @dataclass(frozen=True)
@@ -287,13 +290,7 @@ class OAuthConfig:
     def client_secret(self) -> str | None:
         if not self.client_secret_env:
             return None
-        value = os.environ.get(self.client_secret_env)
-        if value is None:
-            raise ConfigError(
-                f"environment variable {self.client_secret_env} is not set (named by [oauth2] client_secret_env "
-                f"in {self.source}): export it before running foibot"
-            )
-        return value
+        return _from_env(self.client_secret_env, "[oauth2] client_secret_env", self.source)
 
     def check_ready(self, flow: str | None = None) -> None:
         """What a login or a refresh needs, named by key: raised only when one is about to happen."""
