@@ -138,32 +138,29 @@ class ChaseReport:
         """One line a campaigner can read: "sent 3 reminders, 1 internal review request; 2 held (...)"."""
         if not self.enabled:
             return "chasing is switched off ([chase] enabled = false)"
+        held = f"{len(self.held)} held ({self._held_reasons()})" if self.held else ""
         if self.dry_run:
             going = Counter(i.stage for i in self.planned if not i.held)
             parts = [_count(going[s], *STAGE_NAMES[s]) for s in LADDER if going[s]]
-            text = "would prepare " + ", ".join(parts) if parts else ""
-            if self.held:
-                text += ("; " if text else "") + f"{len(self.held)} held ({self._held_reasons()})"
-            return text or "nothing due"
-        parts = [_count(n, *STAGE_NAMES[s]) for s, n in sorted(self.sent.items(), key=lambda x: LADDER.index(x[0]))]
-        text = "sent " + ", ".join(parts) if parts else ""
-        if self.complaints:
-            text += ("; " if text else "") + f"wrote {_count(len(self.complaints), *STAGE_NAMES['complaint'])}"
-        if self.by_hand:
-            text += ("; " if text else "") + f"{_count(len(self.by_hand), 'chaser', 'chasers')} to send by hand"
-        if self.failed:
-            text += ("; " if text else "") + f"{len(self.failed)} refused by the server"
-        if self.waiting and self.limit_next is not None:
-            text += ("; " if text else "") + (f"{self.waiting} wait for [smtp] daily_limit (the next go after "
-                                              f"{when_text(self.limit_next, self.now)})")
-        elif self.waiting:
-            text += ("; " if text else "") + f"{self.waiting} to retry"
-        if self.held:
-            text += ("; " if text else "") + f"{len(self.held)} held ({self._held_reasons()})"
-        if self.errors:
-            text += ("; " if text else "") + f"{len(self.errors)} could not be prepared"
-        return text or "nothing due"
-
+            clauses = ["would prepare " + ", ".join(parts) if parts else "", held]
+        else:
+            sent = sorted(self.sent.items(), key=lambda x: LADDER.index(x[0]))
+            parts = [_count(n, *STAGE_NAMES[s]) for s, n in sent]
+            if self.waiting and self.limit_next is not None:
+                waiting = (f"{self.waiting} wait for [smtp] daily_limit (the next go after "
+                           f"{when_text(self.limit_next, self.now)})")
+            else:
+                waiting = f"{self.waiting} to retry" if self.waiting else ""
+            clauses = [
+                "sent " + ", ".join(parts) if parts else "",
+                f"wrote {_count(len(self.complaints), *STAGE_NAMES['complaint'])}" if self.complaints else "",
+                f"{_count(len(self.by_hand), 'chaser', 'chasers')} to send by hand" if self.by_hand else "",
+                f"{len(self.failed)} refused by the server" if self.failed else "",
+                waiting,
+                held,
+                f"{len(self.errors)} could not be prepared" if self.errors else "",
+            ]
+        return "; ".join(c for c in clauses if c) or "nothing due"
 
     def _held_reasons(self) -> str:
         return "; ".join(sorted({i.held for i in self.held if i.held}))
