@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import poll_bench
+from benchlib import mail_base
 from support import hostile as hm
 from support.imap import Dovecot
 
@@ -56,9 +57,7 @@ def main() -> None:
     parser.add_argument("--normal", type=int, default=100)
     args = parser.parse_args()
     os.environ[poll_bench.PASSWORD_ENV] = "secret"
-    shm = Path("/dev/shm")
-    base = Path(tempfile.mkdtemp(prefix="fbmail-", dir=str(shm) if shm.is_dir() else "/tmp"))
-    dovecot = Dovecot(base)
+    dovecot = Dovecot(mail_base())
     dovecot.start()
     work = Path(tempfile.mkdtemp(prefix="foibot-hostilebench-"))
     try:

@@ -45,7 +45,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import poll_replies
-from imapclient import IMAPClient
+from benchlib import mail_base
+from scale_workers import fetch_all
 from support.imap import Dovecot, toml_text
 
 from foibot.collect.imap import poll_once
@@ -119,22 +120,10 @@ def replies(requests: list[dict], user: str, count: int, seed: int = 1) -> list[
 
 def bare_fetch(dovecot: Dovecot, user: str, batch_size: int,
                each: Callable[[bytes], object] | None = None) -> tuple[float, int, int]:
-    """One connection, EXAMINE, UID SEARCH, BODY.PEEK[] in batches; keeps nothing. With `each`, every
-    message's bytes also go through it (the floors: the stdlib parser and nothing else)."""
-    t0 = time.perf_counter()
-    client = IMAPClient(dovecot.host, port=dovecot.imap_port, ssl=False, timeout=60)
-    client.login(user, dovecot.password)
-    client.select_folder("INBOX", readonly=True)
-    uids = client.search(["UID", "1:*"])
-    count = size = 0
-    for start in range(0, len(uids), batch_size):
-        for data in client.fetch(uids[start:start + batch_size], ["BODY.PEEK[]", "INTERNALDATE"]).values():
-            count += 1
-            size += len(data[b"BODY[]"])
-            if each is not None:
-                each(data[b"BODY[]"])
-    client.logout()
-    return time.perf_counter() - t0, count, size
+    """The scale benchmark's bare imapclient fetch (one connection, BODY.PEEK[] in batches, nothing kept), in
+    this process. With `each`, every message's bytes also go through it (the floors: the stdlib parser and
+    nothing else)."""
+    return fetch_all(dovecot.imap_port, user, dovecot.password, batch_size, each)
 
 
 def foibot_ingest(folder: Path, requests_folder: Path) -> tuple[float, object]:
@@ -171,9 +160,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     os.environ[PASSWORD_ENV] = "secret"
-    shm = Path("/dev/shm")
-    base = Path(tempfile.mkdtemp(prefix="fbmail-", dir=str(shm) if shm.is_dir() else "/tmp"))
-    dovecot = Dovecot(base)
+    dovecot = Dovecot(mail_base())
     dovecot.start()
     work = Path(tempfile.mkdtemp(prefix="foibot-pollbench-"))
     try:
@@ -187,7 +174,7 @@ def main() -> None:
         seeded = time.perf_counter() - t0
         total_bytes = sum(len(r) for r in raws)
         print(f"Seeded {len(raws)} replies ({total_bytes / len(raws):.0f} bytes on average) by MULTIAPPEND in "
-              f"{seeded:.2f} s; mail on {base}")
+              f"{seeded:.2f} s; mail on {dovecot.base}")
         shapes = Counter(_shape(raw) for raw in raws)
         print("  " + ", ".join(f"{n} {shape}" for shape, n in shapes.most_common()))
         bare_runs, foibot_runs = [], []

@@ -15,6 +15,7 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -67,8 +68,10 @@ def bare_send(db: str, port: int, connections: int) -> dict[str, float]:
     return {"send": seconds, "sent": len(wire), "rss": _rss_mb()}
 
 
-def bare_fetch(port: int, user: str, password: str, batch: int) -> dict[str, float]:
-    """One connection, EXAMINE, UID SEARCH, BODY.PEEK[] in batches; keeps nothing."""
+def fetch_all(port: int, user: str, password: str, batch: int,
+              each: Callable[[bytes], object] | None = None) -> tuple[float, int, int]:
+    """One connection, EXAMINE, UID SEARCH, BODY.PEEK[] in batches; keeps nothing. With `each`, every
+    message's bytes also go through it. Returns (seconds, messages, bytes). Imports imapclient only."""
     from imapclient import IMAPClient
 
     t0 = time.perf_counter()
@@ -81,8 +84,16 @@ def bare_fetch(port: int, user: str, password: str, batch: int) -> dict[str, flo
         for data in client.fetch(uids[start:start + batch], ["BODY.PEEK[]", "INTERNALDATE"]).values():
             count += 1
             size += len(data[b"BODY[]"])
+            if each is not None:
+                each(data[b"BODY[]"])
     client.logout()
-    return {"fetch": time.perf_counter() - t0, "count": count, "bytes": size, "rss": _rss_mb()}
+    return time.perf_counter() - t0, count, size
+
+
+def bare_fetch(port: int, user: str, password: str, batch: int) -> dict[str, float]:
+    """The bare imapclient fetch of the whole folder (fetch_all), with the peak memory it reached."""
+    seconds, count, size = fetch_all(port, user, password, batch)
+    return {"fetch": seconds, "count": count, "bytes": size, "rss": _rss_mb()}
 
 
 def bare_export(db: str, out: str) -> dict[str, float]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .addresses import AddressError, check_address, has_control, is_noreply, same_mailbox
 from .errors import InputError
+from .files import read_text
 from .vocab import BY_HAND, CHANNELS
 
 REQUIRED_COLUMNS = ("id", "name", "email", "kind", "jurisdiction")
@@ -194,18 +195,7 @@ def parse_authorities(text: str, source: str, own_address: str | None = None) ->
 
 def read_csv_text(file: Path, what: str = "") -> str:
     """A CSV file's text: one InputError naming the file (and the line of a byte that is not UTF-8)."""
-    label = f"{what} {file}" if what else str(file)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"{label} does not exist") from exc
-    except OSError as exc:
-        raise InputError(f"{label} cannot be read: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{file}:{line}: not UTF-8 text (save the CSV as UTF-8)") from exc
+    return read_text(file, InputError, what, " (save the CSV as UTF-8)")
 
 
 def load_authorities(path: str | Path, own_address: str | None = None) -> list[Authority]:

@@ -49,6 +49,14 @@ def from_iso(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def from_iso_lenient(text: str | None) -> datetime | None:
+    """`from_iso`, or None when the text is not an ISO date-time (a column a message filled, e.g. its Date)."""
+    try:
+        return from_iso(text)
+    except ValueError:
+        return None
+
+
 def london_date(moment: datetime) -> date:
     """The calendar day in the UK at that moment (what counts for deadlines)."""
     return moment.astimezone(LONDON).date()

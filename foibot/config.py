@@ -13,6 +13,7 @@ from typing import Any
 
 from .addresses import has_control
 from .errors import ConfigError
+from .files import read_text
 from .providers import PROVIDERS, oauth_endpoints, preset_defaults
 
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -130,6 +131,15 @@ class Requester:
     postal_address: str
 
 
+def _from_env(name: str, named_by: str, source: str) -> str:
+    """A secret from the environment variable `name` (which the config key `named_by` names in `source`)."""
+    value = os.environ.get(name)
+    if value is None:
+        raise ConfigError(f"environment variable {name} is not set (named by {named_by} in {source}): export it "
+                          "before running foibot")
+    return value
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """What an SMTP and an IMAP server have in common; `section` is "smtp" or "imap"."""
@@ -166,13 +176,7 @@ class ServerConfig:
                     "environment variable that holds the password"
                 )
             return None
-        value = os.environ.get(self.password_env)
-        if value is None:
-            raise ConfigError(
-                f"environment variable {self.password_env} is not set (named by [{self.section}] "
-                f"password_env in {self.source}): export it before running foibot"
-            )
-        return value
+        return _from_env(self.password_env, f"[{self.section}] password_env", self.source)
 
 
 @dataclass(frozen=True)
@@ -286,13 +290,7 @@ class OAuthConfig:
     def client_secret(self) -> str | None:
         if not self.client_secret_env:
             return None
-        value = os.environ.get(self.client_secret_env)
-        if value is None:
-            raise ConfigError(
-                f"environment variable {self.client_secret_env} is not set (named by [oauth2] client_secret_env "
-                f"in {self.source}): export it before running foibot"
-            )
-        return value
+        return _from_env(self.client_secret_env, "[oauth2] client_secret_env", self.source)
 
     def check_ready(self, flow: str | None = None) -> None:
         """What a login or a refresh needs, named by key: raised only when one is about to happen."""
@@ -605,16 +603,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         else:
             return from_dict({}, "built-in defaults", Path.cwd())
     file = Path(chosen)
+    text = read_text(file, ConfigError, "config file")
     try:
-        raw = file.read_bytes()
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file {file} does not exist") from exc
-    except OSError as exc:
-        raise ConfigError(f"config file {file} cannot be read: {exc.strerror}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{file}: not UTF-8 text") from exc
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     return from_dict(data, str(file), file.resolve().parent)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,7 +37,11 @@ from .errors import AlreadyRunningError, ConfigError, FoibotError
 from .files import open_lock_file, try_lock
 from .store import Store, open_store
 
+if TYPE_CHECKING:
+    from .send import SendReport
+
 log = logging.getLogger("foibot.daemon")
+_T = TypeVar("_T")
 
 CHASE_MISFIRE_SECONDS = 6 * 3600  # woken later the same morning: still chase that day
 
@@ -93,22 +97,27 @@ class Daemon:
     def _open(self) -> Store:
         return open_store(self.config.database_path, self.config.files_dir, create=False)
 
+    def _on_store(self, job: str, work: Callable[[Store], _T | None]) -> _T | None:
+        """`work` on the database, opened for it and closed after. None when it failed, logged in one line
+        (the job is tried again in one poll interval), or when `work` found nothing to do."""
+        try:
+            store = self._open()
+            try:
+                return work(store)
+            finally:
+                store.close()
+        except FoibotError as exc:
+            log.warning("%s failed: %s (trying again in %s)", job, exc, self._every())
+        except Exception:
+            log.exception("%s failed unexpectedly (trying again in %s)", job, self._every())
+        return None
+
     def poll(self) -> bool:
         """One `foibot poll`; False (logged) when it failed."""
         from .collect import poll_once
 
-        try:
-            store = self._open()
-            try:
-                result = poll_once(store, self.config, self.now())
-            finally:
-                store.close()
-        except FoibotError as exc:
-            log.warning("poll failed: %s (trying again in %s)", exc, self._every())
-            self.last_poll_quiet = False
-            return False
-        except Exception:
-            log.exception("poll failed unexpectedly (trying again in %s)", self._every())
+        result = self._on_store("poll", lambda store: poll_once(store, self.config, self.now()))
+        if result is None:
             self.last_poll_quiet = False
             return False
         # A quiet pass is logged once, not every few minutes: the log shows what happened, not the clock.
@@ -129,18 +138,8 @@ class Daemon:
                         self._every())
             self._retry_chase()
             return
-        try:
-            store = self._open()
-            try:
-                report = chase_due(store, self.config, self.now())
-            finally:
-                store.close()
-        except FoibotError as exc:
-            log.warning("chase failed: %s (trying again in %s)", exc, self._every())
-            self._retry_chase()
-            return
-        except Exception:
-            log.exception("chase failed unexpectedly (trying again in %s)", self._every())
+        report = self._on_store("chase", lambda store: chase_due(store, self.config, self.now()))
+        if report is None:
             self._retry_chase()
             return
         for path in report.complaints:
@@ -160,24 +159,20 @@ class Daemon:
         if self.config.smtp is None or self.stopping.is_set():
             return
         limit = int(self.config.smtp.daily_limit)
-        try:
-            store = self._open()
-            try:
-                moment = self.now()
-                waiting = queued(store, ("request",))
-                slot = next_slot(store, moment, limit)
-                if not waiting or slot is None or slot > moment:
-                    return
-                report = send_pending(store, self.config, moment, stages=("request",),
-                                      sent_folder=sent_folder(self.config))
-            finally:
-                store.close()
-        except FoibotError as exc:
-            log.warning("send failed: %s (trying again in %s)", exc, self._every())
+
+        def send(store: Store) -> tuple[datetime, SendReport] | None:
+            moment = self.now()
+            waiting = queued(store, ("request",))
+            slot = next_slot(store, moment, limit)
+            if not waiting or slot is None or slot > moment:
+                return None
+            return moment, send_pending(store, self.config, moment, stages=("request",),
+                                        sent_folder=sent_folder(self.config))
+
+        sent = self._on_store("send", send)
+        if sent is None:  # nothing to send yet, or it failed (logged)
             return
-        except Exception:
-            log.exception("send failed unexpectedly (trying again in %s)", self._every())
-            return
+        moment, report = sent
         line = f"send: sent {report.sent} queued request{'s' * (report.sent != 1)}"
         if report.waiting and report.next_at is not None:
             line += f"; {report.waiting} still queued: the next go after {clock.when_text(report.next_at, moment)}"

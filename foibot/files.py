@@ -1,6 +1,8 @@
-"""Files foibot writes and the locks it holds: one way to write a file atomically, one way to lock.
+"""Files foibot reads and writes and the locks it holds: one way to read a text file, one way to write a file
+atomically, one way to lock.
 
-`write_atomic` writes owner-only into a temporary file beside the target and renames it over the target, so a
+`read_text` reads a campaigner's file (config, CSV) as UTF-8, with one error naming the file when it is missing,
+unreadable or not UTF-8. `write_atomic` writes owner-only into a temporary file beside the target and renames it over the target, so a
 crash or a full disk leaves the old file or the new one, never half of one. `exclusive_lock` holds an
 advisory lock (flock) that the kernel releases even when the process is killed.
 """
@@ -15,6 +17,23 @@ from pathlib import Path
 from typing import IO
 
 from .errors import FoibotError, StoreError
+
+
+def read_text(path: Path, error: type[FoibotError], what: str = "", hint: str = "") -> str:
+    """A campaigner's file as UTF-8 text; `error` naming it (as `what path`) when it does not exist or cannot
+    be read, and its line when a byte is not UTF-8 (followed by `hint`, e.g. how to save it)."""
+    label = f"{what} {path}" if what else str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise error(f"{label} does not exist") from exc
+    except OSError as exc:
+        raise error(f"{label} cannot be read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(f"{path}:{line}: not UTF-8 text{hint}") from exc
 
 
 def write_atomic(path: Path, data: bytes | str, *, what: str = "file", mode: int = 0o600) -> Path:

@@ -27,7 +27,7 @@ from .clock import from_iso, iso, london_date
 from .deadlines import RequestFacts, due_date
 from .errors import FoibotError, InputError
 from .references import find_references
-from .store import Store
+from .store import Store, json_column
 from .understand import Classification, parse_list
 from .vocab import CHASERS, KINDS, MANUAL_STATUSES, NOT_REPLIES, REPLY_MAY_MOVE, SUBSTANTIVE, Stage, Status
 
@@ -88,12 +88,9 @@ def _effective(message: dict[str, Any], c: Classification) -> Classification:
     return c
 
 
-def _load_answers(stored: str | None) -> dict[str, str]:
-    try:
-        answers = json.loads(stored or "{}")
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in answers.items()} if isinstance(answers, dict) else {}
+def load_answers(stored: str | None) -> dict[str, str]:
+    """An `answers` column (of a request or a message): {question id: answer text}."""
+    return {str(k): str(v) for k, v in json_column(stored, {}).items()}
 
 
 def _request_row(store: Store, request_id: int) -> dict[str, Any]:
@@ -245,7 +242,7 @@ def _outcome_changes(request: dict[str, Any], outcome: str, c: Classification, a
     elif not request.get("exemptions") and c.exemptions:
         changes["exemptions"] = ";".join(c.exemptions)
     if c.answers:
-        stored = _load_answers(request.get("answers"))
+        stored = load_answers(request.get("answers"))
         fresh = {k: v for k, v in c.answers.items() if v}
         merged = {**stored, **fresh} if newer else {**fresh, **stored}
         changes["answers"] = json.dumps(merged, sort_keys=True, ensure_ascii=False)
@@ -336,14 +333,10 @@ def mark_message(store: Store, message_row_id: int, kind: str, now: datetime,
         store.add_event(message.get("request_id"), "message_marked", now,
                         {"kind": kind, "before": message.get("kind")}, message_id=message_row_id, source="manual")
     if message.get("request_id"):
-        try:
-            answers = json.loads(message.get("answers") or "{}")
-        except ValueError:
-            answers = {}
         c = Classification(kind=kind, confidence=1.0, evidence=("marked by the campaigner",), rule="manual",
                            authority_refs=tuple(r for r in (message.get("authority_ref") or "").split(";") if r),
                            exemptions=tuple(e for e in (message.get("exemptions") or "").split(";") if e),
-                           answers=answers if isinstance(answers, dict) else {})
+                           answers=json_column(message.get("answers"), {}))
         apply_reply(store, message["request_id"], message_row_id, c, now)
     return _row(store, "messages", message_row_id)
 
@@ -518,13 +511,7 @@ def refuse_chaser(store: Store, message_id: int, request_id: int, stage: str, re
 
 def manual_verdicts(stored: str | None) -> dict[str, dict[str, str]]:
     """A request's `verdicts` column: {question id: {"verdict", "exemption", "at"}} set by a person."""
-    try:
-        data = json.loads(stored or "{}")
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(q): {k: str(v) for k, v in entry.items()} for q, entry in data.items()
+    return {str(q): {k: str(v) for k, v in entry.items()} for q, entry in json_column(stored, {}).items()
             if isinstance(entry, dict) and entry.get("verdict")}
 
 

@@ -16,7 +16,6 @@ unclear verdict holds no chaser (the request has had its answer).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from typing import Any
 
 from .errors import InputError
 from .lifecycle import mark_message, set_verdict
-from .store import PENDING_REVIEW_REQUESTS, Store
+from .store import PENDING_REVIEW_REQUESTS, Store, json_column
 from .vocab import KINDS, SUBSTANTIVE
 
 __all__ = ["PENDING_REVIEW_REQUESTS", "ReviewItem", "Settled", "VerdictItem", "confirm_reading", "confirm_verdict",
@@ -51,11 +50,7 @@ class ReviewItem:
 
 
 def _evidence(stored: str | None) -> tuple[str, ...]:
-    try:
-        found = json.loads(stored or "[]")
-    except ValueError:
-        return ()
-    return tuple(str(x) for x in found) if isinstance(found, list) else ()
+    return tuple(str(x) for x in json_column(stored, []))
 
 
 def list_reviews(store: Store, run: str | None = None) -> list[ReviewItem]:

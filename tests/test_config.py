@@ -110,6 +110,12 @@ def test_a_missing_config_file_is_named(campaign: Path) -> None:
         load_config("nowhere.toml")
 
 
+def test_a_config_file_that_is_not_utf8_is_named_with_its_line(campaign: Path) -> None:
+    (campaign / "latin1.toml").write_bytes('[storage]\n# caf\u00e9\ndatabase = "x.db"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"^latin1.toml:2: not UTF-8 text$"):
+        load_config("latin1.toml")
+
+
 @pytest.mark.parametrize("host, loopback", [
     ("127.0.0.1", True), ("127.5.5.5", True), ("::1", True), ("[::1]", True), ("localhost", True),
     ("LOCALHOST", True), ("localhost.example.org", False), ("10.0.0.1", False), ("smtp.example.org", False),

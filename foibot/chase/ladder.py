@@ -16,7 +16,8 @@ from __future__ import annotations
 import email
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -137,32 +138,29 @@ class ChaseReport:
         """One line a campaigner can read: "sent 3 reminders, 1 internal review request; 2 held (...)"."""
         if not self.enabled:
             return "chasing is switched off ([chase] enabled = false)"
+        held = f"{len(self.held)} held ({self._held_reasons()})" if self.held else ""
         if self.dry_run:
             going = Counter(i.stage for i in self.planned if not i.held)
             parts = [_count(going[s], *STAGE_NAMES[s]) for s in LADDER if going[s]]
-            text = "would prepare " + ", ".join(parts) if parts else ""
-            if self.held:
-                text += ("; " if text else "") + f"{len(self.held)} held ({self._held_reasons()})"
-            return text or "nothing due"
-        parts = [_count(n, *STAGE_NAMES[s]) for s, n in sorted(self.sent.items(), key=lambda x: LADDER.index(x[0]))]
-        text = "sent " + ", ".join(parts) if parts else ""
-        if self.complaints:
-            text += ("; " if text else "") + f"wrote {_count(len(self.complaints), *STAGE_NAMES['complaint'])}"
-        if self.by_hand:
-            text += ("; " if text else "") + f"{_count(len(self.by_hand), 'chaser', 'chasers')} to send by hand"
-        if self.failed:
-            text += ("; " if text else "") + f"{len(self.failed)} refused by the server"
-        if self.waiting and self.limit_next is not None:
-            text += ("; " if text else "") + (f"{self.waiting} wait for [smtp] daily_limit (the next go after "
-                                              f"{when_text(self.limit_next, self.now)})")
-        elif self.waiting:
-            text += ("; " if text else "") + f"{self.waiting} to retry"
-        if self.held:
-            text += ("; " if text else "") + f"{len(self.held)} held ({self._held_reasons()})"
-        if self.errors:
-            text += ("; " if text else "") + f"{len(self.errors)} could not be prepared"
-        return text or "nothing due"
-
+            clauses = ["would prepare " + ", ".join(parts) if parts else "", held]
+        else:
+            sent = sorted(self.sent.items(), key=lambda x: LADDER.index(x[0]))
+            parts = [_count(n, *STAGE_NAMES[s]) for s, n in sent]
+            if self.waiting and self.limit_next is not None:
+                waiting = (f"{self.waiting} wait for [smtp] daily_limit (the next go after "
+                           f"{when_text(self.limit_next, self.now)})")
+            else:
+                waiting = f"{self.waiting} to retry" if self.waiting else ""
+            clauses = [
+                "sent " + ", ".join(parts) if parts else "",
+                f"wrote {_count(len(self.complaints), *STAGE_NAMES['complaint'])}" if self.complaints else "",
+                f"{_count(len(self.by_hand), 'chaser', 'chasers')} to send by hand" if self.by_hand else "",
+                f"{len(self.failed)} refused by the server" if self.failed else "",
+                waiting,
+                held,
+                f"{len(self.errors)} could not be prepared" if self.errors else "",
+            ]
+        return "; ".join(c for c in clauses if c) or "nothing due"
 
     def _held_reasons(self) -> str:
         return "; ".join(sorted({i.held for i in self.held if i.held}))
@@ -269,44 +267,39 @@ def _open_requests(store: Store) -> list[dict[str, Any]]:
     ))
 
 
+_StageFinder = Callable[[dict[str, Any], Done, date, ChaseSettings], tuple[str, date, str] | None]
 
+
+def _items(store: Store, settings: ChaseSettings, now: datetime,
+           find: _StageFinder) -> Iterator[tuple[dict[str, Any], ChaseItem]]:
+    """Each open request with the stage `find` gives it (`next_stage`: owed now; `coming_stage`: next ahead)."""
+    if not settings.enabled:
+        return
+    rows = _open_requests(store)
+    done = _done_by_request(store, [r["id"] for r in rows])
+    today = london_date(now)
+    for row in rows:
+        found = find(row, done[row["id"]], today, settings)
+        if found is not None:
+            stage, day, why = found
+            yield row, ChaseItem(row["id"], row["reference"], row["authority_name"], row["authority_email"],
+                                 row["regime"], stage, day, why)
 
 
 def plan(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem]:
     """Every stage owed now, each marked `held` when it cannot go at this moment."""
-    if not settings.enabled:
-        return []
-    rows = _open_requests(store)
-    done = _done_by_request(store, [r["id"] for r in rows])
-    today = london_date(now)
     items = []
-    for row in rows:
-        owed = next_stage(row, done[row["id"]], today, settings)
-        if owed is None:
-            continue
-        stage, day, why = owed
+    for row, item in _items(store, settings, now, next_stage):
         # A reply that may be the answer (or may not) is read by a person before the ladder moves on.
         held = REVIEW_HOLD if row.get("review_pending") else None
-        held = held or (settings.closed_now(now, row["regime"]) if stage in EMAIL_STAGES else None)
-        items.append(ChaseItem(row["id"], row["reference"], row["authority_name"], row["authority_email"],
-                               row["regime"], stage, day, why, held))
+        held = held or (settings.closed_now(now, row["regime"]) if item.stage in EMAIL_STAGES else None)
+        items.append(replace(item, held=held))
     return items
 
 
 def coming(store: Store, settings: ChaseSettings, now: datetime) -> list[ChaseItem]:
     """For each open request, the next stage the ladder will take once its day comes, soonest first."""
-    if not settings.enabled:
-        return []
-    rows = _open_requests(store)
-    done = _done_by_request(store, [r["id"] for r in rows])
-    today = london_date(now)
-    items = []
-    for row in rows:
-        ahead = coming_stage(row, done[row["id"]], today, settings)
-        if ahead is not None:
-            stage, day, why = ahead
-            items.append(ChaseItem(row["id"], row["reference"], row["authority_name"], row["authority_email"],
-                                   row["regime"], stage, day, why))
+    items = [item for _row, item in _items(store, settings, now, coming_stage)]
     return sorted(items, key=lambda i: (i.due_on, i.authority.lower()))
 
 

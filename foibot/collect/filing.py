@@ -23,7 +23,7 @@ from ..config import Config
 from ..errors import FoibotError
 from ..files import write_atomic
 from ..lifecycle import apply_reply, classification_columns
-from ..store import Store, ensure_files_dir
+from ..store import Store, ensure_files_dir, json_column
 from ..understand import (
     Classification,
     Extracted,
@@ -75,12 +75,8 @@ def load_directory(store: Store, config: Config) -> Directory:
 
 def _other_emails(extra: str | None) -> tuple[str, ...]:
     """Other addresses of the authority from its CSV row (e.g. an alt_email column)."""
-    try:
-        values = json.loads(extra or "{}")
-    except ValueError:
-        return ()
     found: list[str] = []
-    for key, value in values.items() if isinstance(values, dict) else ():
+    for key, value in json_column(extra, {}).items():
         if "email" in str(key).lower() and isinstance(value, str):
             found.extend(v.strip() for v in re.split(r"[;,\s]+", value) if "@" in v)
     return tuple(found)

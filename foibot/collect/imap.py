@@ -98,16 +98,10 @@ class PollReport:
                              + (f" ({self.delay_warnings} only delayed)" if self.delay_warnings else ""))
             if self.auto_replies:
                 parts.append(f"{self.auto_replies} auto-repl{'ies' if self.auto_replies != 1 else 'y'}")
-            if self.parse_errors:
-                parts.append(f"{self.parse_errors} unreadable")
-            if self.quarantined:
-                parts.append(f"{self.quarantined} quarantined")
-            if self.own_messages:
-                parts.append(f"{self.own_messages} of our own")
-            if self.truncated:
-                parts.append(f"{self.truncated} truncated (too big)")
-            if self.moved:
-                parts.append(f"{self.moved} moved")
+            counted = ((self.parse_errors, "unreadable"), (self.quarantined, "quarantined"),
+                       (self.own_messages, "of our own"), (self.truncated, "truncated (too big)"),
+                       (self.moved, "moved"))
+            parts.extend(f"{n} {what}" for n, what in counted if n)
             text = ", ".join(parts)
         if self.before_run:
             text += (f" ({self.before_run} older message{'s' if self.before_run != 1 else ''} from before the "

@@ -18,7 +18,7 @@ from typing import Any
 from ..addresses import is_noreply
 from ..config import Config
 from ..errors import InputError
-from ..store import Store
+from ..store import Store, json_column
 from .matching import OPEN_STATUSES, SHARED_DOMAINS, organisation_domain
 
 # A dismissed message leaves triage but is kept (bytes and all), marked so it can be put back.
@@ -51,10 +51,7 @@ def list_triage(store: Store, limit: int | None = None) -> list[TriageItem]:
             "SELECT id, date_header, created_at, from_addr, subject, kind, match_detail, parse_error, state, text "
             "FROM messages WHERE direction = 'in' AND triage = 1 ORDER BY id" + (" LIMIT ?" if limit else ""),
             [limit] if limit else []):
-        try:
-            detail = json.loads(row["match_detail"] or "{}")
-        except ValueError:
-            detail = {}
+        detail = json_column(row["match_detail"], {})
         found = detail.get("found", {})
         items.append(TriageItem(
             id=row["id"], date=row["date_header"] or row["created_at"], from_addr=row["from_addr"],
@@ -147,10 +144,7 @@ def _likely(known: _Authorities, detail: dict[str, Any], sender: str | None, sub
 def likely_requests(store: Store, message_row_id: int) -> list[dict[str, Any]]:
     """The requests a waiting (or any incoming) message most likely answers, the likeliest first."""
     message = _incoming(store, message_row_id)
-    try:
-        detail = json.loads(message["match_detail"] or "{}")
-    except ValueError:
-        detail = {}
+    detail = json_column(message["match_detail"], {})
     return _likely(_Authorities(store), detail, message["from_addr"], message["subject"], message["text"])
 
 
@@ -280,10 +274,7 @@ def assign_message(store: Store, config: Config, message_row_id: int, request: s
         before = row[0] if row else None
     reading = read(bytes(message["raw"] or b""), config.storage.max_attachment_bytes)
     classification = classify(reading, RequestQuestions(store, config).for_request(target["id"]))
-    try:
-        detail = json.loads(message["match_detail"] or "{}")
-    except ValueError:
-        detail = {}
+    detail = json_column(message["match_detail"], {})
     detail["assigned"] = {"by": "campaigner", "request": target["reference"], "before": before}
     with store.transaction():
         store.db.execute(

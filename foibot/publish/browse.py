@@ -14,7 +14,6 @@ requests then costs a sort and a slice, not the calendar arithmetic of every row
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -22,11 +21,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..clock import from_iso, london_date
+from ..clock import from_iso, from_iso_lenient, london_date
 from ..deadlines import EXTENSION_WORKING_DAYS, RESPONSE_WORKING_DAYS, RequestFacts, due_date
 from ..errors import InputError
 from ..review import ReviewItem, list_reviews
-from ..store import Store, change_stamp
+from ..store import Store, change_stamp, json_column
 from .export import Memo, Outcome, outcomes
 
 PAGE_SIZE = 50
@@ -270,18 +269,10 @@ def request_detail(store: Store, now: datetime, reference: str) -> RequestDetail
     found = [o for o in all_outcomes(store, now) if o.id == row["id"]]
     outcome = found[0] if found else next(o for o in outcomes(store, now, row["run"]) if o.id == row["id"])
     entries = _entries(store, row["id"])
-    history = [{**e, "at": from_iso(e["at"]), "detail": _json(e["detail"], {})} for e in store.db.query(
+    history = [{**e, "at": from_iso(e["at"]), "detail": json_column(e["detail"], {})} for e in store.db.query(
         "SELECT id, at, type, detail, source, message_id FROM events WHERE request_id = ? ORDER BY at, id",
         [row["id"]])]
     return RequestDetail(outcome, row, entries, history, due_explanation(row))
-
-
-def _json(text: str | None, default: Any) -> Any:
-    try:
-        value = json.loads(text or "")
-    except ValueError:
-        return default
-    return value if isinstance(value, type(default)) else default
 
 
 def _entries(store: Store, request_id: int) -> list[Entry]:
@@ -304,25 +295,18 @@ def _entries(store: Store, request_id: int) -> list[Entry]:
             entries.append(Entry(m["id"], "out", at, title, m["subject"] or "", m["from_addr"] or "",
                                  m["to_addrs"] or "", m["state"], m["message_id"] or ""))
             continue
-        at = _moment(m["date_header"]) or from_iso(m["created_at"])
-        detail = _json(m["match_detail"], {})
+        at = from_iso_lenient(m["date_header"]) or from_iso(m["created_at"])
+        detail = json_column(m["match_detail"], {})
         kind = m["kind"]
         entries.append(Entry(
             m["id"], "in", at, f"reply: {(kind or 'not read').replace('_', ' ')}", m["subject"] or "",
             m["from_addr"] or "", m["to_addrs"] or "", m["state"], m["message_id"] or "", kind=kind,
-            confidence=m["confidence"], evidence=[str(e) for e in _json(m["evidence"], [])],
+            confidence=m["confidence"], evidence=[str(e) for e in json_column(m["evidence"], [])],
             authority_ref=m["authority_ref"], exemptions=m["exemptions"] or "", kind_manual=bool(m["kind_manual"]),
             match=f"{m['match_method'] or ''}: {detail.get('why') or ''}".strip(": "), text=m["text"] or "",
             attachments=files.get(m["id"], []), needs_review=bool(m["needs_review"]),
             review_reason=m["review_reason"] or ""))
     return entries
-
-
-def _moment(text: str | None) -> datetime | None:
-    try:
-        return from_iso(text)
-    except ValueError:
-        return None
 
 
 def due_explanation(row: dict[str, Any]) -> list[str]:
@@ -417,7 +401,7 @@ def reading(store: Store, message_row_id: int) -> dict[str, Any]:
     if not rows or rows[0]["direction"] != "in":
         raise InputError(f"no incoming message number {message_row_id}")
     row = rows[0]
-    row["evidence"] = [str(e) for e in _json(row["evidence"], [])]
+    row["evidence"] = [str(e) for e in json_column(row["evidence"], [])]
     return row
 
 

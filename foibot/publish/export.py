@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from ..clock import from_iso, london_date
 from ..deadlines import CLOCK_RUNNING, RequestFacts, due_date, working_days_between
-from ..store import Store
+from ..store import Store, json_column
 from ..vocab import LADDER
 
 # The contract's columns first (contract.md, "Outcome CSV"), then ours; q<n>_answer columns go before
@@ -282,15 +282,7 @@ def parse_exemptions(stored: str | None) -> list[str]:
 
 
 def _answers(stored: str | None) -> dict[str, str]:
-    if not stored or stored == "{}":
-        return {}
-    try:
-        data = json.loads(stored or "{}")
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): _answer_text(v) for k, v in data.items()}
+    return {str(k): _answer_text(v) for k, v in json_column(stored, {}).items()}
 
 
 def _answer_text(value: Any) -> str:

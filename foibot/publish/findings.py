@@ -8,7 +8,6 @@ sentence the verdict rests on.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..clock import from_iso, london_date
-from ..lifecycle import manual_verdicts
+from ..clock import from_iso_lenient, london_date
+from ..lifecycle import load_answers, manual_verdicts
 from ..review import VerdictItem
-from ..store import Store
+from ..store import Store, json_column
 from ..understand import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
 from ..vocab import SUBSTANTIVE, ReplyKind
 from .export import Outcome
@@ -97,32 +96,10 @@ def _messages(store: Store, run: str | None) -> dict[int, list[_Message]]:
         f"AND COALESCE(m.match_method, '') != 'own_message' {where} "
         "ORDER BY m.request_id, COALESCE(m.date_header, m.created_at) DESC, m.id DESC",
         [*_ANSWERING, *params]):
-        out[row[1]].append(_Message(row[0], row[2] or "", row[3] or "", _json_dict(row[4]), _json_list(row[5]),
-                                    _moment(row[6]), files.get(row[0], [])))
+        evidence = [str(v) for v in json_column(row[5], [])]
+        out[row[1]].append(_Message(row[0], row[2] or "", row[3] or "", load_answers(row[4]), evidence,
+                                    from_iso_lenient(row[6]), files.get(row[0], [])))
     return out
-
-
-def _moment(value: str | None) -> datetime | None:
-    try:
-        return from_iso(value)
-    except ValueError:
-        return None
-
-
-def _json_dict(value: str | None) -> dict[str, str]:
-    try:
-        data = json.loads(value or "{}")
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _json_list(value: str | None) -> list[str]:
-    try:
-        data = json.loads(value or "[]")
-    except ValueError:
-        return []
-    return [str(v) for v in data] if isinstance(data, list) else []
 
 
 class _Pages:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 from ..config import Config
 from ..files import write_atomic
-from ..store import Store
+from ..store import Store, json_column
 
 BY_HAND_DIR = "by-hand"
 HOW = {"web_form": "by the authority's web form", "post": "by post",
@@ -51,11 +50,7 @@ def _parts(raw: bytes) -> tuple[str, str, str]:
 
 def _authority_extra(store: Store, authority_id: str) -> dict[str, Any]:
     row = store.db.execute("SELECT extra FROM authorities WHERE id = ?", [authority_id]).fetchone()
-    try:
-        extra = json.loads(row[0]) if row else {}
-    except ValueError:
-        extra = {}
-    return extra if isinstance(extra, dict) else {}
+    return json_column(row[0] if row else None, {})
 
 
 def render_text(row: dict[str, Any], extra: dict[str, Any]) -> str:

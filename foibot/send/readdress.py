@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -19,7 +18,7 @@ from ..addresses import AddressError, check_address, is_noreply, same_mailbox
 from ..config import Config
 from ..errors import FoibotError
 from ..lifecycle import find_request, record_readdress
-from ..store import Store
+from ..store import Store, json_column
 from .by_hand import pending_by_hand
 from .compose import build_message, new_message_id
 from .outbox import enqueue
@@ -42,11 +41,8 @@ def alternative_address(store: Store, row: dict[str, Any]) -> str | None:
     tried = {a.lower() for a in (row.get("authority_email") or "", *(row.get("wrong_addresses") or "").split(";"))
              if a}
     found = store.db.execute("SELECT extra FROM authorities WHERE id = ?", [row["authority_id"]]).fetchone()
-    try:
-        extra = json.loads(found[0] or "{}") if found else {}
-    except ValueError:
-        extra = {}
-    candidates = [str(extra.get("alt_email") or "")] if isinstance(extra, dict) else []
+    extra = json_column(found[0] if found else None, {})
+    candidates = [str(extra.get("alt_email") or "")]
     from ..register import load_register
 
     for entry in load_register():

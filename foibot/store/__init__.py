@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -402,6 +402,21 @@ def open_readonly(database: Path) -> Iterator[sqlite3.Connection | None]:
         yield conn
     finally:
         conn.close()
+
+
+_J = TypeVar("_J", dict[str, Any], list[Any])
+
+
+def json_column(text: str | None, default: _J) -> _J:
+    """The value of a JSON column (answers, evidence, match_detail, extra, ...), or `default` when the column
+    is empty, not JSON, or holds another type than `default`'s (a row written by hand or by an older foibot)."""
+    if not text:
+        return default
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default
 
 
 def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
