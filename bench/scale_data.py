@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
-from reply_builders import make_pdf  # tests/: the hand-written PDF the reader tests use
+from support.mail import make_pdf  # tests/support: the hand-written PDF the reader tests use
 
 _FIRST = ("ash", "brad", "chel", "dun", "el", "far", "glen", "hal", "kings", "lang", "mar", "nor", "old", "pen",
           "rad", "sal", "thorn", "up", "wal", "whit", "ave", "bar", "cran", "dor", "har", "lin", "mel", "rother",
