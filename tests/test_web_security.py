@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from support.mail import reply
-from support.web import NOW, WebCampaign, build, http, nav, open_page
+from support.web import NOW, WebCampaign, build, http, nav, open_page, post_form, session_cookie
 
 from foibot.web import serving
 
@@ -26,17 +26,6 @@ def web(tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch) -> WebCamp
     return build(tmp_path, smtp_server)
 
 
-def _cookie(running) -> dict[str, str]:
-    answer = http(running, "GET", "/?" + urlencode({"token": running.workspace.keys.token}))
-    assert answer.status == 303
-    return {"Cookie": answer.headers["set-cookie"].split(";", 1)[0]}
-
-
-def _post(running, path: str, fields: dict[str, str], headers: dict[str, str]):
-    return http(running, "POST", path, body=urlencode(fields).encode(),
-                headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
-
-
 def test_every_request_needs_the_token(web: WebCampaign) -> None:
     with serving(web.config) as running:
         for path in ("/", "/requests", "/outcomes.csv", "/report.html", "/static/workspace.css", "/files/1"):
@@ -50,7 +39,7 @@ def test_every_request_needs_the_token(web: WebCampaign) -> None:
         assert first.headers["location"] == "/requests?q=x"  # the token leaves the address at once
         cookie = first.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
-        assert http(running, "GET", "/requests", headers=_cookie(running)).status == 200
+        assert http(running, "GET", "/requests", headers=session_cookie(running)).status == 200
 
 
 def test_the_report_download_is_redacted_like_foibot_report(web: WebCampaign) -> None:
@@ -60,7 +49,7 @@ def test_the_report_download_is_redacted_like_foibot_report(web: WebCampaign) ->
                            "Yours sincerely,\n\nJanet Ormsby\nInformation Governance Officer\n"
                            "janet.ormsby@barnet.gov.uk | 020 7946 0999\n")
     with serving(web.config) as running:
-        answer = http(running, "GET", "/report.html", headers=_cookie(running))
+        answer = http(running, "GET", "/report.html", headers=session_cookie(running))
     assert answer.status == 200
     page = answer.body.decode("utf-8")
     for personal in ("Janet Ormsby", "janet.ormsby@", "020 7946 0999", "Alex Campaigner"):
@@ -75,7 +64,7 @@ def test_the_printed_address_is_the_contract_line(web: WebCampaign) -> None:
 
 def test_a_wrong_host_header_is_refused(web: WebCampaign) -> None:
     with serving(web.config) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         port = urlsplit(running.base).port
         for host in (f"evil.example:{port}", "127.0.0.1", f"127.0.0.1:{port + 1}", f"localhost.evil.example:{port}"):
             answer = http(running, "GET", "/", headers={**headers, "Host": host})
@@ -87,15 +76,15 @@ def test_a_wrong_host_header_is_refused(web: WebCampaign) -> None:
 def test_forms_need_their_csrf_token_and_our_origin(web: WebCampaign) -> None:
     camden = web.requests["camden"]["reference"]
     with serving(web.config) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         path = f"/r/{camden}/act"
-        assert _post(running, path, {"action": "withdraw"}, headers).status == 403
-        assert _post(running, path, {"action": "withdraw", "csrf": "0" * 64}, headers).status == 403
+        assert post_form(running, path, {"action": "withdraw"}, headers).status == 403
+        assert post_form(running, path, {"action": "withdraw", "csrf": "0" * 64}, headers).status == 403
         csrf = running.workspace.keys.csrf
-        foreign = _post(running, path, {"action": "withdraw", "csrf": csrf}, {**headers, "Origin": "http://evil.example"})
+        foreign = post_form(running, path, {"action": "withdraw", "csrf": csrf}, {**headers, "Origin": "http://evil.example"})
         assert foreign.status == 403
         assert web.request("camden")["status"] == "awaiting_response"
-        done = _post(running, path, {"action": "withdraw", "csrf": csrf}, headers)
+        done = post_form(running, path, {"action": "withdraw", "csrf": csrf}, headers)
         assert done.status == 303
     assert web.request("camden")["status"] == "withdrawn"
 
@@ -103,21 +92,21 @@ def test_forms_need_their_csrf_token_and_our_origin(web: WebCampaign) -> None:
 def test_read_only_shows_but_never_changes(web: WebCampaign) -> None:
     camden = web.requests["camden"]["reference"]
     with serving(web.config, read_only=True) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         page = http(running, "GET", f"/r/{camden}", headers=headers)
         assert page.status == 200 and b"read-only" in page.body
         assert b'method="post"' not in page.body
-        answer = _post(running, f"/r/{camden}/act", {"action": "withdraw", "csrf": running.workspace.keys.csrf},
+        answer = post_form(running, f"/r/{camden}/act", {"action": "withdraw", "csrf": running.workspace.keys.csrf},
                        headers)
         assert answer.status == 403 and b"read-only" in answer.body
-        chase = _post(running, "/chase/send", {"expected": "5", "csrf": running.workspace.keys.csrf}, headers)
+        chase = post_form(running, "/chase/send", {"expected": "5", "csrf": running.workspace.keys.csrf}, headers)
         assert chase.status == 403
     assert web.request("camden")["status"] == "awaiting_response"
 
 
 def test_every_answer_carries_a_strict_policy(web: WebCampaign) -> None:
     with serving(web.config) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         for path in ("/", "/requests", "/triage", "/static/workspace.css", "/nowhere"):
             answer = http(running, "GET", path, headers=headers)
             policy = answer.headers["content-security-policy"]
@@ -133,7 +122,7 @@ def test_attachments_are_downloads_with_a_safe_name_and_type(web: WebCampaign) -
                                         b"<script>alert(1)</script>")])
     (attachment,) = web.store.db.query("SELECT id, stored_path FROM attachments WHERE message_id = ?", [number])
     with serving(web.config) as running:
-        answer = http(running, "GET", f"/files/{attachment['id']}", headers=_cookie(running))
+        answer = http(running, "GET", f"/files/{attachment['id']}", headers=session_cookie(running))
     assert answer.status == 200
     assert answer.headers["content-type"] == "application/octet-stream"
     disposition = answer.headers["content-disposition"]
@@ -182,20 +171,20 @@ def test_a_hostile_reply_reads_as_text_and_runs_nothing(web: WebCampaign, chromi
 
 def test_bulk_withdraw_of_a_run_is_confirmed_and_never_unfiltered(web: WebCampaign) -> None:
     with serving(web.config) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         csrf = running.workspace.keys.csrf
-        everything = _post(running, "/requests/bulk", {"action": "withdraw", "csrf": csrf, "confirm": "yes",
+        everything = post_form(running, "/requests/bulk", {"action": "withdraw", "csrf": csrf, "confirm": "yes",
                                                        "expected": "5"}, headers)
         assert everything.status == 303  # refused, back to the list with the reason
         assert http(running, "GET", everything.headers["location"], headers=headers).body.count(
             b"a bulk action never acts on every request at once") == 1
-        asked = _post(running, "/requests/bulk", {"action": "withdraw", "run": "fusus", "csrf": csrf}, headers)
+        asked = post_form(running, "/requests/bulk", {"action": "withdraw", "run": "fusus", "csrf": csrf}, headers)
         assert asked.status == 200 and b"Withdraw 5 requests?" in asked.body  # a confirmation, nothing done yet
         assert web.request("barnet")["status"] == "awaiting_response"
-        stale = _post(running, "/requests/bulk", {"action": "withdraw", "run": "fusus", "csrf": csrf,
+        stale = post_form(running, "/requests/bulk", {"action": "withdraw", "run": "fusus", "csrf": csrf,
                                                   "confirm": "yes", "expected": "4"}, headers)
         assert stale.status == 303 and web.request("barnet")["status"] == "awaiting_response"
-        done = _post(running, "/requests/bulk", {"action": "withdraw", "run": "fusus", "csrf": csrf,
+        done = post_form(running, "/requests/bulk", {"action": "withdraw", "run": "fusus", "csrf": csrf,
                                                  "confirm": "yes", "expected": "5"}, headers)
         assert done.status == 303
     statuses = {r["status"] for r in web.store.db.query("SELECT status FROM requests")}

@@ -15,12 +15,21 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
 from support.published import FILED, NOW, SILENT, PublishCampaign, fixture_campaign
-from support.web import PHONE, go, http, nav, no_horizontal_scroll, open_page, shoot
+from support.web import (
+    PHONE,
+    go,
+    http,
+    nav,
+    no_horizontal_scroll,
+    open_page,
+    post_form,
+    session_cookie,
+    shoot,
+)
 
 from foibot.cli import cli
 from foibot.clock import iso
@@ -65,17 +74,6 @@ def _answers(campaign: PublishCampaign, out: Path) -> dict[tuple[str, str], dict
 
 def _config(campaign: PublishCampaign):
     return load_config(campaign.folder / "config.toml")
-
-
-def _cookie(running) -> dict[str, str]:
-    answer = http(running, "GET", "/?" + urlencode({"token": running.workspace.keys.token}))
-    assert answer.status == 303
-    return {"Cookie": answer.headers["set-cookie"].split(";", 1)[0]}
-
-
-def _post(running, path: str, fields: dict[str, str], headers: dict[str, str]):
-    return http(running, "POST", path, body=urlencode(fields).encode(),
-                headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
 
 
 def test_the_browser_shows_the_cli_verdict_queue_and_a_correction_is_published(campaign: PublishCampaign,
@@ -131,15 +129,15 @@ def test_a_verdict_outside_the_questions_vocabulary_is_refused_and_nothing_chang
                                                                                 chromium) -> None:
     harbury = campaign.references["harbury"]
     with serving(_config(campaign)) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         csrf = running.workspace.keys.csrf
-        answer = _post(running, "/verdicts/set", {"request": harbury, "question": "q1", "verdict": "maybe",
+        answer = post_form(running, "/verdicts/set", {"request": harbury, "question": "q1", "verdict": "maybe",
                                                   "csrf": csrf, "next": "/review"}, headers)
         assert answer.status == 303
         page = http(running, "GET", answer.headers["location"], headers=headers)
         assert b"Not done: &#39;maybe&#39; is not a verdict of q1" in page.body
         # Confirming a verdict other than the one foibot gives now (the page was stale) is refused too.
-        answer = _post(running, "/verdicts/confirm", {"request": harbury, "question": "q1", "verdict": "yes",
+        answer = post_form(running, "/verdicts/confirm", {"request": harbury, "question": "q1", "verdict": "yes",
                                                       "csrf": csrf, "next": "/review"}, headers)
         page = http(running, "GET", answer.headers["location"], headers=headers)
         assert b"changed from yes to unclear since you looked" in page.body
@@ -150,18 +148,18 @@ def test_verdict_forms_need_the_csrf_token_and_read_only_refuses_them(campaign: 
     harbury = campaign.references["harbury"]
     fields = {"request": harbury, "question": "q1", "verdict": "no"}
     with serving(_config(campaign)) as running:
-        headers = _cookie(running)
-        assert _post(running, "/verdicts/set", fields, headers).status == 403
-        assert _post(running, "/verdicts/set", {**fields, "csrf": "0" * 64}, headers).status == 403
-        assert _post(running, "/verdicts/confirm", {**fields, "verdict": "unclear"}, headers).status == 403
+        headers = session_cookie(running)
+        assert post_form(running, "/verdicts/set", fields, headers).status == 403
+        assert post_form(running, "/verdicts/set", {**fields, "csrf": "0" * 64}, headers).status == 403
+        assert post_form(running, "/verdicts/confirm", {**fields, "verdict": "unclear"}, headers).status == 403
     assert len(_cli_verdicts(campaign)) == 3
     with serving(_config(campaign), read_only=True) as running:
-        headers = _cookie(running)
+        headers = session_cookie(running)
         page = http(running, "GET", "/review", headers=headers)
         assert page.status == 200 and b'id="verdict-count">3 verdicts wait' in page.body
         assert b'action="/verdicts/' not in page.body  # no form to act with
         for path in ("/verdicts/set", "/verdicts/confirm"):
-            answer = _post(running, path, {**fields, "csrf": running.workspace.keys.csrf}, headers)
+            answer = post_form(running, path, {**fields, "csrf": running.workspace.keys.csrf}, headers)
             assert answer.status == 403 and b"read-only" in answer.body
     assert len(_cli_verdicts(campaign)) == 3
 
@@ -221,6 +219,6 @@ def test_every_piece_of_a_waiting_verdict_is_escaped(campaign: PublishCampaign, 
         shoot(page, "workspace-review-verdicts")
         assert page.locator("body").is_visible()
         assert w.errors == [] and w.dialogs == []
-        html = http(running, "GET", "/review", headers=_cookie(running)).body
+        html = http(running, "GET", "/review", headers=session_cookie(running)).body
         assert b"<script>alert" not in html and b"&lt;script&gt;alert(&#39;verdict&#39;)" in html
         assert b"&amp;lt;partners&amp;gt;" in html or b"&lt;partners&gt;" in html

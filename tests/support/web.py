@@ -12,6 +12,9 @@ is launched by path). `open_page(chromium, running, width=390)` gives a phone-si
 the test when the browser reports a script error or a dialog (nothing a reply says may run).
 Screenshots go to tests/screenshots/ (ignored by git).
 
+`session_cookie(running)` and `post_form(running, path, fields, headers)` talk to the workspace without a
+browser (the security tests).
+
 `open_file(chromium, path)` opens a page foibot wrote to disk (the report) and gives a `Seen`: every URL the
 page asked for (its own included), script errors, console messages; the browser's own background traffic is
 switched off by FLAGS, so any request is the page's doing.
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -159,6 +162,19 @@ def http(running: Any, method: str, path: str, *, headers: dict[str, str] | None
     conn.close()
     return answer
 
+
+
+def session_cookie(running: Any) -> dict[str, str]:
+    """The workspace's session cookie, got as a browser gets it: the token once, then a redirect."""
+    answer = http(running, "GET", "/?" + urlencode({"token": running.workspace.keys.token}))
+    assert answer.status == 303
+    return {"Cookie": answer.headers["set-cookie"].split(";", 1)[0]}
+
+
+def post_form(running: Any, path: str, fields: dict[str, str], headers: dict[str, str]) -> Any:
+    """A form POST (urlencoded) with the given headers (a cookie, an Origin, ...)."""
+    return http(running, "POST", path, body=urlencode(fields).encode(),
+                headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
 
 # --- a campaign for the workspace tests ---------------------------------------------------------------
 
