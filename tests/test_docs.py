@@ -92,6 +92,11 @@ def _shape(db: sqlite_utils.Database) -> dict[str, list[tuple[str, str]]]:
             for name in db.table_names() if not name.startswith("sqlite_")}
 
 
+def _objects(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    return sorted(db.execute("SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('index', 'trigger')"
+                             " AND name NOT LIKE 'sqlite_%'").fetchall())
+
+
 @pytest.mark.parametrize("stop_before", NAMES[1:] or ["(only one migration)"])
 def test_every_earlier_schema_migrates_with_its_rows(stop_before: str, tmp_path: Path) -> None:
     if stop_before not in NAMES:
@@ -106,6 +111,7 @@ def test_every_earlier_schema_migrates_with_its_rows(stop_before: str, tmp_path:
     fresh = open_store(tmp_path / "fresh.db", tmp_path / "files2")
     try:
         assert _shape(store.db) == _shape(fresh.db)
+        assert _objects(store.db) == _objects(fresh.db)  # the indexes and the change log's triggers too
         for table, count in before.items():
             assert store.db.table(table).count == count, f"{table} lost rows migrating past {stop_before}"
     finally:

@@ -9,7 +9,9 @@ report (so the four always agree). Every change a page offers is made by the lib
 
 The outcome table of a whole campaign is computed once and kept while nothing was committed to the database
 (by this process or another: `store.change_stamp`) and the day is the same: paging and filtering 10,000
-requests then costs a sort and a slice, not the calendar arithmetic of every row.
+requests then costs a sort and a slice, not the calendar arithmetic of every row. After a commit only the
+requests the store's change log names (`Store.changes_since`, kept by SQLite triggers whichever process
+writes) are read again, through the same `export.outcomes` query narrowed to their ids.
 """
 
 from __future__ import annotations
@@ -38,11 +40,19 @@ STAGE_NONE = "none"
 
 @dataclass
 class _Table:
-    """The whole campaign's outcomes, the values each filter can take, and each order, worked out once."""
+    """The whole campaign's outcomes, the values each filter can take, and each order, worked out once;
+    `seen`: the change log's newest number when it was read, `stamp` the store's change stamp then."""
 
     items: list[Outcome]
-    choices: dict[str, list[tuple[str, int]]]
+    counts: dict[str, Counter[str]]  # filter -> how many requests have each value
+    day: date
+    seen: int
+    stamp: int
     orders: dict[tuple[str, bool], list[Outcome]] = field(default_factory=dict)
+
+    @property
+    def choices(self) -> dict[str, list[tuple[str, int]]]:
+        return {k: sorted((v, n) for v, n in c.items() if n > 0) for k, c in self.counts.items()}
 
     def ordered(self, sort: str, descending: bool) -> list[Outcome]:
         key = (sort, descending)
@@ -52,33 +62,79 @@ class _Table:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[str, tuple[tuple[Any, ...], _Table]] = {}
+_cache: dict[str, _Table] = {}
 _memos: dict[str, tuple[date, Memo]] = {}  # each request's row and record, for one day: only changed rows redone
+# More requests changed than this since the table was read: the whole query again (with the memo).
+REREAD_AT_MOST = 2_000
+# The order of export.outcomes' query (run, authority name without ASCII case as SQLite's NOCASE, id).
+_NOCASE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _fingerprint(store: Store, today: date) -> tuple[Any, ...]:
-    """Changes with every commit by any connection (the store's change stamp), and with the day."""
-    return (today.isoformat(), change_stamp(store.path))
+def _query_order(o: Outcome) -> tuple[str, str, int]:
+    return (o.run, o.authority.translate(_NOCASE), o.id)
 
 
 def _table(store: Store, now: datetime) -> _Table:
+    """The table, as true as the database: kept while nothing was committed (by any connection: the store's
+    change stamp) on the same day; after a commit, only the requests the change log names are read again;
+    the whole table when the day changed or the log no longer reaches back (cut, another file)."""
     key = str(Path(store.path).resolve())
-    stamp = _fingerprint(store, london_date(now))
+    today = london_date(now)
+    stamp = change_stamp(store.path)  # before the log and the rows: what is read is at least this new
     with _cache_lock:
         held = _cache.get(key)
-        if held is not None and held[0] == stamp:
-            return held[1]
-    today = london_date(now)
+    if held is not None and held.day == today:
+        if held.stamp == stamp:
+            return held
+        seen, changed = store.changes_since(held.seen)
+        if changed is not None and len(changed) <= REREAD_AT_MOST:
+            table = _changed(store, now, held, changed, seen, stamp) if changed else replace(held, stamp=stamp)
+            return _keep(key, table)
     with _cache_lock:
         day, memo = _memos.get(key, (today, {}))
         if day != today:
             memo = {}
         _memos[key] = (today, memo)
+    seen = store.last_change()
     items = list(outcomes(store, now, memo=memo))
-    table = _Table(items, _choices(items))
+    return _keep(key, _Table(items, _counts(items), today, seen, stamp))
+
+
+def _keep(key: str, table: _Table) -> _Table:
     with _cache_lock:
-        _cache[key] = (stamp, table)
+        held = _cache.get(key)
+        if held is None or (held.day, held.seen) <= (table.day, table.seen):  # never a staler one over it
+            _cache[key] = table
     return table
+
+
+def _changed(store: Store, now: datetime, held: _Table, changed: set[int], seen: int, stamp: int) -> _Table:
+    """`held` with the changed requests read again (export.outcomes for those ids: the rows the whole query
+    gives), the deleted ones gone, new ones in the query's order; the filters' counts moved with them."""
+    fresh = {o.id: o for o in outcomes(store, now, ids=changed)}
+    counts = {k: Counter(c) for k, c in held.counts.items()}
+    items: list[Outcome] = []
+    moved = False
+    for o in held.items:
+        if o.id not in changed:
+            items.append(o)
+            continue
+        for name, value in _values(o):
+            counts[name][value] -= 1
+        new = fresh.pop(o.id, None)
+        if new is None:  # deleted
+            continue
+        moved = moved or (new.run, new.authority) != (o.run, o.authority)
+        items.append(new)
+        for name, value in _values(new):
+            counts[name][value] += 1
+    for new in fresh.values():  # new requests
+        for name, value in _values(new):
+            counts[name][value] += 1
+    if fresh or moved:
+        items.extend(fresh.values())
+        items.sort(key=_query_order)
+    return _Table(items, counts, held.day, seen, stamp)
 
 
 def all_outcomes(store: Store, now: datetime) -> list[Outcome]:
@@ -212,16 +268,21 @@ def list_requests(store: Store, now: datetime, query: RequestQuery) -> RequestPa
                        len(table.items), pages, table.choices)
 
 
-def _choices(items: list[Outcome]) -> dict[str, list[tuple[str, int]]]:
-    counters = {
-        "status": Counter(o.status for o in items),
-        "outcome": Counter(o.outcome or "none" for o in items),
-        "kind": Counter(o.kind for o in items),
-        "jurisdiction": Counter(o.jurisdiction for o in items),
-        "run": Counter(o.run for o in items),
-        "stage": Counter(o.chase_stage or STAGE_NONE for o in items),
-    }
-    return {k: sorted(c.items()) for k, c in counters.items()}
+_FILTERS = ("status", "outcome", "kind", "jurisdiction", "run", "stage")  # the filters with choices
+
+
+def _values(o: Outcome) -> tuple[tuple[str, str], ...]:
+    """The value of each filter with choices, for one request."""
+    return (("status", o.status), ("outcome", o.outcome or "none"), ("kind", o.kind),
+            ("jurisdiction", o.jurisdiction), ("run", o.run), ("stage", o.chase_stage or STAGE_NONE))
+
+
+def _counts(items: list[Outcome]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {name: Counter() for name in _FILTERS}
+    for o in items:
+        for name, value in _values(o):
+            counts[name][value] += 1
+    return counts
 
 
 # --- one request -----------------------------------------------------------------------------------------

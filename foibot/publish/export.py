@@ -105,31 +105,31 @@ class Outcome:
 _THEIRS = "COALESCE({m}match_method, '') != 'own_message'"
 # One statement: the per-request figures are aggregated once each (not a sub-query per row), then joined.
 _QUERY = """
-WITH chasers AS (
+WITH {wanted}chasers AS (
     SELECT request_id, COUNT(*) AS chases, group_concat(stage, char(31)) AS chase_stages FROM (
         SELECT request_id, stage FROM messages
         WHERE direction = 'out' AND stage != 'request' AND stage NOT LIKE 'readdress%' AND state = 'sent'
-        AND request_id IS NOT NULL
+        AND request_id IS NOT NULL{only}
         ORDER BY request_id, sent_at, id)
     GROUP BY request_id
 ), inbound AS (
     SELECT request_id, COUNT(*) AS replies FROM messages
-    WHERE direction = 'in' AND triage = 0 AND request_id IS NOT NULL AND {theirs}
+    WHERE direction = 'in' AND triage = 0 AND request_id IS NOT NULL AND {theirs}{only}
     GROUP BY request_id
 ), files AS (
     SELECT request_id, group_concat(stored_path, char(31)) AS files FROM (
         SELECT m.request_id, f.stored_path FROM attachments f JOIN messages m ON m.id = f.message_id
         WHERE m.direction = 'in' AND m.triage = 0 AND m.request_id IS NOT NULL AND f.stored_path IS NOT NULL
-        AND {theirs_m}
+        AND {theirs_m}{only_m}
         ORDER BY m.request_id, m.id, f.part_index)
     GROUP BY request_id
 ), complaints AS (
     SELECT request_id, MAX(json_extract(detail, '$.path')) AS complaint_file FROM events
-    WHERE type = 'complaint_written' AND request_id IS NOT NULL
+    WHERE type = 'complaint_written' AND request_id IS NOT NULL{only}
     GROUP BY request_id
 ), reviews AS (
     SELECT request_id, COUNT(*) AS waiting FROM messages
-    WHERE needs_review = 1 AND direction = 'in' AND request_id IS NOT NULL
+    WHERE needs_review = 1 AND direction = 'in' AND request_id IS NOT NULL{only}
     GROUP BY request_id
 )
 SELECT r.id, r.run, r.reference, r.authority_id, r.authority_name, r.authority_email, r.jurisdiction,
@@ -154,17 +154,27 @@ ORDER BY r.run, r.authority_name COLLATE NOCASE, r.id
 
 
 Memo = dict[int, tuple[tuple[Any, ...], Outcome]]
+_ONLY = " AND {m}request_id IN (SELECT id FROM wanted)"
 
 
 def outcomes(
-    store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None, memo: Memo | None = None
+    store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None, memo: Memo | None = None,
+    ids: Iterable[int] | None = None,
 ) -> Iterator[Outcome]:
     """Every request (of one run, or all), streamed from one query; `base_dir` makes file paths relative.
 
-    `memo` (kept by a long-lived caller for one day and one `base_dir`) holds each request's row and record:
-    a request whose row has not changed since is not worked out again."""
-    where, params = ("WHERE r.run = ?", [run]) if run else ("", [])
-    query = _QUERY.format(where=where, theirs=_THEIRS.format(m=""), theirs_m=_THEIRS.format(m="m."))
+    `ids`: only these requests (the same query, each of its aggregates narrowed to them: what a reader of
+    the change log reads again). `memo` (kept by a long-lived caller for one day and one `base_dir`) holds
+    each request's row and record: a request whose row has not changed since is not worked out again."""
+    conditions, params = (["r.run = ?"], [run]) if run else ([], [])
+    wanted = only = only_m = ""
+    if ids is not None:
+        wanted = "wanted(id) AS (SELECT value FROM json_each(?)), "
+        only, only_m = _ONLY.format(m=""), _ONLY.format(m="m.")
+        conditions.append("r.id IN (SELECT id FROM wanted)")
+        params = [json.dumps(sorted(set(ids))), *params]
+    query = _QUERY.format(where=f"WHERE {' AND '.join(conditions)}" if conditions else "", wanted=wanted,
+                          only=only, only_m=only_m, theirs=_THEIRS.format(m=""), theirs_m=_THEIRS.format(m="m."))
     cursor = store.db.execute(query, params)
     names = [d[0] for d in cursor.description]
     today = london_date(now)

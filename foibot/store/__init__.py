@@ -229,6 +229,58 @@ def m008_quarantine(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE messages ADD COLUMN read_attempts INTEGER NOT NULL DEFAULT 0")
 
 
+# The change log (m009): how many of its newest entries are kept, and how often the older ones are cut.
+CHANGES_KEPT = 50_000
+CHANGES_TRIM_EVERY = 1_000
+
+
+@migrations(name="m009_change_log")
+def m009_change_log(db: sqlite_utils.Database) -> None:
+    # Which requests changed, in commit order: SQLite's own triggers note the request every write to
+    # requests, messages, attachments, events or an authority's kind touches (whichever process writes),
+    # so a long-lived reader (the workspace's request list) reads again only those requests
+    # (`changes_since`). AUTOINCREMENT: a number is never used twice, even once old rows are cut. Every
+    # CHANGES_TRIM_EVERY-th entry cuts what is older than the newest CHANGES_KEPT: the log stays bounded.
+    note = "INSERT INTO changes (request_id) VALUES ({});"
+    statements = [
+        "CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id INTEGER NOT NULL)",
+        f"""CREATE TRIGGER changes_trim AFTER INSERT ON changes WHEN NEW.seq % {CHANGES_TRIM_EVERY} = 0
+            BEGIN DELETE FROM changes WHERE seq <= NEW.seq - {CHANGES_KEPT}; END""",
+    ]
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        row = "OLD" if event == "DELETE" else "NEW"
+        statements.append(f"CREATE TRIGGER changes_requests_{event.lower()} AFTER {event} ON requests "
+                          f"BEGIN {note.format(f'{row}.id')} END")
+        for table in ("messages", "events"):
+            statements.append(
+                f"CREATE TRIGGER changes_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"WHEN {row}.request_id IS NOT NULL BEGIN {note.format(f'{row}.request_id')} END")
+        statements.append(
+            f"CREATE TRIGGER changes_attachments_{event.lower()} AFTER {event} ON attachments BEGIN "
+            f"INSERT INTO changes (request_id) SELECT request_id FROM messages WHERE id = {row}.message_id "
+            "AND request_id IS NOT NULL; END")
+    # A message or an event moved from one request to another (triage filing it): the old one changed too.
+    for table in ("messages", "events"):
+        statements.append(
+            f"CREATE TRIGGER changes_{table}_moved AFTER UPDATE OF request_id ON {table} "
+            f"WHEN OLD.request_id IS NOT NULL AND OLD.request_id IS NOT NEW.request_id "
+            f"BEGIN {note.format('OLD.request_id')} END")
+    statements.append(
+        "CREATE TRIGGER changes_attachments_moved AFTER UPDATE OF message_id ON attachments "
+        "WHEN OLD.message_id IS NOT NEW.message_id BEGIN INSERT INTO changes (request_id) SELECT request_id "
+        "FROM messages WHERE id = OLD.message_id AND request_id IS NOT NULL; END")
+    # The list shows the authority's kind (joined from authorities).
+    statements.append(
+        "CREATE TRIGGER changes_authorities_insert AFTER INSERT ON authorities BEGIN "
+        "INSERT INTO changes (request_id) SELECT id FROM requests WHERE authority_id = NEW.id; END")
+    statements.append(
+        "CREATE TRIGGER changes_authorities_kind AFTER UPDATE ON authorities "
+        "WHEN OLD.kind IS NOT NEW.kind OR OLD.id IS NOT NEW.id BEGIN "
+        "INSERT INTO changes (request_id) SELECT id FROM requests WHERE authority_id IN (OLD.id, NEW.id); END")
+    for statement in statements:
+        db.execute(statement)
+
+
 class Store:
     """An open foibot database; `db` is the sqlite-utils Database, `files_dir` the attachments folder."""
 
@@ -299,6 +351,23 @@ class Store:
         """Incoming messages set aside because reading them failed or ran out of its limits."""
         return int(self.db.execute(
             "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND state = 'quarantined'").fetchone()[0])
+
+    def last_change(self) -> int:
+        """The change log's newest number (0 before any change): what a reader has seen up to."""
+        row = self.db.execute("SELECT MAX(seq) FROM changes").fetchone()
+        return int(row[0] or 0)
+
+    def changes_since(self, seen: int) -> tuple[int, set[int] | None]:
+        """The change log's newest number and the requests changed after `seen`, by any connection; None
+        instead of the requests when the log no longer reaches back to `seen` (cut, or another file)."""
+        low, high = self.db.execute("SELECT MIN(seq), MAX(seq) FROM changes").fetchone()
+        high = int(high or 0)
+        if high < seen or (low is not None and low > seen + 1):
+            return high, None
+        if high == seen:
+            return high, set()
+        return high, {int(row[0]) for row in self.db.execute(
+            "SELECT DISTINCT request_id FROM changes WHERE seq > ? AND seq <= ?", [seen, high])}
 
     def run_names(self) -> list[str]:
         """Every run, oldest first."""
