@@ -22,7 +22,16 @@ from foibot.collect.filing import file_stored
 from foibot.collect.imap import PollReport, _Fetched, store_batch
 from foibot.errors import FoibotError, InputError
 from foibot.lifecycle import mark_message, mark_request, record_clarified, set_hold, set_verdict, withdraw
-from foibot.publish import RequestQuery, list_requests, outcomes, request_detail, select_requests, write_csv
+from foibot.publish import (
+    RequestQuery,
+    list_requests,
+    outcomes,
+    request_detail,
+    select_requests,
+    to_review,
+    verdicts_to_review,
+    write_csv,
+)
 from foibot.publish.browse import all_outcomes
 from foibot.review import confirm_reading
 from foibot.send.compose import build_message, new_message_id
@@ -93,6 +102,11 @@ def test_the_due_date_in_words(built) -> None:
 
 # --- the table read again from the change log ------------------------------------------------------------
 
+# A reply answering the Fusus questions one by one, the third in words that decide nothing (unclear).
+ANSWERED = ("Dear Alex,\n\nPlease find our response to your request below.\n\n"
+            "1. The council has not been in contact with Fusus.\n"
+            "2. Not applicable.\n"
+            "3. Suppliers are listed in the procurement register.\n\nYours sincerely,\nFOI Team\n")
 KINDS_SENT = ("acknowledgement", "information_provided", "partially_provided", "not_held", "refused",
               "clarification_requested", "extension", "internal_review_result", "bounce", "other")
 
@@ -127,7 +141,8 @@ class _Writes:
                          subject=f"RE: Freedom of Information request: Fusus [ref {row[0]}]" if ours else "Hello",
                          body=self.rng.choice(("We do not hold the information you asked for.",
                                                "Please find attached the information you requested.",
-                                               "Thank you for your request, we will reply shortly.")),
+                                               "Thank you for your request, we will reply shortly.",
+                                               ANSWERED)),
                          attachments=[("letter.txt", "text/plain", b"Our answer.")] if ours else ())
         self.uid += 1
         report = PollReport(folder="INBOX")
@@ -183,7 +198,8 @@ class _Writes:
 def test_the_table_read_again_after_each_write_is_the_whole_querys(tmp_path: Path, seed: int) -> None:
     """After each write of a random series (foibot's own functions, on the workspace's connection or on
     another, as the daemon's), the list's table, read again only for the requests the change log names, is
-    exactly what the whole query gives: the same records in the same order, the same filter counts."""
+    exactly what the whole query gives: the same records in the same order, the same filter counts; and the
+    verdicts waiting, kept the same way, are what `to_review` lists."""
     rng = random.Random(seed)
     camp = StoreCampaign.create(tmp_path, "[storage]\nisolated_reading = false\n")
     for n in range(6):
@@ -193,6 +209,7 @@ def test_the_table_read_again_after_each_write_is_the_whole_querys(tmp_path: Pat
     actions = [getattr(writes, name) for name in ("send", "reply", "poll", "assign", "mark", "mark_reply",
                                                   "review", "verdict", "hold", "withdraw", "clarified", "chase")]
     now = when("2023-05-22T11:00")
+    waited = False
     try:
         assert all_outcomes(camp.store, now) == list(outcomes(camp.store, now))
         for step in range(40):
@@ -205,8 +222,12 @@ def test_the_table_read_again_after_each_write_is_the_whole_querys(tmp_path: Pat
             kept = all_outcomes(camp.store, now)
             whole = list(outcomes(camp.store, now))
             assert kept == whole, f"step {step}: {[a.__name__ for a in done]}"
+            listed = verdicts_to_review(camp.store, now, base_dir=camp.folder)
+            assert listed == to_review(camp.store, now, None, camp.folder), f"step {step}"
+            waited = waited or bool(listed)
             page = list_requests(camp.store, now, RequestQuery())
             assert page.choices == list_requests(other, now, RequestQuery()).choices
+        assert waited  # the verdicts kept between pages were put to the test
     finally:
         other.close()
 

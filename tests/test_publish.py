@@ -27,6 +27,12 @@ from support.published import (
 from support.web import open_file
 
 from foibot.cli import cli
+from foibot.clock import parse_now
+from foibot.config import load_config
+from foibot.publish import outcomes, to_review
+from foibot.publish.findings import findings  # the front door's `findings` is shadowed by its module
+from foibot.review import VerdictItem
+from foibot.store import open_store
 
 FILES = ("outcomes.csv", "answers.csv", "datapackage.json", "report.html", "README.md")
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "publish-report.png"
@@ -277,3 +283,49 @@ def test_report_leads_with_findings_in_a_browser_that_fetches_and_runs_nothing(p
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.stat().st_size > 10_000
     page.context.close()
+
+
+def _judging_every_request(folder: Path) -> list[VerdictItem]:
+    """What judging every request of the campaign lists as waiting (the rule the narrowing must keep)."""
+    config = load_config(folder / "config.toml")
+    store = open_store(config.database_path, config.files_dir)
+    now = parse_now(NOW)
+    try:
+        items = list(outcomes(store, now, None, folder))
+        return [VerdictItem(f.outcome.reference, f.outcome.authority, f.question.id, f.verdict, f.exemption,
+                            f.answer, f.sentence, f.source) for f in findings(store, items, None, folder)
+                if f.answered and f.verdict == "unclear" and not f.confirmed]
+    finally:
+        store.close()
+
+
+def _to_review(folder: Path) -> list[VerdictItem]:
+    config = load_config(folder / "config.toml")
+    store = open_store(config.database_path, config.files_dir)
+    try:
+        return to_review(store, parse_now(NOW), None, folder)
+    finally:
+        store.close()
+
+
+def test_only_the_requests_whose_verdicts_could_wait_are_judged_and_none_is_missed(campaign: PublishCampaign,
+                                                                                  tmp_path: Path) -> None:
+    """`to_review` judges only requests with an answer's words, or all of a run whose vocabulary can leave a
+    question without words unclear; it lists exactly what judging every request lists."""
+    assert _to_review(campaign.folder) == _judging_every_request(campaign.folder)
+    assert {v.reference for v in _to_review(campaign.folder)} == {campaign.references["harbury"]}
+    # The same campaign, its template's questions without `not_answered`: a question a reply leaves without
+    # words now comes out unclear, on requests that have no answer's words at all.
+    narrow = tmp_path / "narrow"
+    shutil.copytree(campaign.folder, narrow)
+    template = narrow / "templates" / "fusus"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates" / "fusus", template)
+    meta = template / "request.toml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"not_answered", ', ""), encoding="utf-8")
+    silent = campaign.references[SILENT[0]]  # no reply at all: its outcome set by hand, no answer's words
+    code, output = _invoke(narrow, "mark", silent, "--outcome", "information_provided")
+    assert code == 0, output
+    waiting = _to_review(narrow)
+    assert waiting == _judging_every_request(narrow)
+    assert [v.question for v in waiting if v.reference == silent] == ["q1", "q2", "q3"]
+    assert len({v.reference for v in waiting}) > 2

@@ -4,7 +4,8 @@ findings per question (findings), redaction (redact) and the folder `foibot publ
 The front door: `write_csv`, `outcomes`, `status_text`, `write_report`, `build_report`, `publish`,
 `findings`, `to_review`, `current_verdict`, `question_vocabulary`, `redactor_for_store`; and for the
 workspace (browse): `RequestQuery`, `list_requests`, `select_requests`, `request_detail`,
-`today`, `reading`, `attachment`, `safe_filename`, `SORTS`.
+`today`, `verdicts_to_review` (`to_review`, kept between pages), `reading`, `attachment`, `safe_filename`,
+`SORTS`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         safe_filename,
         select_requests,
         today,
+        verdicts_to_review,
     )
     from .dataset import Published, publish, redactor_for_store
     from .export import Outcome, outcomes, write_csv
@@ -39,11 +41,11 @@ _HOMES = {"Outcome": ".export", "outcomes": ".export", "write_csv": ".export", "
           "Redactor": ".redact", "redactor_for": ".redact",
           **{name: ".browse" for name in ("SORTS", "RequestQuery", "attachment", "list_requests", "reading",
                                           "request_detail", "safe_filename", "select_requests",
-                                          "today")}}
+                                          "today", "verdicts_to_review")}}
 __all__ = [
     "SORTS", "Finding", "Outcome", "Published", "Redactor", "RequestQuery", "attachment", "build_report",
     "current_verdict", "findings", "list_requests", "outcomes", "publish", "question_vocabulary", "reading",
     "redactor_for", "redactor_for_store", "request_detail", "safe_filename", "select_requests",
-    "status_text", "to_review", "today", "write_csv", "write_report",
+    "status_text", "to_review", "today", "verdicts_to_review", "write_csv", "write_report",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

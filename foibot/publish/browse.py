@@ -26,7 +26,7 @@ from typing import Any
 from ..clock import from_iso, from_iso_lenient, london_date
 from ..deadlines import EXTENSION_WORKING_DAYS, RESPONSE_WORKING_DAYS, RequestFacts, due_date
 from ..errors import InputError
-from ..review import ReviewItem, list_reviews
+from ..review import ReviewItem, VerdictItem, list_reviews
 from ..store import Store, change_stamp, json_column
 from .export import Memo, Outcome, outcomes
 
@@ -140,6 +140,66 @@ def _changed(store: Store, now: datetime, held: _Table, changed: set[int], seen:
 def all_outcomes(store: Store, now: datetime) -> list[Outcome]:
     """Every request's outcome record (the table behind the list page), from the cache when still true."""
     return _table(store, now).items
+
+
+# --- the verdicts waiting for a person, kept the same way --------------------------------------------------
+
+@dataclass
+class _Verdicts:
+    """`publish.to_review`'s verdicts by request (only requests with one waiting), in the query's order."""
+
+    questions: Any  # the runs' questions they were judged by (a template edited: all judged again)
+    seen: int
+    stamp: int
+    by_request: dict[int, tuple[tuple[str, str, int], list[VerdictItem]]]
+
+    def listed(self, run: str | None) -> list[VerdictItem]:
+        return [v for order, items in sorted(self.by_request.values(), key=lambda held: held[0])
+                if run is None or order[0] == run for v in items]
+
+
+_verdicts: dict[tuple[str, str], _Verdicts] = {}
+
+
+def verdicts_to_review(store: Store, now: datetime, run: str | None = None,
+                       base_dir: Path | None = None) -> list[VerdictItem]:
+    """`publish.to_review` (what the Today and Review pages list), kept like the request list: judged again
+    only for the requests the change log names since, all of them when a run's questions changed or the log
+    no longer reaches back."""
+    from .findings import run_questions, waiting_verdicts
+
+    key = (str(Path(store.path).resolve()), str(base_dir.resolve()) if base_dir else "")
+    stamp = change_stamp(store.path)
+    questions = tuple(sorted((name, tuple(asked)) for name, asked in run_questions(store, base_dir).items()))
+    with _cache_lock:
+        held = _verdicts.get(key)
+    if held is not None and held.questions == questions:
+        if held.stamp == stamp:
+            return held.listed(run)
+        seen, changed = store.changes_since(held.seen)
+        if changed is not None and len(changed) <= REREAD_AT_MOST:
+            by_request = {i: v for i, v in held.by_request.items() if i not in changed}
+            if changed:
+                by_request.update(_by_request(waiting_verdicts(store, now, None, base_dir, ids=changed)))
+            return _keep_verdicts(key, _Verdicts(questions, seen, stamp, by_request)).listed(run)
+    seen = store.last_change()
+    table = _Verdicts(questions, seen, stamp, _by_request(waiting_verdicts(store, now, None, base_dir)))
+    return _keep_verdicts(key, table).listed(run)
+
+
+def _by_request(found: list[tuple[Outcome, VerdictItem]]) -> dict[int, tuple[tuple[str, str, int], list[VerdictItem]]]:
+    out: dict[int, tuple[tuple[str, str, int], list[VerdictItem]]] = {}
+    for outcome, item in found:
+        out.setdefault(outcome.id, (_query_order(outcome), []))[1].append(item)
+    return out
+
+
+def _keep_verdicts(key: tuple[str, str], table: _Verdicts) -> _Verdicts:
+    with _cache_lock:
+        held = _verdicts.get(key)
+        if held is None or held.questions != table.questions or held.seen <= table.seen:
+            _verdicts[key] = table
+    return table
 
 
 # --- the request list ----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ sentence the verdict rests on.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,15 @@ from ..clock import from_iso_lenient, london_date
 from ..lifecycle import load_answers, manual_verdicts
 from ..review import VerdictItem
 from ..store import Store, json_column
-from ..understand import NOT_ANSWERED, VERDICTS, Vocabulary, judge_reply, locate, vocabularies
+from ..understand import (
+    NOT_ANSWERED,
+    VERDICTS,
+    Vocabulary,
+    judge_reply,
+    locate,
+    unclear_without_words,
+    vocabularies,
+)
 from ..vocab import SUBSTANTIVE, ReplyKind
 from .export import Outcome
 
@@ -78,9 +87,12 @@ def run_questions(store: Store, base_dir: Path | None = None) -> dict[str, list[
     return out
 
 
-def _messages(store: Store, run: str | None) -> dict[int, list[_Message]]:
-    """Each request's answering replies, newest first."""
+def _messages(store: Store, run: str | None, only: Collection[int] | None = None) -> dict[int, list[_Message]]:
+    """Each request's answering replies (of `only` these requests, when given), newest first."""
     where, params = ("AND r.run = ?", [run]) if run else ("", [])
+    if only is not None:
+        where += " AND m.request_id IN (SELECT value FROM json_each(?))"
+        params = [*params, json.dumps(sorted(only))]
     files: dict[int, list[tuple[str, str | None, str | None, str]]] = defaultdict(list)
     for row in store.db.execute(
         "SELECT f.message_id, f.filename, f.stored_path, f.content_type, f.text FROM attachments f "
@@ -149,8 +161,11 @@ def _source(sentence: str, messages: Sequence[_Message], pages: _Pages) -> str:
 def findings(store: Store, items: Sequence[Outcome], run: str | None = None,
              base_dir: Path | None = None) -> list[Finding]:
     """One Finding per request of `items` and question of its run's template, in the order of `items`."""
-    questions = run_questions(store, base_dir)
-    messages = _messages(store, run)
+    return _findings(store, items, run_questions(store, base_dir), _messages(store, run))
+
+
+def _findings(store: Store, items: Sequence[Outcome], questions: dict[str, list[QuestionInfo]],
+              messages: dict[int, list[_Message]]) -> list[Finding]:
     manual = {row[0]: manual_verdicts(row[1]) for row in store.db.execute(
         "SELECT id, verdicts FROM requests WHERE verdicts != '{}'")}
     pages = _Pages(store.files_dir)
@@ -236,13 +251,53 @@ def current_verdict(store: Store, reference: str, question: str, now: datetime,
     raise InputError(f"no question {question!r} for {reference}")
 
 
-def to_review(store: Store, now: datetime, run: str | None = None,
-              base_dir: Path | None = None) -> list[VerdictItem]:
+def to_review(store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None,
+              items: Sequence[Outcome] | None = None) -> list[VerdictItem]:
     """The verdicts waiting for a person (the review queue's, beside the readings): answers that decide
-    nothing (`unclear`), not confirmed or set by a person yet; by request, then question."""
+    nothing (`unclear`), not confirmed or set by a person yet; by request, then question. `items`: the
+    outcome records of `run` already read (`foibot status` has them), so they are not read again."""
+    return [item for _, item in waiting_verdicts(store, now, run, base_dir, items=items)]
+
+
+def waiting_verdicts(store: Store, now: datetime, run: str | None = None, base_dir: Path | None = None,
+                     ids: Collection[int] | None = None,
+                     items: Sequence[Outcome] | None = None) -> list[tuple[Outcome, VerdictItem]]:
+    """`to_review`'s verdicts (of `ids` these requests only, when given), each beside its request's record.
+
+    Only the requests whose verdicts could wait are judged: those with an answer's words (on the request or
+    on one of its answering replies), and every request of a run whose vocabulary can leave a question
+    without words `unclear` (`understand.unclear_without_words`). Any other request's verdicts come from
+    its reply as a whole, which always decides: none of them waits."""
     from .export import outcomes
 
-    items = list(outcomes(store, now, run, base_dir))
-    return [VerdictItem(f.outcome.reference, f.outcome.authority, f.question.id, f.verdict, f.exemption, f.answer,
-                        f.sentence, f.source)
-            for f in findings(store, items, run, base_dir) if f.answered and f.verdict == "unclear" and not f.confirmed]
+    questions = run_questions(store, base_dir)
+    wanted = _could_wait(store, questions, run, ids)
+    if items is None:
+        items = list(outcomes(store, now, run, base_dir, ids=wanted))
+    else:
+        keep = set(wanted)
+        items = [item for item in items if item.id in keep]
+    found = _findings(store, items, questions, _messages(store, run, wanted))
+    return [(f.outcome, VerdictItem(f.outcome.reference, f.outcome.authority, f.question.id, f.verdict,
+                                    f.exemption, f.answer, f.sentence, f.source))
+            for f in found if f.answered and f.verdict == "unclear" and not f.confirmed]
+
+
+def _could_wait(store: Store, questions: dict[str, list[QuestionInfo]], run: str | None,
+                ids: Collection[int] | None) -> list[int]:
+    """The requests (of `run`, of `ids`) with an answer's words, or of a run where none are needed."""
+    wordless = [name for name, asked in questions.items() if any(unclear_without_words(q.vocabulary) for q in asked)]
+    placeholders = ",".join("?" for _ in _ANSWERING)
+    sql = ("SELECT r.id FROM requests r WHERE (COALESCE(r.answers, '') NOT IN ('', '{}') "
+           "OR r.run IN (SELECT value FROM json_each(?)) OR EXISTS (SELECT 1 FROM messages m "
+           "WHERE m.request_id = r.id AND m.direction = 'in' AND m.triage = 0 "
+           f"AND m.kind IN ({placeholders}) AND COALESCE(m.match_method, '') != 'own_message' "
+           "AND COALESCE(m.answers, '') NOT IN ('', '{}')))")
+    params: list[Any] = [json.dumps(wordless), *_ANSWERING]
+    if run:
+        sql += " AND r.run = ?"
+        params.append(run)
+    if ids is not None:
+        sql += " AND r.id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(ids)))
+    return [int(row[0]) for row in store.db.execute(sql, params)]

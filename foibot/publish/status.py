@@ -57,7 +57,8 @@ def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: 
     if summary.queued and daily_limit:
         slot = next_slot(store, now, daily_limit)
         summary.next_at = slot if slot is not None and slot > now else None
-    for item in outcomes(store, now, run):
+    items = list(outcomes(store, now, run))
+    for item in items:
         summary.total += 1
         summary.by_status[item.status] += 1
         summary.by_outcome[item.outcome or "(none yet)"] += 1
@@ -80,7 +81,7 @@ def summarise(store: Store, now: datetime, run: str | None = None, daily_limit: 
         "m.request_id WHERE m.direction = 'out' AND m.state = 'by_hand' AND m.stage != 'request'"
         + (" AND q.run = ?" if run else "") + " ORDER BY m.id", [run] if run else []))
     summary.review_total = pending_count(store, run)
-    summary.verdicts_waiting = len(to_review(store, now, run, base_dir))
+    summary.verdicts_waiting = len(to_review(store, now, run, base_dir, items))
     summary.quarantined = store.quarantine_count()
     return summary
 

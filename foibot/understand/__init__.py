@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         judge_answer,
         judge_reply,
         locate,
+        unclear_without_words,
         vocabularies,
     )
     from .read import Opened, Reading, open_message, read_file, read_message, read_opened, read_text
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 _HOMES = {"Classification": ".classify", "QuestionLike": ".classify", "parse_list": ".exemptions",
           "Extracted": ".extract", "sniff": ".extract", "page_texts": ".extract", "ParsedMessage": ".parsing",
           **{n: ".question_verdicts" for n in ("NOT_ANSWERED", "VERDICTS", "Verdict", "Vocabulary", "judge_answer",
-                                      "judge_reply", "locate", "vocabularies")},
+                                      "judge_reply", "locate", "unclear_without_words", "vocabularies")},
           **{n: ".read" for n in ("Opened", "Reading", "open_message", "read_file", "read_message", "read_opened",
                                   "read_text")}}
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "read_opened",
     "read_text",
     "sniff",
+    "unclear_without_words",
     "vocabularies",
 ]
 __getattr__ = lazy_exports(__name__, _HOMES)

@@ -197,6 +197,17 @@ def _whole_reply(kind: str | None, exemptions: Sequence[str], vocabulary: Vocabu
     return Verdict(_allowed(NOT_ANSWERED, vocabulary))
 
 
+# What a question with no answer of its own can come to (`_whole_reply`), before the vocabulary's fallbacks.
+_WITHOUT_WORDS = (WITHHELD, NOT_HELD, NOT_ANSWERED)
+
+
+def unclear_without_words(vocabulary: Vocabulary) -> bool:
+    """Whether a question with no answer text can still come out `unclear` under `vocabulary` (it lacks one
+    of the verdicts a reply as a whole gives, and its fallback): when not, only a request with an answer's
+    words can have a verdict waiting for a person."""
+    return any(_allowed(verdict, vocabulary) == UNCLEAR for verdict in _WITHOUT_WORDS)
+
+
 def judge_reply(answers: Mapping[str, str], kind: str | None, exemptions: Sequence[str],
                 questions: Sequence[tuple[str, Vocabulary]], evidence: Sequence[str] = ()) -> dict[str, Verdict]:
     """{question id: verdict} for every question, answered or not, of a reply (or a request's answers)."""

@@ -56,7 +56,7 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 # --- Today -----------------------------------------------------------------------------------------------
 
 def today(page: Page) -> Response:
-    verdicts = publish.to_review(page.store, page.now, base_dir=page.config.base_dir)
+    verdicts = publish.verdicts_to_review(page.store, page.now, base_dir=page.config.base_dir)
     return page.render("today.html", t=publish.today(page.store, page.config, page.now),
                        verdicts_total=len(verdicts), verdicts=verdicts[:SHOWN])
 
@@ -155,7 +155,7 @@ def _readdress(page: Page, reference: str) -> Response:
 def review(page: Page) -> Response:
     run = _run_param(page)
     items = list_reviews(page.store, run)
-    verdicts = publish.to_review(page.store, page.now, run, base_dir=page.config.base_dir)
+    verdicts = publish.verdicts_to_review(page.store, page.now, run, base_dir=page.config.base_dir)
     runs = {ref: find_request(page.store, ref)["run"] for ref in {v.reference for v in verdicts}}
     allowed: dict[tuple[str, str], tuple[str, ...]] = {}
     for v in verdicts:
