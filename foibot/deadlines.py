@@ -71,28 +71,42 @@ class WorkingDays:
         """The n-th working day after `start` (`start` is day 0 and need not be a working day)."""
         if n < 0:
             raise ValueError("n must not be negative")
-        day = start
-        while n:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                n -= 1
-        return day
+        return _add(self.regime, start, n)
 
     def between(self, a: date, b: date) -> int:
         """Working days d with a < d <= b (negative when b is before a): the day count of b from a."""
         if b < a:
-            return -self.between(b, a)
-        count = 0
-        day = a
-        while day < b:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
-        return count
+            return -_between(self.regime, b, a)
+        return _between(self.regime, a, b)
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
         return self.add(day, 1)
+
+
+# A campaign's requests share a handful of dates, and the ladder, the list and the export ask the same sums
+# again and again (10,000 requests: a million days counted one by one for the Today page): remembered.
+@functools.lru_cache(maxsize=65_536)
+def _add(regime: str, start: date, n: int) -> date:
+    calendar = working_days(regime)
+    day = start
+    while n:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            n -= 1
+    return day
+
+
+@functools.lru_cache(maxsize=65_536)
+def _between(regime: str, a: date, b: date) -> int:
+    calendar = working_days(regime)
+    count = 0
+    day = a
+    while day < b:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    return count
 
 
 @functools.cache

@@ -46,13 +46,14 @@ class TriageItem:
 def list_triage(store: Store, limit: int | None = None) -> list[TriageItem]:
     """Every incoming message waiting for the campaigner, oldest first (the first `limit` of them)."""
     items = []
-    known = _Authorities(store)
+    known: _Authorities | None = None  # read at the first message waiting (nothing waits: nothing read)
     for row in store.db.query(
             "SELECT id, date_header, created_at, from_addr, subject, kind, match_detail, parse_error, state, text "
             "FROM messages WHERE direction = 'in' AND triage = 1 ORDER BY id" + (" LIMIT ?" if limit else ""),
             [limit] if limit else []):
         detail = json_column(row["match_detail"], {})
         found = detail.get("found", {})
+        known = known or _Authorities(store)
         items.append(TriageItem(
             id=row["id"], date=row["date_header"] or row["created_at"], from_addr=row["from_addr"],
             subject=row["subject"] or "", kind=row["kind"],
