@@ -57,6 +57,8 @@ _THREAD_START = re.compile(
 _OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.IGNORECASE)
 _WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.IGNORECASE)
+# The first characters a line that starts the thread can have (the three patterns above): most lines have none.
+_THREAD_FIRST = frozenset("-_bBtToO*fF")
 
 # A line that introduces the request restated: the zone starts after it (or at it, when text follows). Each
 # opening is its own alternative, ending the line, so that only those whose words are in a line are tried.
@@ -212,7 +214,7 @@ def _line_zones(lines: list[str]) -> tuple[list[str], int, str, bool]:
         if line.startswith(">"):
             zones[i] = "thread"
             continue
-        if seen >= 40 and (
+        if seen >= 40 and line[:1] in _THREAD_FIRST and (
             _THREAD_START.match(line)
             or _WROTE.match(line)
             or (i + 1 < len(lines) and len(line) < 120 and line.lower().startswith("on ")
