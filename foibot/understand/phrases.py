@@ -27,35 +27,34 @@ _ASSERTS = (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT, _sre_constants.AT)
 
 def required_literals(pattern: str) -> frozenset[str] | None:
     """Lower-case strings of which every match contains at least one; None when no useful cue exists."""
+    return cue_sets(pattern)[0]
+
+
+def more_required_literals(pattern: str) -> tuple[frozenset[str], ...]:
+    """The other cue sets a match needs besides `required_literals`' own, one per part of the pattern that
+    every match holds: "(?:need|require) (?:more|further) information" needs a word of each of its three parts."""
+    return cue_sets(pattern)[1]
+
+
+def cue_sets(pattern: str) -> tuple[frozenset[str] | None, tuple[frozenset[str], ...]]:
+    """`required_literals` and `more_required_literals` of a pattern, parsed once."""
     try:
-        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
+        parsed = list(_sre_parse.parse(pattern, re.IGNORECASE))
     except re.error:
-        return None
-    found = _sequence(list(parsed))
-    if not found:
-        return None
-    return found[0] if _useful(found) else None
+        return None, ()
+    found = _sequence(parsed)
+    best = found[0] if found and _useful(found) else None
+    more: list[frozenset[str]] = []
+    for candidate in _parts(parsed):
+        if _useful(candidate) and candidate[0] != best and candidate[0] not in more:
+            more.append(candidate[0])
+    return best, tuple(more)
 
 
 def _useful(candidate: tuple[frozenset[str], int]) -> bool:
     """Three letters make a useful cue; so does a single rare sign ("£", "%") or any cue with punctuation."""
     cues, shortest = candidate
     return shortest >= 3 or all(re.search(r"[^a-z0-9 ]", cue) for cue in cues)
-
-
-def more_required_literals(pattern: str) -> tuple[frozenset[str], ...]:
-    """The other cue sets a match needs besides `required_literals`' own, one per part of the pattern that
-    every match holds: "(?:need|require) (?:more|further) information" needs a word of each of its three parts."""
-    try:
-        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
-    except re.error:
-        return ()
-    best = required_literals(pattern)
-    found: list[frozenset[str]] = []
-    for candidate in _parts(list(parsed)):
-        if _useful(candidate) and candidate[0] != best and candidate[0] not in found:
-            found.append(candidate[0])
-    return tuple(found)
 
 
 def _parts(items: list[tuple[object, object]]) -> list[tuple[frozenset[str], int]]:
@@ -147,12 +146,11 @@ class _Compiled:
     __slots__ = ("_cue_list", "_cue_parts", "_first_part", "boundary", "careful", "cues", "fast")
 
     def __init__(self, phrase: str, flags: int):
-        self.cues = required_literals(phrase)
+        self.cues, more = cue_sets(phrase)
         self._cue_list = tuple(sorted(self.cues)) if self.cues else ()
         # The cues of each part a match needs: the best one first, then the other parts' (tested only once the
         # first is there); none for a phrase without a sure cue.
-        more = tuple(tuple(sorted(cues)) for cues in more_required_literals(phrase)) if self.cues else ()
-        self._cue_parts = (self._cue_list, *more) if self.cues else ()
+        self._cue_parts = (self._cue_list, *(tuple(sorted(part)) for part in more)) if self.cues else ()
         self._first_part = self._cue_parts[:1]
         self.boundary = phrase.startswith("\\b")
         body = phrase[2:] if self.boundary else phrase
@@ -304,11 +302,11 @@ class Cues:
     def __init__(self, pattern: str):
         alternatives: list[tuple[tuple[str, ...], ...]] = []
         for part in split_alternatives(pattern):
-            cues = required_literals(part)
+            cues, more = cue_sets(part)
             if cues is None:  # an alternative without a sure cue: every text may match
                 alternatives = []
                 break
-            alternatives.append((tuple(sorted(cues)), *(tuple(sorted(more)) for more in more_required_literals(part))))
+            alternatives.append((tuple(sorted(cues)), *(tuple(sorted(part)) for part in more)))
         self._alternatives = tuple(alternatives)
 
     def absent_from(self, text: str, lowered: str) -> bool:
