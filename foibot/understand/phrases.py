@@ -3,7 +3,9 @@
 Python's regex engine tries every alternative at every position, so fifty phrase patterns over a letter cost
 milliseconds. Each phrase's required literal text ("cue") is worked out from the pattern itself, once: a
 phrase cannot match a text that holds none of its cues, so the cheap `cue in text` test skips it without
-changing any result. That keeps 10,000 replies to seconds.
+changing any result. A phrase made of parts ("(?:need|require) (?:more|further) information") needs a cue of
+each part, and is run only when all are there (half the regex runs of one cue alone). That keeps 10,000
+replies to seconds.
 """
 
 from __future__ import annotations
