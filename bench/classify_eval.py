@@ -1,7 +1,7 @@
 """Measure the reply classifier on folders of labelled replies, and its speed.
 
     python bench/classify_eval.py FOLDER [FOLDER ...] [--errors] [--questions fusus] [--split write|held|all]
-    python bench/classify_eval.py --speed 10000 [FOLDER ...]
+    python bench/classify_eval.py --speed 10000 [FOLDER ...] [--sample]
 
 Each FOLDER holds reply files (.txt bodies or .eml messages) and a labels.csv with at least the columns
 `file, kind, authority_ref, exemptions` (as in ../shared/corpus/dev/). Prints accuracy per kind, overall
@@ -13,6 +13,12 @@ runs it (foibot.understand.read.read_file).
 byte of the SHA-256 of its name (stripped, lower-cased) is odd, to `write` otherwise. Rules are written
 reading the `write` half only; the `held` half is scored, never read, so its figure says how the reader does
 on authorities it was not written for. The split is by authority, so one authority's replies stay together.
+
+`--speed N` classifies N reply texts, cycled, each varied so that no cache helps: the `.txt` replies of the
+FOLDERs given, else the project's own labelled replies (tests/fixtures/replies and its subfolders: every
+kind, the shapes the rules were written for), so that the figure is a mix of real shapes, not one letter.
+`--sample` times the single built-in sample instead (one short not-held letter), the input issue 12's first
+figures were measured on: kept to compare with them, not a fair mix.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 from foibot.understand.classify import REVIEW_BELOW
 from foibot.understand.exemptions import parse_list
 from foibot.understand.read import read_file
+
+FIXTURES = ROOT / "tests" / "fixtures" / "replies"
 
 
 def _questions(name: str | None):  # type: ignore[no-untyped-def]
@@ -139,17 +147,20 @@ def evaluate(folders: list[Path], show_errors: bool, questions, split: str = "al
     return 0
 
 
-def speed(count: int, folders: list[Path], questions) -> int:  # type: ignore[no-untyped-def]
-    """Classify `count` replies (the labelled ones, cycled, or built-in samples) and report the rate."""
+def speed(count: int, folders: list[Path], questions, sample: bool = False) -> int:  # type: ignore[no-untyped-def]
+    """Classify `count` replies (the folders' texts or the project's own labelled replies, cycled; or the
+    built-in sample) and report the rate."""
     from foibot.understand.classify import classify_text
 
-    texts: list[str] = []
-    for folder in folders:
-        for path in sorted(folder.iterdir()):
-            if path.suffix == ".txt":
-                texts.append(path.read_text(encoding="utf-8", errors="replace"))
-    if not texts:
-        texts = [_SAMPLE]
+    if sample:
+        paths: list[Path] = []
+    elif folders:
+        paths = [path for folder in folders for path in sorted(folder.iterdir()) if path.suffix == ".txt"]
+    else:
+        paths = sorted(FIXTURES.rglob("*.txt"))
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in paths] or [_SAMPLE]
+    source = "the built-in sample" if not paths else f"{len(texts)} texts from {', '.join(map(str, folders or [FIXTURES]))}"
+    print(f"inputs: {source}, cycled")
     # Vary each text a little so that no cache can make repeated inputs look fast.
     inputs = [f"{texts[i % len(texts)]}\n\nRef {i}" for i in range(count)]
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -185,6 +196,8 @@ def main() -> int:
     parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--errors", action="store_true", help="List every wrong kind, reference and exemption.")
     parser.add_argument("--speed", type=int, default=0, metavar="N", help="Time the classification of N replies.")
+    parser.add_argument("--sample", action="store_true",
+                        help="With --speed: time the one built-in sample (issue 12's first figures), not a mix.")
     parser.add_argument("--questions", default=None, metavar="TEMPLATE",
                         help="Also find answers to this template's questions (e.g. fusus), as the poller does.")
     parser.add_argument("--split", choices=("write", "held", "all"), default="all",
@@ -192,7 +205,7 @@ def main() -> int:
     args = parser.parse_args()
     questions = _questions(args.questions)
     if args.speed:
-        return speed(args.speed, args.folders, questions)
+        return speed(args.speed, args.folders, questions, args.sample)
     if not args.folders:
         parser.error("give one or more folders with a labels.csv, or --speed N")
     return evaluate(args.folders, args.errors, questions, args.split)

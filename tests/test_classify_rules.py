@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foibot.understand.phrases import PhraseSet, required_literals, split_alternatives
+from foibot.understand.authority_refs import _LABEL_GLUED, _LOGGED
+from foibot.understand.exemptions import _EIR_DOC, _ENGLISH_DOC, _SCOTTISH_DOC
+from foibot.understand.phrases import (
+    Cues,
+    PhraseSet,
+    more_required_literals,
+    required_literals,
+    split_alternatives,
+)
 from foibot.understand.rules import BY_NAME, RULES
 from foibot.understand.segments import build
 
@@ -345,6 +353,23 @@ def test_phrase_set_agrees_with_plain_regex(words: list[str]) -> None:
         assert {s for s, _ in plain} == {s for s, _ in fast}, (rule.name, text)
 
 
+# Words for the whole-letter tests that look for cues first: their own words, written in capitals, with a
+# dotless ı or a long ſ (which a case-insensitive regex takes for i and s, and lower() leaves alone), or İ.
+_CUE_WORDS = ["foisa", "FOISA", "foiſa", "FOıSA", "İ", "eir", "EIRs", "eıs", "(scotland)", "freedom", "of",
+              "information", "act", "2000", "foia", "our", "OUR", "ouR", "ref", "RFI/123", "ABC/12", "logged",
+              "loggeD", "regiſtered", "gıven", "as", "FOI", "2024/1", "\n", "the", "environmental", "regulations"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_WORDS), max_size=20))
+def test_cues_never_hide_a_match(words: list[str]) -> None:
+    """Cues.absent_from says "no match here" only where the regex finds none (it lets a letter skip it)."""
+    text = " ".join(words)
+    for pattern in (_SCOTTISH_DOC, _ENGLISH_DOC, _EIR_DOC, _LABEL_GLUED, _LOGGED):
+        if Cues(pattern.pattern).absent_from(text, text.lower()):
+            assert pattern.search(text) is None, (pattern.pattern, text)
+
+
 @pytest.mark.parametrize(("pattern", "cues"), [
     (r"\bdelivery status notification\b", {"delivery status notification"}),
     (r"\b(?:permanent|fatal) (?:delivery )?(?:error|failure)\b", {"permanent", "fatal"}),
@@ -356,6 +381,16 @@ def test_phrase_set_agrees_with_plain_regex(words: list[str]) -> None:
 def test_required_literals(pattern: str, cues: set[str] | None) -> None:
     found = required_literals(pattern)
     assert (set(found) if found is not None else None) == cues
+
+
+def test_more_required_literals_name_every_other_part() -> None:
+    # the best cue is "information"/"details"; a match also holds a word of each of the other two parts
+    assert [set(cues) for cues in more_required_literals(
+        r"\b(?:need|require) (?:more|further|additional) (?:information|details)\b")] == [
+        {"need", "require"}, {"more", "further", "additional"}]
+    # optional parts are never required ("recorded "), nor parts too short to be a cue ("is"/"was")
+    assert more_required_literals(r"\bno (?:recorded )?information (?:is|was) held\b") == (
+        frozenset({"no "}), frozenset({" held"}))
 
 
 def test_split_alternatives_respects_groups_and_classes() -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..references import find_references
+from .phrases import Cues
 
 # A reference token: letters, digits and / . - _ with at least one digit; or "FOI 11611" (a prefix, a space).
 _PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|ATISN|IG)[ /_-]?\d[\w/.\-]*"
@@ -39,6 +40,7 @@ _NAMED_NUMBER = re.compile(r"(?<![\w/-])\d{3,}(?:[/-]\w+)*")
 # "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
 _LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
                      rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:[A-Z]{{1,6}})[/\-_]?\d[\w/\-]*\d)")
+_GLUED_OR_LOGGED = ((_LABEL_GLUED, Cues(_LABEL_GLUED.pattern)), (_LOGGED, Cues(_LOGGED.pattern)))
 _SPLIT = re.compile(r"(?<!\s)\s*(?:,|;|and|&)\s*|(?<!\s)\s+/\s+")  # (?<!\s): from a run's start only
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
 # Dates, years and financial years ("2022/23", "2021-2022") are never a reference.
@@ -135,6 +137,11 @@ def _label_lines(text: str) -> str:
 _KEYWORD = re.compile(r"ref|cyf|nghyf|cais|case|request|enquiry|foi|eir|ticket|call|incident|complaint|review|tracking|log")
 # "Your ref" is the requester's (ours); "Our ref", "Ein cyf", and the officer's "My ref" / "Fy nghyf" are theirs.
 _OWNER_BEFORE = re.compile(r"(?:\b(?:your|eich)\s+)?(?:\b(?:our|ein|my|fy)\s+)?\Z", re.IGNORECASE)
+# Every reference holds a digit, and between a label word and the reference's first digit _LABEL allows only
+# letters, spaces and `. : # / - – —`: a label word from which no digit is so reached ("your request for
+# information, ...") cannot start a label, and is passed over without trying _LABEL (costly when it fails).
+_NO_DIGIT_RUN = re.compile(r"(?:[^\W\d]|[\s.:#/\-–—])*+")
+_DIGIT = re.compile(r"\d")
 
 
 def _label_matches(text: str) -> list[re.Match[str]]:
@@ -142,9 +149,15 @@ def _label_matches(text: str) -> list[re.Match[str]]:
     lowered = text.lower()
     matches: list[re.Match[str]] = []
     end = 0
+    run_end, digit_after = -1, False  # the last run scanned ends at run_end; is a digit there?
     for keyword in _KEYWORD.finditer(lowered):
         start = keyword.start()
         if start < end or (start and lowered[start - 1].isalnum()):
+            continue
+        if start >= run_end:  # (a label word inside the last run shares its end: each character is read once)
+            run_end = _NO_DIGIT_RUN.match(text, start).end()  # type: ignore[union-attr]
+            digit_after = _DIGIT.match(text, run_end) is not None
+        if not digit_after:
             continue
         owner = _OWNER_BEFORE.search(text, max(0, start - 16), start)
         match = _LABEL.match(text, owner.start() if owner else start)
@@ -185,7 +198,10 @@ def _from_labels(text: str) -> list[str]:
             token = _clean(token)
             if _acceptable(token) and token not in found:
                 found.append(token)
-    for pattern in (_LABEL_GLUED, _LOGGED):
+    lowered = text.lower()
+    for pattern, cues in _GLUED_OR_LOGGED:
+        if cues.absent_from(text, lowered):  # no "our"/"ein" and "ref", no verb of logging: nothing to find
+            continue
         for match in pattern.finditer(text):
             token = _clean(match.group("token"))
             if _acceptable(token) and token not in found:

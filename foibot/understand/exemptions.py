@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from .phrases import Cues
 from .segments import Doc, Sentence
 
 FOIA_SECTIONS = {12, 14} | set(range(21, 45))
@@ -41,6 +42,12 @@ _SCOTTISH_DOC = re.compile(r"\bfoisa\b|\bfreedom of information \(scotland\)|\be
                            r"commissioner\b|\benvironmental information \(scotland\)", re.IGNORECASE)
 _ENGLISH_DOC = re.compile(r"\bfreedom of information act 2000\b|\bfoia\b(?! ?\(s)", re.IGNORECASE)
 _EIR_DOC = re.compile(r"\benvironmental information regulations\b|\beirs?\b|\beisrs?\b", re.IGNORECASE)
+# Their words, looked for first (most letters name none of them): the searches above run only where one is.
+_DOC_CUES = {pattern: Cues(pattern.pattern) for pattern in (_SCOTTISH_DOC, _ENGLISH_DOC, _EIR_DOC)}
+
+
+def _mentions(pattern: re.Pattern[str], text: str, lowered: str) -> bool:
+    return not _DOC_CUES[pattern].absent_from(text, lowered) and bool(pattern.search(text))
 
 
 _DIGIT = re.compile(r"\d")
@@ -139,9 +146,10 @@ def _list_context(sentences: list[Sentence], n: int) -> bool:
 
 def applied_exemptions(doc: Doc, scottish: bool | None = None) -> tuple[str, ...]:
     """The exemptions the authority's own sentences apply, normalised, in order, most specific form only."""
+    lowered = doc.text.lower()
     if scottish is None:
-        scottish = bool(_SCOTTISH_DOC.search(doc.text)) and not _ENGLISH_DOC.search(doc.text)
-    eir_doc = bool(_EIR_DOC.search(doc.text))
+        scottish = _mentions(_SCOTTISH_DOC, doc.text, lowered) and not _mentions(_ENGLISH_DOC, doc.text, lowered)
+    eir_doc = _mentions(_EIR_DOC, doc.text, lowered)
     found: list[str] = []
     for n, sentence in enumerate(doc.sentences):
         if not sentence.authority or not _DIGIT.search(sentence.text):

@@ -31,13 +31,18 @@ def normalise(text: str) -> str:
     """Line ends, spaces, invisible characters and markdown emphasis made uniform.
 
     Each step is skipped when the text has nothing it could change (the regexes cost more than the test)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    text = _INVISIBLE.sub("", text).replace("\xa0", " ").replace("\t", " ")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # (a constant-time test) invisible characters, odd line and space characters
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+        text = _INVISIBLE.sub("", text).replace("\xa0", " ")
+    text = text.replace("\t", " ")
     if "**" in text or "__" in text:
         text = _MARKUP.sub("", text)
     if "#" in text:
         text = _HEADING.sub("", text)  # markdown headings
-    return _SPACES.sub(" ", text)
+    if "  " in text or "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 # --- zones -------------------------------------------------------------------------------------------
@@ -52,15 +57,23 @@ _THREAD_START = re.compile(
 _OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.IGNORECASE)
 _WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.IGNORECASE)
+# The first characters a line that starts the thread can have (the three patterns above): most lines have none.
+_THREAD_FIRST = frozenset("-_bBtToO*fF")
 
-# A line that introduces the request restated: the zone starts after it (or at it, when text follows).
-_REQUEST_START = CuedPattern(
-    r"(?:\b(?:for|requesting|request(?:ed)?|seek(?:ing)? access to|asked for|asking for|sought|regarding) the "
-    r"following(?: information)?(?: for [^:]{0,60})?|\byour (?:original )?request (?:was|reads|read|stated|"
-    r"is as follows|for information was)|\bbelow is your request\b.*|^(?:your |the |original )?(?:request|"
-    r"requests|question|questions|information requested|request details|details of (?:your )?request)|"
-    r"^you (?:asked|requested|wrote|said)(?: for| us)?|\byou (?:asked|requested) (?:for )?the following|"
-    r"\bin which you (?:asked|requested)(?: for)?)\s*[:\-–]?\s*\"?$")
+# A line that introduces the request restated: the zone starts after it (or at it, when text follows). Each
+# opening is its own alternative, ending the line, so that only those whose words are in a line are tried.
+_REQUEST_OPENINGS = (
+    (r"\b(?:for|requesting|request(?:ed)?|seek(?:ing)? access to|asked for|asking for|sought|regarding) the "
+     r"following(?: information)?(?: for [^:]{0,60})?"),
+    r"\byour (?:original )?request (?:was|reads|read|stated|is as follows|for information was)",
+    r"\bbelow is your request\b.*",
+    (r"^(?:your |the |original )?(?:request|requests|question|questions|information requested|request details|"
+     r"details of (?:your )?request)"),
+    r"^you (?:asked|requested|wrote|said)(?: for| us)?",
+    r"\byou (?:asked|requested) (?:for )?the following",
+    r"\bin which you (?:asked|requested)(?: for)?",
+)
+_REQUEST_START = CuedPattern("|".join(rf"{opening}\s*[:\-–]?\s*\"?$" for opening in _REQUEST_OPENINGS))
 _REQUEST_END = re.compile(
     r"^(?:(?:our |my |the )?(?:response|responses|answer|answers|reply|decision|outcome)(?: to (?:your|the) "
     r"(?:request|questions?))?|in response|we answered|information (?:provided|supplied)|"
@@ -135,7 +148,7 @@ _HYPOTHETICAL = CuedPattern(
     r"should|is required to|are required to)\b|\bthe applicant\b")
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     text: str
     zone: str  # body | quoted | thread | appeal | header | welsh
@@ -152,7 +165,7 @@ class Sentence:
         return self.zone == "body" and not self.requester and not self.restated
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     text: str
     sentences: list[Sentence]
@@ -201,7 +214,7 @@ def _line_zones(lines: list[str]) -> tuple[list[str], int, str, bool]:
         if line.startswith(">"):
             zones[i] = "thread"
             continue
-        if seen >= 40 and (
+        if seen >= 40 and line[:1] in _THREAD_FIRST and (
             _THREAD_START.match(line)
             or _WROTE.match(line)
             or (i + 1 < len(lines) and len(line) < 120 and line.lower().startswith("on ")
