@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 # that at least 97% of the readings at or above it are right (bench/classify_eval.py prints the table).
 REVIEW_BELOW = 0.8
 MAX_EVIDENCE = 3
+ABSENCE_NOTE_CHARS = 800  # an out-of-office note in loose words is short: a letter mentioning leave is not one
 MAX_EVIDENCE_CHARS = 300
 
 
@@ -82,6 +83,7 @@ class Signals:
         self.subject = subject
         self._lowered = doc.joined.lower()
         self._found: dict[str, list[Sentence]] = {}
+        self.muted: set[int] = set()  # ids of sentences set aside (the clause on the security bodies)
 
     def get(self, name: str, default: list[Sentence] | None = None) -> list[Sentence] | None:
         hits = self[name]
@@ -94,6 +96,8 @@ class Signals:
             if rule.subject_ok and self.subject and rule.matches(self.subject):
                 hits.append(Sentence(self.subject, "subject", True, False, False, False, False))
             self._found[name] = hits
+        if self.muted:
+            return [x for x in self._found[name] if id(x) not in self.muted]
         return self._found[name]
 
     def as_dict(self) -> dict[str, list[Sentence]]:
@@ -178,7 +182,7 @@ def _all(signals: Signals, *names: str) -> list[Sentence]:
 
 _WHOLE_REQUEST = re.compile(r"(?i)\b(?:your|this|the) (?:request|requests)\b(?! (?:number |no\.? )?\d)")
 _VERDICT_RULES = {
-    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
+    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt", "neither_confirm_nor_deny.ncnd"),
     "not_held": ("not_held.not_held",),
     "provided": ("provided.information_attached", "provided.facts_given"),
     "partial": ("partially_provided.part_withheld",),
@@ -230,19 +234,49 @@ def _composed(signals: Signals) -> _Decision | None:
     return _Decision(kind, f"{kind}.per_question", confidence, evidence)
 
 
+# An exemption named: a refusal, even beside "not held" ("not held, and the rest is exempt under section 40").
+_CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bexception\b|"
+                              r"\bwithh[oe]ld|\bpersonal (?:data|information)\b|\bcommercial")
+# A not-held answer about only part of what was asked (earlier years, the rest, some of it).
+_PART_SCOPE = re.compile(r"(?i)\b(?:earlier|previous|prior|older|later|remaining|the rest|the remainder|some|part|"
+                         r"certain)\b|\b(?:before|prior to|after|since|until) (?:\d{4}|(?:jan|feb|mar|apr|may|jun|jul|"
+                         r"aug|sep|oct|nov|dec)[a-z]* \d{4})\b")
+# Nothing held beyond what is given: "we hold no other records", "there is no further information".
+_NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) (?:relevant )?(?:recorded )?"
+                           r"(?:information|records?|data|documents?|documentation|correspondence|e-?mails?)\b|"
+                           r"\bnothing (?:further|else|more)\b")
+
+
+def _refusals(signals: Signals) -> list[Sentence]:
+    """The refusals' sentences, less "we cannot provide it, as we do not hold it": a refusal's words whose reason,
+    in the same sentence, is that nothing is held, with no exemption named, say not held."""
+    held_not = {id(x) for x in signals["not_held.not_held"]}
+    return _all(signals, "refused.cost_limit", "refused.vexatious") + [
+        x for x in signals["refused.exempt"] if id(x) not in held_not or _CITES_EXEMPTION.search(x.text)]
+
+
+def _in_blocks(signals: Signals, sentences: Sequence[Sentence]) -> bool:
+    """Whether any of `sentences` is inside the answer to one numbered question."""
+    inside = {id(x) for _, block in blocks(signals.doc.sentences) for x in block}
+    return any(id(x) in inside for x in sentences)
+
+
 def _substantive(signals: Signals) -> _Decision | None:
     """The answer itself, from refusal, not-held and provided signals; None when there is none."""
     full = _all(signals, "provided.in_full")
-    if full:  # said in so many words: all of it given
-        return _Decision("information_provided", "provided.in_full", 0.9, full)
     composed = _composed(signals)
+    if full and not (composed and composed.kind == "partially_provided" and _in_blocks(signals, full)):
+        # said in so many words: all of it given (unless "in full" is one question's answer, others withheld)
+        return _Decision("information_provided", "provided.in_full", 0.9, full)
     if composed:
         return composed
     partial = _all(signals, "partially_provided.part_withheld")
     if partial:  # said in so many words: part given, part withheld
         return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)
-    refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
     not_held = _all(signals, "not_held.not_held")
+    # "We cannot provide it, as we do not hold it": a refusal's words whose reason, in the same sentence, is that
+    # nothing is held, with no exemption cited, is not held.
+    refused = _refusals(signals)
     if refused and not_held and all(_SECURITY_BODIES.search(x.text) for x in refused):
         refused = []  # "not held", then the clause on the security bodies (s23, s24): the answer is not held
     provided_strong = _all(signals, "provided.information_attached")
@@ -261,6 +295,12 @@ def _substantive(signals: Signals) -> _Decision | None:
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
     if not_held:
+        if provided_strong and all(_NOTHING_MORE.search(x.text) for x in not_held):
+            # "Attached are the minutes. We hold no other records.": nothing beyond what is given, a full answer
+            return _Decision("information_provided", "information_provided.nothing_more", 0.75, provided_strong)
+        scoped = [x for x in not_held if _PART_SCOPE.search(x.text)]
+        if scoped and provided:  # "figures for earlier years are not held" beside the figures given: part of it
+            return _Decision("partially_provided", "partially_provided.some_not_held", 0.75, scoped + provided)
         if provided_strong or (provided and len(provided) * 2 > len(not_held) and len(not_held) * 2 > len(provided)):
             return _Decision("partially_provided", "partially_provided.some_not_held", 0.7, not_held + provided)
         if provided and len(provided) >= 2 * len(not_held):
@@ -291,8 +331,11 @@ _CLARIFIED = re.compile(r"(?i)\b(?:clarification (?:was |has been )?(?:received|
                         r"(?:your |the )?clarification)")
 _REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal|complaint)\b")
 _IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
-_SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
-                              r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
+# The words of that clause, in the sentences around it ("no inference can be drawn ... the bodies in section 23").
+_SECURITY_CLAUSE = re.compile(r"(?i)\b(?:security bod(?:y|ies)|section 2[34]\b|s\.? ?2[34] ?\(|national security|"
+                              r"no inference)")
+_SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|sections? 2[34] ?\(5\)|"
+                              r"s\.? ?2[34] ?\(5\)|sections? 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
                               r"national security)")
 
 
@@ -333,7 +376,8 @@ def _competitors(signals: Signals, kind: str) -> list[str]:
         return []
     found: list[str] = []
     for family, names in _FAMILIES.items():
-        if family not in fits and family != kind and any(signals.get(name) for name in names):
+        said = bool(_refusals(signals)) if family == "refused" else any(signals.get(name) for name in names)
+        if family not in fits and family != kind and said:
             found.append(family)
             if len(found) == MAX_COMPETITORS:
                 break
@@ -394,16 +438,34 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     first = _ladder(signals, _WHAT_IT_IS)
     if first:
         return first
+    hit = _first(signals, "auto_reply.absence")
+    if hit and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS:  # "I am out on leave until ...", and little else
+        return _Decision("auto_reply", hit[0], 0.85, hit[1])
     review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
     if hit and not review:
-        not_held = signals["not_held.not_held"]
-        if not_held and all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
-            # "Not held", then the police's standard clause on the security bodies: the answer is not held.
-            return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
+        if all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
+            # The police's standard clause on the security bodies is never the answer: set aside, what the rest
+            # of the letter says decides ("not held" then the clause is not held; an answer then it, an answer).
+            clause = [x for x in signals.doc.sentences if x.authority and _SECURITY_CLAUSE.search(x.text)]
+            signals.muted = {id(x) for x in clause + hit[1]}
+            answer = _substantive(signals)
+            if answer and answer.kind == "not_held":
+                return _Decision("not_held", "not_held.with_security_ncnd", 0.85, answer.sentences)
+            if answer:
+                return answer
+            signals.muted = set()
+            not_held = signals["not_held.not_held"]
+            if not_held:  # "not held" said only inside the clause: still not held
+                return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
         given = _all(signals, "provided.information_attached", "provided.in_full")
-        if given:  # neither confirm nor deny for part, the rest given: partly provided
-            return _Decision("partially_provided", "partially_provided.part_ncnd", 0.75, hit[1] + given)
+        composed = _composed(signals)  # neither confirm nor deny counted as withheld in its question's answer
+        answered = [x for x in _all(signals, "provided.facts_given") if _in_blocks(signals, [x])]
+        if given or (composed and composed.kind == "partially_provided" and answered):
+            # neither confirm nor deny for part, the rest given (attached, or figures in another question's
+            # answer): partly provided
+            evidence = hit[1] + (given or answered)
+            return _Decision("partially_provided", "partially_provided.part_ncnd", 0.75, evidence)
         if signals.get("internal_review_result.mentions_initial"):  # a review that tells the first decision
             return _Decision("internal_review_result", "internal_review_result.mentions_initial", 0.6,
                              signals["internal_review_result.mentions_initial"] + hit[1],

@@ -68,6 +68,16 @@ RULES: tuple[Rule, ...] = (
         r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
         r"\bno longer works? (?:for|at|here)\b",
     ), subject_ok=True, hypothetical_ok=True),
+    # Absence in the first person and its return, in looser words: read only in a short note (classify.py), since
+    # a letter may mention its writer's leave in passing.
+    Rule("auto_reply.absence", "auto_reply", "medium", (
+        (r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:out|off|away) (?:on (?:\w+ )?leave|sick|of the building|"
+         r"until|today|this week)\b"),
+        r"\b(?:during|in) my absence\b", r"\b(?:until|when|once) i (?:get back|am back|return)\b(?! to you)",
+        (r"^(?:please note (?:that )?)?i (?:only )?work (?:part[- ]time|(?:on )?(?:mon|tues|wednes|thurs|fri)days?\b"
+         r"[^.]{0,30}\b(?:only|to|and))"),
+        r"\b(?:i am|i'm) not (?:at work|in work|working|in the office) (?:today|until|on|this week)\b",
+    ), hypothetical_ok=True),
     Rule("auto_reply.automatic_subject", "auto_reply", "medium", (
         r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
     ), subject_ok=True),
@@ -75,6 +85,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:please )?do not reply to this (?:e-?mail|message|address)\b",
         r"\b(?:this|the) (?:e-?mail|message) (?:was|has been|is) (?:sent|generated) automatically\b",
         r"\bif your (?:query|enquiry|matter|request) is urgent\b",
+        # A mailbox's standing notice, about no request in particular.
+        r"\bthis (?:mailbox|inbox|e-?mail address|account) is (?:only )?(?:monitored|checked|staffed) (?:during|between|on|from|monday)",
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
         r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
@@ -241,7 +253,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:appropriate|cost|costs|fees|time|statutory) limit\b"),
         (r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
         r"limit\b"), r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
-        r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:take|takes|taking) (?:well |far |much |considerably |significantly )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:refus\w*|declin\w*) (?:to comply with )?(?:your|this|the) request (?:under|in accordance with|by virtue of) section 12\b",
         r"\b(?:exceed|exceeds|exceeding) (?:the )?(?:18|24|eighteen|twenty[- ]four) hours?\b",
         r"\b(?:cost|costs|fees?) (?:limit|exemption)s? (?:applies|apply|is engaged|are engaged|has been applied)\b",
         (r"\b(?:could not|cannot|can't|unable to|not able to) (?:establish|determine|locate|confirm|identify|provide)[^.]{0,80}"
@@ -296,6 +309,14 @@ RULES: tuple[Rule, ...] = (
          r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
          r"(?:disclosed|provided|released))"),
         r"\bpartially (?:provided|disclosed|released|withheld)\b", r"\b(?:has|have) been (?:partially|partly) (?:withheld|redacted)\b",
+        (r"\b(?:can|are able to|am able to|have been able to|is able to) (?:provide|release|disclose|supply|give) (?:you "
+         r"(?:with )?)?(?:some|part|parts|most) of the (?:requested )?(?:information|data|documents?|records|correspondence|"
+         r"material|details)\b"),
+        (r"\b(?:the )?(?:remainder|rest|remaining (?:information|parts?|questions?|documents|material))(?: of (?:the|your|this) "
+         r"(?:information|request|documents|data|correspondence|material))? (?:is|are|has been|have been) (?:being )?(?:exempt|"
+         r"withheld|not held|refused|redacted)\b"),
+        (r"\b(?:some|certain|a (?:small )?number of|limited) (?:details|information|data|content|text|passages|names|"
+         r"figures|parts|sections|entries|fields|items)\b[^.]{0,60}\b(?:has|have) been (?:withheld|redacted|removed|blanked)\b"),
         (r"\b(?:the )?(?:remaining|remainder of the|rest of the) (?:information|documents|data|correspondence)\b.{0,30}"
          r"\b(?:is|are|has been|have been) (?:attached|enclosed|provided|released|disclosed|set out)\b"),
     )),
@@ -358,6 +379,9 @@ RULES: tuple[Rule, ...] = (
         (r"\bplease find (?:attached|enclosed|below|herewith|overleaf)\b(?!.{0,40}\b(?:response|letter|reply|decision)\b)"
         r".{0,40}\b(?:information|data|figures|documents?|copies|copy|spreadsheet|details|list|records|breakdown|"
         r"table|correspondence|e-?mails?|minutes)\b"),
+        (r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing) (?:a |the )?(?:full |"
+         r"complete )?(?:list|breakdown|schedule|table|spreadsheet|summary|copy|copies)\b(?! of (?:our|my|the) (?:response|"
+         r"reply|letter|decision)\b)"),
         (r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing|provided|providing|"
         r"supplied|released|disclosed)\b.{0,60}\b(?:the information (?:you|that you|requested)|the requested "
         r"(?:information|data|documents)|information (?:you asked for|requested)|copies of|a copy of the "
@@ -381,6 +405,10 @@ RULES: tuple[Rule, ...] = (
          r"asked for|sought)|requested)\b"),
         (r"\b(?:provided|released|disclosed|attached|enclosed|provide|release|disclose) (?:some|part|parts) of the "
          r"(?:information|documents|data|correspondence)\b"),
+        (r"\b(?:attached|enclosed) (?:is|are) (?:a copy|copies) of (?:the |your |each )?"
+         r"(?!(?:our |my |the |a )?(?:response|reply|letter|decision|acknowledge?ment)\b)\w"),
+        (r"\b(?:figures|data|details|numbers|totals|statistics|information)\b(?:[^.]{0,60}\b(?:which|these|they))? (?:is|are) "
+         r"(?:given|set out|shown|listed|provided|detailed|included) (?:below|above|overleaf|in the (?:table|attached|enclosed))\b"),
         (r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
         r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b"),
         (r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
