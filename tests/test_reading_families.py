@@ -25,6 +25,8 @@ CASES: dict[str, tuple[str, str]] = {
     "partial_rest_being_withheld.txt": ("partially_provided", "partially_provided.part_withheld"),
     "partial_most_of_it_released.txt": ("partially_provided", "partially_provided.part_withheld"),
     "partial_some_details_withheld.txt": ("partially_provided", "partially_provided.part_withheld"),
+    "partial_part_given_part_withheld.txt": ("partially_provided", "partially_provided.part_withheld"),
+    "partial_not_included_exempt.txt": ("partially_provided", "partially_provided.some_withheld"),
     "partial_we_have_redacted.txt": ("partially_provided", "partially_provided.some_withheld"),
     # Answered question by question, one or more withheld, not held, or neither confirmed nor denied.
     "partial_numbered_not_held_and_withheld.txt": ("partially_provided", "partially_provided.per_question"),
@@ -32,41 +34,56 @@ CASES: dict[str, tuple[str, str]] = {
     "partial_numbered_second_not_held.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_one_question_in_full_one_withheld.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_ncnd_for_one_question.txt": ("partially_provided", "partially_provided.part_ncnd"),
+    "partial_numbered_redacted_and_not_recorded.txt": ("partially_provided", "partially_provided.per_question"),
     # Not held for part of what was asked (earlier years, before a date), the rest given.
     "partial_earlier_years_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
     "partial_before_date_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
+    "partial_one_document_not_found.txt": ("partially_provided", "partially_provided.some_not_held"),
     # All of it given; "no other records" is nothing beyond what was given, not a part not held.
     "full_no_other_records.txt": ("information_provided", "information_provided.nothing_more"),
     # A full answer whose only mention of an exemption is in the rights of appeal.
     "full_exemption_only_in_appeal_rights.txt": ("information_provided", "provided.information_attached"),
     "full_exemption_in_may_ask_us_to_review.txt": ("information_provided", "provided.facts_given"),
     "full_exemption_in_should_you_disagree.txt": ("information_provided", "provided.information_attached"),
+    "full_figures_appeal_mentions_withheld.txt": ("information_provided", "provided.facts_given"),
+    "full_spreadsheet_appeal_mentions_exemption.txt": ("information_provided", "provided.information_attached"),
     # The clause on the security bodies (s23(5), s24(2)) is never the answer: what the rest says decides.
     "security_clause_after_not_held.txt": ("not_held", "not_held.with_security_ncnd"),
     "security_clause_after_answers.txt": ("information_provided", "information_provided.per_question"),
     "security_clause_after_exemption.txt": ("refused", "refused.exempt"),
+    "security_clause_after_no_answers.txt": ("information_provided", "information_provided.per_question"),
+    "security_clause_remit_after_not_held.txt": ("not_held", "not_held.with_security_ncnd"),
     # Out of office, no RFC 3834 headers: absence and return in loose words, in a short note.
     "ooo_part_time_worker.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_out_on_leave.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_out_of_the_building.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_sick_leave_short.txt": ("auto_reply", "auto_reply.absence"),
+    "ooo_away_on_leave_until.txt": ("auto_reply", "auto_reply.absence"),
+    "ooo_training_course.txt": ("auto_reply", "auto_reply.absence"),
     # Automatic messages: one that logs this request (a reference, a due date) acknowledges it; a mailbox's
     # standing notice about no request in particular is an auto-reply.
     "automatic_ack_logs_reference.txt": ("acknowledgement", "acknowledgement.response_promised"),
     "automatic_ack_case_system.txt": ("acknowledgement", "acknowledgement.response_promised"),
+    "automatic_ack_given_reference.txt": ("acknowledgement", "acknowledgement.response_promised"),
     "automatic_mailbox_notice.txt": ("auto_reply", "auto_reply.automated_message"),
     "automatic_inbox_office_hours.txt": ("auto_reply", "auto_reply.automated_message"),
+    "automatic_contact_centre_notice.txt": ("auto_reply", "auto_reply.out_of_office"),
     # A refusal that offers (or describes) an internal review is a refusal, not a review's result.
     "refusal_offers_internal_review.txt": ("refused", "refused.exempt"),
     "refusal_says_who_reviews.txt": ("refused", "refused.exempt"),
     "refusal_describes_reviews.txt": ("refused", "refused.exempt"),
     "refusal_cost_then_review_rights.txt": ("refused", "refused.cost_limit"),
+    "refusal_review_by_senior_officer.txt": ("refused", "refused.exempt"),
+    "refusal_vexatious_independent_reviewer.txt": ("refused", "refused.vexatious"),
     # "We do not hold it and therefore cannot provide it": not held, not refused.
     "not_held_and_therefore_cannot_provide.txt": ("not_held", "not_held.not_held"),
     "not_held_unable_to_provide_as_not_held.txt": ("not_held", "not_held.not_held"),
     "not_held_cannot_supply_no_records_kept.txt": ("not_held", "not_held.not_held"),
     "not_held_not_possible_because_not_recorded.txt": ("not_held", "not_held.not_held"),
     "not_held_regret_cannot_help.txt": ("not_held", "not_held.not_held"),
+    "not_held_unable_as_mailbox_deleted.txt": ("not_held", "not_held.not_held"),
+    "not_held_cannot_give_because_not_collected.txt": ("not_held", "not_held.not_held"),
+    "not_held_cannot_provide_no_record.txt": ("not_held", "not_held.not_held"),
 }
 
 # Readings the reader is sure of (no review) must be these: a sure reading that is wrong is never waved through.

@@ -77,6 +77,8 @@ RULES: tuple[Rule, ...] = (
         (r"^(?:please note (?:that )?)?i (?:only )?work (?:part[- ]time|(?:on )?(?:mon|tues|wednes|thurs|fri)days?\b"
          r"[^.]{0,30}\b(?:only|to|and))"),
         r"\b(?:i am|i'm) not (?:at work|in work|working|in the office) (?:today|until|on|this week)\b",
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:on a (?:training )?course|attending (?:a |an )?(?:course|conference|training))\b",
+        r"\b(?:i (?:will|shall) not|i won't) be (?:reading|checking|accessing|picking up|answering) (?:my )?(?:e-?mails?|messages)\b",
     ), hypothetical_ok=True),
     Rule("auto_reply.automatic_subject", "auto_reply", "medium", (
         r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
@@ -225,9 +227,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:response|reply) (?:is )?due (?:by|on)\b",
         r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
         r"\bdeadline for (?:our|a|the|your) (?:response|reply)\b",
-        r"\bwill be (?:processed|dealt with|handled|considered) (?:under|in accordance|within)\b",
+        r"\bwill be (?:processed|dealt with|handled|considered|answered|responded to) (?:under|in accordance|within)\b",
     )),
     Rule("acknowledgement.logged", "acknowledgement", "strong", (
+        r"\b(?:given|assigned|allocated|issued) (?:the |a )?(?:case |unique )?(?:reference|ref\b|case number)",
         (r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your (?:request|enquiry)(?: for information)? )?(?:under|with|as) (?:the |a |"
         r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)"),
         (r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
@@ -336,6 +339,7 @@ RULES: tuple[Rule, ...] = (
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
         r"\bno record(?:s)? of\b", r"^(?:answer|response)?[ \t]*(?:[:\-–][ \t]*)?(?:information )?not held\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
+        r"\b(?:could not|were unable to|was unable to|have been unable to|has been unable to) (?:find|locate|trace) (?:the|a|an)\b",
         r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
         r"\bnil return\b", r"\b12 ?\(4\) ?\(a\)",
         r"\b(?:is|are|am) not (?:the )?(?:body |authority |organisation )?responsible for\b",
@@ -405,6 +409,11 @@ RULES: tuple[Rule, ...] = (
          r"asked for|sought)|requested)\b"),
         (r"\b(?:provided|released|disclosed|attached|enclosed|provide|release|disclose) (?:some|part|parts) of the "
          r"(?:information|documents|data|correspondence)\b"),
+        (r"\b(?:attached|enclosed) (?:is|are) (?:a|an|the) (?:spreadsheet|list|table|breakdown|schedule|summary|file|"
+         r"document|extract|copy)s?\b(?! (?:letter|response|reply|decision)\b)(?! of (?:our|my|the) (?:response|letter|reply|"
+         r"decision)\b)"),
+        r"\b(?:is|are) (?:shown|set out|listed|given|provided|detailed|included) in the (?:attached|enclosed|accompanying) "
+        r"(?:table|spreadsheet|document|file|list|schedule|annex|appendix)\b",
         (r"\b(?:attached|enclosed) (?:is|are) (?:a copy|copies) of (?:the |your |each )?"
          r"(?!(?:our |my |the |a )?(?:response|reply|letter|decision|acknowledge?ment)\b)\w"),
         (r"\b(?:figures|data|details|numbers|totals|statistics|information)\b(?:[^.]{0,60}\b(?:which|these|they))? (?:is|are) "
@@ -432,7 +441,8 @@ RULES: tuple[Rule, ...] = (
         r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b"),
         r"^(?:answer\s*:\s*)?yes\b",
         (r"\b(?:issued|received|recorded|spent|employed|installed|owns|operates|paid|logged|reported|made|"
-         r"purchased|bought|carried out) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
+         r"purchased|bought|carried out|planted|built|opened|closed|recruited|appointed|approved|granted|awarded|"
+         r"repaired|removed|collected|sold|treated|admitted|prosecuted|arrested|inspected|visited|served) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
          r"(?! ?(?:working |calendar )?days?\b)(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),
         (r"^(?![\d \t()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
          r"[:\-–=] ?(?:£ ?)?\d[\d,]*(?:\.\d+)?%?$"),
