@@ -412,8 +412,8 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:attached|enclosed) (?:is|are) (?:a|an|the) (?:spreadsheet|list|table|breakdown|schedule|summary|file|"
          r"document|extract|copy)s?\b(?! (?:letter|response|reply|decision)\b)(?! of (?:our|my|the) (?:response|letter|reply|"
          r"decision)\b)"),
-        r"\b(?:is|are) (?:shown|set out|listed|given|provided|detailed|included) in the (?:attached|enclosed|accompanying) "
-        r"(?:table|spreadsheet|document|file|list|schedule|annex|appendix)\b",
+        (r"\b(?:is|are) (?:shown|set out|listed|given|provided|detailed|included) in the (?:attached|enclosed|accompanying) "
+         r"(?:table|spreadsheet|document|file|list|schedule|annex|appendix)\b"),
         (r"\b(?:attached|enclosed) (?:is|are) (?:a copy|copies) of (?:the |your |each )?"
          r"(?!(?:our |my |the |a )?(?:response|reply|letter|decision|acknowledge?ment)\b)\w"),
         (r"\b(?:figures|data|details|numbers|totals|statistics|information)\b(?:[^.]{0,60}\b(?:which|these|they))? (?:is|are) "
