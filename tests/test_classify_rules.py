@@ -32,7 +32,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["I am currently out on leave and will be back on Tuesday.", "During my absence please contact the FOI team.",
          "I will be out of the building until 20 May.", "I will read your message when I get back.",
          "Please note I work Mondays to Wednesdays only.", "I'm not in the office this week.",
-         "I am on a training course and will not be reading emails until Monday."],
+         "I am on a training course and will not be reading emails until Monday.",
+         "Our offices are closed over the Christmas period."],
         ["We will get back to you within 20 working days.", "Officers work Mondays and Fridays at the depot.",
          "Staff absence is recorded on the HR system.", "We will write again when I return to you with the figures."],
     ),
@@ -40,7 +41,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
                                      ["Re: Automatic number plate recognition"]),
     "auto_reply.automated_message": (
         ["THIS IS AN AUTOMATED RESPONSE", "We are receiving an extremely high volume of enquiries.",
-         "This mailbox is monitored during office hours only."],
+         "This mailbox is monitored during office hours only.", "Please note that this is an unmonitored mailbox.",
+         "Replies to this email are not read."],
         ["We automated the reporting process in 2021.", "The car park is monitored during opening hours."],
     ),
     "auto_reply.redirect_to_form": (

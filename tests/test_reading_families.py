@@ -60,6 +60,7 @@ CASES: dict[str, tuple[str, str]] = {
     "ooo_sick_leave_short.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_away_on_leave_until.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_training_course.txt": ("auto_reply", "auto_reply.absence"),
+    "ooo_offices_closed.txt": ("auto_reply", "auto_reply.absence"),
     # Automatic messages: one that logs this request (a reference, a due date) acknowledges it; a mailbox's
     # standing notice about no request in particular is an auto-reply.
     "automatic_ack_logs_reference.txt": ("acknowledgement", "acknowledgement.response_promised"),
@@ -68,6 +69,12 @@ CASES: dict[str, tuple[str, str]] = {
     "automatic_mailbox_notice.txt": ("auto_reply", "auto_reply.automated_message"),
     "automatic_inbox_office_hours.txt": ("auto_reply", "auto_reply.automated_message"),
     "automatic_contact_centre_notice.txt": ("auto_reply", "auto_reply.out_of_office"),
+    # A promise to answer everyone who writes, about no request in particular (no request, no reference).
+    "automatic_generic_promise_to_all.txt": ("auto_reply", "auto_reply.generic_thanks"),
+    "automatic_generic_reply_soon.txt": ("auto_reply", "auto_reply.generic_thanks"),
+    "automatic_unmonitored_mailbox.txt": ("auto_reply", "auto_reply.redirect_to_form"),
+    "automatic_ack_names_the_request.txt": ("acknowledgement", "acknowledgement.response_promised"),
+    "automatic_ack_reference_and_date.txt": ("acknowledgement", "acknowledgement.response_promised"),
     # A refusal that offers (or describes) an internal review is a refusal, not a review's result.
     "refusal_offers_internal_review.txt": ("refused", "refused.exempt"),
     "refusal_says_who_reviews.txt": ("refused", "refused.exempt"),
@@ -75,6 +82,9 @@ CASES: dict[str, tuple[str, str]] = {
     "refusal_cost_then_review_rights.txt": ("refused", "refused.cost_limit"),
     "refusal_review_by_senior_officer.txt": ("refused", "refused.exempt"),
     "refusal_vexatious_independent_reviewer.txt": ("refused", "refused.vexatious"),
+    # A second look that never speaks of a review, an appeal or a complaint is not a review's result.
+    "refusal_panel_concluded.txt": ("refused", "refused.exempt"),
+    "refusal_reconsidered_after_clarification.txt": ("refused", "refused.exempt"),
     # "We do not hold it and therefore cannot provide it": not held, not refused.
     "not_held_and_therefore_cannot_provide.txt": ("not_held", "not_held.not_held"),
     "not_held_unable_to_provide_as_not_held.txt": ("not_held", "not_held.not_held"),

@@ -325,6 +325,9 @@ def _review_outcome(signals: Signals) -> str | None:
     return answer.kind if answer else None
 
 
+# Words that tie a message to a request for information (an acknowledgement's), not to mail in general.
+_ABOUT_A_REQUEST = re.compile(r"(?i)\brequests?\b|\bfreedom of information\b|\bfoi(?:a|sa)?\b|\beir\b|"
+                              r"\benvironmental information\b|\b(?:20|twenty) working days\b")
 _CLARIFIED = re.compile(r"(?i)\b(?:clarification (?:was |has been )?(?:received|provided|given|supplied)|you (?:have )?"
                         r"(?:clarified|advised us|confirmed that you)|following (?:your|the|receipt of your) clarification|"
                         r"(?:after|when) we sought (?:clarity|clarification)|further to your clarification|thank you for "
@@ -472,9 +475,15 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
                              review_outcome="neither_confirm_nor_deny")
         return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
     if review:
+        about = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
+        if not about:
+            # "The panel concluded ...", "we have reconsidered your request in light of your clarification": a second
+            # look, but the letter never speaks of a review, an appeal or a complaint: its answer is the reply's.
+            answer = _substantive(signals)
+            if answer:
+                return answer
         outcome = _review_outcome(signals)
         # A result whose outcome cannot be read is still a result, but a person should say what it decided.
-        about = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
         sure = outcome is not None and len(about) >= 2  # the outcome is read, and the letter is about a review
         return _Decision("internal_review_result", review[0], 0.85 if sure else 0.75, review[1],
                          review_outcome=outcome)
@@ -512,6 +521,12 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
             return _Decision("auto_reply", automated[0], 0.75, automated[1])
         return _Decision("auto_reply", "auto_reply.header", 0.7, [])
     if strong_ack:
+        generic = signals.get("auto_reply.generic_thanks")
+        if (generic and not has_ref and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS
+                and not _ABOUT_A_REQUEST.search(signals.doc.joined)):
+            # "Thank you for contacting the council. We aim to reply to all enquiries within 10 days.": a
+            # mailbox's promise to everyone who writes, about no request in particular (no request, no reference).
+            return _Decision("auto_reply", "auto_reply.generic_thanks", 0.6, generic + strong_ack[1])
         return _Decision("acknowledgement", strong_ack[0], 0.85, strong_ack[1])
     weak = _ladder(signals, _WEAK_SIGNALS, has_ref)
     if weak:

@@ -77,6 +77,7 @@ RULES: tuple[Rule, ...] = (
         (r"^(?:please note (?:that )?)?i (?:only )?work (?:part[- ]time|(?:on )?(?:mon|tues|wednes|thurs|fri)days?\b"
          r"[^.]{0,30}\b(?:only|to|and))"),
         r"\b(?:i am|i'm) not (?:at work|in work|working|in the office) (?:today|until|on|this week)\b",
+        r"\b(?:the|our) (?:office|offices) (?:is|are|will be) (?:now )?closed (?:until|for|over|from|between)\b",
         r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:on a (?:training )?course|attending (?:a |an )?(?:course|conference|training))\b",
         r"\b(?:i (?:will|shall) not|i won't) be (?:reading|checking|accessing|picking up|answering) (?:my )?(?:e-?mails?|messages)\b",
     ), hypothetical_ok=True),
@@ -87,6 +88,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:please )?do not reply to this (?:e-?mail|message|address)\b",
         r"\b(?:this|the) (?:e-?mail|message) (?:was|has been|is) (?:sent|generated) automatically\b",
         r"\bif your (?:query|enquiry|matter|request) is urgent\b",
+        r"\bunmonitored (?:mailbox|inbox|e-?mail address|account|address)\b",
+        r"\breplies to this (?:e-?mail|message|address) (?:are not|will not be|cannot be) (?:read|monitored|seen|answered)\b",
         # A mailbox's standing notice, about no request in particular.
         r"\bthis (?:mailbox|inbox|e-?mail address|account) is (?:only )?(?:monitored|checked|staffed) (?:during|between|on|from|monday)",
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
