@@ -165,7 +165,7 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
         ["Full details of the contracts would be held by the county council.",
          "The trust does not have a breakdown by ward.", "These figures are not broken down by age.",
          "Any such records may be held by the Department for Transport.",
-         "We were unable to find the 2017 inspection report."],
+         "We were unable to find the 2017 inspection report.", "Our searches have not been able to locate any records."],
         ["We were able to find the 2017 inspection report.", "I can confirm that the information you asked for is held by the council.",
          "We do not have long waits at the depot.",
          "We did not keep you informed of the delay, for which I apologise."],

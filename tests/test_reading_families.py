@@ -39,8 +39,10 @@ CASES: dict[str, tuple[str, str]] = {
     "partial_earlier_years_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
     "partial_before_date_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
     "partial_one_document_not_found.txt": ("partially_provided", "partially_provided.some_not_held"),
+    "partial_figures_and_one_thing_not_recorded.txt": ("partially_provided", "partially_provided.some_not_held"),
     # All of it given; "no other records" is nothing beyond what was given, not a part not held.
     "full_no_other_records.txt": ("information_provided", "information_provided.nothing_more"),
+    "full_figures_and_no_further_information.txt": ("information_provided", "information_provided.nothing_more"),
     # A full answer whose only mention of an exemption is in the rights of appeal.
     "full_exemption_only_in_appeal_rights.txt": ("information_provided", "provided.information_attached"),
     "full_exemption_in_may_ask_us_to_review.txt": ("information_provided", "provided.facts_given"),
@@ -61,6 +63,8 @@ CASES: dict[str, tuple[str, str]] = {
     "ooo_away_on_leave_until.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_training_course.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_offices_closed.txt": ("auto_reply", "auto_reply.absence"),
+    # A letter that mentions its writer's leave in passing is no out-of-office note.
+    "ack_long_letter_mentions_absence.txt": ("acknowledgement", "acknowledgement.response_promised"),
     # Automatic messages: one that logs this request (a reference, a due date) acknowledges it; a mailbox's
     # standing notice about no request in particular is an auto-reply.
     "automatic_ack_logs_reference.txt": ("acknowledgement", "acknowledgement.response_promised"),
@@ -94,6 +98,11 @@ CASES: dict[str, tuple[str, str]] = {
     "not_held_unable_as_mailbox_deleted.txt": ("not_held", "not_held.not_held"),
     "not_held_cannot_give_because_not_collected.txt": ("not_held", "not_held.not_held"),
     "not_held_cannot_provide_no_record.txt": ("not_held", "not_held.not_held"),
+    # A refusal notice (s17) given for nothing held, or "unable to comply" as its consequence: still not held;
+    # "not held in a searchable form" is how it is held, and the cost of searching it decides.
+    "not_held_with_refusal_notice.txt": ("not_held", "not_held.not_held"),
+    "not_held_therefore_unable_to_comply.txt": ("not_held", "not_held.not_held"),
+    "refusal_notice_not_held_in_a_searchable_form.txt": ("refused", "refused.cost_limit"),
 }
 
 # Readings the reader is sure of (no review) must be these: a sure reading that is wrong is never waved through.

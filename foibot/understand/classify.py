@@ -237,6 +237,11 @@ def _composed(signals: Signals) -> _Decision | None:
 # An exemption named: a refusal, even beside "not held" ("not held, and the rest is exempt under section 40").
 _CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bexception\b|"
                               r"\bwithh[oe]ld|\bpersonal (?:data|information)\b|\bcommercial")
+# The formal notice a refusal is given in (s17), which an authority also gives when it holds nothing.
+_FORMAL_NOTICE = re.compile(r"(?i)\b(?:refusal notice|notice of refusal|section 17(?: ?\(\d\))*(?: of (?:the )?"
+                            r"(?:act|foia|foisa|freedom of information act(?: 2000)?))?)")
+_HELD_IN = re.compile(r"(?i)\bnot (?:held|recorded|kept|stored) in (?:an?|the)\b")  # how or where, not whether
+_CONSEQUENCE = re.compile(r"(?i)\b(?:therefore|consequently|as a result|accordingly|for this reason|so)\b")
 # A not-held answer about only part of what was asked (earlier years, the rest, some of it).
 _PART_SCOPE = re.compile(r"(?i)\b(?:earlier|previous|prior|older|later|remaining|the rest|the remainder|some|part|"
                          r"certain)\b|\b(?:before|prior to|after|since|until) (?:\d{4}|(?:jan|feb|mar|apr|may|jun|jul|"
@@ -250,9 +255,19 @@ _NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) 
 def _refusals(signals: Signals) -> list[Sentence]:
     """The refusals' sentences, less "we cannot provide it, as we do not hold it": a refusal's words whose reason,
     in the same sentence, is that nothing is held, with no exemption named, say not held."""
-    held_not = {id(x) for x in signals["not_held.not_held"]}
-    return _all(signals, "refused.cost_limit", "refused.vexatious") + [
-        x for x in signals["refused.exempt"] if id(x) not in held_not or _CITES_EXEMPTION.search(x.text)]
+    not_held = signals["not_held.not_held"]
+    held_not = {id(x) for x in not_held}
+    exempt = signals["refused.exempt"]
+    if not_held and exempt:
+        authority = [x for x in signals.doc.sentences if x.authority]
+        before = {id(b): a for a, b in zip(authority, authority[1:], strict=False)}
+        exempt = [x for x in exempt if _CITES_EXEMPTION.search(_FORMAL_NOTICE.sub(" ", x.text)) or not (
+            id(x) in held_not  # "we cannot provide it, as we do not hold it"
+            # "not held ... please treat this as a refusal notice" (not "not held in a form we can search")
+            or (_FORMAL_NOTICE.search(x.text) and not any(_HELD_IN.search(y.text) for y in not_held))
+            # "We could not locate any records. We are therefore unable to comply.": the consequence of not holding
+            or (_CONSEQUENCE.search(x.text) and id(before.get(id(x))) in held_not))]
+    return _all(signals, "refused.cost_limit", "refused.vexatious") + exempt
 
 
 def _in_blocks(signals: Signals, sentences: Sequence[Sentence]) -> bool:
@@ -295,16 +310,19 @@ def _substantive(signals: Signals) -> _Decision | None:
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
     if not_held:
-        if provided_strong and all(_NOTHING_MORE.search(x.text) for x in not_held):
+        if provided and all(_NOTHING_MORE.search(x.text) for x in not_held):
             # "Attached are the minutes. We hold no other records.": nothing beyond what is given, a full answer
-            return _Decision("information_provided", "information_provided.nothing_more", 0.75, provided_strong)
+            return _Decision("information_provided", "information_provided.nothing_more",
+                             0.75 if provided_strong else 0.65, provided)
         scoped = [x for x in not_held if _PART_SCOPE.search(x.text)]
         if scoped and provided:  # "figures for earlier years are not held" beside the figures given: part of it
             return _Decision("partially_provided", "partially_provided.some_not_held", 0.75, scoped + provided)
         if provided_strong or (provided and len(provided) * 2 > len(not_held) and len(not_held) * 2 > len(provided)):
             return _Decision("partially_provided", "partially_provided.some_not_held", 0.7, not_held + provided)
         if provided and len(provided) >= 2 * len(not_held):
-            return _Decision("information_provided", "information_provided.mostly", 0.65, provided)
+            # Figures given, and something asked for not held: some of it given, the rest not held (the README's
+            # partially_provided), however many figures there are.
+            return _Decision("partially_provided", "partially_provided.some_not_held", 0.65, not_held + provided)
     return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
 
 
@@ -434,12 +452,23 @@ def _ladder(signals: Signals, steps: Sequence[_Step], has_ref: bool = False) -> 
     return None
 
 
+_ABOUT_THIS_REQUEST = ("acknowledgement.logged", "refused.cost_limit", "refused.exempt", "not_held.not_held",
+                       "provided.information_attached", "partially_provided.part_withheld",
+                       "neither_confirm_nor_deny.ncnd", "internal_review_result.review_done", "extension.time_extended")
+
+
+def _letter_about_this_request(signals: Signals) -> bool:
+    """A letter, not a note: longer than an out-of-office note, and it logs, answers or decides this request. Its
+    writer's leave ("I will be on leave for part of that period") is said in passing."""
+    return len(signals.doc.own_text) > ABSENCE_NOTE_CHARS and any(signals.get(n) for n in _ABOUT_THIS_REQUEST)
+
+
 def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
     first = _ladder(signals, _WHAT_IT_IS)
-    if first:
+    if first and not (first.kind == "auto_reply" and _letter_about_this_request(signals)):
         return first
     hit = _first(signals, "auto_reply.absence")
     if hit and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS:  # "I am out on leave until ...", and little else

@@ -342,6 +342,7 @@ RULES: tuple[Rule, ...] = (
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
         r"\bno record(?:s)? of\b", r"^(?:answer|response)?[ \t]*(?:[:\-–][ \t]*)?(?:information )?not held\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
+        r"\b(?:have|has) not been able to (?:find|locate|identify|trace) (?:any|the|a)\b",
         r"\b(?:could not|were unable to|was unable to|have been unable to|has been unable to) (?:find|locate|trace) (?:the|a|an)\b",
         r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
         r"\bnil return\b", r"\b12 ?\(4\) ?\(a\)",
