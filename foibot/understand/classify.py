@@ -10,6 +10,7 @@ substantive answer (refused / partial / not held / provided), automated replies,
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -260,7 +261,7 @@ def _refusals(signals: Signals) -> list[Sentence]:
     exempt = signals["refused.exempt"]
     if not_held and exempt:
         authority = [x for x in signals.doc.sentences if x.authority]
-        before = {id(b): a for a, b in zip(authority, authority[1:], strict=False)}
+        before = {id(b): a for a, b in itertools.pairwise(authority)}
         exempt = [x for x in exempt if _CITES_EXEMPTION.search(_FORMAL_NOTICE.sub(" ", x.text)) or not (
             id(x) in held_not  # "we cannot provide it, as we do not hold it"
             # "not held ... please treat this as a refusal notice" (not "not held in a form we can search")
