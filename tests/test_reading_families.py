@@ -38,6 +38,7 @@ CASES: dict[str, tuple[str, str]] = {
     # Not held for part of what was asked (earlier years, before a date), the rest given.
     "partial_earlier_years_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
     "partial_before_date_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
+    "partial_later_year_given_earlier_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
     "partial_one_document_not_found.txt": ("partially_provided", "partially_provided.some_not_held"),
     "partial_figures_and_one_thing_not_recorded.txt": ("partially_provided", "partially_provided.some_not_held"),
     # All of it given; "no other records" is nothing beyond what was given, not a part not held.
@@ -103,9 +104,12 @@ CASES: dict[str, tuple[str, str]] = {
     "not_held_with_refusal_notice.txt": ("not_held", "not_held.not_held"),
     "not_held_therefore_unable_to_comply.txt": ("not_held", "not_held.not_held"),
     "refusal_notice_not_held_in_a_searchable_form.txt": ("refused", "refused.cost_limit"),
+    "refusal_notice_not_held_in_the_database.txt": ("refused", "refused.exempt"),
 }
 
 # Readings the reader is sure of (no review) must be these: a sure reading that is wrong is never waved through.
+# Readings that must wait for a person: not held in one place, with a refusal notice, may be either.
+UNSURE = {"refusal_notice_not_held_in_the_database.txt"}
 SURE = {"partial_we_can_provide_some.txt", "partial_numbered_not_held_and_withheld.txt",
         "security_clause_after_not_held.txt", "ooo_out_on_leave.txt", "automatic_ack_logs_reference.txt",
         "refusal_offers_internal_review.txt", "not_held_unable_to_provide_as_not_held.txt"}
@@ -123,3 +127,5 @@ def test_family(name: str) -> None:
     assert c.evidence
     if name in SURE:
         assert not c.needs_review, c.confidence
+    if name in UNSURE:
+        assert c.needs_review, c.confidence
