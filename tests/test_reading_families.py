@@ -28,12 +28,16 @@ CASES: dict[str, tuple[str, str]] = {
     "partial_part_given_part_withheld.txt": ("partially_provided", "partially_provided.part_withheld"),
     "partial_not_included_exempt.txt": ("partially_provided", "partially_provided.some_withheld"),
     "partial_we_have_redacted.txt": ("partially_provided", "partially_provided.some_withheld"),
+    # "In full" beside something withheld, in the same sentence or the next: part of it.
+    "partial_in_full_then_names_redacted.txt": ("partially_provided", "partially_provided.part_withheld"),
+    "partial_in_full_apart_from_pricing.txt": ("partially_provided", "partially_provided.part_withheld"),
     # Answered question by question, one or more withheld, not held, or neither confirmed nor denied.
     "partial_numbered_not_held_and_withheld.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_numbered_third_exempt.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_numbered_second_not_held.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_one_question_in_full_one_withheld.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_ncnd_for_one_question.txt": ("partially_provided", "partially_provided.part_ncnd"),
+    "partial_numbered_block_earlier_years_not_held.txt": ("partially_provided", "partially_provided.per_question"),
     "partial_numbered_redacted_and_not_recorded.txt": ("partially_provided", "partially_provided.per_question"),
     # Not held for part of what was asked (earlier years, before a date), the rest given.
     "partial_earlier_years_not_held.txt": ("partially_provided", "partially_provided.some_not_held"),
@@ -64,6 +68,9 @@ CASES: dict[str, tuple[str, str]] = {
     "ooo_away_on_leave_until.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_training_course.txt": ("auto_reply", "auto_reply.absence"),
     "ooo_offices_closed.txt": ("auto_reply", "auto_reply.absence"),
+    "ooo_colleague_on_leave.txt": ("auto_reply", "auto_reply.absence"),
+    "ooo_officer_has_left.txt": ("auto_reply", "auto_reply.absence"),
+    "ooo_currently_unavailable.txt": ("auto_reply", "auto_reply.absence"),
     # A letter that mentions its writer's leave in passing is no out-of-office note.
     "ack_long_letter_mentions_absence.txt": ("acknowledgement", "acknowledgement.response_promised"),
     # Automatic messages: one that logs this request (a reference, a due date) acknowledges it; a mailbox's
@@ -110,7 +117,7 @@ CASES: dict[str, tuple[str, str]] = {
 # Readings the reader is sure of (no review) must be these: a sure reading that is wrong is never waved through.
 # Readings that must wait for a person: not held in one place, with a refusal notice, may be either.
 UNSURE = {"refusal_notice_not_held_in_the_database.txt"}
-SURE = {"partial_we_can_provide_some.txt", "partial_numbered_not_held_and_withheld.txt",
+SURE = {"partial_we_can_provide_some.txt", "partial_in_full_apart_from_pricing.txt", "partial_numbered_not_held_and_withheld.txt",
         "security_clause_after_not_held.txt", "ooo_out_on_leave.txt", "automatic_ack_logs_reference.txt",
         "refusal_offers_internal_review.txt", "not_held_unable_to_provide_as_not_held.txt"}
 

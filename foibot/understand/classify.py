@@ -25,7 +25,7 @@ from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
-from .verdicts import blocks, compose, verdict_of
+from .verdicts import PART_SCOPE, blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
@@ -243,10 +243,6 @@ _FORMAL_NOTICE = re.compile(r"(?i)\b(?:refusal notice|notice of refusal|section 
                             r"(?:act|foia|foisa|freedom of information act(?: 2000)?))?)")
 _HELD_IN = re.compile(r"(?i)\bnot (?:held|recorded|kept|stored) in (?:an?|the)\b")  # how or where, not whether
 _CONSEQUENCE = re.compile(r"(?i)\b(?:therefore|consequently|as a result|accordingly|for this reason|so)\b")
-# A not-held answer about only part of what was asked (earlier years, the rest, some of it).
-_PART_SCOPE = re.compile(r"(?i)\b(?:earlier|previous|prior|older|later|remaining|the rest|the remainder|some|part|"
-                         r"certain)\b|\b(?:before|prior to|after|since|until) (?:\d{4}|(?:jan|feb|mar|apr|may|jun|jul|"
-                         r"aug|sep|oct|nov|dec)[a-z]* \d{4})\b")
 # Nothing held beyond what is given: "we hold no other records", "there is no further information".
 _NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) (?:relevant )?(?:recorded )?"
                            r"(?:information|records?|data|documents?|documentation|correspondence|e-?mails?)\b|"
@@ -283,6 +279,10 @@ def _substantive(signals: Signals) -> _Decision | None:
     composed = _composed(signals)
     if full and not (composed and composed.kind == "partially_provided" and _in_blocks(signals, full)):
         # said in so many words: all of it given (unless "in full" is one question's answer, others withheld)
+        withheld = [x for x in _all(signals, "partially_provided.part_withheld", "refused.exempt")
+                    if not _SECURITY_BODIES.search(x.text)]
+        if withheld:  # "released in full" and, in another sentence, "names have been redacted": part of it
+            return _Decision("partially_provided", "partially_provided.part_withheld", 0.7, withheld + full)
         return _Decision("information_provided", "provided.in_full", 0.9, full)
     if composed:
         return composed
@@ -315,7 +315,7 @@ def _substantive(signals: Signals) -> _Decision | None:
             # "Attached are the minutes. We hold no other records.": nothing beyond what is given, a full answer
             return _Decision("information_provided", "information_provided.nothing_more",
                              0.75 if provided_strong else 0.65, provided)
-        scoped = [x for x in not_held if _PART_SCOPE.search(x.text)]
+        scoped = [x for x in not_held if PART_SCOPE.search(x.text)]
         if scoped and provided:  # "figures for earlier years are not held" beside the figures given: part of it
             return _Decision("partially_provided", "partially_provided.some_not_held", 0.75, scoped + provided)
         if provided_strong or (provided and len(provided) * 2 > len(not_held) and len(not_held) * 2 > len(provided)):

@@ -78,6 +78,12 @@ RULES: tuple[Rule, ...] = (
          r"[^.]{0,30}\b(?:only|to|and))"),
         r"\b(?:i am|i'm) not (?:at work|in work|working|in the office) (?:today|until|on|this week)\b",
         r"\b(?:the|our) (?:office|offices) (?:is|are|will be) (?:now )?closed (?:until|for|over|from|between)\b",
+        # Someone else's absence, told by their mailbox: "Sam is on leave until Monday", "has now left the council".
+        (r"\b(?:is|are) (?:currently )?(?:on (?:\w+ )?leave|out of (?:the )?office|away from (?:the office|work)|"
+         r"absent from work|not in the office) (?:until|from|and will|today|this week)\b"),
+        r"\b(?:i am|i'm) (?:currently )?unavailable\b", r"\breturning (?:to (?:the office|work) )?on (?:mon|tues|wednes|thurs|fri|\d)",
+        r"\b(?:has|have) (?:now )?left (?:the|this) (?:council|organisation|authority|trust|department|company|team|service)\b",
+        r"\bno longer (?:with|employed by|part of) (?:the|this)\b",
         r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:on a (?:training )?course|attending (?:a |an )?(?:course|conference|training))\b",
         r"\b(?:i (?:will|shall) not|i won't) be (?:reading|checking|accessing|picking up|answering) (?:my )?(?:e-?mails?|messages)\b",
     ), hypothetical_ok=True),
@@ -432,11 +438,13 @@ RULES: tuple[Rule, ...] = (
         r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b"),
     ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
     Rule("provided.in_full", "provided", "strong", (
-        r"\b(?:provided|disclosed|released|supplied|answered|given) in full\b", r"\bfull (?:disclosure|release)\b",
+        r"\b(?:provided|disclosed|released|supplied|answered|given) (?:(?:the|this|it|them|all)\b ?)?(?:[\w-]+ ){0,3}?in full\b",
+        r"\bfull (?:disclosure|release)\b",
         (r"\ball (?:of )?the (?:requested )?information (?:you (?:have )?(?:requested|asked for) |requested |that you requested )?"
          r"(?:is|has been|was) (?:provided|enclosed|attached|disclosed|released|set out)\b"),
     ), unless=(r"\bnot (?:be |been )?(?:provided|disclosed|released|supplied|answered|given) in full\b",
                r"\b(?:unable|cannot|can't|not able)\b", r"\bexcept\b|\bwith the exception\b|\bother than\b",
+               r"\b(?:apart from|save for|aside from|excluding|but for)\b",
                r"\bredact")),
     Rule("provided.facts_given", "provided", "medium", (
         r"£ ?\d", r"\b(?<![\d.])\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",

@@ -29,6 +29,11 @@ _END = re.compile(r"^\s*(?:yours (?:sincerely|faithfully)|kind regards|regards|b
                   r"if you (?:are|remain) (?:unhappy|dissatisfied|not satisfied))\b", re.IGNORECASE)
 MIN_BLOCKS = 2
 
+# A not-held answer about only part of what was asked (earlier years, the rest, some of it).
+PART_SCOPE = re.compile(r"(?i)\b(?:earlier|previous|prior|older|later|remaining|the rest|the remainder|some|part|"
+                        r"certain)\b|\b(?:before|prior to|after|since|until) (?:\d{4}|(?:jan|feb|mar|apr|may|jun|jul|"
+                        r"aug|sep|oct|nov|dec)[a-z]* \d{4})\b")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -109,6 +114,9 @@ def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> t
     lead = _MARKER.sub("", answer[0].text, count=1) if answer[0] is first else answer[0].text
     if "not_held" in kinds and "provided" not in kinds and not any(_AMOUNT.search(x.text) for x in answer):
         return "not_held", question
+    if "not_held" in kinds and "provided" in kinds and any(
+            PART_SCOPE.search(x.text) for x in answer if "not_held" in says(x) and "provided" not in says(x)):
+        return "partial", question  # "2019: 40, 2020: 52. Figures before 2019 are not held.": part of the answer
     if _SHORT_POSITIVE.match(lead):
         return "provided", question
     if _SHORT_NEGATIVE.match(lead) and not any(_AMOUNT.search(x.text) for x in answer):
