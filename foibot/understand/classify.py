@@ -398,8 +398,9 @@ def _competitors(signals: Signals, kind: str) -> list[str]:
         return []
     found: list[str] = []
     for family, names in _FAMILIES.items():
-        said = bool(_refusals(signals)) if family == "refused" else any(signals.get(name) for name in names)
-        if family not in fits and family != kind and said:
+        if family in fits or family == kind:
+            continue
+        if _refusals(signals) if family == "refused" else any(signals.get(name) for name in names):
             found.append(family)
             if len(found) == MAX_COMPETITORS:
                 break
@@ -471,8 +472,8 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     first = _ladder(signals, _WHAT_IT_IS)
     if first and not (first.kind == "auto_reply" and _letter_about_this_request(signals)):
         return first
-    hit = _first(signals, "auto_reply.absence")
-    if hit and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS:  # "I am out on leave until ...", and little else
+    hit = _first(signals, "auto_reply.absence") if len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS else None
+    if hit:  # "I am out on leave until ...", and little else
         return _Decision("auto_reply", hit[0], 0.85, hit[1])
     review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
