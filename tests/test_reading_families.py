@@ -73,6 +73,8 @@ CASES: dict[str, tuple[str, str]] = {
     "ooo_currently_unavailable.txt": ("auto_reply", "auto_reply.absence"),
     # A letter that mentions its writer's leave in passing is no out-of-office note.
     "ack_long_letter_mentions_absence.txt": ("acknowledgement", "acknowledgement.response_promised"),
+    # Someone has left, and the request is passed on: a person acknowledging it, not a mailbox.
+    "ack_colleague_left_request_passed_on.txt": ("acknowledgement", "acknowledgement.logged"),
     # Automatic messages: one that logs this request (a reference, a due date) acknowledges it; a mailbox's
     # standing notice about no request in particular is an auto-reply.
     "automatic_ack_logs_reference.txt": ("acknowledgement", "acknowledgement.response_promised"),

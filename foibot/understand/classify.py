@@ -473,7 +473,7 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     if first and not (first.kind == "auto_reply" and _letter_about_this_request(signals)):
         return first
     hit = _first(signals, "auto_reply.absence") if len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS else None
-    if hit:  # "I am out on leave until ...", and little else
+    if hit and not any(signals.get(n) for n in _ABOUT_THIS_REQUEST):  # "I am out on leave until ...", little else
         return _Decision("auto_reply", hit[0], 0.85, hit[1])
     review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
