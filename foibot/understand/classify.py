@@ -494,7 +494,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
                 return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
         given = _all(signals, "provided.information_attached", "provided.in_full")
         composed = _composed(signals)  # neither confirm nor deny counted as withheld in its question's answer
-        answered = [x for x in _all(signals, "provided.facts_given") if _in_blocks(signals, [x])]
+        facts = _all(signals, "provided.facts_given")
+        inside = {id(x) for _, block in blocks(signals.doc.sentences) for x in block} if facts else set()
+        answered = [x for x in facts if id(x) in inside]
         if given or (composed and composed.kind == "partially_provided" and answered):
             # neither confirm nor deny for part, the rest given (attached, or figures in another question's
             # answer): partly provided

@@ -1,7 +1,8 @@
 """The answer to each question, composed into the reply's outcome (pure).
 
 Replies that answer question by question ("1. ... 2. ...", "Question 1:", "Q1") are read block by block: a
-block's verdict is what its own sentences say (withheld, not held, or an answer given), and the verdicts
+block's verdict is what its own sentences say (withheld, not held, an answer given, or an answer given for
+part of it and the rest not held: earlier years, before a date), and the verdicts
 make the outcome: all answered is information_provided, some answered and some withheld or not held is
 partially_provided, none answered is not_held or refused. "No" answers a yes/no question ("Has the force
 shared data? No."); to a request for records ("Please provide copies ... None.") it means nothing is held.
