@@ -75,6 +75,7 @@ CASES: dict[str, tuple[str, str]] = {
     "ack_long_letter_mentions_absence.txt": ("acknowledgement", "acknowledgement.response_promised"),
     # Someone has left, and the request is passed on: a person acknowledging it, not a mailbox.
     "ack_colleague_left_request_passed_on.txt": ("acknowledgement", "acknowledgement.logged"),
+    "other_long_holding_note_mentions_absence.txt": ("other", "other.delay_apology"),
     # Automatic messages: one that logs this request (a reference, a due date) acknowledges it; a mailbox's
     # standing notice about no request in particular is an auto-reply.
     "automatic_ack_logs_reference.txt": ("acknowledgement", "acknowledgement.response_promised"),

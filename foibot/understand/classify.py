@@ -85,6 +85,7 @@ class Signals:
         self._lowered = doc.joined.lower()
         self._found: dict[str, list[Sentence]] = {}
         self.muted: set[int] = set()  # ids of sentences set aside (the clause on the security bodies)
+        self.refusals: list[Sentence] | None = None  # _refusals, once worked out (while nothing is muted)
 
     def get(self, name: str, default: list[Sentence] | None = None) -> list[Sentence] | None:
         hits = self[name]
@@ -252,6 +253,8 @@ _NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) 
 def _refusals(signals: Signals) -> list[Sentence]:
     """The refusals' sentences, less "we cannot provide it, as we do not hold it": a refusal's words whose reason,
     in the same sentence, is that nothing is held, with no exemption named, say not held."""
+    if signals.refusals is not None and not signals.muted:
+        return signals.refusals
     not_held = signals["not_held.not_held"]
     held_not = {id(x) for x in not_held}
     exempt = signals["refused.exempt"]
@@ -264,7 +267,10 @@ def _refusals(signals: Signals) -> list[Sentence]:
             or (_FORMAL_NOTICE.search(x.text) and not any(_HELD_IN.search(y.text) for y in not_held))
             # "We could not locate any records. We are therefore unable to comply.": the consequence of not holding
             or (_CONSEQUENCE.search(x.text) and id(before.get(id(x))) in held_not))]
-    return _all(signals, "refused.cost_limit", "refused.vexatious") + exempt
+    found = _all(signals, "refused.cost_limit", "refused.vexatious") + exempt
+    if not signals.muted:
+        signals.refusals = found
+    return found
 
 
 def _in_blocks(signals: Signals, sentences: Sequence[Sentence]) -> bool:
@@ -472,9 +478,6 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     first = _ladder(signals, _WHAT_IT_IS)
     if first and not (first.kind == "auto_reply" and _letter_about_this_request(signals)):
         return first
-    hit = _first(signals, "auto_reply.absence") if len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS else None
-    if hit and not any(signals.get(n) for n in _ABOUT_THIS_REQUEST):  # "I am out on leave until ...", little else
-        return _Decision("auto_reply", hit[0], 0.85, hit[1])
     review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
     if hit and not review:
@@ -531,6 +534,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     answer = _substantive(signals)
     if answer:
         return answer
+    hit = _first(signals, "auto_reply.absence") if len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS else None
+    if hit and not any(signals.get(n) for n in _ABOUT_THIS_REQUEST):  # "I am out on leave until ...", little else
+        return _Decision("auto_reply", hit[0], 0.85, hit[1])
     hit = _first(signals, "other.response_at_link")
     if hit:  # the response itself is behind a link or in a portal: unknown until someone fetches it
         return _Decision("other", hit[0], 0.5, hit[1])
