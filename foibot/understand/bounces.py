@@ -191,7 +191,8 @@ _AUTO_SUBJECT = re.compile(
 _OUT_OF_OFFICE = re.compile(
     r"(?:i am|i'm|i will be|i'll be) (?:currently |now )?(?:out of (?:the )?office|on (?:annual |maternity |"
     r"paternity |sick |study |parental )?leave|away from (?:the office|my desk|work)|not in the office|"
-    r"on holiday|on vacation|away until|out until|away on business|travelling|attending)|"
+    r"on holiday|on vacation|away until|out until|away on business|travelling|attending|out on (?:\w+ )?leave|"
+    r"off sick|out of the building)|(?:during|in) my absence|"
     r"out of (?:the )?office (?:until|from|on|and|with)|(?:on|upon|after) my return|"
     r"i (?:will|shall) (?:be )?(?:back|returning|return) (?:in the office )?(?:on|until|from)|"
     r"limited (?:access to )?e-?mail|will (?:reply|respond|get back to you) (?:to your (?:e-?mail|message) )?"

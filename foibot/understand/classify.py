@@ -10,6 +10,7 @@ substantive answer (refused / partial / not held / provided), automated replies,
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
-from .verdicts import blocks, compose, verdict_of
+from .verdicts import PART_SCOPE, blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 # that at least 97% of the readings at or above it are right (bench/classify_eval.py prints the table).
 REVIEW_BELOW = 0.8
 MAX_EVIDENCE = 3
+ABSENCE_NOTE_CHARS = 800  # an out-of-office note in loose words is short: a letter mentioning leave is not one
 MAX_EVIDENCE_CHARS = 300
 
 
@@ -82,6 +84,8 @@ class Signals:
         self.subject = subject
         self._lowered = doc.joined.lower()
         self._found: dict[str, list[Sentence]] = {}
+        self.muted: set[int] = set()  # ids of sentences set aside (the clause on the security bodies)
+        self.refusals: list[Sentence] | None = None  # _refusals, once worked out (while nothing is muted)
 
     def get(self, name: str, default: list[Sentence] | None = None) -> list[Sentence] | None:
         hits = self[name]
@@ -94,6 +98,8 @@ class Signals:
             if rule.subject_ok and self.subject and rule.matches(self.subject):
                 hits.append(Sentence(self.subject, "subject", True, False, False, False, False))
             self._found[name] = hits
+        if self.muted:
+            return [x for x in self._found[name] if id(x) not in self.muted]
         return self._found[name]
 
     def as_dict(self) -> dict[str, list[Sentence]]:
@@ -178,7 +184,7 @@ def _all(signals: Signals, *names: str) -> list[Sentence]:
 
 _WHOLE_REQUEST = re.compile(r"(?i)\b(?:your|this|the) (?:request|requests)\b(?! (?:number |no\.? )?\d)")
 _VERDICT_RULES = {
-    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt"),
+    "refused": ("refused.cost_limit", "refused.vexatious", "refused.exempt", "neither_confirm_nor_deny.ncnd"),
     "not_held": ("not_held.not_held",),
     "provided": ("provided.information_attached", "provided.facts_given"),
     "partial": ("partially_provided.part_withheld",),
@@ -230,19 +236,69 @@ def _composed(signals: Signals) -> _Decision | None:
     return _Decision(kind, f"{kind}.per_question", confidence, evidence)
 
 
+# An exemption named: a refusal, even beside "not held" ("not held, and the rest is exempt under section 40").
+_CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bexception\b|"
+                              r"\bwithh[oe]ld|\bpersonal (?:data|information)\b|\bcommercial")
+# The formal notice a refusal is given in (s17), which an authority also gives when it holds nothing.
+_FORMAL_NOTICE = re.compile(r"(?i)\b(?:refusal notice|notice of refusal|section 17(?: ?\(\d\))*(?: of (?:the )?"
+                            r"(?:act|foia|foisa|freedom of information act(?: 2000)?))?)")
+_HELD_IN = re.compile(r"(?i)\bnot (?:held|recorded|kept|stored) in (?:an?|the)\b")  # how or where, not whether
+_CONSEQUENCE = re.compile(r"(?i)\b(?:therefore|consequently|as a result|accordingly|for this reason|so)\b")
+# Nothing held beyond what is given: "we hold no other records", "there is no further information".
+_NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) (?:relevant )?(?:recorded )?"
+                           r"(?:information|records?|data|documents?|documentation|correspondence|e-?mails?)\b|"
+                           r"\bnothing (?:further|else|more)\b")
+
+
+def _refusals(signals: Signals) -> list[Sentence]:
+    """The refusals' sentences, less "we cannot provide it, as we do not hold it": a refusal's words whose reason,
+    in the same sentence, is that nothing is held, with no exemption named, say not held."""
+    if signals.refusals is not None and not signals.muted:
+        return signals.refusals
+    not_held = signals["not_held.not_held"]
+    held_not = {id(x) for x in not_held}
+    exempt = signals["refused.exempt"]
+    if not_held and exempt:
+        authority = [x for x in signals.doc.sentences if x.authority]
+        before = {id(b): a for a, b in itertools.pairwise(authority)}
+        exempt = [x for x in exempt if _CITES_EXEMPTION.search(_FORMAL_NOTICE.sub(" ", x.text)) or not (
+            id(x) in held_not  # "we cannot provide it, as we do not hold it"
+            # "not held ... please treat this as a refusal notice" (not "not held in a form we can search")
+            or (_FORMAL_NOTICE.search(x.text) and not any(_HELD_IN.search(y.text) for y in not_held))
+            # "We could not locate any records. We are therefore unable to comply.": the consequence of not holding
+            or (_CONSEQUENCE.search(x.text) and id(before.get(id(x))) in held_not))]
+    found = _all(signals, "refused.cost_limit", "refused.vexatious") + exempt
+    if not signals.muted:
+        signals.refusals = found
+    return found
+
+
+def _in_blocks(signals: Signals, sentences: Sequence[Sentence]) -> bool:
+    """Whether any of `sentences` is inside the answer to one numbered question."""
+    inside = {id(x) for _, block in blocks(signals.doc.sentences) for x in block}
+    return any(id(x) in inside for x in sentences)
+
+
 def _substantive(signals: Signals) -> _Decision | None:
     """The answer itself, from refusal, not-held and provided signals; None when there is none."""
     full = _all(signals, "provided.in_full")
-    if full:  # said in so many words: all of it given
-        return _Decision("information_provided", "provided.in_full", 0.9, full)
     composed = _composed(signals)
+    if full and not (composed and composed.kind == "partially_provided" and _in_blocks(signals, full)):
+        # said in so many words: all of it given (unless "in full" is one question's answer, others withheld)
+        withheld = [x for x in _all(signals, "partially_provided.part_withheld", "refused.exempt")
+                    if not _SECURITY_BODIES.search(x.text)]
+        if withheld:  # "released in full" and, in another sentence, "names have been redacted": part of it
+            return _Decision("partially_provided", "partially_provided.part_withheld", 0.7, withheld + full)
+        return _Decision("information_provided", "provided.in_full", 0.9, full)
     if composed:
         return composed
     partial = _all(signals, "partially_provided.part_withheld")
     if partial:  # said in so many words: part given, part withheld
         return _Decision("partially_provided", "partially_provided.part_withheld", 0.85, partial)
-    refused = _all(signals, "refused.cost_limit", "refused.vexatious", "refused.exempt")
     not_held = _all(signals, "not_held.not_held")
+    # "We cannot provide it, as we do not hold it": a refusal's words whose reason, in the same sentence, is that
+    # nothing is held, with no exemption cited, is not held.
+    refused = _refusals(signals)
     if refused and not_held and all(_SECURITY_BODIES.search(x.text) for x in refused):
         refused = []  # "not held", then the clause on the security bodies (s23, s24): the answer is not held
     provided_strong = _all(signals, "provided.information_attached")
@@ -261,10 +317,19 @@ def _substantive(signals: Signals) -> _Decision | None:
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
     if not_held:
+        if provided and all(_NOTHING_MORE.search(x.text) for x in not_held):
+            # "Attached are the minutes. We hold no other records.": nothing beyond what is given, a full answer
+            return _Decision("information_provided", "information_provided.nothing_more",
+                             0.75 if provided_strong else 0.65, provided)
+        scoped = [x for x in not_held if PART_SCOPE.search(x.text)]
+        if scoped and provided:  # "figures for earlier years are not held" beside the figures given: part of it
+            return _Decision("partially_provided", "partially_provided.some_not_held", 0.75, scoped + provided)
         if provided_strong or (provided and len(provided) * 2 > len(not_held) and len(not_held) * 2 > len(provided)):
             return _Decision("partially_provided", "partially_provided.some_not_held", 0.7, not_held + provided)
         if provided and len(provided) >= 2 * len(not_held):
-            return _Decision("information_provided", "information_provided.mostly", 0.65, provided)
+            # Figures given, and something asked for not held: some of it given, the rest not held (the README's
+            # partially_provided), however many figures there are.
+            return _Decision("partially_provided", "partially_provided.some_not_held", 0.65, not_held + provided)
     return _Decision("not_held", "not_held.not_held", 0.9 if len(not_held) > 1 else 0.85, not_held)
 
 
@@ -285,14 +350,20 @@ def _review_outcome(signals: Signals) -> str | None:
     return answer.kind if answer else None
 
 
+# Words that tie a message to a request for information (an acknowledgement's), not to mail in general.
+_ABOUT_A_REQUEST = re.compile(r"(?i)\brequests?\b|\bfreedom of information\b|\bfoi(?:a|sa)?\b|\beir\b|"
+                              r"\benvironmental information\b|\b(?:20|twenty) working days\b")
 _CLARIFIED = re.compile(r"(?i)\b(?:clarification (?:was |has been )?(?:received|provided|given|supplied)|you (?:have )?"
                         r"(?:clarified|advised us|confirmed that you)|following (?:your|the|receipt of your) clarification|"
                         r"(?:after|when) we sought (?:clarity|clarification)|further to your clarification|thank you for "
                         r"(?:your |the )?clarification)")
 _REVIEW_WORD = re.compile(r"(?i)\b(?:internal review|review(?:er|ed)?|upheld|uphold|appeal|complaint)\b")
 _IN_PART = re.compile(r"(?i)\b(?:in part|partially|partly)\b")
-_SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|section 2[34] ?\(5\)|"
-                              r"s\.? ?2[34] ?\(5\)|section 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
+# The words of that clause, in the sentences around it ("no inference can be drawn ... the bodies in section 23").
+_SECURITY_CLAUSE = re.compile(r"(?i)\b(?:security bod(?:y|ies)|section 2[34]\b|s\.? ?2[34] ?\(|national security|"
+                              r"no inference)")
+_SECURITY_BODIES = re.compile(r"(?i)\b(?:security bod(?:y|ies)|exempt bod(?:y|ies)|sections? 2[34] ?\(5\)|"
+                              r"s\.? ?2[34] ?\(5\)|sections? 2[34] ?\(2\)|s\.? ?24 ?\(2\)|any other information|"
                               r"national security)")
 
 
@@ -333,7 +404,9 @@ def _competitors(signals: Signals, kind: str) -> list[str]:
         return []
     found: list[str] = []
     for family, names in _FAMILIES.items():
-        if family not in fits and family != kind and any(signals.get(name) for name in names):
+        if family in fits or family == kind:
+            continue
+        if _refusals(signals) if family == "refused" else any(signals.get(name) for name in names):
             found.append(family)
             if len(found) == MAX_COMPETITORS:
                 break
@@ -387,32 +460,66 @@ def _ladder(signals: Signals, steps: Sequence[_Step], has_ref: bool = False) -> 
     return None
 
 
+_ABOUT_THIS_REQUEST = ("acknowledgement.logged", "refused.cost_limit", "refused.exempt", "not_held.not_held",
+                       "provided.information_attached", "partially_provided.part_withheld",
+                       "neither_confirm_nor_deny.ncnd", "internal_review_result.review_done", "extension.time_extended")
+
+
+def _letter_about_this_request(signals: Signals) -> bool:
+    """A letter, not a note: longer than an out-of-office note, and it logs, answers or decides this request. Its
+    writer's leave ("I will be on leave for part of that period") is said in passing."""
+    return len(signals.doc.own_text) > ABSENCE_NOTE_CHARS and any(signals.get(n) for n in _ABOUT_THIS_REQUEST)
+
+
 def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> _Decision:
     """The kind, first match wins: what the message is (bounce, out-of-office), then what the authority
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
     first = _ladder(signals, _WHAT_IT_IS)
-    if first:
+    if first and not (first.kind == "auto_reply" and _letter_about_this_request(signals)):
         return first
     review = _first(signals, "internal_review_result.review_done")
     hit = _first(signals, "neither_confirm_nor_deny.ncnd")
     if hit and not review:
-        not_held = signals["not_held.not_held"]
-        if not_held and all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
-            # "Not held", then the police's standard clause on the security bodies: the answer is not held.
-            return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
+        if all(_SECURITY_BODIES.search(s.text) for s in hit[1]):
+            # The police's standard clause on the security bodies is never the answer: set aside, what the rest
+            # of the letter says decides ("not held" then the clause is not held; an answer then it, an answer).
+            clause = [x for x in signals.doc.sentences if x.authority and _SECURITY_CLAUSE.search(x.text)]
+            signals.muted = {id(x) for x in clause + hit[1]}
+            answer = _substantive(signals)
+            if answer and answer.kind == "not_held":
+                return _Decision("not_held", "not_held.with_security_ncnd", 0.85, answer.sentences)
+            if answer:
+                return answer
+            signals.muted = set()
+            not_held = signals["not_held.not_held"]
+            if not_held:  # "not held" said only inside the clause: still not held
+                return _Decision("not_held", "not_held.with_security_ncnd", 0.85, not_held)
         given = _all(signals, "provided.information_attached", "provided.in_full")
-        if given:  # neither confirm nor deny for part, the rest given: partly provided
-            return _Decision("partially_provided", "partially_provided.part_ncnd", 0.75, hit[1] + given)
+        composed = _composed(signals)  # neither confirm nor deny counted as withheld in its question's answer
+        facts = _all(signals, "provided.facts_given")
+        inside = {id(x) for _, block in blocks(signals.doc.sentences) for x in block} if facts else set()
+        answered = [x for x in facts if id(x) in inside]
+        if given or (composed and composed.kind == "partially_provided" and answered):
+            # neither confirm nor deny for part, the rest given (attached, or figures in another question's
+            # answer): partly provided
+            evidence = hit[1] + (given or answered)
+            return _Decision("partially_provided", "partially_provided.part_ncnd", 0.75, evidence)
         if signals.get("internal_review_result.mentions_initial"):  # a review that tells the first decision
             return _Decision("internal_review_result", "internal_review_result.mentions_initial", 0.6,
                              signals["internal_review_result.mentions_initial"] + hit[1],
                              review_outcome="neither_confirm_nor_deny")
         return _Decision("neither_confirm_nor_deny", hit[0], 0.9, hit[1])
     if review:
+        about = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
+        if not about:
+            # "The panel concluded ...", "we have reconsidered your request in light of your clarification": a second
+            # look, but the letter never speaks of a review, an appeal or a complaint: its answer is the reply's.
+            answer = _substantive(signals)
+            if answer:
+                return answer
         outcome = _review_outcome(signals)
         # A result whose outcome cannot be read is still a result, but a person should say what it decided.
-        about = [x for x in signals.doc.sentences if x.authority and _REVIEW_WORD.search(x.text)]
         sure = outcome is not None and len(about) >= 2  # the outcome is read, and the letter is about a review
         return _Decision("internal_review_result", review[0], 0.85 if sure else 0.75, review[1],
                          review_outcome=outcome)
@@ -427,6 +534,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     answer = _substantive(signals)
     if answer:
         return answer
+    hit = _first(signals, "auto_reply.absence") if len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS else None
+    if hit and not any(signals.get(n) for n in _ABOUT_THIS_REQUEST):  # "I am out on leave until ...", little else
+        return _Decision("auto_reply", hit[0], 0.85, hit[1])
     hit = _first(signals, "other.response_at_link")
     if hit:  # the response itself is behind a link or in a portal: unknown until someone fetches it
         return _Decision("other", hit[0], 0.5, hit[1])
@@ -450,6 +560,12 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
             return _Decision("auto_reply", automated[0], 0.75, automated[1])
         return _Decision("auto_reply", "auto_reply.header", 0.7, [])
     if strong_ack:
+        generic = signals.get("auto_reply.generic_thanks")
+        if (generic and not has_ref and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS
+                and not _ABOUT_A_REQUEST.search(signals.doc.joined)):
+            # "Thank you for contacting the council. We aim to reply to all enquiries within 10 days.": a
+            # mailbox's promise to everyone who writes, about no request in particular (no request, no reference).
+            return _Decision("auto_reply", "auto_reply.generic_thanks", 0.6, generic + strong_ack[1])
         return _Decision("acknowledgement", strong_ack[0], 0.85, strong_ack[1])
     weak = _ladder(signals, _WEAK_SIGNALS, has_ref)
     if weak:

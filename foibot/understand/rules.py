@@ -68,6 +68,28 @@ RULES: tuple[Rule, ...] = (
         r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
         r"\bno longer works? (?:for|at|here)\b",
     ), subject_ok=True, hypothetical_ok=True),
+    # Absence in the first person and its return, in looser words: read only in a short note (classify.py), since
+    # a letter may mention its writer's leave in passing.
+    Rule("auto_reply.absence", "auto_reply", "medium", (
+        # (Each phrase is written so that its cue, the literal text it needs, is a rare one: see phrases.py.)
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:out|off|away) on (?:\w+ )?leave\b",
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?off sick\b", r"\bout of the building\b",
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?away (?:until|today|this week)\b",
+        r"\b(?:during|in) my absence\b",
+        r"\b(?:until|when|once) i get back\b|\b(?:until|when|once) i am back\b|\b(?:until|when|once) i return\b(?! to you)",
+        r"^(?:please note (?:that )?)?i (?:only )?work part[- ]time\b",
+        r"^(?:please note (?:that )?)?i (?:only )?work (?:on )?(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?)\b",
+        r"\b(?:i am|i'm) not (?:at work|in work|in the office) (?:today|until|on|this week)\b",
+        r"\b(?:the|our) offices? (?:is|are|will be) (?:now )?(?:closed until|closed for|closed over|closed from|closed between)\b",
+        # Someone else's absence, told by their mailbox: "Sam is on leave until Monday", "has now left the council".
+        (r"\b(?:is|are) (?:currently )?(?:on (?:\w+ )?leave|out of (?:the )?office|away from (?:the office|work)|"
+         r"absent from work|not in the office) (?:until|from|and will|today|this week)\b"),
+        r"\b(?:i am|i'm) (?:currently )?unavailable\b", r"\breturning (?:to (?:the office|work) )?on (?:mon|tues|wednes|thurs|fri|\d)",
+        r"\b(?:has|have) (?:now )?left (?:the|this) (?:council|organisation|authority|trust|department|company|team|service)\b",
+        r"\bno longer (?:with|employed by|part of) (?:the|this)\b",
+        r"\b(?:i am|i'm|i will be|i'll be) (?:currently )?(?:on a (?:training )?course|attending (?:a |an )?(?:course|conference|training))\b",
+        r"\bnot be (?:reading|checking|accessing|answering) (?:my )?(?:e-?mails?|messages)\b",
+    ), hypothetical_ok=True),
     Rule("auto_reply.automatic_subject", "auto_reply", "medium", (
         r"^(?:(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply)\b|auto:)",
     ), subject_ok=True),
@@ -75,6 +97,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:please )?do not reply to this (?:e-?mail|message|address)\b",
         r"\b(?:this|the) (?:e-?mail|message) (?:was|has been|is) (?:sent|generated) automatically\b",
         r"\bif your (?:query|enquiry|matter|request) is urgent\b",
+        r"\bunmonitored (?:mailbox|inbox|e-?mail address|account|address)\b",
+        r"\breplies to this (?:e-?mail|message|address) (?:are not|will not be|cannot be) (?:read|monitored|seen|answered)\b",
+        # A mailbox's standing notice, about no request in particular.
+        r"\bthis (?:mailbox|inbox|e-?mail address|account) is (?:only )?(?:monitored|checked|staffed) (?:during|between|on|from|monday)",
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
         r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
@@ -213,9 +239,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:response|reply) (?:is )?due (?:by|on)\b",
         r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
         r"\bdeadline for (?:our|a|the|your) (?:response|reply)\b",
-        r"\bwill be (?:processed|dealt with|handled|considered) (?:under|in accordance|within)\b",
+        r"\bwill be (?:processed|dealt with|handled|considered|answered|responded to) (?:under|in accordance|within)\b",
     )),
     Rule("acknowledgement.logged", "acknowledgement", "strong", (
+        r"\b(?:given|assigned|allocated|issued) (?:the |a )?(?:case |unique )?(?:reference|ref\b|case number)",
         (r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your (?:request|enquiry)(?: for information)? )?(?:under|with|as) (?:the |a |"
         r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)"),
         (r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
@@ -241,7 +268,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:appropriate|cost|costs|fees|time|statutory) limit\b"),
         (r"\b(?:exceed|exceeds|exceeding|in excess of|above) the (?:appropriate|cost|costs|statutory cost|fees) "
         r"limit\b"), r"\bsection 12\b.{0,80}\b(?:applies|apply|engaged|exceed|relied)\b",
-        r"\b(?:take|takes|taking) (?:well )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:take|takes|taking) (?:well |far |much |considerably |significantly )?(?:more than|over|in excess of) (?:the )?(?:18|24) hours\b",
+        r"\b(?:refus\w*|declin\w*) (?:to comply with )?(?:your|this|the) request (?:under|in accordance with|by virtue of) section 12\b",
         r"\b(?:exceed|exceeds|exceeding) (?:the )?(?:18|24|eighteen|twenty[- ]four) hours?\b",
         r"\b(?:cost|costs|fees?) (?:limit|exemption)s? (?:applies|apply|is engaged|are engaged|has been applied)\b",
         (r"\b(?:could not|cannot|can't|unable to|not able to) (?:establish|determine|locate|confirm|identify|provide)[^.]{0,80}"
@@ -296,6 +324,14 @@ RULES: tuple[Rule, ...] = (
          r"documents?|data|report|correspondence|e-?mails?)\b.{0,40}\b(?:withheld|redacted|exempt|not (?:been )?"
          r"(?:disclosed|provided|released))"),
         r"\bpartially (?:provided|disclosed|released|withheld)\b", r"\b(?:has|have) been (?:partially|partly) (?:withheld|redacted)\b",
+        (r"\b(?:can|are able to|am able to|have been able to|is able to) (?:provide|release|disclose|supply|give) (?:you "
+         r"(?:with )?)?(?:some of the|part of the|parts of the|most of the) (?:requested )?(?:information|data|documents?|records|correspondence|"
+         r"material|details)\b"),
+        (r"\b(?:the remainder|the rest|the remaining (?:information|parts?|questions?|documents|material))(?: of (?:the|your|this) "
+         r"(?:information|request|documents|data|correspondence|material))? (?:is|are|has been|have been) (?:being )?(?:exempt|"
+         r"withheld|not held|refused|redacted)\b"),
+        (r"\b(?:some|certain|a (?:small )?number of|limited) (?:details|information|data|content|text|passages|names|"
+         r"figures|parts|sections|entries|fields|items)\b[^.]{0,60}\b(?:has|have) been (?:withheld|redacted|removed|blanked)\b"),
         (r"\b(?:the )?(?:remaining|remainder of the|rest of the) (?:information|documents|data|correspondence)\b.{0,30}"
          r"\b(?:is|are|has been|have been) (?:attached|enclosed|provided|released|disclosed|set out)\b"),
     )),
@@ -315,6 +351,8 @@ RULES: tuple[Rule, ...] = (
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
         r"\bno record(?:s)? of\b", r"^(?:answer|response)?[ \t]*(?:[:\-–][ \t]*)?(?:information )?not held\b", r"\b(?:could|did|was unable to|were unable to) not (?:find|locate|identify) any\b",
         r"\b(?:could not|did not|cannot|was unable to|were unable to) (?:find|locate|identify) any\b",
+        r"\b(?:have|has) not been able to (?:find|locate|identify|trace) (?:any|the|a)\b",
+        r"\b(?:could not|were unable to|was unable to|have been unable to|has been unable to) (?:find|locate|trace) (?:the|a|an)\b",
         r"\bsearch(?:es)? (?:have|has|did) (?:not )?(?:found|identified|revealed|returned|located) (?:no|any)\b",
         r"\bnil return\b", r"\b12 ?\(4\) ?\(a\)",
         r"\b(?:is|are|am) not (?:the )?(?:body |authority |organisation )?responsible for\b",
@@ -358,6 +396,9 @@ RULES: tuple[Rule, ...] = (
         (r"\bplease find (?:attached|enclosed|below|herewith|overleaf)\b(?!.{0,40}\b(?:response|letter|reply|decision)\b)"
         r".{0,40}\b(?:information|data|figures|documents?|copies|copy|spreadsheet|details|list|records|breakdown|"
         r"table|correspondence|e-?mails?|minutes)\b"),
+        (r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing) (?:a |the )?(?:full |"
+         r"complete )?(?:list|breakdown|schedule|table|spreadsheet|summary|copy|copies)\b(?! of (?:our|my|the) (?:response|"
+         r"reply|letter|decision)\b)"),
         (r"\b(?:i|we) (?:have |am |are )?(?:attach|attached|attaching|enclose|enclosed|enclosing|provided|providing|"
         r"supplied|released|disclosed)\b.{0,60}\b(?:the information (?:you|that you|requested)|the requested "
         r"(?:information|data|documents)|information (?:you asked for|requested)|copies of|a copy of the "
@@ -381,6 +422,15 @@ RULES: tuple[Rule, ...] = (
          r"asked for|sought)|requested)\b"),
         (r"\b(?:provided|released|disclosed|attached|enclosed|provide|release|disclose) (?:some|part|parts) of the "
          r"(?:information|documents|data|correspondence)\b"),
+        (r"\b(?:attached|enclosed) (?:is|are) (?:a|an|the) (?:spreadsheet|list|table|breakdown|schedule|summary|file|"
+         r"document|extract|copy)s?\b(?! (?:letter|response|reply|decision)\b)(?! of (?:our|my|the) (?:response|letter|reply|"
+         r"decision)\b)"),
+        (r"\b(?:is|are) (?:shown|set out|listed|given|provided|detailed|included) in the (?:attached|enclosed|accompanying) "
+         r"(?:table|spreadsheet|document|file|list|schedule|annex|appendix)\b"),
+        (r"\b(?:attached|enclosed) (?:is|are) (?:a copy|copies) of (?:the |your |each )?"
+         r"(?!(?:our |my |the |a )?(?:response|reply|letter|decision|acknowledge?ment)\b)\w"),
+        (r"\b(?:figures|data|details|numbers|totals|statistics|information)\b(?:[^.]{0,60}\b(?:which|these|they))? (?:is|are) "
+         r"(?:given|set out|shown|listed|provided|detailed|included) (?:below|above|overleaf|in the (?:table|attached|enclosed))\b"),
         (r"\b(?:here is|below is|below are|attached is|attached are|enclosed is|enclosed are) (?:the|a copy of the|"
         r"copies of the) (?:requested )?(?:information|data|figures|documents|correspondence)\b"),
         (r"\bthe (?:full |complete )?(?:list|breakdown|table|figures|data) (?:is|are) (?:attached|enclosed|below|"
@@ -391,11 +441,13 @@ RULES: tuple[Rule, ...] = (
         r"records?))\b.{0,60}\b(?:is|are|have been|has been) (?:attached|enclosed|included|provided)\b"),
     ), unless=(r"\b(?:response|letter|reply|decision) (?:is|are|has been) (?:attached|enclosed)\b",)),
     Rule("provided.in_full", "provided", "strong", (
-        r"\b(?:provided|disclosed|released|supplied|answered|given) in full\b", r"\bfull (?:disclosure|release)\b",
+        r"\b(?:provided|disclosed|released|supplied|answered|given) (?:(?:the|this|it|them|all)\b ?)?(?:[\w-]+ ){0,3}?in full\b",
+        r"\bfull (?:disclosure|release)\b",
         (r"\ball (?:of )?the (?:requested )?information (?:you (?:have )?(?:requested|asked for) |requested |that you requested )?"
          r"(?:is|has been|was) (?:provided|enclosed|attached|disclosed|released|set out)\b"),
     ), unless=(r"\bnot (?:be |been )?(?:provided|disclosed|released|supplied|answered|given) in full\b",
                r"\b(?:unable|cannot|can't|not able)\b", r"\bexcept\b|\bwith the exception\b|\bother than\b",
+               r"\b(?:apart from|save for|aside from|excluding|but for)\b",
                r"\bredact")),
     Rule("provided.facts_given", "provided", "medium", (
         r"£ ?\d", r"\b(?<![\d.])\d+(?:\.\d+)? ?%", r"\b(?:fewer|less|more) than (?:five|5|ten|10|\d+)\b", r"\ba total of \d",
@@ -404,7 +456,7 @@ RULES: tuple[Rule, ...] = (
         r"complaints|payments|contracts|meetings|people|persons|occasions|times|devices|systems|employees)\b"),
         r"^(?:answer\s*:\s*)?yes\b",
         (r"\b(?:issued|received|recorded|spent|employed|installed|owns|operates|paid|logged|reported|made|"
-         r"purchased|bought|carried out) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
+         r"purchased|bought|carried out|planted|recruited|appointed|granted|awarded|prosecuted|arrested|inspected) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
          r"(?! ?(?:working |calendar )?days?\b)(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),
         (r"^(?![\d \t()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
          r"[:\-–=] ?(?:£ ?)?\d[\d,]*(?:\.\d+)?%?$"),

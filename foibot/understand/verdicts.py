@@ -1,7 +1,8 @@
 """The answer to each question, composed into the reply's outcome (pure).
 
 Replies that answer question by question ("1. ... 2. ...", "Question 1:", "Q1") are read block by block: a
-block's verdict is what its own sentences say (withheld, not held, or an answer given), and the verdicts
+block's verdict is what its own sentences say (withheld, not held, an answer given, or an answer given for
+part of it and the rest not held: earlier years, before a date), and the verdicts
 make the outcome: all answered is information_provided, some answered and some withheld or not held is
 partially_provided, none answered is not_held or refused. "No" answers a yes/no question ("Has the force
 shared data? No."); to a request for records ("Please provide copies ... None.") it means nothing is held.
@@ -28,6 +29,11 @@ _AMOUNT = re.compile(r"£ ?\d|\d ?%")  # "No spend, aside from £1,040": an answ
 _END = re.compile(r"^\s*(?:yours (?:sincerely|faithfully)|kind regards|regards|best wishes|many thanks|"
                   r"if you (?:are|remain) (?:unhappy|dissatisfied|not satisfied))\b", re.IGNORECASE)
 MIN_BLOCKS = 2
+
+# A not-held answer about only part of what was asked (earlier years, the rest, some of it).
+PART_SCOPE = re.compile(r"(?i)\b(?:earlier|previous|prior|older|later|remaining|the rest|the remainder|some|part|"
+                        r"certain)\b|\b(?:before|prior to|after|since|until) (?:\d{4}|(?:jan|feb|mar|apr|may|jun|jul|"
+                        r"aug|sep|oct|nov|dec)[a-z]* \d{4})\b")
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,9 @@ def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> t
     lead = _MARKER.sub("", answer[0].text, count=1) if answer[0] is first else answer[0].text
     if "not_held" in kinds and "provided" not in kinds and not any(_AMOUNT.search(x.text) for x in answer):
         return "not_held", question
+    if "not_held" in kinds and "provided" in kinds and any(
+            PART_SCOPE.search(x.text) for x in answer if "not_held" in says(x) and "provided" not in says(x)):
+        return "partial", question  # "2019: 40, 2020: 52. Figures before 2019 are not held.": part of the answer
     if _SHORT_POSITIVE.match(lead):
         return "provided", question
     if _SHORT_NEGATIVE.match(lead) and not any(_AMOUNT.search(x.text) for x in answer):
