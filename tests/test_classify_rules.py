@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from foibot.understand.authority_refs import _LABEL_GLUED, _LOGGED
 from foibot.understand.exemptions import _EIR_DOC, _ENGLISH_DOC, _SCOTTISH_DOC
 from foibot.understand.phrases import (
+    MIN_BY_LINE,
     Cues,
     PhraseSet,
     more_required_literals,
@@ -378,6 +379,30 @@ def test_phrase_set_agrees_with_plain_regex(words: list[str]) -> None:
             plain.update((m.start(), m.end()) for m in re.finditer(phrase, text, re.IGNORECASE | re.MULTILINE))
         # Every plain match start is found (the fast one may stop at a line end where the plain one went on).
         assert {s for s, _ in plain} == {s for s, _ in fast}, (rule.name, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=20, max_size=80))
+def test_phrase_set_agrees_with_plain_regex_over_a_long_letter(words: list[str]) -> None:
+    """In a letter of many lines a phrase is looked for only in the lines that hold its cues: the same
+    matches, and a phrase that can run over a line end ("\\s", "[^.]") is still found across it."""
+    text = " ".join(words) + "\n" + "\n".join(["zz yy xx ww"] * 30)  # long enough to be read line by line
+    assert len(text) >= MIN_BY_LINE
+    for rule in RULES:
+        fast = {m.start() for m in rule.phrase_set.finditer(text)}
+        plain: set[int] = set()
+        for phrase in rule.phrases:
+            plain.update(m.start() for m in re.finditer(phrase, text, re.IGNORECASE | re.MULTILINE))
+        assert plain == fast, (rule.name, text)
+
+
+def test_a_phrase_that_runs_over_a_line_end_is_found_in_a_long_letter() -> None:
+    letter = "\n".join(["Thank you for your letter about parking."] * 10) + "\nThe council does not\nhold it.\n"
+    assert len(letter) >= MIN_BY_LINE  # a letter read line by line, for the phrases that stay in one line
+    phrases = PhraseSet([r"\bdoes not\s+hold\b", r"\bthank you for your letter\b"])
+    found = [letter[m.start():m.end()] for m in phrases.finditer(letter)]
+    assert found.count("Thank you for your letter") == 10
+    assert "does not\nhold" in found
 
 
 # Words for the whole-letter tests that look for cues first: their own words, written in capitals, with a

@@ -4,7 +4,9 @@ Python's regex engine tries every alternative at every position, so fifty phrase
 milliseconds. Each phrase's required literal text ("cue") is worked out from the pattern itself, once: a
 phrase cannot match a text that holds none of its cues, so the cheap `cue in text` test skips it without
 changing any result. A phrase made of parts ("(?:need|require) (?:more|further) information") needs a cue of
-each part, and is run only when all are there (half the regex runs of one cue alone). That keeps 10,000
+each part, and is run only when all are there (half the regex runs of one cue alone). In a text of many lines
+(the authority's sentences, one a line), a phrase whose matches never hold a line end is run only over the
+lines that hold one of its cues (the parse of the pattern tells which phrases those are). That keeps 10,000
 replies to seconds.
 """
 
@@ -41,9 +43,13 @@ def more_required_literals(pattern: str) -> tuple[frozenset[str], ...]:
 def cue_sets(pattern: str) -> tuple[frozenset[str] | None, tuple[frozenset[str], ...]]:
     """`required_literals` and `more_required_literals` of a pattern, parsed once."""
     try:
-        parsed = list(_sre_parse.parse(pattern, re.IGNORECASE))
+        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
     except re.error:
         return None, ()
+    return _cue_sets_of(list(parsed))
+
+
+def _cue_sets_of(parsed: list[tuple[object, object]]) -> tuple[frozenset[str] | None, tuple[frozenset[str], ...]]:
     found = _sequence(parsed)
     best = found[0] if found and _useful(found) else None
     more: list[frozenset[str]] = []
@@ -137,6 +143,61 @@ def _check_lower_case(phrase: str) -> None:
         raise ValueError(f"phrase patterns are written in lower case: {phrase!r}")
 
 
+_LINE_SAFE_AT = {_sre_constants.AT_BEGINNING, _sre_constants.AT_BEGINNING_STRING, _sre_constants.AT_BOUNDARY,
+                 _sre_constants.AT_NON_BOUNDARY}
+_LINE_SAFE_CATEGORIES = {_sre_constants.CATEGORY_DIGIT, _sre_constants.CATEGORY_WORD}
+_NEWLINE = ord("\n")
+
+
+def _within_a_line(items: list[tuple[object, object]], flags: int) -> bool:
+    r"""Whether no match of the parsed pattern can hold a line end, and it matches the same inside a line
+    ending at `endpos` as inside a line ending at "\n" (so that a match can be looked for line by line).
+
+    Conservative: anything not known to be so (\s, [^...], "." with DOTALL, $ without MULTILINE, \Z, back
+    references, inline flags) says no."""
+    for op, av in items:
+        if op is _LITERAL:
+            if av == _NEWLINE:
+                return False
+        elif op is _sre_constants.NOT_LITERAL:
+            if av != _NEWLINE:
+                return False
+        elif op is _sre_constants.ANY:
+            if flags & re.DOTALL:
+                return False
+        elif op is _sre_constants.IN:
+            for kind, value in av:  # type: ignore[attr-defined]
+                if kind is _LITERAL and value == _NEWLINE or kind is _sre_constants.NEGATE:
+                    return False
+                if kind is _sre_constants.RANGE and value[0] <= _NEWLINE <= value[1]:
+                    return False
+                if kind is _sre_constants.CATEGORY and value not in _LINE_SAFE_CATEGORIES:
+                    return False
+        elif op is _sre_constants.AT:
+            if av not in _LINE_SAFE_AT and not (av is _sre_constants.AT_END and flags & re.MULTILINE):
+                return False
+        elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+            # a lookbehind reads the text before the match, the same either way; a lookahead must stay in its line
+            if av[0] == 1 and not _within_a_line(list(av[1]), flags):  # type: ignore[index]
+                return False
+        elif op is _SUBPATTERN:
+            add, remove, pattern = av[1], av[2], av[3]  # type: ignore[index]
+            if (add | remove) & (re.DOTALL | re.MULTILINE) or not _within_a_line(list(pattern), flags):
+                return False
+        elif op is _BRANCH:
+            if not all(_within_a_line(list(branch), flags) for branch in av[1]):  # type: ignore[index]
+                return False
+        elif op in _REPEATS or op is getattr(_sre_constants, "POSSESSIVE_REPEAT", None):
+            if not _within_a_line(list(av[2]), flags):  # type: ignore[index]
+                return False
+        elif op is getattr(_sre_constants, "ATOMIC_GROUP", None):
+            if not _within_a_line(list(av), flags):  # type: ignore[call-overload]
+                return False
+        else:
+            return False
+    return True
+
+
 def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
@@ -145,10 +206,14 @@ class _Compiled:
     """One phrase, compiled for speed: a leading \\b is checked by hand, because in Python's regex engine a
     pattern that starts with \\b loses its fast scan for the first characters (it is 3 to 30 times slower)."""
 
-    __slots__ = ("_cue_list", "_cue_parts", "_first_part", "boundary", "careful", "cues", "fast")
+    __slots__ = ("_cue_list", "_cue_parts", "_first_part", "boundary", "by_line", "careful", "cues", "fast")
 
     def __init__(self, phrase: str, flags: int):
-        self.cues, more = cue_sets(phrase)
+        try:
+            parsed = _sre_parse.parse(phrase, flags | re.IGNORECASE)  # (once, for its cues and its lines)
+        except re.error:
+            parsed = None
+        self.cues, more = _cue_sets_of(list(parsed)) if parsed is not None else (None, ())
         self._cue_list = tuple(sorted(self.cues)) if self.cues else ()
         # The cues of each part a match needs: the best one first, then the other parts' (tested only once the
         # first is there); none for a phrase without a sure cue.
@@ -158,6 +223,9 @@ class _Compiled:
         body = phrase[2:] if self.boundary else phrase
         self.fast = re.compile(body, flags & ~re.IGNORECASE)
         self.careful = re.compile(phrase, flags | re.IGNORECASE)
+        # A phrase with cues whose matches never hold a line end is looked for only in the lines (the sentences,
+        # in the text the rules read) that hold one of its first cues: every match holds one, in its own line.
+        self.by_line = parsed is not None and bool(self._cue_list) and _within_a_line(list(parsed), parsed.state.flags)
 
     def _present(self, lowered: str) -> bool:
         for cue in self._cue_list:
@@ -184,19 +252,45 @@ class _Compiled:
         """The first match, the cues already known to be present (search without their test)."""
         if len(lowered) != len(text):
             return self.careful.search(text)
+        if self.by_line and len(lowered) >= MIN_BY_LINE:
+            return next(self._by_lines(lowered), None)
         if not self.boundary:
             return self.fast.search(lowered)
         return next(self._bounded(lowered), None)
 
-    def _bounded(self, lowered: str) -> Iterator[re.Match[str]]:
-        position, end = 0, len(lowered)
+    def _lines_with_cues(self, lowered: str) -> list[tuple[int, int]]:
+        """Where each line that holds one of the first part's cues starts and ends, in order."""
+        lines = set()
+        length = len(lowered)
+        for cue in self._cue_list:
+            found = lowered.find(cue)
+            while found != -1:
+                end = lowered.find("\n", found)
+                end = length if end == -1 else end
+                lines.add((lowered.rfind("\n", 0, found) + 1, end))
+                found = lowered.find(cue, end)
+        return sorted(lines)
+
+    def _by_lines(self, lowered: str) -> Iterator[re.Match[str]]:
+        """Every match, line by line over the lines that hold a cue (the same matches as over the whole text:
+        none holds a line end, and each holds a cue)."""
+        for start, end in self._lines_with_cues(lowered):
+            if self.boundary:
+                yield from self._bounded(lowered, start, end)
+            else:
+                yield from self.fast.finditer(lowered, start, end)
+
+    def _bounded(self, lowered: str, position: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+        """Every match between `position` and `end` that starts at a word boundary."""
+        length = len(lowered)
+        end = length if end is None else end
         while position <= end:
-            match = self.fast.search(lowered, position)
+            match = self.fast.search(lowered, position, end)
             if match is None:
                 return
             start = match.start()
             before = lowered[start - 1] if start else " "
-            after = lowered[start] if start < end else " "
+            after = lowered[start] if start < length else " "
             if _is_word(before) == _is_word(after):  # not at a word boundary: try one character later
                 position = start + 1
                 continue
@@ -213,6 +307,9 @@ class _Compiled:
         if len(lowered) != len(text):  # lower() changed the length: match the text as it is
             yield from self.careful.finditer(text)
             return
+        if self.by_line and len(lowered) >= MIN_BY_LINE:
+            yield from self._by_lines(lowered)
+            return
         if not self.boundary:
             yield from self.fast.finditer(lowered)
             return
@@ -223,6 +320,7 @@ class _Compiled:
 # ("information", "request", " not "), and each `cue in text` scans the whole letter. Keyed on the text itself,
 # so an entry can only ever answer for its own text (threads at worst compute one again).
 _CUES_SEEN: dict[str, dict[str, bool]] = {}
+MIN_BY_LINE = 300  # a phrase is looked for line by line only in a text of several lines
 MIN_REMEMBERED = 300  # shorter texts (a line, a sentence) are scanned faster than remembered
 MAX_REMEMBERED_TEXTS = 4
 
