@@ -135,7 +135,7 @@ class _Writes:
 
     def poll(self, store, now) -> None:
         """A reply (or a stranger's mail) stored and filed as a poll pass does; a stranger's goes to triage."""
-        row = store.db.execute("SELECT reference, authority_email FROM requests ORDER BY random() LIMIT 1").fetchone()
+        row = self.rng.choice(store.db.execute("SELECT reference, authority_email FROM requests ORDER BY id").fetchall())
         ours = self.rng.random() < 0.7
         raw = mail.reply(from_addr=row[1] if ours else "someone@elsewhere.example", to=REQUESTER,
                          subject=f"RE: Freedom of Information request: Fusus [ref {row[0]}]" if ours else "Hello",
@@ -182,7 +182,7 @@ class _Writes:
 
     def chase(self, store, now) -> None:
         """A reminder through the outbox, as the ladder sends it."""
-        row = store.db.execute("SELECT id, reference, authority_email FROM requests ORDER BY random() LIMIT 1").fetchone()
+        row = self.rng.choice(store.db.execute("SELECT id, reference, authority_email FROM requests ORDER BY id").fetchall())
         stage = self.rng.choice(("reminder", "internal_review"))
         message_id = new_message_id(REQUESTER)
         raw = build_message(from_name="Alex", from_addr=REQUESTER, to_addr=row[2], subject=f"Reminder [ref {row[1]}]",
