@@ -14,12 +14,13 @@ from foibot.understand.phrases import (
     MIN_BY_LINE,
     Cues,
     PhraseSet,
+    first_characters,
     more_required_literals,
     required_literals,
     split_alternatives,
 )
 from foibot.understand.rules import BY_NAME, RULES
-from foibot.understand.segments import build
+from foibot.understand.segments import _OUTLOOK_FROM, _THREAD_START, _WROTE, build
 
 # rule name -> (sentences it matches, sentences it must not match)
 CASES: dict[str, tuple[list[str], list[str]]] = {
@@ -443,6 +444,31 @@ def test_more_required_literals_name_every_other_part() -> None:
     # optional parts are never required ("recorded "), nor parts too short to be a cue ("is"/"was")
     assert more_required_literals(r"\bno (?:recorded )?information (?:is|was) held\b") == (
         frozenset({"no "}), frozenset({" held"}))
+
+
+@pytest.mark.parametrize(("pattern", "first"), [
+    (re.compile(r"^on\b.{4,}"), {"o"}),
+    (re.compile(r"^\*?from:", re.IGNORECASE), {"*", "f", "F"}),  # an optional start lets the next count too
+    (re.compile(r"^(?:-{2,}x|begin|_{8,})", re.IGNORECASE), {"-", "_", "b", "B"}),
+    (re.compile(r"sign", re.IGNORECASE), {"s", "S", "ſ"}),  # the letters re folds beyond the other case
+    (re.compile(r"[ab]c"), None),  # a class: not told
+    (re.compile(r"x?"), None),  # all of it optional
+])
+def test_first_characters(pattern: re.Pattern[str], first: set[str] | None) -> None:
+    found = first_characters(pattern)
+    assert (set(found) if found is not None else None) == first
+
+
+@pytest.mark.parametrize("line", ["-----Original Message-----", "Begin forwarded message:", "_" * 12,
+                                  "The original message was received at noon", "On 3 May, Sam wrote:",
+                                  "*From:* Sam", "FROM: Sam"])
+def test_every_thread_start_begins_with_a_character_the_zones_try(line: str) -> None:
+    """The zones try a line as the thread's start only when its first character can begin one (worked out
+    from the patterns themselves): each pattern's first characters are told, and a real start is among them."""
+    firsts = [first_characters(p) for p in (_THREAD_START, _WROTE, _OUTLOOK_FROM)]
+    assert all(firsts)
+    assert any(p.match(line) for p in (_THREAD_START, _WROTE, _OUTLOOK_FROM))
+    assert any(line[0] in f for f in firsts if f)
 
 
 def test_split_alternatives_respects_groups_and_classes() -> None:

@@ -137,6 +137,49 @@ def _sequence(items: list[tuple[object, object]]) -> tuple[frozenset[str], int] 
     return best
 
 
+def first_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Every character a match of `pattern` (used with .match) can begin with, both cases when it ignores
+    case; None when that cannot be told (a class, an optional start, an empty match): any character may."""
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except re.error:
+        return None
+    found = _firsts(list(parsed))
+    if found is None:
+        return None
+    if pattern.flags & re.IGNORECASE:  # the other case, and the letters re folds beyond it (ı İ ſ K)
+        found = found | {c.swapcase() for c in found if len(c.swapcase()) == 1}
+        found |= {extra for letter, more in _FOLDS.items() if letter in found for extra in more}
+    return frozenset(found)
+
+
+_FOLDS = {"i": "ıİ", "I": "ıİ", "s": "ſ", "S": "ſ", "k": "\u212a", "K": "\u212a"}
+
+
+def _firsts(items: list[tuple[object, object]]) -> set[str] | None:
+    """The first characters of a sequence; an optional part adds its own and lets the next one count too."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is _sre_constants.AT:
+            continue  # ^, \b: zero-width
+        if op is _LITERAL:
+            return out | {chr(av)}  # type: ignore[arg-type]
+        if op is _SUBPATTERN:
+            first = _firsts(list(av[-1]))  # type: ignore[index]
+        elif op is _BRANCH:
+            branches = [_firsts(list(branch)) for branch in av[1]]  # type: ignore[index]
+            first = None if any(b is None for b in branches) else set().union(*branches)  # type: ignore[arg-type]
+        elif op in _REPEATS:
+            first = _firsts(list(av[2]))  # type: ignore[index]
+            if first is not None and av[0] == 0:  # type: ignore[index]
+                out |= first  # optional: what follows may come first
+                continue
+        else:
+            return None  # a class, a lookaround: not told
+        return None if first is None else out | first
+    return None  # all of it optional: a match may begin with anything
+
+
 def _check_lower_case(phrase: str) -> None:
     """Phrases are matched on lower-cased text, so an upper-case letter in one would never match."""
     if re.search(r"[A-Z]", re.sub(r"\\[A-Za-z]|\[[^\]]*\]|\(\?[a-zA-Z-]+[:)]", "", phrase)):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .phrases import CuedPattern
+from .phrases import CuedPattern, first_characters
 
 # --- normalising -------------------------------------------------------------------------------------
 
@@ -57,8 +57,9 @@ _THREAD_START = re.compile(
 _OUTLOOK_FROM = re.compile(r"^\*?from:\*?\s+\S", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|to|subject):\*?\s", re.IGNORECASE)
 _WROTE = re.compile(r"^on\b.{4,200}\bwrote:?$", re.IGNORECASE)
-# The first characters a line that starts the thread can have (the three patterns above): most lines have none.
-_THREAD_FIRST = frozenset("-_bBtToO*fF")
+# The first characters a line that starts the thread can have (the three patterns above, worked out from them):
+# most lines have none of them, and are not tried.
+_THREAD_FIRST = frozenset().union(*(first_characters(p) or () for p in (_THREAD_START, _WROTE, _OUTLOOK_FROM)))
 
 # A line that introduces the request restated: the zone starts after it (or at it, when text follows). Each
 # opening is its own alternative, ending the line, so that only those whose words are in a line are tried.
