@@ -12,7 +12,10 @@ from foibot.understand.authority_refs import _LABEL_GLUED, _LOGGED
 from foibot.understand.exemptions import _EIR_DOC, _ENGLISH_DOC, _SCOTTISH_DOC
 from foibot.understand.phrases import (
     MIN_BY_LINE,
+    MIN_REMEMBERED,
     Cues,
+    CuedPattern,
+    CueScan,
     PhraseSet,
     first_characters,
     more_required_literals,
@@ -404,6 +407,45 @@ def test_a_phrase_that_runs_over_a_line_end_is_found_in_a_long_letter() -> None:
     found = [letter[m.start():m.end()] for m in phrases.finditer(letter)]
     assert found.count("Thank you for your letter") == 10
     assert "does not\nhold" in found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=20, max_size=80))
+def test_one_scan_finds_exactly_the_cues_a_letter_holds(words: list[str]) -> None:
+    """The rules' cues are found in one scan of a letter: exactly those a `cue in letter` test finds."""
+    from foibot.understand.phrases import RULE_CUES
+
+    letter = " ".join(words).lower() + "\n" + "\n".join(["zz yy xx ww"] * 30)
+    assert RULE_CUES.present(letter) == {cue for cue in RULE_CUES.cues if cue in letter}
+
+
+def test_a_phrase_compiled_after_a_scan_is_still_found() -> None:
+    """A family's automaton is built again when a phrase joins it, and what was remembered of a letter is
+    forgotten: a new phrase's cue is never taken for absent from a letter scanned before it came."""
+    scan = CueScan()
+    letter = "\n".join(["Thank you for your letter about parking."] * 10) + "\nNo snails were harmed.\n"
+    assert len(letter) >= MIN_REMEMBERED
+    first = PhraseSet([r"\bthank you for your letter\b"], scan=scan)
+    assert len(list(first.finditer(letter))) == 10
+    assert "snails" not in scan.cues
+    later = PhraseSet([r"\bno snails\b"], scan=scan)
+    assert [letter[m.start():m.end()] for m in later.finditer(letter)] == ["No snails"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=20, max_size=80))
+def test_cued_pattern_in_a_family_agrees_with_plain_regex(words: list[str]) -> None:
+    """A pattern whose cues are found by its family's scan matches what it matches tested cue by cue, and
+    what the plain expression matches (in a text without an İ, which lower() makes two characters)."""
+    pattern = r"\b(?:does not hold|not held)\b|\bout of (?:the )?office\b|\bi am\b|\bsection 1\d\b"
+    cued, alone = CuedPattern(pattern, scan=CueScan()), CuedPattern(pattern)
+    text = " ".join(words) + "\n" + "\n".join(["zz yy xx ww"] * 30)
+    found = {m.start() for m in cued.finditer(text)}
+    assert found == {m.start() for m in alone.finditer(text)}
+    if "İ" not in text:
+        assert found == {m.start() for m in re.finditer(pattern, text, re.IGNORECASE)}
+    first = cued.search(text)
+    assert (first.start() if first else None) == (min(found) if found else None)
 
 
 # Words for the whole-letter tests that look for cues first: their own words, written in capitals, with a

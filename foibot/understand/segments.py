@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .phrases import CuedPattern, first_characters
+from .phrases import CuedPattern, CueScan, first_characters
 
 # --- normalising -------------------------------------------------------------------------------------
 
@@ -89,6 +89,8 @@ _REQUEST_END = re.compile(
 _SIGN_OFF = re.compile(r"^(yours (faithfully|sincerely|truly)|kind regards|regards|best regards|many thanks|"
                        r"best wishes|thanks|thank you)[,.!]?$", re.IGNORECASE)
 
+# The patterns _mark_voices asks of all the sentences of a letter at once: their cues found in one scan of it.
+_VOICES = CueScan()
 # Rights of appeal, complaints, copyright and e-mail disclaimers: boilerplate in nearly every reply.
 _APPEAL = CuedPattern(
     r"\bif you are (?:unhappy|dissatisfied|not (?:content|satisfied|happy))|\b(?:right|entitled) to "
@@ -103,7 +105,7 @@ _APPEAL = CuedPattern(
     r"\bdirect marketing\b|\b(?:this|the) e-?mail (?:and any (?:files|attachments)|is confidential|"
     r"may contain)|\bintended (?:solely )?for the (?:use of the )?(?:individual|addressee|named)|"
     r"\bscanned for (?:the presence of )?(?:computer )?viruses\b|\bviews expressed in this\b|"
-    r"\bprivacy (?:notice|policy|statement)\b|\btribunal\b")
+    r"\bprivacy (?:notice|policy|statement)\b|\btribunal\b", scan=_VOICES)
 _APPEAL_TAIL = CuedPattern(
     r"\bif you are (?:unhappy|dissatisfied|not (?:content|satisfied|happy))|^your rights\b|"
     r"^(?:rights? of appeal|appeals?|complaints?|internal review (?:rights|procedure)|how to complain|"
@@ -121,7 +123,8 @@ _REQUESTER = CuedPattern(
     r"\bi look forward\b|\bplease tell me\b|\b(?:can|could) (?:you )?(?:please )?(?:supply|provide|send|"
     r"tell|give) me\b|\b(?:can|could) i (?:see|have|request|get|ask)\b|\bhow i (?:can|could|might) "
     r"(?:refine|narrow|reduce)\b|\bso that i can (?:clarify|narrow|refine)\b|\bplease contact me as soon as\b|"
-    r"\bunder (?:the )?(?:freedom of information|foi)[^,.\n]{0,40}, i\b|\bi (?:have|had) (?:been told|heard|read)\b")
+    r"\bunder (?:the )?(?:freedom of information|foi)[^,.\n]{0,40}, i\b|\bi (?:have|had) (?:been told|heard|read)\b",
+    scan=_VOICES)
 
 _QUESTION_START = re.compile(
     r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]?\s+|\(?[a-z0-9]{1,3}\)\s+|[-*•·]\s+)*(?:can|could|would|will|"
@@ -146,7 +149,7 @@ _HYPOTHETICAL = CuedPattern(
     r"permits(?! us)|carries|states|says|gives|sets out|means|obliges)\b|\b(?:information|it) is exempt(?: information)? if\b|"
     r"\b(?:when|where|if) (?:a|an|the) (?:qualified |absolute )?(?:exemption|exception) (?:applies|is engaged|is "
     r"being considered)\b|\bexemptions? which (?:may|can|could)\b|\b(?:public )?authorit(?:y|ies) (?:must|may|can|"
-    r"should|is required to|are required to)\b|\bthe applicant\b")
+    r"should|is required to|are required to)\b|\bthe applicant\b", scan=_VOICES)
 
 
 @dataclass(slots=True)
