@@ -13,8 +13,8 @@ from foibot.understand.exemptions import _EIR_DOC, _ENGLISH_DOC, _SCOTTISH_DOC
 from foibot.understand.phrases import (
     MIN_BY_LINE,
     MIN_REMEMBERED,
-    Cues,
     CuedPattern,
+    Cues,
     CueScan,
     PhraseSet,
     first_characters,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 try:  # Python 3.11+: the regex parser the re module itself uses (internal, but stable since 3.11)
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
@@ -376,7 +377,7 @@ class CueScan:
 
     def __init__(self) -> None:
         self.cues: set[str] = set()
-        self._automaton: object | None = None
+        self._automaton: Any = None  # an ahocorasick.Automaton (the package has no type hints)
         self._size = 0  # how many cues the automaton holds (the set only grows: its size tells if it changed)
         self._seen: dict[str, frozenset[str]] = {}
 
@@ -402,7 +403,7 @@ class CueScan:
             self._seen.clear()  # sets found before hold none of the new cues
         if len(self._seen) >= MAX_REMEMBERED_TEXTS:
             self._seen.clear()
-        seen = self._seen[lowered] = frozenset(cue for _, cue in self._automaton.iter(lowered))  # type: ignore[attr-defined]
+        seen = self._seen[lowered] = frozenset(cue for _, cue in self._automaton.iter(lowered))
         return seen
 
 
