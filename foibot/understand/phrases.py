@@ -292,21 +292,23 @@ class _Compiled:
             return None
         return self.first(text, lowered)
 
-    def first(self, text: str, lowered: str) -> re.Match[str] | None:
-        """The first match, the cues already known to be present (search without their test)."""
+    def first(self, text: str, lowered: str, present: frozenset[str] | None = None) -> re.Match[str] | None:
+        """The first match, the cues already known to be present (search without their test); `present`: the
+        cues the text holds, when known (its lines are then found from those only)."""
         if len(lowered) != len(text):
             return self.careful.search(text)
         if self.by_line and len(lowered) >= MIN_BY_LINE:
-            return next(self._by_lines(lowered), None)
+            return next(self._by_lines(lowered, present), None)
         if not self.boundary:
             return self.fast.search(lowered)
         return next(self._bounded(lowered), None)
 
-    def _lines_with_cues(self, lowered: str) -> list[tuple[int, int]]:
-        """Where each line that holds one of the first part's cues starts and ends, in order."""
+    def _lines_with_cues(self, lowered: str, present: frozenset[str] | None = None) -> list[tuple[int, int]]:
+        """Where each line that holds one of the first part's cues starts and ends, in order (of the cues in
+        `present` only, when the cues the text holds are known: an absent one would be looked for in vain)."""
         lines = set()
         length = len(lowered)
-        for cue in self._cue_list:
+        for cue in self._cue_list if present is None else present.intersection(self._cue_list):
             found = lowered.find(cue)
             while found != -1:
                 end = lowered.find("\n", found)
@@ -315,10 +317,10 @@ class _Compiled:
                 found = lowered.find(cue, end)
         return sorted(lines)
 
-    def _by_lines(self, lowered: str) -> Iterator[re.Match[str]]:
+    def _by_lines(self, lowered: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
         """Every match, line by line over the lines that hold a cue (the same matches as over the whole text:
         none holds a line end, and each holds a cue)."""
-        for start, end in self._lines_with_cues(lowered):
+        for start, end in self._lines_with_cues(lowered, present):
             if self.boundary:
                 yield from self._bounded(lowered, start, end)
             else:
@@ -346,13 +348,14 @@ class _Compiled:
             return
         yield from self.matches(text, lowered)
 
-    def matches(self, text: str, lowered: str) -> Iterator[re.Match[str]]:
-        """Every match, the cues already known to be present (finditer without their test)."""
+    def matches(self, text: str, lowered: str, present: frozenset[str] | None = None) -> Iterator[re.Match[str]]:
+        """Every match, the cues already known to be present (finditer without their test); `present` as for
+        `first`."""
         if len(lowered) != len(text):  # lower() changed the length: match the text as it is
             yield from self.careful.finditer(text)
             return
         if self.by_line and len(lowered) >= MIN_BY_LINE:
-            yield from self._by_lines(lowered)
+            yield from self._by_lines(lowered, present)
             return
         if not self.boundary:
             yield from self.fast.finditer(lowered)
@@ -405,6 +408,11 @@ class CueScan:
             self._seen.clear()
         seen = self._seen[lowered] = frozenset(cue for _, cue in self._automaton.iter(lowered))
         return seen
+
+
+def _known_cues(scan: CueScan | None, lowered: str) -> frozenset[str] | None:
+    """The cues of `scan`'s family that a long text holds (remembered from its scan), else None."""
+    return scan.present(lowered) if scan is not None and len(lowered) >= MIN_REMEMBERED else None
 
 
 RULE_CUES = CueScan()  # every PhraseSet's, unless given its own (the rules, all asked of the authority's text)
@@ -530,8 +538,9 @@ class CuedPattern:
     def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         """Every match of every alternative (alternative by alternative, not in text order)."""
         lowered = text.lower() if lowered is None else lowered
+        present = _known_cues(self._scan, lowered)
         for compiled in _present_in(self._compiled, lowered, len(lowered) == len(text), self._scan):
-            yield from compiled.matches(text, lowered)
+            yield from compiled.matches(text, lowered, present)
 
     def could_match(self, lowered: str) -> bool:
         """False when no alternative's cues are in `lowered` (nor in any part of it): no match is possible."""
@@ -540,8 +549,9 @@ class CuedPattern:
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         lowered = text.lower() if lowered is None else lowered
         best: re.Match[str] | None = None
+        present = _known_cues(self._scan, lowered)
         for compiled in _present_in(self._compiled, lowered, len(lowered) == len(text), self._scan):
-            match = compiled.first(text, lowered)
+            match = compiled.first(text, lowered, present)
             if match is not None and (best is None or match.start() < best.start()):
                 best = match
         return best
@@ -567,9 +577,10 @@ class PhraseSet:
     def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
         """Matches of every phrase, phrase by phrase (not in text order); `lowered` is text.lower()."""
         lowered = text.lower() if lowered is None else lowered
+        present = _known_cues(self._scan, lowered)
         # no generator made for a phrase that cannot match
         for compiled in _present_in(self._compiled, lowered, len(lowered) == len(text), self._scan):
-            yield from compiled.matches(text, lowered)
+            yield from compiled.matches(text, lowered, present)
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         return next(self.finditer(text, lowered), None)
