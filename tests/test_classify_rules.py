@@ -13,11 +13,13 @@ from foibot.understand.exemptions import _EIR_DOC, _ENGLISH_DOC, _SCOTTISH_DOC
 from foibot.understand.phrases import (
     MIN_BY_LINE,
     MIN_REMEMBERED,
+    Anchored,
     CuedPattern,
     Cues,
     CueScan,
     PhraseSet,
     first_characters,
+    leading_words,
     more_required_literals,
     required_literals,
     split_alternatives,
@@ -463,6 +465,27 @@ def test_cues_never_hide_a_match(words: list[str]) -> None:
     for pattern in (_SCOTTISH_DOC, _ENGLISH_DOC, _EIR_DOC, _LABEL_GLUED, _LOGGED):
         if Cues(pattern.pattern).absent_from(text, text.lower()):
             assert pattern.search(text) is None, (pattern.pattern, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_WORDS + ["as", "under", "with", "given", "Logged", "ourref", "OurRef",
+                                              "FOI/12", "REGISTERED", "our ref", "recorded"]), max_size=30))
+def test_anchored_finds_what_the_pattern_finds(words: list[str]) -> None:
+    """A pattern tried only where its leading words are finds every match a search of the whole text finds."""
+    text = " ".join(words)
+    for pattern in (_LABEL_GLUED, _LOGGED):
+        expected = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        assert [(m.start(), m.end()) for m in Anchored(pattern).finditer(text)] == expected, (pattern.pattern, text)
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    (re.compile(r"\b(?i:logged|given)\b as"), ("logged", "given")),
+    (re.compile(r"^(?:Our|ein) ref"), ("our", "ein")),
+    (re.compile(r"\b(?:our|\w+) ref"), None),  # a class among the words: not plain words
+    (re.compile(r"\bref\w+"), None),  # no choice of words at the start
+])
+def test_leading_words(pattern: re.Pattern[str], words: tuple[str, ...] | None) -> None:
+    assert leading_words(pattern) == words
 
 
 @pytest.mark.parametrize(("pattern", "cues"), [

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from ..references import find_references
-from .phrases import Cues
+from .phrases import Anchored, Cues
 
 # A reference token: letters, digits and / . - _ with at least one digit; or "FOI 11611" (a prefix, a space).
 _PREFIX_REF = r"(?:FOI|FOIA|EIR|FOISA|EISR|IR|RFI|FOIR|CAS|DP|SAR|REQ|ATI|ATISN|IG)[ /_-]?\d[\w/.\-]*"
@@ -40,7 +40,7 @@ _NAMED_NUMBER = re.compile(r"(?<![\w/-])\d{3,}(?:[/-]\w+)*")
 # "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
 _LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
                      rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:[A-Z]{{1,6}})[/\-_]?\d[\w/\-]*\d)")
-_GLUED_OR_LOGGED = ((_LABEL_GLUED, Cues(_LABEL_GLUED.pattern)), (_LOGGED, Cues(_LOGGED.pattern)))
+_GLUED_OR_LOGGED = tuple((Anchored(pattern), Cues(pattern.pattern)) for pattern in (_LABEL_GLUED, _LOGGED))
 _SPLIT = re.compile(r"(?<!\s)\s*(?:,|;|and|&)\s*|(?<!\s)\s+/\s+")  # (?<!\s): from a run's start only
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)
 # Dates, years and financial years ("2022/23", "2021-2022") are never a reference.
@@ -108,11 +108,14 @@ def _label_lines(text: str) -> str:
     lowered = text.lower()
     wanted: list[int] = []
     line_number = position = 0
-    for cue in _LABEL_CUE.finditer(lowered):
+    cue = _LABEL_CUE.search(lowered)
+    while cue is not None:  # a line's first cue, then on from the end of its line (not every cue of a line)
         line_number += lowered.count("\n", position, cue.start())
-        position = cue.start()
-        if not wanted or wanted[-1] != line_number:
-            wanted.append(line_number)
+        wanted.append(line_number)
+        position = lowered.find("\n", cue.start())
+        if position == -1:
+            break
+        cue = _LABEL_CUE.search(lowered, position)
     keep: set[int] = set()
     for n in wanted:
         keep.add(n)
@@ -202,7 +205,7 @@ def _from_labels(text: str) -> list[str]:
     for pattern, cues in _GLUED_OR_LOGGED:
         if cues.absent_from(text, lowered):  # no "our"/"ein" and "ref", no verb of logging: nothing to find
             continue
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text, lowered):
             token = _clean(match.group("token"))
             if _acceptable(token) and token not in found:
                 found.append(token)

@@ -154,6 +154,67 @@ def first_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(found)
 
 
+def leading_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The words every match of `pattern` begins with, in lower case ("\\b(?i:logged|given)\\b ..." -> logged,
+    given), when its start (after ^ or \\b) is a choice of plain words; None otherwise."""
+    try:
+        parsed = list(_sre_parse.parse(pattern.pattern, pattern.flags))
+    except re.error:
+        return None
+    items = [item for item in parsed if item[0] is not _sre_constants.AT][:1]  # after ^ or \\b: the first part
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _SUBPATTERN:  # (?i:a|b), or a group
+        inner = list(av[-1])  # type: ignore[index]
+        if len(inner) == 1 and inner[0][0] is _BRANCH:
+            branches = [list(branch) for branch in inner[0][1][1]]  # type: ignore[index]
+        else:
+            branches = [inner]
+    elif op is _BRANCH:  # (?:a|b), which the parser inlines
+        branches = [list(branch) for branch in av[1]]  # type: ignore[index]
+    else:
+        return None
+    words = []
+    for branch in branches:
+        if not branch or any(item_op is not _LITERAL for item_op, _ in branch):
+            return None
+        words.append("".join(chr(value) for _, value in branch).lower())  # type: ignore[call-overload]
+    return tuple(words)
+
+
+class Anchored:
+    """A pattern whose every match begins with one of a few words (leading_words): tried with re.match only
+    where one of them is in the text, instead of searched for through all of it (a leading \\b costs Python's
+    regex engine its fast scan). The same matches as `pattern.finditer`."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        words = leading_words(pattern)
+        self._words = (re.compile("|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True)))
+                       if words else None)
+
+    def finditer(self, text: str, lowered: str | None = None) -> Iterator[re.Match[str]]:
+        lowered = text.lower() if lowered is None else lowered
+        if self._words is None or not lowers_simply(text, lowered):
+            yield from self.pattern.finditer(text)
+            return
+        end = 0
+        position = 0
+        while True:
+            word = self._words.search(lowered, position)
+            if word is None:
+                return
+            start = word.start()
+            position = start + 1  # (every start is tried: one word may begin inside another's occurrence)
+            if start < end:
+                continue
+            match = self.pattern.match(text, start)
+            if match is not None:
+                yield match
+                end = max(match.end(), start + 1)
+
+
 _FOLDS = {"i": "ıİ", "I": "ıİ", "s": "ſ", "S": "ſ", "k": "\u212a", "K": "\u212a"}
 
 
