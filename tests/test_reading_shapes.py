@@ -51,6 +51,23 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "cost_law_however.txt": ("refused", "refused.cost_limit", {"exemptions": ("s12",)}),
     # A bilingual letter: the Welsh half ("Nid ydym yn dal y wybodaeth": we do not hold it) is not read again.
     "welsh_bilingual_ack.txt": ("acknowledgement", "acknowledgement.response_promised", {}),
+    # Scotland's s18(1) in its own words: "refusing to confirm or deny whether the information exists".
+    "ncnd_refusing_to_confirm_or_deny.txt": ("neither_confirm_nor_deny", "neither_confirm_nor_deny.ncnd", {}),
+    # "... by 31 March, unless we need to ask you to clarify or extend the time limit": neither is happening.
+    "ack_extension_only_as_a_condition.txt": ("acknowledgement", "acknowledgement.response_promised",
+                                              {"response_due": date(2025, 3, 31)}),
+    # A portal notice sent from a no-reply mailbox ("this mailbox is not monitored") is no out-of-office.
+    "portal_notice_from_a_no_reply_mailbox.txt": ("other", "other.response_at_link", {"needs_review": True}),
+    # s8: a valid request states the applicant's name; the authority asks for it and the clock waits.
+    "clarification_name_required.txt": ("clarification_requested", "clarification_requested.asks_to_clarify", {}),
+    # EIR reg 12(4)(a) is how the EIR say "not held": "refusing under 12(4)(a)" is no refusal of what is held.
+    "eir_not_held_exception.txt": ("not_held", "not_held.not_held", {}),
+    # "The Council holds the information" then "No meetings identified. / None. / None held.": nothing held.
+    "per_question_none_held.txt": ("not_held", "not_held.per_question", {}),
+    # Each part answered, with names redacted or a quotation withheld, one part not held: partly provided.
+    "per_question_given_with_parts_withheld.txt": ("partially_provided", "partially_provided.per_question", {}),
+    # "Yes. ... No other contact has been recorded." and "No other agreements exist.": all of it answered.
+    "per_question_answer_and_nothing_more.txt": ("information_provided", "information_provided.per_question", {}),
 }
 
 

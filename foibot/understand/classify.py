@@ -25,7 +25,7 @@ from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
-from .verdicts import PART_SCOPE, blocks, compose, verdict_of
+from .verdicts import NOTHING_MORE, PART_SCOPE, blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
@@ -112,7 +112,8 @@ def find_signals(doc: Doc, subject: str = "") -> dict[str, list[Sentence]]:
     return Signals(doc, subject).as_dict()
 
 
-_ASSERTED = {"refused", "not_held", "provided", "partial", "neither_confirm_nor_deny"}
+_ASSERTED = {"refused", "not_held", "provided", "partial", "neither_confirm_nor_deny", "extension",
+             "clarification_requested"}
 _CONDITION = re.compile(r"(?i)\b(?:if|whether|unless|in case|in the event that|where|once)\b")
 _CLAUSE_END = re.compile(r"[,;:]")
 
@@ -242,12 +243,13 @@ _CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2
 # The formal notice a refusal is given in (s17), which an authority also gives when it holds nothing.
 _FORMAL_NOTICE = re.compile(r"(?i)\b(?:refusal notice|notice of refusal|section 17(?: ?\(\d\))*(?: of (?:the )?"
                             r"(?:act|foia|foisa|freedom of information act(?: 2000)?))?)")
+_NOT_HELD_EXCEPTION = re.compile(r"(?i)\b(?:regulations?|regs?\.?|r\.)? ?(?:12|10) ?\(4\) ?\(a\)(?: of (?:the )?"
+                                 r"(?:eirs?|eisrs?|environmental information (?:\(scotland\) )?regulations(?: 200[44])?))?")
+# Another exemption in the same sentence (the word "exception" there is the not-held one's own).
+_OTHER_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bwithh[oe]ld|"
+                              r"\bpersonal (?:data|information)\b|\bcommercial")
 _HELD_IN = re.compile(r"(?i)\bnot (?:held|recorded|kept|stored) in (?:an?|the)\b")  # how or where, not whether
 _CONSEQUENCE = re.compile(r"(?i)\b(?:therefore|consequently|as a result|accordingly|for this reason|so)\b")
-# Nothing held beyond what is given: "we hold no other records", "there is no further information".
-_NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) (?:relevant )?(?:recorded )?"
-                           r"(?:information|records?|data|documents?|documentation|correspondence|e-?mails?)\b|"
-                           r"\bnothing (?:further|else|more)\b")
 
 
 def _refusals(signals: Signals) -> list[Sentence]:
@@ -267,6 +269,10 @@ def _refusals(signals: Signals) -> list[Sentence]:
             or (_FORMAL_NOTICE.search(x.text) and not any(_HELD_IN.search(y.text) for y in not_held))
             # "We could not locate any records. We are therefore unable to comply.": the consequence of not holding
             or (_CONSEQUENCE.search(x.text) and id(before.get(id(x))) in held_not))]
+    # "We are refusing under regulation 12(4)(a)": the exception for information not held (EISR 10(4)(a)) is the
+    # form a not-held answer takes under the EIR, not a refusal of information held.
+    exempt = [x for x in exempt if not (_NOT_HELD_EXCEPTION.search(x.text)
+                                        and not _OTHER_EXEMPTION.search(_NOT_HELD_EXCEPTION.sub(" ", x.text)))]
     found = _all(signals, "refused.cost_limit", "refused.vexatious") + exempt
     if not signals.muted:
         signals.refusals = found
@@ -317,7 +323,7 @@ def _substantive(signals: Signals) -> _Decision | None:
         rule = next(n for n in ("refused.cost_limit", "refused.vexatious", "refused.exempt") if signals.get(n))
         return _Decision("refused", rule, 0.9 if len(refused) > 1 else 0.85, refused)
     if not_held:
-        if provided and all(_NOTHING_MORE.search(x.text) for x in not_held):
+        if provided and all(NOTHING_MORE.search(x.text) for x in not_held):
             # "Attached are the minutes. We hold no other records.": nothing beyond what is given, a full answer
             return _Decision("information_provided", "information_provided.nothing_more",
                              0.75 if provided_strong else 0.65, provided)

@@ -67,6 +67,10 @@ RULES: tuple[Rule, ...] = (
         r"office )?(?:on|until|from)\b"), r"\bi (?:have|will have) limited (?:access to )?e-?mail\b",
         r"\bthis (?:mailbox|e-?mail address|inbox|account) is (?:no longer|not) (?:monitored|in use|active)\b",
         r"\bno longer works? (?:for|at|here)\b",
+    ), unless=(
+        # a sender's no-reply notice under a message about the request ("Please do not reply to this email, as
+        # this mailbox is not monitored"), not someone away
+        r"\b(?:do not|don't|please don't) reply (?:to )?(?:this|the)\b",
     ), subject_ok=True, hypothetical_ok=True),
     # Absence in the first person and its return, in looser words: read only in a short note (classify.py), since
     # a letter may mention its writer's leave in passing.
@@ -120,6 +124,8 @@ RULES: tuple[Rule, ...] = (
     # --- what the authority asks or announces -----------------------------------------------------
     Rule("neither_confirm_nor_deny.ncnd", "neither_confirm_nor_deny", "strong", (
         r"\bneither confirm(?:s|ing|ed)? n?or den(?:y|ies|ying|ied)\b",
+        # Scotland's s18(1): "I am refusing to confirm or deny whether the information exists or is held"
+        r"\brefus(?:e|es|ed|ing) to (?:either )?confirm (?:or|nor) deny\b",
         (r"\b(?:will not|cannot|can not|is not able to|are not able to|unable to|not in a position to) confirm "
         r"(?:or|nor) deny\b"),
         r"\bduty (?:in |under |at )?(?:section 1 ?\(1\) ?\(a\)|to confirm or deny)[^.\n]{0,80}\bdoes not apply\b",
@@ -186,6 +192,10 @@ RULES: tuple[Rule, ...] = (
         r"\byour request (?:is|was|appears) (?:unclear|too broad|ambiguous|not clear|very broad)\b",
         r"\bnot (?:provided |given )?(?:us )?(?:with )?(?:a |an )?(?:sufficiently )?(?:clear|adequate|sufficient) description\b",
         r"\b(?:is|was) not a valid (?:foi |foisa |eir |freedom of information )?request\b",
+        # s8 (FOISA s8): a valid request states the applicant's real name; the authority asks for it
+        (r"\b(?:reply|respond|write back|come back to us|provide|confirm|let us (?:have|know)|send us|supply) (?:us )?"
+         r"(?:with )?your (?:full |real |first and last |first name and )?(?:name|surname)\b"),
+        r"\bmust (?:state|include|give|contain|provide) (?:the|your) (?:real |full )?name\b",
     ), unless=(
         r"\b(?:we|i) (?:have |had )?(?:asked|requested|sought) (?:you )?(?:for )?(?:your )?clarification\b",
         r"\b(?:you|which you) (?:have |had )?(?:provided|supplied|gave|sent|clarified)\b",
@@ -240,11 +250,18 @@ RULES: tuple[Rule, ...] = (
         r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
         r"\bdeadline for (?:our|a|the|your) (?:response|reply)\b",
         r"\bwill be (?:processed|dealt with|handled|considered|answered|responded to) (?:under|in accordance|within)\b",
+        # "A response will be sent to you within 20 working days, by 31 March"
+        (r"\b(?:a|our|the|your) (?:full |formal |written )?(?:response|reply|answer) will be (?:sent|provided|issued|"
+         r"given|made) (?:to you )?(?:within|by|no later than|on or before)\b"),
     )),
     Rule("acknowledgement.logged", "acknowledgement", "strong", (
         r"\b(?:given|assigned|allocated|issued) (?:the |a )?(?:case |unique )?(?:reference|ref\b|case number)",
         (r"\b(?:logged|recorded|registered|allocated|assigned) (?:it |your (?:request|enquiry)(?: for information)? )?(?:under|with|as) (?:the |a |"
         r"our )?(?:above |following |unique )?(?:case |reference|ref\b|number)"),
+        # "your email, which the Council has logged as a request under the Act"
+        (r"\b(?:has|have) (?:been )?(?:logged|registered|recorded) (?:it |this |your (?:e-?mail|letter|message) )?as "
+         r"(?:a|an|your) (?:new )?(?:request|freedom of information request|foi request|eir request|information "
+         r"request)\b"),
         (r"\b(?:request|enquiry|e-?mail|application|correspondence) (?:has been|have been|was|is being|will be|"
         r"will now be) (?:logged|recorded|registered|passed|forwarded|allocated|assigned|acknowledged)\b"),
         r"\b(?:request|enquiry) (?:will|is being|will now be) (?:considered|dealt with|handled|processed)\b",

@@ -23,8 +23,17 @@ _YES_NO_QUESTION = re.compile(r"^\s*(?:does|do|did|is|are|was|were|has|have|had|
                               r"please confirm (?:if|whether)|confirm (?:if|whether)|whether)\b", re.IGNORECASE)
 _SHORT_NEGATIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?(?:no|none|nil|n/?a|zero|0|not applicable|nothing)"
                              r"\s*(?:[.,;:!\-–]|$)", re.IGNORECASE)
+# "None held.", "Nothing found.", "None recorded": nothing held, whatever the question was.
+_NONE_HELD = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?(?:none|nothing|nil)(?: (?:is|are|was|were|has been|have been))? "
+                        r"(?:held|recorded|found|identified|located|kept|retained|exists?)\s*(?:[.,;:!\-–]|$)", re.IGNORECASE)
 _SHORT_POSITIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?yes\b", re.IGNORECASE)
 
+# Nothing held beyond what is given: "we hold no other records", "there is no further information", "no other
+# contact has been recorded", "no other agreements exist": said beside an answer, it adds to it.
+NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) (?:relevant )?(?:recorded )?"
+                          r"(?:information|records?|data|documents?|documentation|correspondence|e-?mails?|contact|"
+                          r"meetings?|communications?|agreements?|contracts?|minutes|notes|files|reports?)\b|"
+                          r"\bnothing (?:further|else|more)\b")
 _AMOUNT = re.compile(r"£ ?\d|\d ?%")  # "No spend, aside from £1,040": an answer, not "not held"
 _END = re.compile(r"^\s*(?:yours (?:sincerely|faithfully)|kind regards|regards|best wishes|many thanks|"
                   r"if you (?:are|remain) (?:unhappy|dissatisfied|not satisfied))\b", re.IGNORECASE)
@@ -107,12 +116,18 @@ def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> t
         return "unknown", question
     kinds: set[str] = set()
     for sentence in answer:
-        kinds |= says(sentence)
+        said = says(sentence)
+        if "not_held" in said and NOTHING_MORE.search(sentence.text) and len(answer) > 1:
+            said = said - {"not_held"}  # "... No other contact has been recorded.": nothing beyond the answer
+        kinds |= said
     if "partial" in kinds:
         return "partial", question
     if "refused" in kinds:
-        return "refused", question
+        # some of it given, the rest withheld ("Copies are enclosed. Names have been redacted under s40(2).")
+        return ("partial" if "provided" in kinds else "refused"), question
     lead = _MARKER.sub("", answer[0].text, count=1) if answer[0] is first else answer[0].text
+    if _NONE_HELD.match(lead) and len(answer) == 1:
+        return "not_held", question
     if "not_held" in kinds and "provided" not in kinds and not any(_AMOUNT.search(x.text) for x in answer):
         return "not_held", question
     if "not_held" in kinds and "provided" in kinds and any(
