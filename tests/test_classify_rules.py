@@ -282,7 +282,33 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
                         "We are unable to provide a breakdown of the figures by officer."],
                        ["Nothing should be withheld."]),
 }
-for _name, (_yes, _no) in _MORE.items():
+# Shapes found by a blind set of letters written apart from the rules (3 December 2026), in words of our own.
+_BLIND: dict[str, tuple[list[str], list[str]]] = {
+    "neither_confirm_nor_deny.ncnd": ([("By virtue of section 18(1) the force is refusing to confirm or deny whether "
+                                       "the information exists.")], []),
+    "acknowledgement.response_promised": (
+        ["You can expect to hear from us no later than 9 June 2025.",
+         "The Council has 20 working days to respond to your request.",
+         "A response will be sent to you within 20 working days, by 31 March 2025."],
+        ["We heard from the company in May."]),
+    "acknowledgement.logged": ([("Thank you for your email, which the Council has logged as a request under the "
+                                "Act.")], []),
+    "internal_review_result.review_done": (
+        ["Decision: original decision overturned", "Outcome: UPHELD IN PART", "INTERNAL REVIEW OUTCOME"],
+        ["We will send you the internal review outcome when it is ready."]),
+    "clarification_requested.asks_to_clarify": (
+        ["Could you please reply with your full name?",
+         "A valid request must state the name of the applicant."],
+        []),
+    "not_held.not_held": (["There are none.", "The Council has not purchased or trialled any such products."],
+                          ["This should not be taken as confirmation that the information does or does not exist."]),
+    "partially_provided.part_withheld": ([("A copy of the proposal is attached, with the pricing schedule withheld "
+                                          "as explained below.")],
+                                         ["The agreement is attached in full, with only the signatures removed."]),
+    "auto_reply.out_of_office": ([], ["Please do not reply to this email, as this mailbox is not monitored."]),
+    "refused.exempt": ([], ["I do not consider that the exemption is engaged."]),
+}
+for _name, (_yes, _no) in [*_MORE.items(), *_BLIND.items()]:
     CASES.setdefault(_name, ([], []))
     CASES[_name][0].extend(_yes)
     CASES[_name][1].extend(_no)

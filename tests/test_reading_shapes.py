@@ -68,6 +68,23 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "per_question_given_with_parts_withheld.txt": ("partially_provided", "partially_provided.per_question", {}),
     # "Yes. ... No other contact has been recorded." and "No other agreements exist.": all of it answered.
     "per_question_answer_and_nothing_more.txt": ("information_provided", "information_provided.per_question", {}),
+    # "... has 20 working days to respond, so you can expect to hear from us no later than 9 June".
+    "ack_expect_to_hear_from_us.txt": ("acknowledgement", "acknowledgement.response_promised",
+                                       {"response_due": date(2025, 6, 9)}),
+    # A review letter in headings: "Outcome: UPHELD IN PART", point by point.
+    "review_outcome_headings_upheld_in_part.txt": ("internal_review_result", "internal_review_result.review_done",
+                                                   {"review_outcome": "partially_provided"}),
+    # "Decision: original decision overturned", "I do not consider that the exemption is engaged": given now.
+    "review_original_decision_overturned.txt": ("internal_review_result", "internal_review_result.review_done",
+                                                {"review_outcome": "information_provided"}),
+    # NCND's own words "does or does not exist" are no "does not exist" (not held).
+    "ncnd_does_or_does_not_exist.txt": ("neither_confirm_nor_deny", "neither_confirm_nor_deny.ncnd", {}),
+    # "This mailbox is not monitored." on its own line of a portal notice: still the portal's notice.
+    "portal_notice_unmonitored_mailbox.txt": ("other", "other.response_at_link", {}),
+    # "A1 None.", "has not purchased or trialled any", "There are none."; "If so, please provide" is the question.
+    "per_question_none_in_other_words.txt": ("not_held", "not_held.per_question", {}),
+    # "A copy of the proposal is attached, with the pricing schedule withheld": that answer is partly given.
+    "per_question_attached_with_part_withheld.txt": ("partially_provided", "partially_provided.per_question", {}),
 }
 
 
@@ -83,6 +100,13 @@ def test_shape(name: str) -> None:
     for field, value in facts.items():
         assert getattr(c, field) == value, field
     assert c.evidence or c.kind == "other"
+
+
+def test_if_so_goes_on_with_the_question_and_is_no_answer() -> None:
+    c = read_file(SHAPES / "per_question_none_in_other_words.txt").classification
+    assert not any(e.startswith("If so") for e in c.evidence), c.evidence
+    doc = build("2. Has the council bought any? If so, please provide the costs.\nThe council has bought none.\n")
+    assert [s.is_question for s in doc.sentences] == [True, True, False]
 
 
 def test_the_welsh_half_is_never_the_authoritys_deciding_words() -> None:

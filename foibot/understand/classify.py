@@ -344,7 +344,9 @@ def _review_outcome(signals: Signals) -> str | None:
     answer = _substantive(signals)
     for_requester = signals["internal_review_result.for_requester"]
     for_authority = signals["internal_review_result.for_authority"]
-    in_part = any(_IN_PART.search(x.text) for x in for_requester + for_authority)
+    # ("Outcome: upheld in part", a heading the review's own rule reads, says it too)
+    in_part = any(_IN_PART.search(x.text) for x in for_requester + for_authority
+                  + signals["internal_review_result.review_done"])
     if in_part or (for_requester and for_authority):
         return "partially_provided"
     if for_requester:
@@ -466,6 +468,9 @@ def _ladder(signals: Signals, steps: Sequence[_Step], has_ref: bool = False) -> 
     return None
 
 
+# "This mailbox is not monitored", "do not reply to this email": a sender's notice, not someone away.
+_NO_REPLY_NOTICE = re.compile(r"(?i)\b(?:mailbox|inbox|e-?mail address|account|address) is not (?:monitored|checked|"
+                              r"read)\b|\b(?:do not|don't) reply\b")
 _ABOUT_THIS_REQUEST = ("acknowledgement.logged", "refused.cost_limit", "refused.exempt", "not_held.not_held",
                        "provided.information_attached", "partially_provided.part_withheld",
                        "neither_confirm_nor_deny.ncnd", "internal_review_result.review_done", "extension.time_extended")
@@ -482,6 +487,9 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
     decided (NCND, review result), asks (clarification), announces (extension) or answers; then holding notes,
     automated messages and acknowledgements; weak signals last; `other` when nothing is recognised."""
     first = _ladder(signals, _WHAT_IT_IS)
+    if (first and first.kind == "auto_reply" and signals.get("other.response_at_link")
+            and all(_NO_REPLY_NOTICE.search(x.text) for x in first.sentences)):
+        first = None  # a portal's notice about this request, sent from a mailbox that nobody reads
     if first and not (first.kind == "auto_reply" and _letter_about_this_request(signals)):
         return first
     review = _first(signals, "internal_review_result.review_done")

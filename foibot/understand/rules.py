@@ -141,6 +141,11 @@ RULES: tuple[Rule, ...] = (
         r"(?:therefore )?(?:partially |partly |not |fully )?(?:upheld|rejected|successful|unsuccessful)\b"),
         (r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
         r"reversed|revised)\b"),
+        r"\b(?:original|initial|first) (?:decision|response) (?:upheld|overturned|reversed|varied|maintained)\b",
+        # a review letter's headings: "Outcome: UPHELD IN PART", "Internal review outcome"
+        (r"^(?:review |internal review )?(?:outcome|decision|result|finding)s?\s*[:\-–]\s*(?:(?:your |the )?(?:complaint|"
+         r"review|appeal) (?:is )?)?(?:not |partially |partly )?(?:upheld|overturned|not upheld)\b"),
+        r"^internal review (?:outcome|decision|result|response)s?\s*:?\s*$",
         r"\b(?:internal )?review (?:has )?(?:found|concluded|determined|decided) that\b",
         (r"\b(?:review|reviewer|reviewing officer|panel) (?:has |have )?(?:therefore |now )?(?:upholds?|upheld|"
          r"overturn(?:s|ed)?|concluded|found|decided|determined)\b"),
@@ -250,6 +255,8 @@ RULES: tuple[Rule, ...] = (
         r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
         r"\bdeadline for (?:our|a|the|your) (?:response|reply)\b",
         r"\bwill be (?:processed|dealt with|handled|considered|answered|responded to) (?:under|in accordance|within)\b",
+        r"\b(?:expect to|will|should|can expect to) hear (?:back )?from (?:us|me|the (?:council|force|team))\b",
+        r"\bhas (?:20|twenty) working days (?:in which )?to (?:respond|reply)\b",
         # "A response will be sent to you within 20 working days, by 31 March"
         (r"\b(?:a|our|the|your) (?:full |formal |written )?(?:response|reply|answer) will be (?:sent|provided|issued|"
          r"given|made) (?:to you )?(?:within|by|no later than|on or before)\b"),
@@ -327,9 +334,15 @@ RULES: tuple[Rule, ...] = (
         r"withholding|in withholding)\b"), r"\breasonably accessible (?:to you )?by other means\b",
         r"\bintended for future publication\b",
     ), unless=(r"\bnot (?:being |be |considered |deemed )?exempt\b", r"\bno (?:exemptions?|exceptions?) (?:apply|applies)\b",
+               (r"\b(?:do|does|did) not (?:consider|think|accept|believe|agree) (?:that )?(?:the |this |that |any )?"
+                r"(?:exemptions?|exceptions?|section \d{1,2}[^ ]*) (?:is|are|was|were|has been|had been) (?:correctly )?"
+                r"(?:engaged|applied|applicable)\b"),
                (r"\b(?:nothing|no information|none of (?:the|this|it)(?: information)?) (?:is|has been|should be|will be|"
                 r"was|have been|needs to be) withheld\b"))),
     Rule("partially_provided.part_withheld", "partial", "strong", (
+        # "A copy of the proposal is attached, with the pricing schedule withheld as explained below."
+        (r"\b(?:attached|enclosed|provided|disclosed|released)\b(?! in full)[^.]{0,30}, with (?:the |some |certain |its )?"
+         r"[^.]{0,60}\b(?:withheld|redacted|removed)\b"),
         (r"\b(?:with the exception of|except for|apart from|other than) (?:the |some |any )?(?:names?|personal (?:data|"
          r"information|details)|details|information|parts?|sections?|figures|costs?|prices?|pricing|redacted)\b[^.]{0,80}"
          r"\b(?:withheld|redacted|exempt|removed|not (?:been )?(?:disclosed|provided|included|released))"),
@@ -362,7 +375,10 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:has|have|had) not (?:been in|had any|received any|made any|held any|entered into|approached|been "
         r"approached|been contacted|contacted|engaged|communicated|met|corresponded|discussed)\b"),
         (r"\b(?:has|have|had) not (?:installed|purchased|bought|procured|used|commissioned|carried out|undertaken|"
-        r"issued|collected|recorded|created|produced) any\b"),
+        r"issued|collected|recorded|created|produced|trialled|tested|piloted|received|been offered)(?:,? (?:or|nor|and) "
+        r"(?:installed|purchased|bought|procured|used|commissioned|trialled|tested|piloted|received|been offered))? "
+        r"any\b"),
+        r"\bthere (?:are|is|were|was|have been|has been) none\b",
         (r"\b(?:has|have|had) never (?:been|had|received|made|held|approached|used|engaged|contracted|met|discussed|"
         r"communicated|purchased|procured)\b"), r"\b(?:do|does|did) not exist\b",
         rf"\bno {_NOUNS} (?:\w+ )?(?:exists?|existed)\b",
@@ -386,7 +402,9 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:do|does|did) not have (?:a |any |the |this |that |such )?(?:breakdown|figures|data|records?|information|"
          r"details|list|copy|copies)\b"),
         r"\b(?:is|are) not (?:able to be |possible to be )?broken down\b",
-    ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",)),
+    ), unless=(r"\bdoes not hold (?:the )?(?:information|data|records) in (?:a|the) (?:format|form|way)\b",
+               # "should not be taken as confirmation that the information does or does not exist" (NCND's words)
+               r"\b(?:does|do|is|are) or (?:does|do|is|are) not (?:exist|held)\b")),
     Rule("internal_review_result.for_requester", "verdict", "medium", (
         (r"\b(?:uphold|upheld|upholding)(?: in part| partially| partly)? (?:your|the) (?:complaint|appeal|request for (?:an )?"
          r"(?:internal )?review|review request|review)\b"),

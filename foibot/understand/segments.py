@@ -127,7 +127,9 @@ _REQUESTER = CuedPattern(
     scan=_VOICES)
 
 _QUESTION_START = re.compile(
-    r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]?\s+|\(?[a-z0-9]{1,3}\)\s+|[-*•·]\s+)*(?:can|could|would|will|"
+    # (after a question's number, and "If so," / "If yes," that goes on with the question before it)
+    r"^(?:(?:q(?:uestion)?\s*)?\d{1,2}[a-z]?[.):]?\s+|\(?[a-z0-9]{1,3}\)\s+|[-*•·]\s+)*(?:if (?:so|yes|not),?\s+)?"
+    r"(?:can|could|would|will|"
     r"have|has|had|did|do|does|is|are|was|were|how|what|when|where|which|who|whom|whose|why|"
     r"please (?:provide|confirm|state|supply|send|list|give|tell|advise|detail|explain|include|indicate|"
     r"specify|share|disclose)|include|provide|list|state|confirm whether)\b", re.IGNORECASE)

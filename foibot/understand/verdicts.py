@@ -26,6 +26,9 @@ _SHORT_NEGATIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?(?:no|none|nil|n/?a|
 # "None held.", "Nothing found.", "None recorded": nothing held, whatever the question was.
 _NONE_HELD = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?(?:none|nothing|nil)(?: (?:is|are|was|were|has been|have been))? "
                         r"(?:held|recorded|found|identified|located|kept|retained|exists?)\s*(?:[.,;:!\-–]|$)", re.IGNORECASE)
+# An answer's own label before it: "A1", "A.", "Answer:", "Response -".
+_ANSWER_LABEL = re.compile(r"^\s*(?:a\s?\d{1,2}\b|a\s*[:.\-–]|answer\s*\d{0,2}\s*[:.\-–]?|response\s*\d{0,2}\s*[:\-–])\s*",
+                           re.IGNORECASE)
 _SHORT_POSITIVE = re.compile(r"^\s*(?:answer\s*[:\-–]\s*)?yes\b", re.IGNORECASE)
 
 # Nothing held beyond what is given: "we hold no other records", "there is no further information", "no other
@@ -126,6 +129,7 @@ def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> t
         # some of it given, the rest withheld ("Copies are enclosed. Names have been redacted under s40(2).")
         return ("partial" if "provided" in kinds else "refused"), question
     lead = _MARKER.sub("", answer[0].text, count=1) if answer[0] is first else answer[0].text
+    lead = _ANSWER_LABEL.sub("", lead, count=1)  # "A1 No.", "Answer: Yes", "Response - None."
     if _NONE_HELD.match(lead) and len(answer) == 1:
         return "not_held", question
     if "not_held" in kinds and "provided" not in kinds and not any(_AMOUNT.search(x.text) for x in answer):
@@ -136,7 +140,8 @@ def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> t
     if _SHORT_POSITIVE.match(lead):
         return "provided", question
     if _SHORT_NEGATIVE.match(lead) and not any(_AMOUNT.search(x.text) for x in answer):
-        # "No" answers a yes/no question; to a request for records or figures it means there are none.
+        # "No" answers a yes/no question (an answer: the labelled corpus calls "No / No / No" information
+        # provided); to a request for records or figures it means there are none.
         return ("provided" if _YES_NO_QUESTION.match(question) else "not_held"), question
     # An answer with a caveat ("... the PFI operator's takings are not held by the trust") is still an answer.
     return "provided", question
