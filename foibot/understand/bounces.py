@@ -160,7 +160,7 @@ _GAVE_UP = re.compile(
 _DELAYED = re.compile(
     r"will (?:continue to )?(?:retry|try again|keep trying|be retried)|still (?:trying|being retried|undelivered|"
     r"queued)|(?:delivery|message|mail) (?:has been |is |was )?delayed|delivery delay|delay(?:ed)? (?:mail|"
-    r"notification|warning)|\(delay\)|has not (?:yet )?been delivered|not yet been delivered|"
+    r"notification|warning)|\(delay\)|has not yet been delivered|not yet been delivered|"
     r"this is a warning (?:message )?only|no action is required on your part|you do not need to resend|"
     r"temporar(?:y|ily) (?:failure|problem|deferred|unavailable)|deferred|warning: (?:message|could not send)|"
     r"zustellung verzögert|verzögert|remise différée|retardé|vertraagd|ritardat|retrasad",
@@ -173,7 +173,8 @@ _FAILED = re.compile(
 # --- auto-replies and mailing lists -------------------------------------------------------------------
 
 _AUTO_SUBJECT = re.compile(
-    r"^(?:\[[^\]\n]{0,80}\][ \t]*)?(?:(?:re|aw|sv|rif|r|tr|antw|odp|vs)[ \t]*:[ \t]*)?\[?[ \t]*"
+    # (at the start: "RE: Automatic reply: ..." is a person answering one, and "Automatic reply: RE: ..." one)
+    r"^(?:\[[^\]\n]{0,80}\][ \t]*)?\[?[ \t]*"
     r"(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|answer)|autoreply|autoresponse|auto:|"
     r"out of (?:the )?office|ooo\b|away from (?:the )?office|on (?:annual )?leave|on vacation|vacation|"
     r"abwesenheitsnotiz|abwesenheit|automatische antwort|automatische (?:antwort|nachricht)|"

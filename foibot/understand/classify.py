@@ -575,11 +575,12 @@ def _decide_kind(signals: Signals, auto_header: bool, has_ref: bool = False) -> 
         return _Decision("auto_reply", "auto_reply.header", 0.7, [])
     if strong_ack:
         generic = signals.get("auto_reply.generic_thanks")
-        if (generic and not has_ref and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS
+        if ((generic or auto_header) and not has_ref and len(signals.doc.own_text) <= ABSENCE_NOTE_CHARS
                 and not _ABOUT_A_REQUEST.search(signals.doc.joined)):
             # "Thank you for contacting the council. We aim to reply to all enquiries within 10 days.": a
-            # mailbox's promise to everyone who writes, about no request in particular (no request, no reference).
-            return _Decision("auto_reply", "auto_reply.generic_thanks", 0.6, generic + strong_ack[1])
+            # mailbox's promise to everyone who writes, about no request in particular (no request, no reference);
+            # so is a short automatic message (Auto-Submitted) that promises a reply to any e-mail.
+            return _Decision("auto_reply", "auto_reply.generic_thanks", 0.6, (generic or []) + strong_ack[1])
         return _Decision("acknowledgement", strong_ack[0], 0.85, strong_ack[1])
     weak = _ladder(signals, _WEAK_SIGNALS, has_ref)
     if weak:
@@ -802,7 +803,10 @@ def classify_message(parsed: ParsedMessage, attachment_texts: Sequence[str] = ()
     if body.kind in ("other", "acknowledgement") and body.confidence < 0.8 or body.kind == "other":
         combined = build((parsed.text or "") + "\n\n" + "\n\n".join(letters), qtexts)
         joint = _classify_doc(combined, parsed.subject, questions, False, from_attachment=True)
-        if joint.kind != "other":
+        if joint.kind == ReplyKind.BOUNCE:
+            # a bounce attached to a person's message (forwarded whole): about a bounce, for a person to read
+            return _replace(body, kind=ReplyKind.OTHER, rule="other.about_a_bounce", confidence=0.5)
+        if joint.kind not in (ReplyKind.OTHER, ReplyKind.AUTO_REPLY):  # (an attached auto-reply is not this one)
             refs = body.authority_refs or joint.authority_refs
             return _replace(joint, authority_refs=refs)
         return _replace(body, authority_refs=body.authority_refs or joint.authority_refs,

@@ -71,6 +71,8 @@ RULES: tuple[Rule, ...] = (
         # a sender's no-reply notice under a message about the request ("Please do not reply to this email, as
         # this mailbox is not monitored"), not someone away
         r"\b(?:do not|don't|please don't) reply (?:to )?(?:this|the)\b",
+        # a person back at work, saying where they were ("I was out of office for most of last week")
+        r"\b(?:i|we) (?:was|were|had been|have been) (?:out of (?:the )?office|on (?:[a-z]+ )?leave|away)\b",
     ), subject_ok=True, hypothetical_ok=True),
     # Absence in the first person and its return, in looser words: read only in a short note (classify.py), since
     # a letter may mention its writer's leave in passing.
@@ -108,6 +110,10 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:this is an? )?auto(?:mated|matic|-generated|matically generated)[- ](?:response|reply|"
         r"acknowledge?ment|message|e-?mail|notification|confirmation|receipt)\b"), (r"\bhigh (?:volume|number) of (?:enquiries|e-?mails|"
         r"requests|calls|contacts)\b"), r"^auto-submitted: auto-",
+    ), unless=(
+        # a person speaking of one ("sorry you only got my automatic reply before")
+        (r"\b(?:my|your|our|his|her|their|an earlier|the earlier|a previous|the previous|the last) "
+         r"auto(?:mated|matic)?[- ]?(?:response|reply|message)\b"),
     ), hypothetical_ok=True),
     Rule("auto_reply.generic_thanks", "auto_reply", "weak", (
         r"^thank you for (?:contacting|your e-?mail to|e-?mailing|writing to) ",

@@ -228,3 +228,42 @@ AUTOMATIC_ACKNOWLEDGEMENT = message({
     "Auto-Submitted": "auto-replied"}, (
     "Thank you for your request for information, which we received on 22 May 2023. It has been logged under "
     "reference FOI-2023-0412 and we will respond within 20 working days, by 20 June 2023.\n"))
+
+# --- found by a blind set of messages written apart from the rules (3 December 2026), in our own words ---
+# A filtering gateway's notice in HTML only, no report part: "rejected by policy ... has not been delivered"
+# is a failure, not a delay warning ("has not been delivered" is no "not yet").
+_HTML = (f"<html><body><p><b>Your message couldn't be delivered</b></p><p>Your message to <b>{THEIRS}</b> was "
+         "rejected by the recipient's email security policy and has not been delivered.</p><table><tr><td>Reason:"
+         "</td><td>550 Rejected by header based policy</td></tr></table></body></html>")
+HTML_POLICY_REJECTION = message({
+    "From": "Gateway Postmaster <postmaster@millbrook.gov.uk>", "Auto-Submitted": "auto-generated",
+    "Subject": "Undeliverable Message - Freedom of Information request",
+    "Content-Type": 'multipart/mixed; boundary="gw-1"'}, (
+    f"--gw-1\nContent-Type: text/html; charset=utf-8\n\n{_HTML}\n\n--gw-1\nContent-Type: text/rfc822-headers\n\n"
+    + _returned().split("\n\n")[0] + "\n\n--gw-1--\n"), null_sender=True)
+# A colleague forwarding a bounce, attached whole: for a person to read, not a bounce of ours.
+FORWARDED_BOUNCE_ATTACHED = message({
+    "From": "R. Colleague <r.colleague@example.org>", "Subject": "Fwd: Mail delivery failed: returning message to sender",
+    "Content-Type": 'multipart/mixed; boundary="fw-2"'}, (
+    "--fw-2\nContent-Type: text/plain\n\nThis came back when I sent the request from the shared account. Shall I "
+    "resend it to the new address?\n\n--fw-2\nContent-Type: message/rfc822\n\n"
+    "From: Mail Delivery System <Mailer-Daemon@relay.example.org>\nSubject: Mail delivery failed: returning message "
+    "to sender\nAuto-Submitted: auto-replied\nX-Failed-Recipients: foi-old@millbrook.gov.uk\n\n"
+    "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error. "
+    "The following address(es) failed:\n\n  foi-old@millbrook.gov.uk\n\n--fw-2--\n"))
+# An officer back at work, saying where they were; and one answering their own automatic reply.
+BACK_FROM_LEAVE = message({"From": f"J. Officer <{OFFICER}>", "Subject": "Re: Freedom of Information request"}, (
+    "Hello,\n\nSorry for the slow reply - I was out of office for most of last week. Your request is now logged "
+    "as FOI-2023-0612 and you should hear from us by 30 June.\n\nJ. Officer\n"))
+ANSWERING_AN_AUTO_REPLY = message({"From": f"J. Officer <{OFFICER}>",
+                                   "Subject": "RE: Automatic reply: Freedom of Information request"}, (
+    "Hi,\n\nI'm back now and have picked up your request - sorry you only got my automatic reply before. I will "
+    "send you the figures by 15 June.\n\nJ. Officer\n\n-----Original Message-----\nFrom: J. Officer\nSubject: "
+    "Automatic reply: Freedom of Information request\n\nI am on annual leave until Monday 5 June.\n"))
+# A bilingual mailbox receipt sent automatically to anyone who writes: no request, no reference, no date.
+WELSH_GENERIC_RECEIPT = message({"From": "Gwybodaeth / Information <gwybodaeth@millbrook.gov.uk>",
+                                 "Subject": "Ateb awtomatig: Freedom of Information request",
+                                 "Auto-Submitted": "auto-generated"}, (
+    "Diolch am eich e-bost. Mae'r neges hon yn cadarnhau ein bod wedi'i derbyn. Byddwn yn ymateb cyn gynted â "
+    "phosibl.\n\nThank you for your e-mail. This message confirms that we have received it. We will respond as "
+    "soon as possible.\n"))
