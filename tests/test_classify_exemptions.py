@@ -97,3 +97,19 @@ def test_english_reply_that_mentions_scotland_stays_foia() -> None:
     text = ("Under the Freedom of Information Act 2000 the information is exempt under section 43(2). "
             "Police Scotland told us about a FOISA request on the same subject.")
     assert classify_text(text).exemptions == ("s43(2)",)
+
+
+def test_eir_presumption_and_public_interest_are_not_exceptions() -> None:
+    text = ("Our ref: EIR/2291\n\nEnvironmental Information Regulations 2004\n\nDear Requester\n\nThe unit rates in the "
+            "gritting contract are withheld under regulation 12(5)(e) of the EIR. Under regulation 12(1)(b) we weighed "
+            "the public interest, and under regulation 12(2) we applied a presumption in favour of disclosure; the "
+            "balance still favours withholding the rates.\n\nYours sincerely")
+    assert classify_text(text).exemptions == ("EIR reg 12(5)(e)",)
+
+
+def test_eisr_presumption_is_not_an_exception() -> None:
+    text = ("Our ref: EIR-0417\n\nEnvironmental Information (Scotland) Regulations 2004\n\nDear Requester\n\nThe draft "
+            "flood study is withheld under regulation 10(4)(d) of the EISRs, as it is still in the course of completion. "
+            "We have applied the presumption in favour of disclosure in regulation 10(2)(b), but the public interest "
+            "favours withholding the draft.\n\nYou may apply to the Scottish Information Commissioner.")
+    assert classify_text(text).exemptions == ("EISR reg 10(4)(d)",)

@@ -31,6 +31,9 @@ _MORE = re.compile(rf"^\s*(?:,|and|&|or|/)\s*(?:(?:sections?|s\.?|regulations?|r
 _DESCRIPTION = re.compile(r"^\s?\((?=[A-Za-z])[^()\d,;]{2,80}(?:\)|(?=[,;]))")
 _NEGATED = re.compile(r"\b(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
                       r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.IGNORECASE)
+# EIR regulation 12(1) (when an exception may be relied on) and 12(2) (the presumption in favour of disclosure) are
+# not exceptions, nor are their Scottish twins, EISR regulation 10(1) and 10(2): only 12(3)-(5) and 13 (10(3)-(5), 11).
+_NOT_EXCEPTIONS = {("eir", 12, "(1)"), ("eir", 12, "(2)"), ("eisr", 10, "(1)"), ("eisr", 10, "(2)")}
 _OTHER_ACT = re.compile(r"^[^.;]{0,40}\bof (?:the )?(?:data protection act|dpa\b|local government|"
                         r"localism|police (?:and|&) criminal|human rights|equality act|general data|gdpr|"
                         r"fees regulations|regulation of investigatory|representation of the people|"
@@ -123,9 +126,11 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
                 if number in allowed:
                     yield _format("foisa" if local_scottish else "foia", number, parts)
             else:
+                regime = "eisr" if local_scottish else "eir"
                 allowed = EISR_REGULATIONS if local_scottish else EIR_REGULATIONS
-                if number in allowed and (parts or eir_doc):
-                    yield _format("eisr" if local_scottish else "eir", number, parts)
+                if number in allowed and (parts or eir_doc) and (regime, number, parts[0] if parts else "") \
+                        not in _NOT_EXCEPTIONS:
+                    yield _format(regime, number, parts)
 
 
 def _list_context(sentences: list[Sentence], n: int) -> bool:
