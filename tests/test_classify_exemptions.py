@@ -99,6 +99,31 @@ def test_english_reply_that_mentions_scotland_stays_foia() -> None:
     assert classify_text(text).exemptions == ("s43(2)",)
 
 
+NEGATED = [
+    # an internal review that overturns a refusal to confirm or deny
+    ("Having looked at the request again, I have concluded that neither section 24(2) nor section 31(3) was engaged, "
+     "and the original decision is overturned. The spreadsheet is attached."),
+    "Section 40(2) does not apply to the names of the directors, which are published. The register is attached.",
+    "We have not relied on section 43 in this response. The tender scores are attached.",
+    "Section 43(2) of the Act is not engaged, as the contract has ended. The prices are attached.",
+    "The exemption at section 36(2)(c) has not been applied. The notes are attached.",
+    "We considered section 38(1)(a), but it is not engaged here. The report is attached.",
+    "We do not consider that section 31(1)(a) is engaged. The rota is attached.",
+    "Section 36 cannot be relied on without the qualified person's opinion, so the notes are attached.",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED)
+def test_negated_citations_are_not_applied(text: str) -> None:
+    assert classify_text(f"Our ref: 3307\n\nDear Requester\n\n{text}\n\nYours sincerely").exemptions == ()
+
+
+def test_negation_does_not_reach_the_next_citation() -> None:
+    text = ("Our ref: 3308\n\nDear Requester\n\nSection 40(2) does not apply to the job titles, which are attached. "
+            "The salaries are withheld under section 43(2).\n\nYours sincerely")
+    assert classify_text(text).exemptions == ("s43(2)",)
+
+
 def test_eir_presumption_and_public_interest_are_not_exceptions() -> None:
     text = ("Our ref: EIR/2291\n\nEnvironmental Information Regulations 2004\n\nDear Requester\n\nThe unit rates in the "
             "gritting contract are withheld under regulation 12(5)(e) of the EIR. Under regulation 12(1)(b) we weighed "

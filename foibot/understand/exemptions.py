@@ -29,8 +29,17 @@ _MORE = re.compile(rf"^\s*(?:,|and|&|or|/)\s*(?:(?:sections?|s\.?|regulations?|r
                    rf"(?P<parts>{_PARTS})", re.IGNORECASE)
 # What a cited section is about, in brackets after it ("(national security)"), possibly left unclosed.
 _DESCRIPTION = re.compile(r"^\s?\((?=[A-Za-z])[^()\d,;]{2,80}(?:\)|(?=[,;]))")
-_NEGATED = re.compile(r"\b(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
-                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
+                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?|"
+                      r"not (?:consider|think|believe)(?: that)?|neither|nor)\s*$",
+                      re.IGNORECASE)
+# The negation after the citation ("section 40(2) does not apply", "sections 24(2) and 31(3) were not engaged",
+# "section 43, but it is not engaged"), past the Act's name or a description in brackets.
+_NEGATED_AFTER = re.compile(r"^\s*(?:\([^()]{0,60}\)\s*)?(?:of (?:the )?[A-Za-z][^.;,()]{0,60}?\s)?,?\s*"
+                            r"(?:(?:but|and|however,?) (?:it|this|that|they|these) )?"
+                            r"(?:(?:is|are|was|were|does|do|did|has|have|had|would|will|could|can)(?:n't| not)|cannot)\s+"
+                            r"(?:be\s+|been\s+|being\s+)?(?:engaged|appl(?:y|ied|icable)|relevant|rel(?:y|ied) (?:on|upon)|"
+                            r"used|invoked|cited|met)\b", re.IGNORECASE)
 # EIR regulation 12(1) (when an exception may be relied on) and 12(2) (the presumption in favour of disclosure) are
 # not exceptions, nor are their Scottish twins, EISR regulation 10(1) and 10(2): only 12(3)-(5) and 13 (10(3)-(5), 11).
 _NOT_EXCEPTIONS = {("eir", 12, "(1)"), ("eir", 12, "(2)"), ("eisr", 10, "(1)"), ("eisr", 10, "(2)")}
@@ -120,6 +129,8 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
                 extra = _parts(more.group("parts"))
                 items.append((base_num, base_parts[: max(0, len(base_parts) - len(extra))] + extra))
             rest = rest[more.end():]
+        if _NEGATED_AFTER.match(rest):
+            continue
         for number, parts in items:
             if kind == "section":
                 allowed = FOISA_SECTIONS if local_scottish else FOIA_SECTIONS
