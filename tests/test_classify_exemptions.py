@@ -99,6 +99,21 @@ def test_english_reply_that_mentions_scotland_stays_foia() -> None:
     assert classify_text(text).exemptions == ("s43(2)",)
 
 
+# Continuing parts replace the part of their own level: a letter after a letter, a roman numeral after a roman one.
+SIBLINGS = [
+    ("The draft minutes are exempt under section 36(2)(b)(ii) and (c) of the Act.", ("s36(2)(b)(ii)", "s36(2)(c)")),
+    ("The draft minutes are exempt under section 36(2)(b)(i) and (ii) of the Act.", ("s36(2)(b)(i)", "s36(2)(b)(ii)")),
+    ("The patrol logs are exempt under section 31(1)(h) and (i).", ("s31(1)(h)", "s31(1)(i)")),
+    ("The survey is withheld under regulation 12(4)(d) and (5)(f) of the EIR.", ("EIR reg 12(4)(d)", "EIR reg 12(5)(f)")),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), SIBLINGS)
+def test_sibling_parts(sentence: str, expected: tuple[str, ...]) -> None:
+    text = f"Our ref: 5120\n\nDear Requester\n\n{sentence}\n\nYours sincerely"
+    assert classify_text(text).exemptions == expected
+
+
 NEGATED = [
     # an internal review that overturns a refusal to confirm or deny
     ("Having looked at the request again, I have concluded that neither section 24(2) nor section 31(3) was engaged, "

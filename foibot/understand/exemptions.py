@@ -74,6 +74,39 @@ def _parts(text: str) -> list[str]:
     return [re.sub(r"\s", "", p).lower() for p in re.findall(_PART, text or "")]
 
 
+_ROMAN = re.compile(r"\((?:i{1,3}|iv|vi{0,3}|ix|x{1,2}i{0,3}|xiv|xv)\)")
+
+
+def _levels(parts: list[str]) -> list[str]:
+    """Each part's level in the Act's layout: a number (subsection), a letter (paragraph), a roman numeral."""
+    levels: list[str] = []
+    for part in parts:
+        if part[1].isdigit():
+            levels.append("number")
+        elif _ROMAN.fullmatch(part) and levels and levels[-1] in ("letter", "roman"):
+            levels.append("roman")
+        else:
+            levels.append("letter")
+    return levels
+
+
+def _sibling(base: list[str], extra: list[str]) -> list[str]:
+    """The parts of a continuing citation ("36(2)(b)(ii) and (c)"): its first part replaces the part of its own level
+    in the one before (a letter after a letter, a roman numeral after a roman numeral), and all after it."""
+    levels = _levels(base)
+    if not extra:
+        return list(base)
+    if extra[0][1].isdigit():
+        level = "number"
+    elif _ROMAN.fullmatch(extra[0]) and "roman" in levels:
+        level = "roman"
+    else:
+        level = "letter"
+    if level in levels:
+        return base[:levels.index(level)] + extra
+    return base[: max(0, len(base) - len(extra))] + extra
+
+
 def _format(regime: str, number: int, parts: list[str]) -> str:
     tail = "".join(parts)
     if regime == "foia":
@@ -126,8 +159,7 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
                 items.append((int(more.group("num")), _parts(more.group("parts"))))
             else:
                 base_num, base_parts = items[-1]
-                extra = _parts(more.group("parts"))
-                items.append((base_num, base_parts[: max(0, len(base_parts) - len(extra))] + extra))
+                items.append((base_num, _sibling(base_parts, _parts(more.group("parts")))))
             rest = rest[more.end():]
         if _NEGATED_AFTER.match(rest):
             continue
