@@ -153,3 +153,14 @@ def test_eisr_presumption_is_not_an_exception() -> None:
             "We have applied the presumption in favour of disclosure in regulation 10(2)(b), but the public interest "
             "favours withholding the draft.\n\nYou may apply to the Scottish Information Commissioner.")
     assert classify_text(text).exemptions == ("EISR reg 10(4)(d)",)
+
+
+def test_scottish_ncnd_lists_section_18_and_not_the_range_it_covers() -> None:
+    text = ("Our ref: FOI-26-0193\n\nFreedom of Information (Scotland) Act 2002\n\nDear Requester\n\nThe Board is unable "
+            "to help with your request: by virtue of section 18(1) of the Act, I am refusing to confirm or deny whether "
+            "the information exists or is held.\n\nSection 18 applies where, if the information were held, it would be "
+            "exempt under one or more of sections 28 to 35, 38, 39(1) or 41, and where revealing whether it is held "
+            "would be contrary to the public interest. The exemptions that would apply are:\n\n"
+            "Section 34(1)(a) - Investigations\nSection 35(1)(a) and (b) - Law enforcement\n\nYou may apply to the "
+            "Scottish Information Commissioner.\n\nYours sincerely")
+    assert classify_text(text).exemptions == ("FOISA s18(1)", "FOISA s34(1)(a)", "FOISA s35(1)(a)", "FOISA s35(1)(b)")

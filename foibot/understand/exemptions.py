@@ -1,8 +1,9 @@
 """The exemptions a reply applies, normalised: `s43(2)`, `s12(1)`, `FOISA s17`, `EIR reg 12(5)(e)` (pure).
 
-Only sections that are exemptions (FOIA ss.12, 14, 21-44; FOISA ss.12, 14, 17, 25-41; EIR regs 12-13; EISR
-regs 10-11) count, so procedural sections (s1, s10, s16, s17 notices, s50) never do; and only in the
-authority's own sentences, not hypothetical ("may apply"), not negated ("does not rely on section 12").
+Only sections that are exemptions (FOIA ss.12, 14, 21-44; FOISA ss.12, 14, 17, 18(1), 25-41; EIR regs 12-13 but
+not 12(1)-(2); EISR regs 10-11 but not 10(1)-(2)) count, so procedural sections (s1, s10, s16, s17 notices, s50) never
+do; and only in the authority's own sentences, not hypothetical ("may apply"), not negated ("does not rely on
+section 12", "neither section 24(2) nor section 31(3) was engaged", "section 40(2) does not apply").
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from .phrases import Cues
 from .segments import Doc, Sentence
 
 FOIA_SECTIONS = {12, 14} | set(range(21, 45))
-FOISA_SECTIONS = {12, 14, 17} | set(range(25, 42))
+# FOISA s18(1), the Scottish power to neither confirm nor deny, is cited beside the exemptions it rests on.
+FOISA_SECTIONS = {12, 14, 17, 18} | set(range(25, 42))
 EIR_REGULATIONS = {12, 13}
 EISR_REGULATIONS = {10, 11}
 
@@ -40,6 +42,8 @@ _NEGATED_AFTER = re.compile(r"^\s*(?:\([^()]{0,60}\)\s*)?(?:of (?:the )?[A-Za-z]
                             r"(?:(?:is|are|was|were|does|do|did|has|have|had|would|will|could|can)(?:n't| not)|cannot)\s+"
                             r"(?:be\s+|been\s+|being\s+)?(?:engaged|appl(?:y|ied|icable)|relevant|rel(?:y|ied) (?:on|upon)|"
                             r"used|invoked|cited|met)\b", re.IGNORECASE)
+# A range ("sections 28 to 35") describes the Act (which exemptions a power covers), not what is applied.
+_RANGE = re.compile(r"^\s*(?:to\s+|[-\u2013]\s?)\d{1,2}(?![\d/])", re.IGNORECASE)
 # EIR regulation 12(1) (when an exception may be relied on) and 12(2) (the presumption in favour of disclosure) are
 # not exceptions, nor are their Scottish twins, EISR regulation 10(1) and 10(2): only 12(3)-(5) and 13 (10(3)-(5), 11).
 _NOT_EXCEPTIONS = {("eir", 12, "(1)"), ("eir", 12, "(2)"), ("eisr", 10, "(1)"), ("eisr", 10, "(2)")}
@@ -139,7 +143,7 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
         if _NEGATED.search(text[max(0, start - 40):start]):
             continue
         after = text[end:end + 120]
-        if _OTHER_ACT.match(after):
+        if _OTHER_ACT.match(after) or _RANGE.match(after):
             continue
         local_scottish = scottish
         if _SCOTTISH_NEAR.match(after):
