@@ -37,7 +37,7 @@ _NEGATED = re.compile(r"\b(?:(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|i
                       re.IGNORECASE)
 # The negation after the citation ("section 40(2) does not apply", "sections 24(2) and 31(3) were not engaged",
 # "section 43, but it is not engaged"), past the Act's name or a description in brackets.
-_NEGATED_AFTER = re.compile(r"^\s*(?:\([^()]{0,60}\)\s*)?(?:of (?:the )?[A-Za-z][^.;,()]{0,60}?\s)?,?\s*"
+_NEGATED_AFTER = re.compile(r"^\s*(?:\([^()]{0,60}\)\s*)?(?:of (?:the )?[A-Za-z][^.;,()]{0,60}?\s+)?(?:,\s*)?"
                             r"(?:(?:but|and|however,?) (?:it|this|that|they|these) )?"
                             r"(?:(?:is|are|was|were|does|do|did|has|have|had|would|will|could|can)(?:n't| not)|cannot)\s+"
                             r"(?:be\s+|been\s+|being\s+)?(?:engaged|appl(?:y|ied|icable)|relevant|rel(?:y|ied) (?:on|upon)|"
