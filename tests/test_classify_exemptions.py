@@ -97,3 +97,70 @@ def test_english_reply_that_mentions_scotland_stays_foia() -> None:
     text = ("Under the Freedom of Information Act 2000 the information is exempt under section 43(2). "
             "Police Scotland told us about a FOISA request on the same subject.")
     assert classify_text(text).exemptions == ("s43(2)",)
+
+
+# Continuing parts replace the part of their own level: a letter after a letter, a roman numeral after a roman one.
+SIBLINGS = [
+    ("The draft minutes are exempt under section 36(2)(b)(ii) and (c) of the Act.", ("s36(2)(b)(ii)", "s36(2)(c)")),
+    ("The draft minutes are exempt under section 36(2)(b)(i) and (ii) of the Act.", ("s36(2)(b)(i)", "s36(2)(b)(ii)")),
+    ("The patrol logs are exempt under section 31(1)(h) and (i).", ("s31(1)(h)", "s31(1)(i)")),
+    ("The survey is withheld under regulation 12(4)(d) and (5)(f) of the EIR.", ("EIR reg 12(4)(d)", "EIR reg 12(5)(f)")),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), SIBLINGS)
+def test_sibling_parts(sentence: str, expected: tuple[str, ...]) -> None:
+    text = f"Our ref: 5120\n\nDear Requester\n\n{sentence}\n\nYours sincerely"
+    assert classify_text(text).exemptions == expected
+
+
+NEGATED = [
+    # an internal review that overturns a refusal to confirm or deny
+    ("Having looked at the request again, I have concluded that neither section 24(2) nor section 31(3) was engaged, "
+     "and the original decision is overturned. The spreadsheet is attached."),
+    "Section 40(2) does not apply to the names of the directors, which are published. The register is attached.",
+    "We have not relied on section 43 in this response. The tender scores are attached.",
+    "Section 43(2) of the Act is not engaged, as the contract has ended. The prices are attached.",
+    "The exemption at section 36(2)(c) has not been applied. The notes are attached.",
+    "We considered section 38(1)(a), but it is not engaged here. The report is attached.",
+    "We do not consider that section 31(1)(a) is engaged. The rota is attached.",
+    "Section 36 cannot be relied on without the qualified person's opinion, so the notes are attached.",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED)
+def test_negated_citations_are_not_applied(text: str) -> None:
+    assert classify_text(f"Our ref: 3307\n\nDear Requester\n\n{text}\n\nYours sincerely").exemptions == ()
+
+
+def test_negation_does_not_reach_the_next_citation() -> None:
+    text = ("Our ref: 3308\n\nDear Requester\n\nSection 40(2) does not apply to the job titles, which are attached. "
+            "The salaries are withheld under section 43(2).\n\nYours sincerely")
+    assert classify_text(text).exemptions == ("s43(2)",)
+
+
+def test_eir_presumption_and_public_interest_are_not_exceptions() -> None:
+    text = ("Our ref: EIR/2291\n\nEnvironmental Information Regulations 2004\n\nDear Requester\n\nThe unit rates in the "
+            "gritting contract are withheld under regulation 12(5)(e) of the EIR. Under regulation 12(1)(b) we weighed "
+            "the public interest, and under regulation 12(2) we applied a presumption in favour of disclosure; the "
+            "balance still favours withholding the rates.\n\nYours sincerely")
+    assert classify_text(text).exemptions == ("EIR reg 12(5)(e)",)
+
+
+def test_eisr_presumption_is_not_an_exception() -> None:
+    text = ("Our ref: EIR-0417\n\nEnvironmental Information (Scotland) Regulations 2004\n\nDear Requester\n\nThe draft "
+            "flood study is withheld under regulation 10(4)(d) of the EISRs, as it is still in the course of completion. "
+            "We have applied the presumption in favour of disclosure in regulation 10(2)(b), but the public interest "
+            "favours withholding the draft.\n\nYou may apply to the Scottish Information Commissioner.")
+    assert classify_text(text).exemptions == ("EISR reg 10(4)(d)",)
+
+
+def test_scottish_ncnd_lists_section_18_and_not_the_range_it_covers() -> None:
+    text = ("Our ref: FOI-26-0193\n\nFreedom of Information (Scotland) Act 2002\n\nDear Requester\n\nThe Board is unable "
+            "to help with your request: by virtue of section 18(1) of the Act, I am refusing to confirm or deny whether "
+            "the information exists or is held.\n\nSection 18 applies where, if the information were held, it would be "
+            "exempt under one or more of sections 28 to 35, 38, 39(1) or 41, and where revealing whether it is held "
+            "would be contrary to the public interest. The exemptions that would apply are:\n\n"
+            "Section 34(1)(a) - Investigations\nSection 35(1)(a) and (b) - Law enforcement\n\nYou may apply to the "
+            "Scottish Information Commissioner.\n\nYours sincerely")
+    assert classify_text(text).exemptions == ("FOISA s18(1)", "FOISA s34(1)(a)", "FOISA s35(1)(a)", "FOISA s35(1)(b)")

@@ -1,8 +1,9 @@
 """The exemptions a reply applies, normalised: `s43(2)`, `s12(1)`, `FOISA s17`, `EIR reg 12(5)(e)` (pure).
 
-Only sections that are exemptions (FOIA ss.12, 14, 21-44; FOISA ss.12, 14, 17, 25-41; EIR regs 12-13; EISR
-regs 10-11) count, so procedural sections (s1, s10, s16, s17 notices, s50) never do; and only in the
-authority's own sentences, not hypothetical ("may apply"), not negated ("does not rely on section 12").
+Only sections that are exemptions (FOIA ss.12, 14, 21-44; FOISA ss.12, 14, 17, 18(1), 25-41; EIR regs 12-13 but
+not 12(1)-(2); EISR regs 10-11 but not 10(1)-(2)) count, so procedural sections (s1, s10, s16, s17 notices, s50) never
+do; and only in the authority's own sentences, not hypothetical ("may apply"), not negated ("does not rely on
+section 12", "neither section 24(2) nor section 31(3) was engaged", "section 40(2) does not apply").
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from .phrases import Cues
 from .segments import Doc, Sentence
 
 FOIA_SECTIONS = {12, 14} | set(range(21, 45))
-FOISA_SECTIONS = {12, 14, 17} | set(range(25, 42))
+# FOISA s18(1), the Scottish power to neither confirm nor deny, is cited beside the exemptions it rests on.
+FOISA_SECTIONS = {12, 14, 17, 18} | set(range(25, 42))
 EIR_REGULATIONS = {12, 13}
 EISR_REGULATIONS = {10, 11}
 
@@ -29,8 +31,22 @@ _MORE = re.compile(rf"^\s*(?:,|and|&|or|/)\s*(?:(?:sections?|s\.?|regulations?|r
                    rf"(?P<parts>{_PARTS})", re.IGNORECASE)
 # What a cited section is about, in brackets after it ("(national security)"), possibly left unclosed.
 _DESCRIPTION = re.compile(r"^\s?\((?=[A-Za-z])[^()\d,;]{2,80}(?:\)|(?=[,;]))")
-_NEGATED = re.compile(r"\b(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
-                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?\s*$", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:(?:not|no longer|nor) (?:be )?(?:rel(?:y|ying|ied|ies)|relying|applying|apply|applied|"
+                      r"engaged|cit(?:e|ing))(?: on| upon)?(?: the)?(?: exemption at| exemption in)?|"
+                      r"not (?:consider|think|believe)(?: that)?|neither|nor)\s*$",
+                      re.IGNORECASE)
+# The negation after the citation ("section 40(2) does not apply", "sections 24(2) and 31(3) were not engaged",
+# "section 43, but it is not engaged"), past the Act's name or a description in brackets.
+_NEGATED_AFTER = re.compile(r"^\s*(?:\([^()]{0,60}\)\s*)?(?:of (?:the )?[A-Za-z][^.;,()]{0,60}?\s+)?(?:,\s*)?"
+                            r"(?:(?:but|and|however,?) (?:it|this|that|they|these) )?"
+                            r"(?:(?:is|are|was|were|does|do|did|has|have|had|would|will|could|can)(?:n't| not)|cannot)\s+"
+                            r"(?:be\s+|been\s+|being\s+)?(?:engaged|appl(?:y|ied|icable)|relevant|rel(?:y|ied) (?:on|upon)|"
+                            r"used|invoked|cited|met)\b", re.IGNORECASE)
+# A range ("sections 28 to 35") describes the Act (which exemptions a power covers), not what is applied.
+_RANGE = re.compile(r"^\s*(?:to\s+|[-\u2013]\s?)\d{1,2}(?![\d/])", re.IGNORECASE)
+# EIR regulation 12(1) (when an exception may be relied on) and 12(2) (the presumption in favour of disclosure) are
+# not exceptions, nor are their Scottish twins, EISR regulation 10(1) and 10(2): only 12(3)-(5) and 13 (10(3)-(5), 11).
+_NOT_EXCEPTIONS = {("eir", 12, "(1)"), ("eir", 12, "(2)"), ("eisr", 10, "(1)"), ("eisr", 10, "(2)")}
 _OTHER_ACT = re.compile(r"^[^.;]{0,40}\bof (?:the )?(?:data protection act|dpa\b|local government|"
                         r"localism|police (?:and|&) criminal|human rights|equality act|general data|gdpr|"
                         r"fees regulations|regulation of investigatory|representation of the people|"
@@ -60,6 +76,39 @@ _RESTATES_REQUEST = re.compile(r"^\W*thank you for your (?:e-?mail|request|lette
 
 def _parts(text: str) -> list[str]:
     return [re.sub(r"\s", "", p).lower() for p in re.findall(_PART, text or "")]
+
+
+_ROMAN = re.compile(r"\((?:i{1,3}|iv|vi{0,3}|ix|x{1,2}i{0,3}|xiv|xv)\)")
+
+
+def _levels(parts: list[str]) -> list[str]:
+    """Each part's level in the Act's layout: a number (subsection), a letter (paragraph), a roman numeral."""
+    levels: list[str] = []
+    for part in parts:
+        if part[1].isdigit():
+            levels.append("number")
+        elif _ROMAN.fullmatch(part) and levels and levels[-1] in ("letter", "roman"):
+            levels.append("roman")
+        else:
+            levels.append("letter")
+    return levels
+
+
+def _sibling(base: list[str], extra: list[str]) -> list[str]:
+    """The parts of a continuing citation ("36(2)(b)(ii) and (c)"): its first part replaces the part of its own level
+    in the one before (a letter after a letter, a roman numeral after a roman numeral), and all after it."""
+    levels = _levels(base)
+    if not extra:
+        return list(base)
+    if extra[0][1].isdigit():
+        level = "number"
+    elif _ROMAN.fullmatch(extra[0]) and "roman" in levels:
+        level = "roman"
+    else:
+        level = "letter"
+    if level in levels:
+        return base[:levels.index(level)] + extra
+    return base[: max(0, len(base) - len(extra))] + extra
 
 
 def _format(regime: str, number: int, parts: list[str]) -> str:
@@ -94,7 +143,7 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
         if _NEGATED.search(text[max(0, start - 40):start]):
             continue
         after = text[end:end + 120]
-        if _OTHER_ACT.match(after):
+        if _OTHER_ACT.match(after) or _RANGE.match(after):
             continue
         local_scottish = scottish
         if _SCOTTISH_NEAR.match(after):
@@ -114,18 +163,21 @@ def _citations(text: str, scottish: bool, eir_doc: bool) -> Iterable[str]:
                 items.append((int(more.group("num")), _parts(more.group("parts"))))
             else:
                 base_num, base_parts = items[-1]
-                extra = _parts(more.group("parts"))
-                items.append((base_num, base_parts[: max(0, len(base_parts) - len(extra))] + extra))
+                items.append((base_num, _sibling(base_parts, _parts(more.group("parts")))))
             rest = rest[more.end():]
+        if _NEGATED_AFTER.match(rest):
+            continue
         for number, parts in items:
             if kind == "section":
                 allowed = FOISA_SECTIONS if local_scottish else FOIA_SECTIONS
                 if number in allowed:
                     yield _format("foisa" if local_scottish else "foia", number, parts)
             else:
+                regime = "eisr" if local_scottish else "eir"
                 allowed = EISR_REGULATIONS if local_scottish else EIR_REGULATIONS
-                if number in allowed and (parts or eir_doc):
-                    yield _format("eisr" if local_scottish else "eir", number, parts)
+                if number in allowed and (parts or eir_doc) and (regime, number, parts[0] if parts else "") \
+                        not in _NOT_EXCEPTIONS:
+                    yield _format(regime, number, parts)
 
 
 def _list_context(sentences: list[Sentence], n: int) -> bool:
