@@ -235,6 +235,7 @@ def test_a_review_letter_takes_no_unrelated_number_as_a_second_reference(text: s
     ("Example Vale Council\nFOI/EVC/25/618\n\nDear Requester,\n\nThank you for your request.", "FOI/EVC/25/618"),
     ("Information Governance\nEVC-FOI-25-0931\n\nDear Requester,\n\nThank you for your request.", "EVC-FOI-25-0931"),
     ("Subject: FOI-EVC-5521 Response\n\nDear Requester,\n\nPlease find our response attached.", "FOI-EVC-5521"),
+    ("Subject: RE: EVC/FOI/25/77 - Parking\n\nDear Requester,\n\nPlease find our response attached.", "EVC/FOI/25/77"),
     # a heading naming the subject, then the reference after a dash
     ("Example Vale Council\n\nYour request: Parking / Permits - EVC/FOI/25/4102\n\nDear Requester", "EVC/FOI/25/4102"),
 ])

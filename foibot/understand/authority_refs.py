@@ -78,9 +78,11 @@ _NOT_REF_LINE = re.compile(r"\b(?:registered|registration|company|charity|vat|te
 _LIST_ITEM = re.compile(r"[-–•·*]\s")
 _ADDRESS = re.compile(r"\d{1,4}[A-Za-z]?,? (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+)){0,3},?$")
 # A subject line printed above the letter ("Subject: FOI-BBC-4471 Response"): its value is read as a heading.
-_SUBJECT_LINE = re.compile(r"^(?i:subject|re|fwd?)\s*:\s*")
+_SUBJECT_LINE = re.compile(r"^(?:(?i:subject|re|fwd?)\s*:\s*)+")
 # A web address is never a label or a heading: ".../foi-disclosure-log/FOI-HOU-24-0962" names another request.
-_URL = re.compile(r"(?i:\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:uk|com|org|net|gov|scot|wales|cymru)/\S*)")
+# What marks one ("://", "www.", a domain's ending then a path); the address is the run of non-spaces holding it.
+_URL_MARK = re.compile(r"(?i)://|www\.|\.(?:uk|com|org|net|gov|scot|wales|cymru)/")
+_NON_SPACES = re.compile(r"\S*")
 # Words that say a second reference is the original request's or the review's ("Original request reference:",
 # "(original request 2024-1402)", "Internal review reference:", "Review ref:"); a review's reference "IR-24-058".
 _REVIEW_OR_ORIGINAL = re.compile(r"\b(?:original(?:\s+(?:foi|foia|eir|foisa|information|request|ref(?:erence)?))*|"
@@ -96,7 +98,22 @@ def _clean(token: str) -> str:
 
 
 def _without_urls(text: str) -> str:
-    return _URL.sub(" ", text) if "/" in text else text
+    """The text with each web address blanked (linear: each run of non-spaces is read at most twice)."""
+    if "/" not in text:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for mark in _URL_MARK.finditer(text):
+        if mark.start() < last:
+            continue  # inside the address just blanked
+        start = max(last - 1, text.rfind(" ", last, mark.start()), text.rfind("\n", last, mark.start()),
+                    text.rfind("\t", last, mark.start())) + 1
+        pieces += (text[last:start], " ")
+        last = _NON_SPACES.match(text, mark.end()).end()  # type: ignore[union-attr]
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _acceptable(token: str, before: str = "") -> bool:
