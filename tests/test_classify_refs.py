@@ -196,3 +196,64 @@ def test_our_own_reference_is_never_theirs(where: int) -> None:
     labels = ["Our ref: ", "Your ref: ", "Reference: ", "Ref ", "Case number ", "Eich cyf / Your ref: "]
     text = f"{labels[where]}{ours}\n\nThank you for your request."
     assert ours not in find_authority_refs([text], f"RE: request [ref {ours}]")
+
+
+# A review letter names the review's reference and the original request's, often in different shapes: both are
+# the authority's, when the label (or the words just before) says so, or when one label holds both.
+REVIEW_AND_ORIGINAL = [
+    ("Internal review reference: IR-7730\nOriginal request reference: FOI-20418\n\nDear Requester",
+     ("IR-7730", "FOI-20418")),
+    ("Our ref: RV2025-031 (original request 2025-0977)\n\nDear Requester", ("RV2025-031", "2025-0977")),
+    ("Our ref: EVC/IR/2025/04 (original request EVC/FOI/2025/77)\n\nDear Requester",
+     ("EVC/IR/2025/04", "EVC/FOI/2025/77")),
+    ("Cyf / Ref: EIR-25-1140 / IR-25-072\n\nAnnwyl Ymgeisydd", ("EIR-25-1140", "IR-25-072")),
+    ("Our refs: EVC-25-1140 / RV-072\n\nDear Requester", ("EVC-25-1140", "RV-072")),  # one label, two shapes
+    ("FOI reference: 25/3321\nIR reference: IR-0058\n\nDear Requester", ("25/3321", "IR-0058")),  # a review's
+    ("Review reference: EIR-R-0310\nOriginal request: EIR-2025-0644\n\nDear Requester",
+     ("EIR-R-0310", "EIR-2025-0644")),
+    ("Internal review reference: IR 0107/25\nOriginal FOI reference: 007312/25\n\nDear Requester",
+     ("IR 0107/25", "007312/25")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REVIEW_AND_ORIGINAL)
+def test_a_review_letter_keeps_the_original_request_reference(text: str, expected: tuple[str, ...]) -> None:
+    assert find_authority_refs([text]) == expected
+    assert classify_text(text).authority_ref == ";".join(expected)
+
+
+@pytest.mark.parametrize("text", [
+    "Our ref: FOI-20418\nTel: 01632 960123\nCase number: 1234567\n\nDear Requester",
+    "Our ref: FOI-20418\nICO reference: FS50461626\n\nDear Requester",
+    "Our ref: FOI-20418 (original request dated 2 May 2025)\n\nDear Requester",
+])
+def test_a_review_letter_takes_no_unrelated_number_as_a_second_reference(text: str) -> None:
+    assert find_authority_refs([text]) == ("FOI-20418",)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Example Vale Council\nFOI/EVC/25/618\n\nDear Requester,\n\nThank you for your request.", "FOI/EVC/25/618"),
+    ("Information Governance\nEVC-FOI-25-0931\n\nDear Requester,\n\nThank you for your request.", "EVC-FOI-25-0931"),
+    ("Subject: FOI-EVC-5521 Response\n\nDear Requester,\n\nPlease find our response attached.", "FOI-EVC-5521"),
+    ("Subject: RE: EVC/FOI/25/77 - Parking\n\nDear Requester,\n\nPlease find our response attached.", "EVC/FOI/25/77"),
+    # a heading naming the subject, then the reference after a dash
+    ("Example Vale Council\n\nYour request: Parking / Permits - EVC/FOI/25/4102\n\nDear Requester", "EVC/FOI/25/4102"),
+])
+def test_a_reference_of_several_letter_groups_in_a_heading(text: str, expected: str) -> None:
+    assert find_authority_refs([text]) == (expected,)
+    assert classify_text(text).authority_ref == expected
+
+
+def test_a_reference_of_several_letter_groups_in_the_subject() -> None:
+    body = "Dear Requester,\n\nPlease find our response attached.\n"
+    assert find_authority_refs([body], "FOI-EVC-5521 Response") == ("FOI-EVC-5521",)
+    assert find_authority_refs([body], "RE: EVC/FOI/25/4102 your request") == ("EVC/FOI/25/4102",)
+
+
+def test_a_reference_inside_a_web_address_is_not_theirs() -> None:
+    link = "You can read it here: https://www.example-vale.gov.uk/foi-disclosure-log/FOI-EVC-24-0301\n"
+    text = "Example Vale Council\nFOI/EVC/25/619\n\nDear Requester,\n\nThe answer is published.\n" + link
+    assert find_authority_refs([text]) == ("FOI/EVC/25/619",)
+    assert find_authority_refs(["Dear Requester,\n\nThe answer is published.\n" + link]) == ()
+    assert find_authority_refs(["Dear Requester,\n\nSee example-vale.gov.uk/disclosure-log/ref/EVC-24-0301 .\n"]) == ()
+    assert find_authority_refs(["Dear Requester,\n"], "Re: request www.example-vale.gov.uk/log/FOI-24-0301") == ()

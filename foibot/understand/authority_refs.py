@@ -2,7 +2,9 @@
 
 Found after a label ("Our ref", "Reference No:", "Request ID", Welsh "Ein cyf"), in the subject line, or as
 the heading of a disclosure-log page. Never our own reference (FB-...), never "Your ref", never a phone
-number, a date or a regulator's case number; two when the authority splits the request ("FOI-1 and FOI-2").
+number, a date, a regulator's case number or a web address; two when the authority splits the request
+("FOI-1 and FOI-2") or a review letter names the review's and the original request's ("Our ref: IR-58
+(original request FOI-3321)").
 """
 
 from __future__ import annotations
@@ -54,11 +56,14 @@ _PHONE = re.compile(r"^(?:\+?44|0)\d{9,10}$")
 _NOT_REF_BEFORE = re.compile(r"(?:decision notice|commissioner'?s?|ico'?s?|tribunal|case law|tel(?:ephone)?|"
                              r"phone|fax|mobile|ext(?:ension)?|postcode|company|charity|registered|vat|"
                              r"sort code|account)\W{0,20}$", re.IGNORECASE)
-_SUBJECT_TOKEN = re.compile(rf"(?<![\w-])(?P<token>{_PREFIX_REF}|[A-Z]{{1,6}}[/\-]?\d{{2,}}(?:[/\-]\d+)*|"
+# Letter groups before the number, one or several ("NR-", "FOI/HOU/", "FOI-BBC-"): a prefix naming the scheme,
+# then the authority or the team.
+_GROUPS = r"[A-Z]{1,6}(?:[/\-_][A-Z]{1,6}){0,3}"
+_SUBJECT_TOKEN = re.compile(rf"(?<![\w-])(?P<token>{_PREFIX_REF}|{_GROUPS}[/\-]?\d{{2,}}(?:[/\-]\d+)*|"
                             r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{4,})(?![\w-])")
 # A page title or letter heading that carries the reference: "FOI 5974 – Car parking", "Informants - 1003/16",
 # "Complaint in respect of ATISN 16363", "Drones (3300/18)", "Request for Information: ATISN 15980 – Coal tips".
-_HEAD_TOKEN = (rf"(?:{_SPACED_REF}|{_PREFIX_REF}|[A-Z]{{1,6}}[/\-_.]?(?:\d{{2,}}(?:[/\-.]\d+)+|\d{{3,}})|"
+_HEAD_TOKEN = (rf"(?:{_SPACED_REF}|{_PREFIX_REF}|{_GROUPS}[/\-_.]?(?:\d{{2,}}(?:[/\-.]\d+)+|\d{{3,}})|"
                r"\d{2,}[/\-]\d{2,}(?:[/\-]\d+)*|\d{3,})")
 _HEAD_FIRST = re.compile(rf"^(?P<token>{_HEAD_TOKEN})(?=\s*$|\s+[-–—:(]|\s+[A-Z])")
 _HEAD_LAST = re.compile(rf"(?:[-–—:(]|\b(?i:of|requests?|enquiry|case|complaint|review|information|ref(?:erence)?))"
@@ -72,12 +77,43 @@ _NOT_REF_LINE = re.compile(r"\b(?:registered|registration|company|charity|vat|te
 # A bulleted line ("- 2018/2019 – 260") is a row of figures, never a title; nor is a street address.
 _LIST_ITEM = re.compile(r"[-–•·*]\s")
 _ADDRESS = re.compile(r"\d{1,4}[A-Za-z]?,? (?-i:[A-Z][a-z]+)(?: (?-i:[A-Z][a-z]+)){0,3},?$")
+# A subject line printed above the letter ("Subject: FOI-BBC-4471 Response"): its value is read as a heading.
+_SUBJECT_LINE = re.compile(r"^(?:(?i:subject|re|fwd?)\s*:\s*)+")
+# A web address is never a label or a heading: ".../foi-disclosure-log/FOI-HOU-24-0962" names another request.
+# What marks one ("://", "www.", a domain's ending then a path); the address is the run of non-spaces holding it.
+_URL_MARK = re.compile(r"(?i)://|www\.|\.(?:uk|com|org|net|gov|scot|wales|cymru)/")
+_NON_SPACES = re.compile(r"\S*")
+# Words that say a second reference is the original request's or the review's ("Original request reference:",
+# "(original request 2024-1402)", "Internal review reference:", "Review ref:"); a review's reference "IR-24-058".
+_REVIEW_OR_ORIGINAL = re.compile(r"\b(?:original(?:\s+(?:foi|foia|eir|foisa|information|request|ref(?:erence)?))*|"
+                                 r"(?:internal\s+)?review(?:\s+(?:request|ref(?:erence)?|no|number))*)\W*$",
+                                 re.IGNORECASE)
+_REVIEW_TOKEN = re.compile(r"^IR(?:[ /_\-]?\d|[/_\-][A-Z])")
 HEADING_LINES = 10
 MAX_HEADING = 120
 
 
 def _clean(token: str) -> str:
     return token.strip().rstrip(".,;:)]}'\"").lstrip("([{'\"")
+
+
+def _without_urls(text: str) -> str:
+    """The text with each web address blanked (linear: each run of non-spaces is read at most twice)."""
+    if "/" not in text:
+        return text
+    pieces: list[str] = []
+    last = 0
+    for mark in _URL_MARK.finditer(text):
+        if mark.start() < last:
+            continue  # inside the address just blanked
+        start = max(last - 1, text.rfind(" ", last, mark.start()), text.rfind("\n", last, mark.start()),
+                    text.rfind("\t", last, mark.start())) + 1
+        pieces += (text[last:start], " ")
+        last = _NON_SPACES.match(text, mark.end()).end()  # type: ignore[union-attr]
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _acceptable(token: str, before: str = "") -> bool:
@@ -170,9 +206,17 @@ def _label_matches(text: str) -> list[re.Match[str]]:
     return matches
 
 
-def _from_labels(text: str) -> list[str]:
-    found: list[str] = []
-    text = _label_lines(text)
+def _from_labels(text: str) -> list[tuple[str, bool]]:
+    """Each labelled reference, and whether it is vouched for as a second one of the same request: split from
+    another in one label ("FOI-24-3321 / IR-24-058"), or said to be the original request's or the review's."""
+    found: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+
+    def add(token: str, vouched: bool = False) -> None:
+        if token not in seen:
+            seen.add(token)
+            found.append((token, vouched))
+    text = _without_urls(_label_lines(text))  # (the lines that could hold a label: fewer to clear of addresses)
     for match in _label_matches(text):
         label = match.group(0)[: match.start("token") - match.start()]
         # "Your ref:" heads the requester's reference (ours); "your reference number is 123" and "your request
@@ -183,32 +227,35 @@ def _from_labels(text: str) -> list[str]:
         before = text[max(0, match.start() - 40):match.start()]
         if re.search(r"\byour\s+(?:request\s+)?$", before, re.IGNORECASE):
             continue
+        # What the label says a reference is: the original request's, the review's ("Original FOI reference:")
+        said = bool(_REVIEW_OR_ORIGINAL.search(before.rsplit("\n", 1)[-1] + label))
         if not re.search(r"(?i)ref|cyf|\bno\b|number|rhif|\bid\b|#|:", label) and not re.match(
                 rf"(?i)\s*{_PREFIX_REF}", match.group("token")) and not (
                 re.search(r"(?i)(?:freedom of information|\bfoi|\beir|information)\s*$", before)
                 and re.match(r"(?i)\s*request", label) and re.fullmatch(r"(?:[A-Z]{1,4}\d{4,}|\d{3,})", _clean(match.group("token")))
-                and not re.fullmatch(r"(?:19|20)\d\d", match.group("token"))):
-            continue  # "request 2019" is prose; a label needs ref/no/number/id/# or a colon
+                and not re.fullmatch(r"(?:19|20)\d\d", match.group("token"))) and not (
+                said and re.match(r"(?i)\s*request\s*$", label)):
+            continue  # "request 2019" is prose; a label needs ref/no/number/id/# or a colon (or, in a review
+            # letter, "original request": "(original request 2024-1402)")
         if re.match(r"\s*email\]", text[match.end():]):
             continue  # "[FOI #123456 email]": a request site's placeholder for an address
         tokens = [_clean(t) for t in _SPLIT.split(match.group("token"))]
         tokens = [t for t in tokens if _acceptable(t, before)]
-        for token in tokens:
-            if token not in found:
-                found.append(token)
+        for n, token in enumerate(tokens):
+            add(token, said or n > 0 or bool(_REVIEW_TOKEN.match(token)))
     for match in _NAMED_REFS.finditer(text):  # "Reference Nos: West Force 10411 and East Force 10412"
         for token in _NAMED_NUMBER.findall(match.group("list")):
             token = _clean(token)
-            if _acceptable(token) and token not in found:
-                found.append(token)
+            if _acceptable(token):
+                add(token, True)
     lowered = text.lower()
     for pattern, cues in _GLUED_OR_LOGGED:
         if cues.absent_from(text, lowered):  # no "our"/"ein" and "ref", no verb of logging: nothing to find
             continue
         for match in pattern.finditer(text, lowered):
             token = _clean(match.group("token"))
-            if _acceptable(token) and token not in found:
-                found.append(token)
+            if _acceptable(token):
+                add(token)
     return found
 
 
@@ -217,7 +264,7 @@ def _from_headings(text: str) -> list[str]:
     lines: list[str] = []
     for line in text.split("\n"):  # the first non-empty lines only, not every line of a long letter
         if line.strip():
-            lines.append(line.strip().strip("*#").strip())
+            lines.append(_SUBJECT_LINE.sub("", _without_urls(line).strip().strip("*#").strip()))
             if len(lines) == HEADING_LINES:
                 break
     found: list[str] = []
@@ -236,17 +283,19 @@ def _from_headings(text: str) -> list[str]:
     return found
 
 
-def _from_subject(subject: str) -> list[str]:
-    found = _from_labels(subject)
-    if found:
-        return found
+def _from_subject(subject: str) -> list[tuple[str, bool]]:
+    subject = _without_urls(subject)
+    labelled = _from_labels(subject)
+    if labelled:
+        return labelled
+    found: list[str] = []
     for match in _SUBJECT_TOKEN.finditer(subject):
         token = _clean(match.group("token"))
         before = subject[max(0, match.start() - 30):match.start()]
         if (_acceptable(token, before) and not re.search(r"(?i)\b(?:act|regulations?)\s*$", before)
                 and token not in found):
             found.append(token)
-    return found
+    return [(token, False) for token in found]
 
 
 def _shape(token: str) -> str:
@@ -257,7 +306,7 @@ def _shape(token: str) -> str:
 
 def find_authority_refs(texts: Iterable[str], subject: str = "") -> tuple[str, ...]:
     """The authority's reference(s): labelled ones in the texts first, then the subject, then headings."""
-    candidates: list[str] = []
+    candidates: list[tuple[str, bool]] = []
     texts = list(dict.fromkeys(texts))  # the same text twice (no thread below the reply) is read once
     for text in texts:
         candidates = _from_labels(text)
@@ -267,12 +316,13 @@ def find_authority_refs(texts: Iterable[str], subject: str = "") -> tuple[str, .
         candidates = _from_subject(subject)
     if not candidates:
         for text in texts:
-            candidates = _from_headings(text)
+            candidates = [(token, False) for token in _from_headings(text)]
             if candidates:
                 break
     if not candidates:
         return ()
-    # Several different labelled numbers: keep the first, and others only when shaped like it (a split request).
-    first = candidates[0]
-    kept = [first] + [c for c in candidates[1:] if _shape(c) == _shape(first) and c != first]
+    # Several different labelled numbers: keep the first, and others only when shaped like it (a split request)
+    # or vouched for (split from another in one label, or named the original request's or the review's).
+    first = candidates[0][0]
+    kept = [first] + [c for c, vouched in candidates[1:] if (vouched or _shape(c) == _shape(first)) and c != first]
     return tuple(kept[:4])
