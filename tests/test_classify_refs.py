@@ -28,6 +28,7 @@ SHAPES = [
     ("Enquiry Reference: 586-25\nI write in connection", "586-25"),
     ("Request ID: FOI-0257-2324\nDate published: 17 May 2023", "FOI-0257-2324"),
     ("TfL Ref: FOI-0257-2324\n\nThank you", "FOI-0257-2324"),
+    ("Your request is now logged as EC/FOI/2026/0212 and we will reply by 4 March.", "EC/FOI/2026/0212"),
     ("Thank you for your enquiry which has been logged under the above reference\n14194.", "14194"),
     ("I have recorded your request for information under reference F2021.08.4687.", "F2021.08.4687"),
     ("Our reference: 4011595             Information request\n-----", "4011595"),

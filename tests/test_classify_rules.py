@@ -289,12 +289,15 @@ _BLIND: dict[str, tuple[list[str], list[str]]] = {
     "acknowledgement.response_promised": (
         ["You can expect to hear from us no later than 9 June 2025.",
          "The Council has 20 working days to respond to your request.",
-         "A response will be sent to you within 20 working days, by 31 March 2025."],
+         "A response will be sent to you within 20 working days, by 31 March 2025.",
+         "Ref AB-FOI-9142 - received 15/04/2024, response due 14/05/2024."],
         ["We heard from the company in May."]),
     "acknowledgement.logged": ([("Thank you for your email, which the Council has logged as a request under the "
                                 "Act.")], []),
     "internal_review_result.review_done": (
-        ["Decision: original decision overturned", "Outcome: UPHELD IN PART", "INTERNAL REVIEW OUTCOME"],
+        ["Decision: original decision overturned", "Outcome: UPHELD IN PART", "INTERNAL REVIEW OUTCOME",
+         "The panel therefore substitutes a different decision in part.",
+         "Outcome: Review - original decision substituted in part"],
         ["We will send you the internal review outcome when it is ready."]),
     "clarification_requested.asks_to_clarify": (
         ["Could you please reply with your full name?",
@@ -306,6 +309,10 @@ _BLIND: dict[str, tuple[list[str], list[str]]] = {
                                           "as explained below.")],
                                          ["The agreement is attached in full, with only the signatures removed."]),
     "auto_reply.out_of_office": ([], ["Please do not reply to this email, as this mailbox is not monitored."]),
+    "extension.public_interest": ([("In my email of 21 May I advised that we needed additional time to consider the "
+                                   "public interest."),
+                                   "The exemptions being considered are section 24(1) and section 31(1)."], []),
+    "provided.facts_given": ([], ["Ref AB-FOI-9142 - received 15/04/2024."]),
     "refused.exempt": ([], ["I do not consider that the exemption is engaged."]),
 }
 for _name, (_yes, _no) in [*_MORE.items(), *_BLIND.items()]:
@@ -355,6 +362,7 @@ FLAGS = [
      "hypothetical", False),
     ("If we need clarification we will contact you.", "hypothetical", True),
     ("The force has decided to withhold the report.", "hypothetical", False),
+    ("We may also ask you to clarify your request.", "hypothetical", True),
 ]
 
 

@@ -41,7 +41,7 @@ _NAMED_REFS = re.compile(r"\b(?i:ref(?:erence)?s?\.?\s*(?:nos|numbers)\.?)\s*:?\
 _NAMED_NUMBER = re.compile(r"(?<![\w/-])\d{3,}(?:[/-]\w+)*")
 # "We have logged your request as FOI2023-456": no label, but a verb of logging and a reference's shape.
 _LOGGED = re.compile(rf"\b(?i:logged|registered|recorded|allocated|given)\b[^.\n]{{0,40}}?\b(?i:as|under|with)\s+"
-                     rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:[A-Z]{{1,6}})[/\-_]?\d[\w/\-]*\d)")
+                     rf"(?P<token>{_SPACED_REF}|{_PREFIX_REF}|(?-i:(?:[A-Z]{{1,6}}[/\-_]){{1,3}}|[A-Z]{{1,6}})\d[\w/\-]*\d)")
 _GLUED_OR_LOGGED = tuple((Anchored(pattern), Cues(pattern.pattern)) for pattern in (_LABEL_GLUED, _LOGGED))
 _SPLIT = re.compile(r"(?<!\s)\s*(?:,|;|and|&)\s*|(?<!\s)\s+/\s+")  # (?<!\s): from a run's start only
 _ICO_CASE = re.compile(r"^(?:FS5\d{7}|FER\d{7}|IC-\d+-[A-Z0-9]+|DN\d+)$", re.IGNORECASE)

@@ -317,9 +317,15 @@ _AUTOMATED_RECEIPT = re.compile(
     re.IGNORECASE)
 
 
+# "our automatic reply (below) went out without a reference": a person speaking of one.
+_SPOKEN_OF = re.compile(r"(?:my|your|our|his|her|their|the earlier|the previous|the last) $", re.IGNORECASE)
+
+
 def automated_receipt(text: str) -> bool:
     """A short message that says it was sent automatically ("This is an automated confirmation ...")."""
-    return len(text) <= 2 * SHORT_MESSAGE and bool(_AUTOMATED_RECEIPT.search(text))
+    if len(text) > 2 * SHORT_MESSAGE:
+        return False
+    return any(not _SPOKEN_OF.search(text[max(0, m.start() - 20):m.start()]) for m in _AUTOMATED_RECEIPT.finditer(text))
 
 
 def out_of_office_text(text: str) -> bool:

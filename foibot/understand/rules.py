@@ -147,7 +147,10 @@ RULES: tuple[Rule, ...] = (
         r"(?:therefore )?(?:partially |partly |not |fully )?(?:upheld|rejected|successful|unsuccessful)\b"),
         (r"\bthe (?:original )?(?:decision|response) (?:is|was|has been) (?:upheld|overturned|maintained|"
         r"reversed|revised)\b"),
-        r"\b(?:original|initial|first) (?:decision|response) (?:upheld|overturned|reversed|varied|maintained)\b",
+        r"\b(?:original|initial|first) (?:decision|response) (?:upheld|overturned|reversed|varied|maintained|substituted)\b",
+        # Scotland's review words (FOISA s21(4)): the decision confirmed, substituted or varied
+        (r"\b(?:review|panel|reviewer|i|we) (?:therefore |has |have )?(?:substitutes?|substituted|confirms?|confirmed|"
+         r"varies|varied) (?:a different |the original |its |the )?decision\b"),
         # a review letter's headings: "Outcome: UPHELD IN PART", "Internal review outcome"
         (r"^(?:review |internal review )?(?:outcome|decision|result|finding)s?\s*[:\-–]\s*(?:(?:your |the )?(?:complaint|"
          r"review|appeal) (?:is )?)?(?:not |partially |partly )?(?:upheld|overturned|not upheld)\b"),
@@ -246,6 +249,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:required|need|needs|have|has) to (?:conduct|carry out|consider|undertake|complete) (?:a |the )?public interest test\b",
         r"\b(?:longer|more) than (?:the )?(?:20|twenty)[ -]working[ -]days?\b",
         r"\b(?:is|are) being considered under (?:the )?(?:exemption|exception|section|regulation)s?\b",
+        # "... in which I advised that we needed additional time to consider the public interest"
+        (r"\b(?:need|needs|needed|require|requires|required) (?:some )?(?:additional|further|more|extra) time to "
+         r"(?:consider|assess|weigh) the public interest\b"),
+        r"\bthe (?:exemptions?|exceptions?) (?:being|still being|now being) considered (?:is|are)\b",
     )),
     Rule("acknowledgement.response_promised", "acknowledgement", "strong", (
         (r"\b(?:you|we|i) (?:will|should|shall) (?:receive|get|be sent|have) (?:a|our|the|your) (?:full |formal |"
@@ -257,7 +264,7 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:aim|aims|endeavour|endeavours|expect|hope) to (?:respond|reply|send you a response|provide (?:you "
         r"with )?a response)\b"),
         r"\b(?:required|obliged) to (?:reply|respond|provide a response)(?: to you| to your request)? within\b",
-        r"\b(?:response|reply) (?:is )?due (?:by|on)\b",
+        r"\b(?:response|reply) (?:is )?due (?:by|on)\b", r"\b(?:response|reply) (?:is )?due:? \d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b",
         r"\bexpect (?:to receive )?(?:a|our) (?:full )?(?:response|reply)\b",
         r"\bdeadline for (?:our|a|the|your) (?:response|reply)\b",
         r"\bwill be (?:processed|dealt with|handled|considered|answered|responded to) (?:under|in accordance|within)\b",
@@ -498,7 +505,7 @@ RULES: tuple[Rule, ...] = (
         r"^(?:answer\s*:\s*)?yes\b",
         (r"\b(?:issued|received|recorded|spent|employed|installed|owns|operates|paid|logged|reported|made|"
          r"purchased|bought|carried out|planted|recruited|appointed|granted|awarded|prosecuted|arrested|inspected) (?:a total of |approximately |around |over )?(?:£ ?)?\d[\d,]*\b"
-         r"(?! ?(?:working |calendar )?days?\b)(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))"),
+         r"(?! ?(?:working |calendar )?days?\b)(?! (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(?![/.-]\d)"),
         (r"^(?![\d \t()+.-]+$)(?!date|tel|phone|fax|mobile|ref|our ref|your ref|case|request|enquiry|foi)[a-z0-9][\w /()'&-]{1,40} ?"
          r"[:\-–=] ?(?:£ ?)?\d[\d,]*(?:\.\d+)?%?$"),
         (r"\b(?:was|were|totals?|totalled|amounted to) (?:£ ?)?\d[\d,]*(?:\.\d+)?(?! ?(?:working |calendar )?days?\b)"

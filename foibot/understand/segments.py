@@ -146,6 +146,7 @@ _HYPOTHETICAL = CuedPattern(
     r"(?:be )?(?:apply|applies|applied|engaged|refused?|exempt|withheld|need to|have to|make it necessary|"
     r"decide|rely|consider|be able|be unable|take longer|not be able)\b|\bcan apply\b|\bin some "
     r"circumstances\b|\bit is possible that\b|\bwould need to (?:consider|assess)\b|\bsubject to\b|"
+    r"\b(?:we|i) (?:may|might) (?:also |then |need to |have to )?(?:ask|contact|write to) you\b|"
     # The law explained, not this request decided: "information is exempt if ...", "the Act allows ...".
     r"\b(?:the|this|foi|foia|foisa) (?:foi )?(?:act|regulations|legislation) (?:allows(?! us)|requires|provides|"
     r"permits(?! us)|carries|states|says|gives|sets out|means|obliges)\b|\b(?:information|it) is exempt(?: information)? if\b|"

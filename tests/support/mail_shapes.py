@@ -267,3 +267,10 @@ WELSH_GENERIC_RECEIPT = message({"From": "Gwybodaeth / Information <gwybodaeth@m
     "Diolch am eich e-bost. Mae'r neges hon yn cadarnhau ein bod wedi'i derbyn. Byddwn yn ymateb cyn gynted â "
     "phosibl.\n\nThank you for your e-mail. This message confirms that we have received it. We will respond as "
     "soon as possible.\n"))
+# A person writing under their mailbox's automatic reply, quoted below: "our automatic reply went out without
+# a reference" speaks of one.
+ABOUT_OUR_AUTO_REPLY = message({"From": f"J. Officer <{OFFICER}>", "Subject": "Re: Freedom of Information request",
+                                "In-Reply-To": "<auto.1@millbrook.gov.uk>"}, (
+    "Dear Requester,\n\nOur automatic reply (below) went out without a reference number, sorry. Your request is "
+    "now logged and we will reply by 4 March.\n\nJ. Officer\n\nOn 4 Feb, FOI <foi@millbrook.gov.uk> wrote:\n"
+    "> Thank you for your email.\n> Please do not reply to this automatic message.\n"))
