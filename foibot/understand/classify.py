@@ -244,7 +244,7 @@ _CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2
 _FORMAL_NOTICE = re.compile(r"(?i)\b(?:refusal notice|notice of refusal|section 17(?: ?\(\d\))*(?: of (?:the )?"
                             r"(?:act|foia|foisa|freedom of information act(?: 2000)?))?)")
 _NOT_HELD_EXCEPTION = re.compile(r"(?i)\b(?:regulations?|regs?\.?|r\.)? ?(?:12|10) ?\(4\) ?\(a\)(?: of (?:the )?"
-                                 r"(?:eirs?|eisrs?|environmental information (?:\(scotland\) )?regulations(?: 200[44])?))?")
+                                 r"(?:eirs?|eisrs?|environmental information (?:\(scotland\) )?regulations(?: 2004)?))?")
 # Another exemption in the same sentence (the word "exception" there is the not-held one's own).
 _OTHER_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bwithh[oe]ld|"
                               r"\bpersonal (?:data|information)\b|\bcommercial")
