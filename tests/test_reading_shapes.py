@@ -30,7 +30,11 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     # 1. Yes ... 2. ... 3. No ... "The information is provided in full."
     "numbered_full_answer.txt": ("information_provided", "provided.in_full", {}),
     # Questions answered in turn, one not held: partly provided.
-    "partial_some_not_held.txt": ("partially_provided", "partially_provided.per_question", {}),
+    "partial_some_not_held.txt": ("partially_provided", "partially_provided.per_question", {"needs_review": False}),
+    # Answers given, and for the third question nothing exists ("none exists"): partly provided by the README's
+    # rule, but it may be the whole answer: a person confirms it.
+    "per_question_nothing_exists_for_one.txt": ("partially_provided", "partially_provided.per_question",
+                                                {"needs_review": True}),
     # Not held, then the standard police clause on the security bodies: not held, not NCND.
     "notheld_police_security.txt": ("not_held", "not_held.with_security_ncnd", {"exemptions": ("s23(5)", "s24(2)")}),
     # Internal review results, with the outcome they leave.

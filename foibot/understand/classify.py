@@ -204,12 +204,15 @@ def _composed(signals: Signals) -> _Decision | None:
                 marks.setdefault(id(sentence), set()).add(verdict)
     verdicts: list[str] = []
     evidence: list[Sentence] = []
+    nothing_exists = True  # every not-held answer says there is nothing ("no contract exists", "None held.")
     for _, block in found:
         verdict, _question = verdict_of(block, lambda sentence: marks.get(id(sentence), set()))
         verdicts.append(verdict)
         answer = [x for x in block[1:] if x.authority and not x.is_question] or block[:1]
         if verdict != "unknown" and answer:
             evidence.append(answer[0])
+        if verdict == "not_held":
+            nothing_exists = nothing_exists and any(_NOTHING_EXISTS.search(x.text) for x in block)
     kind = compose(verdicts)
     if kind is None:
         return None
@@ -232,11 +235,20 @@ def _composed(signals: Signals) -> _Decision | None:
     # question left without an answer may be one not answered at all.
     known = sum(v != "unknown" for v in verdicts)
     confidence = 0.85 if known >= 3 or kind == "partially_provided" else 0.8
+    if kind == "partially_provided" and set(verdicts) - {"unknown"} == {"provided", "not_held"} and nothing_exists:
+        # Answers given, and for one question nothing exists ("No contract was signed, so none exists"): partly
+        # provided by the README's rule, but that may be the whole answer (nothing was bought): a person decides.
+        confidence = 0.7
     if known < len(verdicts) and kind != "partially_provided":
         confidence = 0.7
     return _Decision(kind, f"{kind}.per_question", confidence, evidence)
 
 
+# An answer that there is nothing to give, because nothing exists ("No contract exists", "None held.", "There are
+# none.", "Not applicable"), rather than that a record is not kept ("we do not record the reasons").
+_NOTHING_EXISTS = re.compile(r"(?i)\bno (?:such )?(?:[\w-]+ ){0,3}(?:exists?|existed|was (?:signed|entered into|agreed|"
+                             r"made|started))\b|\bthere (?:are|is|were|was) (?:none|no)\b|^\W*(?:\w{1,3}\W+)?(?:none|nil|"
+                             r"not applicable|n/a)\b|\bnone (?:held|exists?)\b|\b(?:do|does|did) not exist\b")
 # An exemption named: a refusal, even beside "not held" ("not held, and the rest is exempt under section 40").
 _CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bexception\b|"
                               r"\bwithh[oe]ld|\bpersonal (?:data|information)\b|\bcommercial")
