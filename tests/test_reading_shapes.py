@@ -35,6 +35,8 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     # rule, but it may be the whole answer: a person confirms it.
     "per_question_nothing_exists_for_one.txt": ("partially_provided", "partially_provided.per_question",
                                                 {"needs_review": True}),
+    # "Request: 1) Has the council ...? ..." then "Response: 1) No. ...": each "No" answers its yes/no question.
+    "request_list_then_response_list.txt": ("information_provided", "information_provided.per_question", {}),
     # Not held, then the standard police clause on the security bodies: not held, not NCND.
     "notheld_police_security.txt": ("not_held", "not_held.with_security_ncnd", {"exemptions": ("s23(5)", "s24(2)")}),
     # Internal review results, with the outcome they leave.

@@ -25,7 +25,7 @@ from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
-from .verdicts import NOTHING_MORE, PART_SCOPE, blocks, compose, verdict_of
+from .verdicts import NOTHING_MORE, PART_SCOPE, asked_before, blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
@@ -204,9 +204,10 @@ def _composed(signals: Signals) -> _Decision | None:
                 marks.setdefault(id(sentence), set()).add(verdict)
     verdicts: list[str] = []
     evidence: list[Sentence] = []
+    asked = asked_before(signals.doc.sentences, found)  # "Request: 1) ... 2) ..." above "Response: 1) ... 2) ..."
     nothing_exists = True  # every not-held answer says there is nothing ("no contract exists", "None held.")
-    for _, block in found:
-        verdict, _question = verdict_of(block, lambda sentence: marks.get(id(sentence), set()))
+    for number, block in found:
+        verdict, _question = verdict_of(block, lambda sentence: marks.get(id(sentence), set()), asked.get(number, ""))
         verdicts.append(verdict)
         answer = [x for x in block[1:] if x.authority and not x.is_question] or block[:1]
         if verdict != "unknown" and answer:

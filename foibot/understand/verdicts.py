@@ -99,8 +99,25 @@ def blocks(sentences: Sequence[Sentence]) -> list[tuple[int, list[Sentence]]]:
     return out
 
 
-def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> tuple[str, str]:
-    """(the block's verdict, its restated question); `says` names what the rules read in one sentence."""
+def asked_before(sentences: Sequence[Sentence], found: list[tuple[int, list[Sentence]]]) -> dict[int, str]:
+    """The questions of an earlier numbered list, by number, when the answers are a list of their own
+    ("Request: 1) Has the council ...? 2) ... Response: 1) No. 2) ..."): each answer's question."""
+    if not found:
+        return {}
+    start = next((n for n, s in enumerate(sentences) if s is found[0][1][0]), 0)
+    asked: dict[int, str] = {}
+    for sentence in sentences[:start]:
+        if sentence.zone not in ("body", "quoted"):
+            continue
+        number = _number(sentence)
+        if number is not None and number not in asked:
+            asked[number] = _MARKER.sub("", sentence.text, count=1).strip()
+    return asked
+
+
+def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]], asked: str = "") -> tuple[str, str]:
+    """(the block's verdict, its restated question); `says` names what the rules read in one sentence; `asked`:
+    the block's question from an earlier list, when the block restates none."""
     first = block[0]
     body = _MARKER.sub("", first.text, count=1).strip()
     question = ""
@@ -142,7 +159,7 @@ def verdict_of(block: list[Sentence], says: Callable[[Sentence], set[str]]) -> t
     if _SHORT_NEGATIVE.match(lead) and not any(_AMOUNT.search(x.text) for x in answer):
         # "No" answers a yes/no question (an answer: the labelled corpus calls "No / No / No" information
         # provided); to a request for records or figures it means there are none.
-        return ("provided" if _YES_NO_QUESTION.match(question) else "not_held"), question
+        return ("provided" if _YES_NO_QUESTION.match(question or asked) else "not_held"), question
     # An answer with a caveat ("... the PFI operator's takings are not held by the trust") is still an answer.
     return "provided", question
 
