@@ -25,7 +25,7 @@ from .bounces import REPLY_SUBJECT, automated_receipt, has_list_headers, out_of_
 from .exemptions import applied_exemptions
 from .rules import BY_NAME, RULES, Rule
 from .segments import Doc, Sentence, build
-from .verdicts import NOTHING_MORE, PART_SCOPE, asked_before, blocks, compose, verdict_of
+from .verdicts import NOTHING_EXISTS, NOTHING_MORE, PART_SCOPE, asked_before, blocks, compose, verdict_of
 
 if TYPE_CHECKING:
     from .parsing import ParsedMessage
@@ -213,7 +213,7 @@ def _composed(signals: Signals) -> _Decision | None:
         if verdict != "unknown" and answer:
             evidence.append(answer[0])
         if verdict == "not_held":
-            nothing_exists = nothing_exists and any(_NOTHING_EXISTS.search(x.text) for x in block)
+            nothing_exists = nothing_exists and any(NOTHING_EXISTS.search(x.text) for x in block)
     kind = compose(verdicts)
     if kind is None:
         return None
@@ -245,11 +245,6 @@ def _composed(signals: Signals) -> _Decision | None:
     return _Decision(kind, f"{kind}.per_question", confidence, evidence)
 
 
-# An answer that there is nothing to give, because nothing exists ("No contract exists", "None held.", "There are
-# none.", "Not applicable"), rather than that a record is not kept ("we do not record the reasons").
-_NOTHING_EXISTS = re.compile(r"(?i)\bno (?:such )?(?:[\w-]+ ){0,3}(?:exists?|existed|was (?:signed|entered into|agreed|"
-                             r"made|started))\b|\bthere (?:are|is|were|was) (?:none|no)\b|^\W*(?:\w{1,3}\W+)?(?:none|nil|"
-                             r"not applicable|n/a)\b|\bnone (?:held|exists?)\b|\b(?:do|does|did) not exist\b")
 # An exemption named: a refusal, even beside "not held" ("not held, and the rest is exempt under section 40").
 _CITES_EXEMPTION = re.compile(r"(?i)\b(?:section|regulation|reg\.?|s\.?) ?\d{1,2}\b|\bexempt|\bexception\b|"
                               r"\bwithh[oe]ld|\bpersonal (?:data|information)\b|\bcommercial")

@@ -37,6 +37,11 @@ NOTHING_MORE = re.compile(r"(?i)\b(?:any|no) (?:other|further|additional|more) (
                           r"(?:information|records?|data|documents?|documentation|correspondence|e-?mails?|contact|"
                           r"meetings?|communications?|agreements?|contracts?|minutes|notes|files|reports?)\b|"
                           r"\bnothing (?:further|else|more)\b")
+# An answer that there is nothing to give, because nothing exists ("No contract exists", "None held.", "There are
+# none.", "Not applicable"), rather than that a record is not kept ("we do not record the reasons").
+NOTHING_EXISTS = re.compile(r"(?i)\bno (?:such )?(?:[\w-]+ ){0,3}(?:exists?|existed|was (?:signed|entered into|agreed|"
+                            r"made|started))\b|\bthere (?:are|is|were|was) (?:none|no)\b|^\W*(?:\w{1,3}\W+)?(?:none|nil|"
+                            r"not applicable|n/a)\b|\bnone (?:held|exists?)\b|\b(?:do|does|did) not exist\b")
 _AMOUNT = re.compile(r"£ ?\d|\d ?%")  # "No spend, aside from £1,040": an answer, not "not held"
 _END = re.compile(r"^\s*(?:yours (?:sincerely|faithfully)|kind regards|regards|best wishes|many thanks|"
                   r"if you (?:are|remain) (?:unhappy|dissatisfied|not satisfied))\b", re.IGNORECASE)
