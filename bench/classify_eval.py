@@ -1,7 +1,7 @@
 """Measure the reply classifier on folders of labelled replies, and its speed.
 
     python bench/classify_eval.py FOLDER [FOLDER ...] [--errors] [--questions fusus] [--split write|held|all]
-    python bench/classify_eval.py --speed 10000 [FOLDER ...] [--sample]
+    python bench/classify_eval.py --speed 10000 [FOLDER ...] [--sample] [--workers N]
 
 Each FOLDER holds reply files (.txt bodies or .eml messages) and a labels.csv with at least the columns
 `file, kind, authority_ref, exemptions` (as in ../shared/corpus/dev/). Prints accuracy per kind, overall
@@ -20,7 +20,10 @@ kind, the shapes the rules were written for), so that the figure is a mix of rea
 `--sample` times the single built-in sample instead (one short not-held letter), the input issue 12's first
 figures were measured on: kept to compare with them, not a fair mix. Beside foibot's time it prints the bare
 library's on the same texts the same minute: `re` searching each rule phrase once through each whole reply
-(the machine's speed moves both alike, so their ratio is what compares from one run to another).
+(the machine's speed moves both alike, so their ratio is what compares from one run to another). Then the same
+replies are written as files and read as `foibot classify` reads many files (read_files: one process per usable
+core, `--workers N` to choose), and by the command itself, start-up and output included: the time a campaigner
+waits for 10,000 readings.
 """
 
 from __future__ import annotations
@@ -150,7 +153,8 @@ def evaluate(folders: list[Path], show_errors: bool, questions, split: str = "al
     return 0
 
 
-def speed(count: int, folders: list[Path], questions, sample: bool = False) -> int:  # type: ignore[no-untyped-def]
+def speed(count: int, folders: list[Path], questions, sample: bool = False,  # type: ignore[no-untyped-def]
+          workers: int | None = None) -> int:
     """Classify `count` replies (the folders' texts or the project's own labelled replies, cycled; or the
     built-in sample) and report the rate."""
     from foibot.understand.classify import classify_text
@@ -172,11 +176,47 @@ def speed(count: int, folders: list[Path], questions, sample: bool = False) -> i
         kinds[classify_text(text, questions=questions).kind] += 1
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     chars = sum(len(t) for t in inputs)
-    print(f"classified {count} replies ({chars / count:.0f} characters on average) in {elapsed:.2f} s "
+    print(f"one process: classified {count} replies ({chars / count:.0f} characters on average) in {elapsed:.2f} s "
           f"({cpu:.2f} s of CPU): {count / elapsed:.0f} replies/s, {1000 * elapsed / count:.2f} ms each")
     print("kinds: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
     _bare(inputs, elapsed)
+    if workers != 1:
+        _as_files(inputs, questions, workers, kinds)
     return 0
+
+
+def _as_files(inputs: list[str], questions, workers: int | None, kinds: Counter[str]) -> None:  # type: ignore[no-untyped-def]
+    """The same replies as files, read the way `foibot classify FILE ...` reads them (read_files: every usable
+    core, in the order given), and then by the command itself, its output (one JSON line each) thrown away."""
+    import subprocess
+    import tempfile
+
+    from foibot.understand.read import read_files, usable_cores
+
+    cores = usable_cores() if workers is None else workers
+    with tempfile.TemporaryDirectory(prefix="foibot-speed-") as folder:
+        paths = [Path(folder, f"reply-{i:05d}.txt") for i in range(len(inputs))]
+        for path, text in zip(paths, inputs, strict=True):
+            path.write_text(text, encoding="utf-8")
+        start = time.perf_counter()
+        got = Counter(c.kind for _, c in read_files(paths, questions, workers))
+        elapsed = time.perf_counter() - start
+        same = "the same kinds" if got == kinds else f"DIFFERENT kinds: {dict(got)}"
+        print(f"as {len(paths)} files, read_files on {cores} core(s): {elapsed:.2f} s, "
+              f"{len(paths) / elapsed:.0f} replies/s ({same})")
+        command = [sys.executable, "-m", "foibot", "classify", "--json"]
+        if workers is not None:
+            command += ["--workers", str(workers)]
+        start = time.perf_counter()
+        done = subprocess.run(command + [str(p) for p in paths], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, check=False)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            print(f"foibot classify failed: {done.stderr.strip()[-300:]}")
+            return
+        lines = done.stdout.count("\n")
+        print(f"`foibot classify --json` on the {len(paths)} files (start-up included): {elapsed:.2f} s, "
+              f"{lines} readings, {len(paths) / elapsed:.0f} replies/s")
 
 
 BARE_SAMPLE = 1000
@@ -223,6 +263,8 @@ def main() -> int:
     parser.add_argument("--speed", type=int, default=0, metavar="N", help="Time the classification of N replies.")
     parser.add_argument("--sample", action="store_true",
                         help="With --speed: time the one built-in sample (issue 12's first figures), not a mix.")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="With --speed: processes for the files' pass (default: every usable core; 1: skip it).")
     parser.add_argument("--questions", default=None, metavar="TEMPLATE",
                         help="Also find answers to this template's questions (e.g. fusus), as the poller does.")
     parser.add_argument("--split", choices=("write", "held", "all"), default="all",
@@ -230,7 +272,7 @@ def main() -> int:
     args = parser.parse_args()
     questions = _questions(args.questions)
     if args.speed:
-        return speed(args.speed, args.folders, questions, args.sample)
+        return speed(args.speed, args.folders, questions, args.sample, args.workers)
     if not args.folders:
         parser.error("give one or more folders with a labels.csv, or --speed N")
     return evaluate(args.folders, args.errors, questions, args.split)
