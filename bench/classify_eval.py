@@ -208,8 +208,8 @@ def _as_files(inputs: list[str], questions, workers: int | None, kinds: Counter[
         if workers is not None:
             command += ["--workers", str(workers)]
         start = time.perf_counter()
-        done = subprocess.run(command + [str(p) for p in paths], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, check=False)
+        done = subprocess.run(command + [str(p) for p in paths], cwd=ROOT, capture_output=True, text=True,
+                              check=False)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
             print(f"foibot classify failed: {done.stderr.strip()[-300:]}")

@@ -212,6 +212,63 @@ def test_cli_needs_a_file() -> None:
     assert _run("classify").returncode == 2
 
 
+def _many_replies(folder: Path, count: int) -> list[Path]:
+    """`count` reply files: the labelled fixtures, cycled, each copy numbered (enough for the workers)."""
+    sources = [FIXTURES / row["file"] for row in LABELS]
+    paths = []
+    for n in range(count):
+        source = sources[n % len(sources)]
+        path = folder / f"{n:03d}-{source.name}"
+        path.write_bytes(source.read_bytes())
+        paths.append(path)
+    return paths
+
+
+def test_cli_many_files_read_on_workers_print_what_one_process_prints_in_order(campaign: Path) -> None:
+    from foibot.understand.read import MIN_FILES_FOR_WORKERS
+
+    paths = _many_replies(campaign, MIN_FILES_FOR_WORKERS + 40)
+    names = [str(p) for p in paths]
+    pooled = _run("classify", "--json", "--workers", "2", *names)
+    alone = _run("classify", "--json", "--workers", "1", *names)
+    assert pooled.returncode == alone.returncode == 0, pooled.stderr + alone.stderr
+    rows = [json.loads(line) for line in pooled.stdout.splitlines()]
+    assert [row["file"] for row in rows] == names  # every file once, in the order given
+    assert pooled.stdout == alone.stdout  # the same readings, word for word
+    by_file = {row["file"]: row["kind"] for row in LABELS}
+    assert [row["kind"] for row in rows] == [by_file[p.name.split("-", 1)[1]] for p in paths]
+
+
+def test_read_files_reads_in_worker_processes_and_raises_a_bad_file_in_its_turn(tmp_path: Path) -> None:
+    import resource
+
+    from foibot.errors import InputError
+    from foibot.understand.read import MAX_FILE_BYTES, MIN_FILES_FOR_WORKERS, read_files
+
+    paths = _many_replies(tmp_path, MIN_FILES_FOR_WORKERS + 20)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pooled = [(path, c.kind, c.authority_refs, c.exemptions) for path, c in read_files(paths, QUESTIONS, 2)]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert after.ru_utime + after.ru_stime > children.ru_utime + children.ru_stime  # the workers did the reading
+    alone = [(path, c.kind, c.authority_refs, c.exemptions) for path, c in read_files(paths, QUESTIONS, 1)]
+    assert pooled == alone and [p for p, *_ in pooled] == paths
+
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # (sparse: its size is refused before anything is read)
+    given = paths[:30] + [huge] + paths[30:]
+    read: list[Path] = []
+    with pytest.raises(InputError, match=f"{huge} is {MAX_FILE_BYTES + 1} bytes, too big for a reply"):
+        for path, _ in read_files(given, (), 2):
+            read.append(path)
+    assert read == paths[:30]  # every file before it, in order, and nothing after
+
+
+def test_cli_workers_must_be_at_least_one(campaign: Path) -> None:
+    result = _run("classify", "--workers", "0", str(FIXTURES / "bounce.txt"))
+    assert result.returncode == 2 and "--workers" in result.stderr
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=2000))
 def test_any_text_classifies_without_raising(text: str) -> None:
