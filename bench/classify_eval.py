@@ -191,7 +191,7 @@ def _as_files(inputs: list[str], questions, workers: int | None, kinds: Counter[
     import subprocess
     import tempfile
 
-    from foibot.understand.read import read_files, usable_cores
+    from foibot.collect.batch import read_files, usable_cores
 
     cores = usable_cores() if workers is None else workers
     with tempfile.TemporaryDirectory(prefix="foibot-speed-") as folder:

@@ -468,7 +468,7 @@ def classify(as_json: bool, template_name: str, workers: int | None, files: tupl
     Many files are read on every core at once; the readings are printed in the order the files were given."""
     import json
 
-    from .understand import read_files
+    from .collect import read_files
 
     paths = [Path(f) for f in files]
     for path in paths:  # every file checked before any output, so a typo never gives half an answer

@@ -225,7 +225,7 @@ def _many_replies(folder: Path, count: int) -> list[Path]:
 
 
 def test_cli_many_files_read_on_workers_print_what_one_process_prints_in_order(campaign: Path) -> None:
-    from foibot.understand.read import MIN_FILES_FOR_WORKERS
+    from foibot.collect.batch import MIN_FILES_FOR_WORKERS
 
     paths = _many_replies(campaign, MIN_FILES_FOR_WORKERS + 40)
     names = [str(p) for p in paths]
@@ -242,8 +242,9 @@ def test_cli_many_files_read_on_workers_print_what_one_process_prints_in_order(c
 def test_read_files_reads_in_worker_processes_and_raises_a_bad_file_in_its_turn(tmp_path: Path) -> None:
     import resource
 
+    from foibot.collect.batch import MIN_FILES_FOR_WORKERS, read_files
     from foibot.errors import InputError
-    from foibot.understand.read import MAX_FILE_BYTES, MIN_FILES_FOR_WORKERS, read_files
+    from foibot.understand.read import MAX_FILE_BYTES
 
     paths = _many_replies(tmp_path, MIN_FILES_FOR_WORKERS + 20)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -262,6 +263,38 @@ def test_read_files_reads_in_worker_processes_and_raises_a_bad_file_in_its_turn(
         for path, _ in read_files(given, (), 2):
             read.append(path)
     assert read == paths[:30]  # every file before it, in order, and nothing after
+
+
+def test_ctrl_c_stops_the_workers_at_once_without_a_trace(campaign: Path) -> None:
+    import os
+    import signal
+    import time
+
+    longest = sorted((FIXTURES / row["file"] for row in LABELS if row["file"].endswith(".txt")),
+                     key=lambda path: path.stat().st_size)[-10:]
+    paths = []
+    for n in range(5000):  # seconds of reading: still at it when Ctrl-C comes
+        path = campaign / f"{n:04d}.txt"
+        path.write_bytes(longest[n % len(longest)].read_bytes())
+        paths.append(str(path))
+    # A handler here (not "ignored", as a background job's is) makes the command's Ctrl-C the default one.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "foibot", "classify", *paths], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert process.stdout is not None
+    process.stdout.readline()  # the workers are reading
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: to the command and its workers
+    pressed = time.monotonic()
+    out, err = process.communicate(timeout=60)
+    assert time.monotonic() - pressed < 5
+    assert process.returncode != 0 and out.count("\n") < len(paths) - 1
+    assert err.strip() in ("Aborted.", "Interrupted.") and "Traceback" not in err
+    time.sleep(0.5)
+    workers = subprocess.run(["pgrep", "-f", str(campaign)], capture_output=True, text=True, check=False)
+    assert workers.stdout == ""  # no worker left behind
 
 
 def test_cli_workers_must_be_at_least_one(campaign: Path) -> None:

@@ -1,12 +1,11 @@
 """Understanding replies (pure: bytes or text in, a reading out; no database, no network).
 
 The front door: `read_message(raw, questions)`, or `open_message(raw)` then `read_opened(opened, questions)`
-(the poller matches a reply between the two), `read_text(text)`, `read_file(path)`, `read_files(paths)` (many
-files, on every core), and the records they return. Inside, by stage: parsing (MIME, headers, html_text) ->
-extract (attachments) -> bounces -> segments (whose words each sentence is) -> phrases/rules -> classify
-(kind, evidence, confidence) with answers, exemptions and authority_refs (verdicts: each numbered answer
-composed into the outcome); question_verdicts (what each question's answer amounts to, in the template's
-vocabulary).
+(the poller matches a reply between the two), `read_text(text)`, `read_file(path)`, and the records they
+return. Inside, by stage: parsing (MIME, headers, html_text) -> extract (attachments) -> bounces -> segments
+(whose words each sentence is) -> phrases/rules -> classify (kind, evidence, confidence) with answers,
+exemptions and authority_refs (verdicts: each numbered answer composed into the outcome); question_verdicts
+(what each question's answer amounts to, in the template's vocabulary).
 """
 
 from __future__ import annotations
@@ -31,23 +30,14 @@ if TYPE_CHECKING:
         unclear_without_words,
         vocabularies,
     )
-    from .read import (
-        Opened,
-        Reading,
-        open_message,
-        read_file,
-        read_files,
-        read_message,
-        read_opened,
-        read_text,
-    )
+    from .read import Opened, Reading, open_message, read_file, read_message, read_opened, read_text
 
 _HOMES = {"Classification": ".classify", "QuestionLike": ".classify", "parse_list": ".exemptions",
           "Extracted": ".extract", "sniff": ".extract", "page_texts": ".extract", "ParsedMessage": ".parsing",
           **{n: ".question_verdicts" for n in ("NOT_ANSWERED", "VERDICTS", "Verdict", "Vocabulary", "judge_answer",
                                       "judge_reply", "locate", "unclear_without_words", "vocabularies")},
-          **{n: ".read" for n in ("Opened", "Reading", "open_message", "read_file", "read_files", "read_message",
-                                  "read_opened", "read_text")}}
+          **{n: ".read" for n in ("Opened", "Reading", "open_message", "read_file", "read_message", "read_opened",
+                                  "read_text")}}
 __all__ = [
     "NOT_ANSWERED",
     "VERDICTS",
@@ -66,7 +56,6 @@ __all__ = [
     "page_texts",
     "parse_list",
     "read_file",
-    "read_files",
     "read_message",
     "read_opened",
     "read_text",

@@ -7,18 +7,16 @@ must match a reply to a request (which tells which questions were asked) between
     opened = open_message(raw)               parse, extract the attachments' text, find forwarded messages
     reading = read_opened(opened, questions) classify with the questions of the request it answers
 
-`read_message(raw, questions)` does both at once. `read_files(paths, questions)` reads many reply files, on
-every core the machine lets foibot use (each file read the same way, by read_file), in the order given.
+`read_message(raw, questions)` does both at once. (Many files at once, on every core: collect.read_files.)
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import FoibotError, InputError
+from ..errors import InputError
 from .classify import Classification, QuestionLike, classify_message, classify_text
 from .extract import Extracted, decode_text, extract_text
 from .parsing import ParsedMessage, parse_message
@@ -113,64 +111,3 @@ def read_file(path: Path, questions: Sequence[QuestionLike] = ()) -> Reading:
     if path.suffix.lower() in (".eml", ".msg", ".mbox"):
         return read_message(data, questions)
     return read_text(decode_text(data), questions)
-
-
-# Many reply files are read in worker processes, one per core (the reader is pure Python: threads would take
-# turns on one core). Below this many files a pool costs more to start than it saves.
-MIN_FILES_FOR_WORKERS = 64
-CHUNK_FILES = 16  # files handed to a worker at a time (fewer round trips; still an even share at the end)
-
-_WORKER_QUESTIONS: Sequence[QuestionLike] = ()
-
-
-def usable_cores() -> int:
-    """How many cores this process may run on (its CPU affinity where the system tells it, else all)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def read_files(paths: Sequence[Path], questions: Sequence[QuestionLike] = (),
-               workers: int | None = None) -> Iterator[tuple[Path, Classification]]:
-    """Each file's classification, in the order given, read as `read_file` reads it; on `workers` processes
-    (default: every usable core) when there are enough files to be worth it. A file that cannot be read
-    raises its InputError when its turn comes, as reading them one by one would."""
-    workers = usable_cores() if workers is None else workers
-    if workers < 1:
-        raise InputError(f"workers must be 1 or more, not {workers}")
-    if workers == 1 or len(paths) < MIN_FILES_FOR_WORKERS:
-        for path in paths:
-            yield path, read_file(path, questions).classification
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    # fork where there is one (the workers start with the reader already imported); else the platform's way
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    workers = min(workers, len(paths) // CHUNK_FILES or 1)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(tuple(questions),)) as pool:
-        try:
-            for path, outcome in zip(paths, pool.map(_read_in_worker, paths, chunksize=CHUNK_FILES)):
-                if isinstance(outcome, FoibotError):
-                    raise outcome
-                yield path, outcome
-        except BrokenProcessPool as exc:
-            raise FoibotError("a worker reading the replies stopped unexpectedly (out of memory?); "
-                              "run again with --workers 1") from exc
-
-
-def _start_worker(questions: tuple[QuestionLike, ...]) -> None:
-    global _WORKER_QUESTIONS
-    _WORKER_QUESTIONS = questions
-
-
-def _read_in_worker(path: Path) -> Classification | FoibotError:
-    """One file's classification in a worker; an expected failure is handed back to be raised in its turn."""
-    try:
-        return read_file(path, _WORKER_QUESTIONS).classification
-    except FoibotError as exc:
-        return exc
