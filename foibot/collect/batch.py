@@ -17,7 +17,9 @@ from ..understand import Classification, QuestionLike, read_file
 
 # Below this many files a pool costs more to start than it saves.
 MIN_FILES_FOR_WORKERS = 64
-CHUNK_FILES = 16  # files handed to a worker at a time (fewer round trips; still an even share at the end)
+# Files handed to a worker at a time: up to 64 (fewer round trips: 10,000 real replies 6.1 -> 5.8 s on 2 cores
+# than 16 at a time), and at least four turns each, so that the workers finish together.
+MAX_CHUNK_FILES = 64
 
 _WORKER_QUESTIONS: Sequence[QuestionLike] = ()
 
@@ -49,12 +51,12 @@ def read_files(paths: Sequence[Path], questions: Sequence[QuestionLike] = (),
     # fork where there is one (the workers start with the reader already imported); else the platform's way
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    workers = min(workers, len(paths) // CHUNK_FILES or 1)
+    chunk = max(1, min(MAX_CHUNK_FILES, len(paths) // (4 * workers)))
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(tuple(questions),))
     finished = False
     try:
-        for path, outcome in zip(paths, pool.map(_read_in_worker, paths, chunksize=CHUNK_FILES), strict=True):
+        for path, outcome in zip(paths, pool.map(_read_in_worker, paths, chunksize=chunk), strict=True):
             if isinstance(outcome, FoibotError):
                 raise outcome
             yield path, outcome

@@ -311,7 +311,8 @@ class _Compiled:
     """One phrase, compiled for speed: a leading \\b is checked by hand, because in Python's regex engine a
     pattern that starts with \\b loses its fast scan for the first characters (it is 3 to 30 times slower)."""
 
-    __slots__ = ("_cue_list", "_cue_parts", "_first_part", "boundary", "by_line", "careful", "cues", "fast")
+    __slots__ = ("_careful", "_cue_list", "_cue_parts", "_first_part", "_flags", "_phrase", "boundary", "by_line",
+                 "cues", "fast")
 
     def __init__(self, phrase: str, flags: int):
         try:
@@ -327,10 +328,19 @@ class _Compiled:
         self.boundary = phrase.startswith("\\b")
         body = phrase[2:] if self.boundary else phrase
         self.fast = re.compile(body, flags & ~re.IGNORECASE)
-        self.careful = re.compile(phrase, flags | re.IGNORECASE)
+        self._phrase, self._flags = phrase, flags
+        self._careful: re.Pattern[str] | None = None  # compiled when first needed (rarely: see `careful`)
         # A phrase with cues whose matches never hold a line end is looked for only in the lines (the sentences,
         # in the text the rules read) that hold one of its first cues: every match holds one, in its own line.
         self.by_line = parsed is not None and bool(self._cue_list) and _within_a_line(list(parsed), parsed.state.flags)
+
+    @property
+    def careful(self) -> re.Pattern[str]:
+        """The phrase as written, case-insensitive, for a text whose length lower() changes (rare: compiled
+        then, not for each of the thousand phrases when the reader is imported)."""
+        if self._careful is None:
+            self._careful = re.compile(self._phrase, self._flags | re.IGNORECASE)
+        return self._careful
 
     def _present(self, lowered: str) -> bool:
         for cue in self._cue_list:
